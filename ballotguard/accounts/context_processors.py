@@ -1,0 +1,27 @@
+"""Navigation links per role, for the GOV.UK service navigation."""
+
+from django.urls import reverse
+
+from .models import Role
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items: list[tuple[str, str]] = []
+    if user is not None and user.is_authenticated and (not user.needs_mfa or user.is_verified()):
+        items.append(("Home", reverse("home")))
+        if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
+            items.append(("Candidates", reverse("registry:candidate-list")))
+        if user.role == Role.RETURNING_OFFICER:
+            items.append(("Hand over details", reverse("registry:handover")))
+        if user.role == Role.ADMIN:
+            items.append(("Imports", reverse("registry:imports")))
+            items.append(("Audit log", reverse("accounts:audit-log")))
+        items.append(("API tokens", reverse("accounts:tokens")))
+    current = request.path if request is not None else ""
+    return {
+        "nav_items": [
+            {"text": text, "href": href, "current": current == href or (href != "/" and current.startswith(href))}
+            for text, href in items
+        ]
+    }

@@ -1,0 +1,1 @@
+"""Shared infrastructure used by every app: field encryption, request helpers."""

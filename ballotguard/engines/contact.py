@@ -1,0 +1,96 @@
+"""Candidates' contact details: validation and normalisation, so what is stored can later be matched.
+
+Phone numbers become E.164 (``+447700900123``) with the ``phonenumbers`` package, e-mail addresses
+are case-folded, postcodes are upper-cased and spaced (``SW1A 1AA``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass
+
+import phonenumbers
+
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$")
+# The UK postcode format (BS 7666), including GIR 0AA and BFPO-free forms.
+_POSTCODE = re.compile(r"^(GIR ?0AA|[A-PR-UWYZ](?:[0-9][0-9A-HJKPS-UW]?|[A-HK-Y][0-9][0-9ABEHMNPRV-Y]?) ?[0-9][ABD-HJLNP-UW-Z]{2})$")
+
+
+class ContactError(ValueError):
+    """A contact detail is not valid. ``field`` names it, ``message`` says why in plain English."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+@dataclass(frozen=True)
+class ContactDetails:
+    email: str = ""
+    phone: str = ""
+    address: str = ""
+    postcode: str = ""
+
+    def is_empty(self) -> bool:
+        return not any(asdict(self).values())
+
+    def present_fields(self) -> list[str]:
+        return [k for k, v in asdict(self).items() if v]
+
+
+def normalise_email(value: str) -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    if len(value) > 254 or not _EMAIL.match(value):
+        raise ContactError("email", "Enter an email address in the correct format, like name@example.com")
+    return value.casefold()
+
+
+def normalise_phone(value: str, region: str = "GB") -> str:
+    value = value.strip()
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        raise ContactError("phone", "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192") from None
+    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+        raise ContactError("phone", "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def normalise_postcode(value: str) -> str:
+    compact = re.sub(r"\s+", "", value).upper()
+    if not compact:
+        return ""
+    if not _POSTCODE.match(compact):
+        raise ContactError("postcode", "Enter a real postcode, like SW1A 1AA")
+    return f"{compact[:-3]} {compact[-3:]}"
+
+
+def normalise_address(value: str) -> str:
+    lines = [" ".join(line.split()) for line in value.replace("\r", "\n").split("\n")]
+    text = "\n".join(line for line in lines if line)
+    if len(text) > 500:
+        raise ContactError("address", "Address must be 500 characters or fewer")
+    return text
+
+
+def validate_contact(email: str = "", phone: str = "", address: str = "", postcode: str = "") -> tuple[ContactDetails, list[ContactError]]:
+    """Normalise every field; collect every error rather than stopping at the first."""
+    out: dict[str, str] = {}
+    errors: list[ContactError] = []
+    for name, fn, raw in (
+        ("email", normalise_email, email),
+        ("phone", normalise_phone, phone),
+        ("address", normalise_address, address),
+        ("postcode", normalise_postcode, postcode),
+    ):
+        try:
+            out[name] = fn(raw or "")
+        except ContactError as err:
+            errors.append(err)
+            out[name] = ""
+    return ContactDetails(**out), errors

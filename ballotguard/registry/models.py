@@ -1,0 +1,191 @@
+"""Elections, ballots, areas, police forces and candidates.
+
+Areas carry ONS/GSS codes (E14001172, E06000001, E05013038); elections and ballots carry Democracy
+Club identifiers (``parl.2024-07-04``, ``parl.birmingham-yardley.2024-07-04``). Which police forces
+see a candidate follows from the ballot's area and the ``AreaForce`` links, so a constituency that
+spans two forces is visible to both.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ballotguard.core.fields import EncryptedTextField
+from ballotguard.engines.operations import Operation
+
+
+class PoliceForce(models.Model):
+    code = models.CharField(max_length=9, unique=True, help_text="ONS police force area code, e.g. E23000001.")
+    name = models.CharField(max_length=100)
+    nation = models.CharField(max_length=20)
+    feoa_email = models.EmailField(blank=True, help_text="The force's elected-official adviser mailbox.")
+    feoa_phone = models.CharField(max_length=32, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Area(models.Model):
+    class Type(models.TextChoices):
+        NATION = "nation", "Nation"
+        REGION = "region", "Region"
+        CONSTITUENCY = "constituency", "Westminster constituency"
+        COUNCIL = "council", "Council (local authority)"
+        WARD = "ward", "Ward or division"
+        CSP = "csp", "Community safety partnership"
+
+    code = models.CharField(max_length=12, unique=True)
+    name = models.CharField(max_length=150, db_index=True)
+    name_welsh = models.CharField(max_length=150, blank=True)
+    slug = models.SlugField(max_length=150, db_index=True, help_text="Democracy Club style slug of the name.")
+    area_type = models.CharField(max_length=20, choices=Type.choices, db_index=True)
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children",
+        help_text="Ward → council; council → community safety partnership is kept in AreaForce.",
+    )
+    region = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="region_members",
+        limit_choices_to={"area_type": "region"},
+    )
+    population = models.FloatField(null=True, blank=True)
+    hex_q = models.IntegerField(null=True, blank=True, help_text="Column in the constituency hex map.")
+    hex_r = models.IntegerField(null=True, blank=True)
+    forces = models.ManyToManyField(PoliceForce, through="AreaForce", related_name="areas")
+
+    class Meta:
+        ordering = ["name"]
+        indexes = [models.Index(fields=["area_type", "slug"])]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AreaForce(models.Model):
+    """A police force covers (part of) an area. Every area has exactly one primary force."""
+
+    area = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="force_links")
+    force = models.ForeignKey(PoliceForce, on_delete=models.PROTECT, related_name="area_links")
+    population_share = models.FloatField(help_text="Share of the area's population policed by this force, 0–1.")
+    is_primary = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["area", "force"], name="unique_area_force")]
+        indexes = [models.Index(fields=["force", "area"])]
+        ordering = ["-is_primary", "-population_share"]
+
+
+class Election(models.Model):
+    """A Democracy Club election (``parl.2024-07-04``, ``local.birmingham.2025-05-01``)."""
+
+    election_id = models.CharField(max_length=200, unique=True)
+    election_type = models.CharField(max_length=20, db_index=True)
+    date = models.DateField(db_index=True)
+    name = models.CharField(max_length=200)
+    organisation = models.ForeignKey(Area, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    operation = models.CharField(max_length=10, choices=[(o.value, o.label) for o in Operation], db_index=True)
+    nominations_close = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-date", "election_id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Ballot(models.Model):
+    """One contest in one area (a constituency, a ward): ``parl.birmingham-yardley.2024-07-04``."""
+
+    ballot_paper_id = models.CharField(max_length=250, unique=True)
+    election = models.ForeignKey(Election, on_delete=models.PROTECT, related_name="ballots")
+    area = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="ballots")
+    council = models.ForeignKey(
+        Area, null=True, blank=True, on_delete=models.PROTECT, related_name="administered_ballots",
+        help_text="The council whose returning officer runs this ballot.",
+    )
+    post_label = models.CharField(max_length=200)
+    seats_contested = models.PositiveSmallIntegerField(default=1)
+    cancelled = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["post_label"]
+
+    def __str__(self) -> str:
+        return f"{self.post_label} ({self.election.date:%d %B %Y})"
+
+
+class Party(models.Model):
+    party_id = models.CharField(max_length=40, unique=True, help_text="Electoral Commission id (PP53) or DC id.")
+    name = models.CharField(max_length=200)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "parties"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Candidate(models.Model):
+    """One person standing on one ballot. Contact details are encrypted and only present once handed over."""
+
+    class Gender(models.TextChoices):
+        FEMALE = "female", "Female"
+        MALE = "male", "Male"
+        NON_BINARY = "non_binary", "Non-binary"
+        UNKNOWN = "", "Not known"
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="candidates")
+    person_id = models.CharField(max_length=40, db_index=True, help_text="Democracy Club person id.")
+    name = models.CharField(max_length=200, db_index=True)
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.PROTECT, related_name="candidates")
+    gender = models.CharField(max_length=12, choices=Gender.choices, blank=True, db_index=True)
+    elected = models.BooleanField(null=True, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="candidacies"
+    )
+
+    # Contact details handed over by the returning officer, with the candidate's consent.
+    email = EncryptedTextField(blank=True)
+    phone = EncryptedTextField(blank=True)
+    address = EncryptedTextField(blank=True)
+    postcode = EncryptedTextField(blank=True)
+    consent_to_share = models.BooleanField(default=False)
+    handed_over_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    handed_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    PERSONAL_FIELDS = ("email", "phone", "address", "postcode")
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [models.UniqueConstraint(fields=["ballot", "person_id"], name="unique_candidate_per_ballot")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def operation(self) -> str:
+        return self.ballot.election.operation
+
+    @property
+    def handed_over(self) -> bool:
+        return self.handed_over_at is not None
+
+
+class Delegation(models.Model):
+    """A candidate lets a member of staff or an agent act for them."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="delegations")
+    staff = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="delegations")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["candidate", "staff"], name="unique_delegation")]

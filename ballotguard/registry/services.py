@@ -1,0 +1,203 @@
+"""Registry operations: who may see which candidates, filtering, hand-over of contact details, counts.
+
+Views, API endpoints and commands stay thin and call these functions; every read or change of a
+candidate's personal data is audited here, not left to callers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from ballotguard.accounts.models import Role, User
+from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.engines.contact import ContactDetails
+
+from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce
+
+
+class NotPermitted(Exception):
+    """The actor may not do this. Callers answer 403 (or 404 where existence itself must stay hidden)."""
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scope: which candidates and ballots a user can see at all
+
+
+def _candidate_base() -> QuerySet[Candidate]:
+    return Candidate.objects.select_related("ballot__election", "ballot__area", "party")
+
+
+def candidates_visible_to(user: User) -> QuerySet[Candidate]:
+    """Every candidate the user may open. Anything outside this set is answered with 404."""
+    qs = _candidate_base()
+    if not user.is_authenticated:
+        return qs.none()
+    if user.role == Role.FEOA:
+        in_force = AreaForce.objects.filter(area_id=OuterRef("ballot__area_id"), force__in=user.police_forces.all())
+        return qs.filter(Exists(in_force))
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.RETURNING_OFFICER:
+        return qs.filter(ballot__council_id=user.council_id) if user.council_id else qs.none()
+    if user.role == Role.CANDIDATE:
+        return qs.filter(user=user)
+    if user.role == Role.STAFF:
+        return qs.filter(delegations__staff=user)
+    return qs.none()
+
+
+def can_list_candidates(user: User) -> bool:
+    return user.is_authenticated and user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}
+
+
+def can_see_contact_details(user: User, candidate: Candidate) -> bool:
+    """Contact details are for the people who need them: never administrators or analysts."""
+    if user.role == Role.FEOA:
+        return candidate.consent_to_share and candidate.handed_over
+    if user.role == Role.RETURNING_OFFICER:
+        return candidate.ballot.council_id == user.council_id
+    return user.role in {Role.CANDIDATE, Role.STAFF}  # scope already limits them to their own records
+
+
+def ballots_visible_to(user: User) -> QuerySet[Ballot]:
+    qs = Ballot.objects.select_related("election", "area", "council")
+    if user.role == Role.ADMIN:
+        return qs
+    if user.role == Role.RETURNING_OFFICER and user.council_id:
+        return qs.filter(council_id=user.council_id)
+    if user.role == Role.FEOA:
+        return qs.filter(Exists(AreaForce.objects.filter(area_id=OuterRef("area_id"), force__in=user.police_forces.all())))
+    return qs.none()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Filtering and reading
+
+
+@dataclass(frozen=True)
+class CandidateFilter:
+    election: str = ""  # election_id
+    area: str = ""  # area code
+    party: str = ""  # party_id
+    operation: str = ""  # bridger / ford / none
+    handed_over: bool | None = None
+    name: str = ""
+
+    def apply(self, qs: QuerySet[Candidate]) -> QuerySet[Candidate]:
+        if self.election:
+            qs = qs.filter(ballot__election__election_id=self.election)
+        if self.area:
+            qs = qs.filter(Q(ballot__area__code=self.area) | Q(ballot__area__parent__code=self.area))
+        if self.party:
+            qs = qs.filter(party__party_id=self.party)
+        if self.operation:
+            qs = qs.filter(ballot__election__operation=self.operation)
+        if self.handed_over is not None:
+            qs = qs.filter(handed_over_at__isnull=not self.handed_over)
+        if self.name:
+            qs = qs.filter(name__icontains=self.name)
+        return qs
+
+
+def list_candidates(user: User, flt: CandidateFilter) -> QuerySet[Candidate]:
+    if not can_list_candidates(user):
+        raise NotPermitted("This role cannot list candidates.")
+    return flt.apply(candidates_visible_to(user)).order_by("name", "id")
+
+
+def get_candidate(user: User, candidate_id: int) -> Candidate:
+    """The candidate, or ``Candidate.DoesNotExist`` if it does not exist *or* is outside the user's scope."""
+    return candidates_visible_to(user).get(pk=candidate_id)
+
+
+def read_contact_details(actor: Actor, candidate: Candidate) -> ContactDetails | None:
+    """Decrypt and return a candidate's contact details if the actor may see them, auditing the read."""
+    if actor.user is None or not can_see_contact_details(actor.user, candidate):
+        return None
+    details = ContactDetails(email=candidate.email, phone=candidate.phone, address=candidate.address, postcode=candidate.postcode)
+    if details.is_empty():
+        return details
+    audit(actor, "read", "candidate", candidate.pk, fields=details.present_fields())
+    return details
+
+
+def audit_list_read(actor: Actor, candidates: list[Candidate], fields: list[str]) -> None:
+    audit_reads(actor, "candidate", [c.pk for c in candidates], fields)
+
+
+def forces_for(candidate: Candidate) -> list[PoliceForce]:
+    links = AreaForce.objects.filter(area_id=candidate.ballot.area_id).select_related("force")
+    return [link.force for link in links]
+
+
+def advisers_for(candidate: Candidate) -> list[User]:
+    """The FEOAs of every force covering the candidate's area, primary force first."""
+    forces = forces_for(candidate)
+    advisers: list[User] = []
+    for force in forces:
+        advisers.extend(force.advisers.filter(role=Role.FEOA, is_active=True).order_by("last_name"))
+    return advisers
+
+
+# ---------------------------------------------------------------------------------------------------
+# Hand-over of contact details by the returning officer
+
+
+def handover(actor: Actor, candidate: Candidate, details: ContactDetails, consent: bool) -> Candidate:
+    """Record the returning officer's hand-over of one candidate's contact details.
+
+    Without the candidate's consent nothing personal is kept: the hand-over is recorded as refused
+    and any details stored earlier are erased.
+    """
+    user = actor.user
+    if user is None or user.role != Role.RETURNING_OFFICER or candidate.ballot.council_id != user.council_id:
+        raise NotPermitted("Only the returning officer of this candidate's council can hand over their details.")
+    details = details if consent else ContactDetails()
+    changed = [f for f in Candidate.PERSONAL_FIELDS if getattr(candidate, f) != getattr(details, f)]
+    for field in Candidate.PERSONAL_FIELDS:
+        setattr(candidate, field, getattr(details, field))
+    candidate.consent_to_share = consent
+    candidate.handed_over_at = timezone.now()
+    candidate.handed_over_by = user
+    with transaction.atomic():
+        candidate.save()
+        audit(
+            actor, "update", "candidate", candidate.pk, fields=changed,
+            detail="handover with consent" if consent else "handover refused: no consent, details erased",
+        )
+    return candidate
+
+
+def handover_many(actor: Actor, rows: list[tuple[Candidate, ContactDetails, bool]]) -> int:
+    """Hand over many candidates in one transaction: all are recorded or none."""
+    with transaction.atomic():
+        for candidate, details, consent in rows:
+            handover(actor, candidate, details, consent)
+    return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Counts
+
+
+def registry_summary() -> dict:
+    areas_by_type = dict(Area.objects.values_list("area_type").annotate(n=Count("id")).order_by("area_type"))
+    multi_force = (
+        AreaForce.objects.values("area_id").annotate(n=Count("force_id", distinct=True)).filter(n__gt=1)
+    )
+    multi_force_constituencies = multi_force.filter(area__area_type=Area.Type.CONSTITUENCY)
+    return {
+        "elections": Election.objects.count(),
+        "ballots": Ballot.objects.count(),
+        "areas": {t: areas_by_type.get(t, 0) for t, _ in Area.Type.choices},
+        "police_forces": PoliceForce.objects.count(),
+        "parties": Party.objects.count(),
+        "candidates": Candidate.objects.count(),
+        "candidates_handed_over": Candidate.objects.filter(handed_over_at__isnull=False).count(),
+        "areas_covered_by_more_than_one_force": multi_force.count(),
+        "constituencies_covered_by_more_than_one_force": multi_force_constituencies.count(),
+    }

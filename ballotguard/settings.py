@@ -1,0 +1,241 @@
+"""Django settings for Ballotguard.
+
+Everything secret or deployment-specific comes from the environment (see docs/operations.md):
+
+- ``BALLOTGUARD_SECRET_KEY``: Django's signing key.
+- ``BALLOTGUARD_FIELD_KEYS``: the keys that encrypt personal fields at rest, ``kid:base64key`` pairs
+  separated by commas, newest first. Several keys allow rotation: new data is sealed with the first,
+  old data opens with whichever key sealed it.
+- ``DATABASE_URL``: ``sqlite:///path`` (default ``var/ballotguard.sqlite3``) or ``postgres://user@host:port/db``.
+- ``BALLOTGUARD_DEBUG``: ``1`` for development only.
+- ``BALLOTGUARD_ALLOWED_HOSTS``: comma-separated host names.
+
+``scripts/run.sh`` writes ``var/secrets.env`` with freshly generated keys on the first demo run, so no
+key is ever committed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(os.environ.get("BALLOTGUARD_VAR_DIR", BASE_DIR / "var"))
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise ImproperlyConfigured(
+            f"{name} is not set. Run `make run` once to generate development secrets in var/secrets.env, "
+            "or set it in the environment (see docs/operations.md)."
+        )
+    return value
+
+
+def _database_from_url(url: str) -> dict:
+    parsed = urlparse(url)
+    if parsed.scheme == "sqlite":
+        path = unquote(parsed.path)
+        name = path[1:] if path.startswith("//") else path or str(VAR_DIR / "ballotguard.sqlite3")
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": name,
+            "OPTIONS": {
+                # WAL lets readers carry on while the task worker writes; IMMEDIATE avoids
+                # "database is locked" upgrades from read to write transactions.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
+                "transaction_mode": "IMMEDIATE",
+            },
+            "TEST": {"NAME": os.environ.get("BALLOTGUARD_SQLITE_TEST_NAME") or None},
+        }
+    if parsed.scheme in {"postgres", "postgresql"}:
+        return {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": unquote(parsed.path.lstrip("/")) or "ballotguard",
+            "USER": unquote(parsed.username or "postgres"),
+            "PASSWORD": unquote(parsed.password or ""),
+            "HOST": parsed.hostname or "127.0.0.1",
+            "PORT": str(parsed.port or 5432),
+            "CONN_MAX_AGE": 60,
+        }
+    raise ImproperlyConfigured(f"DATABASE_URL scheme {parsed.scheme!r} is not supported (use sqlite or postgres)")
+
+
+DEBUG = os.environ.get("BALLOTGUARD_DEBUG", "0") == "1"
+SECRET_KEY = _env("BALLOTGUARD_SECRET_KEY")
+FIELD_ENCRYPTION_KEYS = _env("BALLOTGUARD_FIELD_KEYS")
+ALLOWED_HOSTS = [h for h in os.environ.get("BALLOTGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("BALLOTGUARD_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
+    "csp",
+    "django_tasks",
+    "django_tasks_db",
+    "ballotguard.accounts",
+    "ballotguard.registry",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "ballotguard.accounts.middleware.RequireMfaMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "ballotguard.urls"
+WSGI_APPLICATION = "ballotguard.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "ballotguard" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "ballotguard.accounts.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+DATABASES = {"default": _database_from_url(os.environ.get("DATABASE_URL", f"sqlite:///{VAR_DIR / 'ballotguard.sqlite3'}"))}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+# Passwords: Argon2id first; lockout after repeated failures (django-axes) keyed on user and address.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("BALLOTGUARD_LOCKOUT_FAILURES", "5"))
+AXES_COOLOFF_TIME = 0.5  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
+
+LOGIN_URL = "accounts:sign-in"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:sign-in"
+
+# Cookies and transport. Browsers treat 127.0.0.1 and localhost as secure contexts, so Secure cookies
+# work in the demo too; production sits behind TLS.
+SESSION_COOKIE_SECURE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SAMESITE = "Strict"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get("BALLOTGUARD_BEHIND_TLS_PROXY") == "1" else None
+SECURE_SSL_REDIRECT = os.environ.get("BALLOTGUARD_SSL_REDIRECT") == "1"
+SECURE_HSTS_SECONDS = int(os.environ.get("BALLOTGUARD_HSTS_SECONDS", "0"))
+
+# Content-Security-Policy: no inline script, no third-party origins. GOV.UK Frontend's one inline
+# snippet (adding `js-enabled` to <body>) is replaced by a static file.
+from csp.constants import NONE, SELF  # noqa: E402
+
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+
+# Uploads: refuse anything large before it is read into memory.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "Europe/London"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+# GOV.UK Frontend is installed by npm from package-lock.json; its dist folder is served as /static/govuk/.
+STATICFILES_DIRS = [
+    BASE_DIR / "ballotguard" / "static",
+    ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
+}
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+# Background work: Django's task framework (django-tasks backport) with a database-backed worker
+# (`ballotguard db_worker`), so nothing but the database needs installing.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+OTP_TOTP_ISSUER = "Ballotguard"
+BALLOTGUARD_SERVICE_NAME = "Ballotguard"
+# Roles whose sign-in needs a second factor: they see personal data of many people.
+BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin"}
+BALLOTGUARD_PAGE_SIZE = 50
+
+# Logs carry request paths and ids, never personal data: request bodies and query strings are not logged.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"redact_querystrings": {"()": "ballotguard.logging.RedactQueryStrings"}},
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_querystrings"]},
+    },
+    "root": {"handlers": ["console"], "level": os.environ.get("BALLOTGUARD_LOG_LEVEL", "INFO")},
+    "loggers": {
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+    },
+}
