@@ -1,3 +1,13 @@
+from django.contrib import admin
 from django.urls import include, path
 
-urlpatterns = []
+from ballotguard.api import api
+
+admin.site.site_header = "Ballotguard administration"
+
+urlpatterns = [
+    path("", include("ballotguard.accounts.urls")),
+    path("", include("ballotguard.registry.urls")),
+    path("api/v1/", api.urls),
+    path("django-admin/", admin.site.urls),
+]
