@@ -56,8 +56,8 @@ def world(db):
     westminster = Area.objects.create(code="E09000033", name="Westminster", slug="westminster", area_type="council", region=london)
     birmingham = Area.objects.create(code="E08000025", name="Birmingham", slug="birmingham", area_type="council", region=wm_region)
     clw = Area.objects.create(code="E14001172", name="Cities of London and Westminster", slug="cities-of-london-and-westminster", area_type="constituency", region=london)
-    yardley = Area.objects.create(code="E14001107", name="Birmingham Yardley", slug="birmingham-yardley", area_type="constituency", region=wm_region)
-    ward = Area.objects.create(code="E05011118", name="Yardley East", slug="yardley-east", area_type="ward", parent=birmingham, region=wm_region)
+    yardley = Area.objects.create(code="E14001100", name="Birmingham Yardley", slug="birmingham-yardley", area_type="constituency", region=wm_region)
+    ward = Area.objects.create(code="E05011185", name="Yardley East", slug="yardley-east", area_type="ward", parent=birmingham, region=wm_region)
     AreaForce.objects.create(area=clw, force=met, population_share=0.94, is_primary=True)
     AreaForce.objects.create(area=clw, force=city, population_share=0.06, is_primary=False)
     for area in (yardley, ward, birmingham):

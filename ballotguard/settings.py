@@ -82,10 +82,12 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "axes",
     "csp",
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "ballotguard.accounts",
     "ballotguard.registry",
+    "ballotguard.demo",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +219,16 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work: Django's task framework (django-tasks backport) with a database-backed worker
 # (`ballotguard db_worker`), so nothing but the database needs installing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# E-mail: the console in development and the demo; SMTP settings from the environment in production.
+EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("BALLOTGUARD_EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("BALLOTGUARD_EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("BALLOTGUARD_EMAIL_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("BALLOTGUARD_EMAIL_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("BALLOTGUARD_EMAIL_TLS", "0") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("BALLOTGUARD_FROM_EMAIL", "Ballotguard <no-reply@ballotguard.invalid>")
+BALLOTGUARD_BASE_URL = os.environ.get("BALLOTGUARD_BASE_URL", "http://127.0.0.1:8000")
 
 OTP_TOTP_ISSUER = "Ballotguard"
 BALLOTGUARD_SERVICE_NAME = "Ballotguard"

@@ -1,13 +1,14 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from ballotguard.api import api
+from ballotguard.api import api, api_docs
 
 admin.site.site_header = "Ballotguard administration"
 
 urlpatterns = [
     path("", include("ballotguard.accounts.urls")),
     path("", include("ballotguard.registry.urls")),
+    path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
 ]

@@ -56,9 +56,18 @@ def normalise_phone(value: str, region: str = "GB") -> str:
         number = phonenumbers.parse(value, region)
     except phonenumbers.NumberParseException:
         raise ContactError("phone", "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192") from None
-    if not phonenumbers.is_possible_number(number) or not phonenumbers.is_valid_number(number):
+    if not phonenumbers.is_possible_number(number) or not (phonenumbers.is_valid_number(number) or _is_ofcom_drama(number)):
         raise ContactError("phone", "Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192")
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+# Ofcom reserves these ranges for drama and examples; phonenumbers calls them invalid, but demos,
+# tests and training material use them precisely because they can never reach a real person.
+_OFCOM_DRAMA_PREFIXES = ("7700900", "1632960", "1134960", "1144960", "1154960", "1164960", "1174960", "1184960", "2079460", "2890180", "2920180", "1914980", "1314960", "1414960")
+
+
+def _is_ofcom_drama(number: phonenumbers.PhoneNumber) -> bool:
+    return number.country_code == 44 and str(number.national_number).startswith(_OFCOM_DRAMA_PREFIXES)
 
 
 def normalise_postcode(value: str) -> str:

@@ -189,3 +189,23 @@ class Delegation(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["candidate", "staff"], name="unique_delegation")]
+
+
+class ConstituencyCouncilOverlap(models.Model):
+    """How much of a constituency's population lives in each council (mySociety's overlap file).
+
+    Kept so that importing candidates can name the council that (most likely) runs a parliamentary
+    ballot without reading the geography files again. ``council`` is empty for Scottish and Northern
+    Irish councils, which the ONS England and Wales lookups do not name; ``council_code`` keeps them.
+    """
+
+    constituency = models.ForeignKey(Area, on_delete=models.CASCADE, related_name="council_overlaps")
+    council_code = models.CharField(max_length=12)
+    council = models.ForeignKey(Area, null=True, blank=True, on_delete=models.SET_NULL, related_name="constituency_overlaps")
+    population = models.FloatField(help_text="Estimated population living in both the constituency and the council.")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["constituency", "council_code"], name="unique_constituency_council_overlap")
+        ]
+        ordering = ["constituency", "-population"]

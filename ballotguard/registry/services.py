@@ -17,6 +17,7 @@ from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.engines.contact import ContactDetails
 
 from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce
+from .tasks import notify_advisers_of_handover
 
 
 class NotPermitted(Exception):
@@ -148,6 +149,12 @@ def advisers_for(candidate: Candidate) -> list[User]:
 
 
 def handover(actor: Actor, candidate: Candidate, details: ContactDetails, consent: bool) -> Candidate:
+    """Record the returning officer's hand-over of one candidate's contact details (see ``handover_many``)."""
+    handover_many(actor, [(candidate, details, consent)])
+    return candidate
+
+
+def _record_handover(actor: Actor, candidate: Candidate, details: ContactDetails, consent: bool) -> Candidate:
     """Record the returning officer's hand-over of one candidate's contact details.
 
     Without the candidate's consent nothing personal is kept: the hand-over is recorded as refused
@@ -176,7 +183,10 @@ def handover_many(actor: Actor, rows: list[tuple[Candidate, ContactDetails, bool
     """Hand over many candidates in one transaction: all are recorded or none."""
     with transaction.atomic():
         for candidate, details, consent in rows:
-            handover(actor, candidate, details, consent)
+            _record_handover(actor, candidate, details, consent)
+        ids = [candidate.pk for candidate, _, consent in rows if consent]
+        if ids:
+            transaction.on_commit(lambda: notify_advisers_of_handover.enqueue(ids))
     return len(rows)
 
 

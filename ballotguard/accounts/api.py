@@ -1,0 +1,230 @@
+"""Accounts in the JSON API: how callers authenticate, who they are, their tokens, and the audit log.
+
+The authentication classes live here (accounts owns users, sessions and tokens); ``ballotguard/api.py``
+puts them on the API as a whole. ``POST /tokens`` takes the session only: a token cannot mint tokens.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Query, Router, Schema, Status
+from ninja.errors import HttpError, ValidationError
+from ninja.security import APIKeyCookie, HttpBearer
+from ninja.utils import check_csrf
+
+from .models import ApiToken, AuditEvent, Role
+from .services import Actor, audit, authenticate_token, search_audit
+
+# ---------------------------------------------------------------------------------------------------
+# Authentication
+
+
+class BearerToken(HttpBearer):
+    """``Authorization: Bearer bg_...`` → the token's user, or None (the next method is tried)."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = authenticate_token(token.strip())
+        if user is None:
+            return None
+        # Services and the audit log read ``request.user`` (through ``Actor.from_request``).
+        request.user = user
+        request.auth_method = "token"
+        return user
+
+
+class VerifiedSession(APIKeyCookie):
+    """The Django session, past the second factor for roles that need one; CSRF on unsafe methods.
+
+    Unlike ninja's ``SessionAuth``, the CSRF check only runs when there is a signed-in session, so a
+    request with a bad bearer token and no session is answered 401, not 403 "CSRF check failed".
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def _get_key(self, request: HttpRequest):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or getattr(request, "auth_method", "") == "token":
+            return None
+        if self.csrf and not getattr(request, "_ninja_csrf_exempt", False) and check_csrf(request):
+            raise HttpError(403, "CSRF check failed: send the X-CSRFToken header with the value of the csrftoken cookie.")
+        return request.COOKIES.get(self.param_name)
+
+    def authenticate(self, request: HttpRequest, key):
+        user = getattr(request, "user", None)
+        if key is None or user is None or not user.is_authenticated:
+            return None
+        if user.needs_mfa and not user.is_verified():
+            return None
+        request.auth_method = "session"
+        return user
+
+
+bearer_auth = BearerToken()
+session_auth = VerifiedSession(csrf=True)
+
+router = Router(tags=["accounts"])
+
+
+def actor_of(request: HttpRequest) -> Actor:
+    return Actor.from_request(request, channel="api")
+
+
+def require_role(request: HttpRequest, *roles: str) -> None:
+    if request.user.role not in roles:
+        raise HttpError(403, "Your role cannot use this endpoint.")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemas
+
+
+class ForceOut(Schema):
+    code: str
+    name: str
+    nation: str
+
+
+class AreaRef(Schema):
+    code: str
+    name: str
+
+
+class MeOut(Schema):
+    username: str
+    name: str
+    role: str
+    role_label: str
+    forces: list[ForceOut]
+    council: AreaRef | None
+    auth_method: str = Field(description="How this request was authenticated: token or session.")
+
+
+class TokenIn(Schema):
+    name: str = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'nightly export'.")
+    expires_in_days: int = Field(90, ge=1, le=365)
+
+
+class TokenOut(Schema):
+    id: int
+    name: str
+    prefix: str = Field(description="The first characters of the secret, to recognise it.")
+    created_at: dt.datetime
+    expires_at: dt.datetime | None
+    last_used_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+    active: bool
+
+
+class TokenCreatedOut(TokenOut):
+    secret: str = Field(description="Shown once; only a digest is stored.")
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_username: str
+    action: str
+    object_type: str
+    object_id: str
+    fields: list[str]
+    detail: str
+    ip_address: str | None
+    channel: str
+
+
+class AuditPage(Schema):
+    count: int
+    items: list[AuditEventOut]
+    next_offset: int | None
+
+
+class Message(Schema):
+    detail: str
+
+
+def _token_out(token: ApiToken) -> dict:
+    return {
+        "id": token.pk, "name": token.name, "prefix": token.prefix, "created_at": token.created_at,
+        "expires_at": token.expires_at, "last_used_at": token.last_used_at, "revoked_at": token.revoked_at,
+        "active": token.is_active,
+    }
+
+
+# ---------------------------------------------------------------------------------------------------
+# Endpoints
+
+
+@router.get("/me", response=MeOut, summary="Who am I")
+def me(request):
+    """The caller: username, role, the police forces they cover (FEOA) and their council (returning officer)."""
+    user = request.user
+    council = user.council
+    return {
+        "username": user.username,
+        "name": user.get_full_name(),
+        "role": user.role,
+        "role_label": user.get_role_display(),
+        "forces": list(user.police_forces.order_by("name")),
+        "council": {"code": council.code, "name": council.name} if council else None,
+        "auth_method": getattr(request, "auth_method", "session"),
+    }
+
+
+@router.post("/tokens", response={201: TokenCreatedOut}, auth=[session_auth], summary="Create an API token")
+def create_token(request, payload: TokenIn):
+    """Create a bearer token for yourself. Needs a signed-in browser session (and CSRF token); the
+    secret is in this response only."""
+    expires_at = timezone.now() + dt.timedelta(days=payload.expires_in_days)
+    token, secret = ApiToken.issue(request.user, payload.name, expires_at=expires_at)
+    audit(actor_of(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="created")
+    return Status(201, {**_token_out(token), "secret": secret})
+
+
+@router.get("/tokens", response=list[TokenOut], summary="List your API tokens")
+def list_tokens(request):
+    return [_token_out(t) for t in ApiToken.objects.filter(user=request.user)]
+
+
+@router.delete("/tokens/{token_id}", response={204: None, 404: Message}, summary="Revoke one of your API tokens")
+def revoke_token(request, token_id: int):
+    token = ApiToken.objects.get(pk=token_id, user=request.user)  # DoesNotExist → 404
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit(actor_of(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="revoked")
+    return Status(204, None)
+
+
+@router.get("/audit", response=AuditPage, summary="Search the audit log (administrators)")
+def audit_log(
+    request,
+    actor: str = Query("", max_length=150, description="Username of whoever acted."),
+    action: str = Query("", max_length=20),
+    object_type: str = Query("", max_length=50),
+    object_id: str = Query("", max_length=64),
+    since: dt.datetime | None = Query(None),
+    until: dt.datetime | None = Query(None),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    """Newest first. Reading the audit log is itself audited (the filters used are named, not their values)."""
+    require_role(request, Role.ADMIN)
+    if action and action not in AuditEvent.Action.values:
+        _bad_filter("action", "Choose one of: " + ", ".join(AuditEvent.Action.values))
+    events = search_audit(
+        actor=actor, action=action, object_type=object_type, object_id=object_id, since=since, until=until
+    )
+    count = events.count()
+    items = list(events[offset:offset + limit])
+    used = [name for name, value in (("actor", actor), ("action", action), ("object_type", object_type),
+                                     ("object_id", object_id), ("since", since), ("until", until)) if value]
+    audit(actor_of(request), AuditEvent.Action.READ, "audit_log", "",
+          detail=f"audit search, filters: {', '.join(used) or 'none'}; {len(items)} of {count} events")
+    return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}
+
+
+def _bad_filter(field: str, message: str):
+    """A query value outside its choices is a 422 like any other validation error."""
+    raise ValidationError([{"loc": ("query", field), "msg": message}])

@@ -1,0 +1,271 @@
+"""Pages for signing in (password, then a one-time code for roles that need one), the home page of
+each role, the audit log and API tokens. Views stay thin: the work is in ``services``."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+
+import segno
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.safestring import mark_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .forms import AuditSearchForm, CodeForm, SignInForm, TokenForm
+from .models import ApiToken, AuditEvent, Role
+from .services import Actor, audit, search_audit
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers shared with the registry's pages
+
+
+def paginate(request, queryset, per_page: int | None = None):
+    """A page of the queryset and the links for the GOV.UK pagination include, keeping the filters."""
+    paginator = Paginator(queryset, per_page or settings.BALLOTGUARD_PAGE_SIZE)
+    page_obj = paginator.get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+
+    def href(number: int) -> str:
+        params["page"] = str(number)
+        return "?" + params.urlencode()
+
+    items: list[dict] = []
+    last = paginator.num_pages
+    shown = sorted({1, last, *range(max(1, page_obj.number - 1), min(last, page_obj.number + 1) + 1)})
+    previous = 0
+    for number in shown:
+        if number - previous > 1:
+            items.append({"ellipsis": True})
+        items.append({"number": number, "href": href(number), "current": number == page_obj.number})
+        previous = number
+    links = {
+        "items": items,
+        "previous": href(page_obj.previous_page_number()) if page_obj.has_previous() else "",
+        "next": href(page_obj.next_page_number()) if page_obj.has_next() else "",
+    }
+    return page_obj, links
+
+
+def _safe_next(request, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def _require_signed_in(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Signing in and out
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def sign_in(request):
+    if request.user.is_authenticated and (not request.user.needs_mfa or request.user.is_verified()):
+        return redirect("home")
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"]
+        # authenticate() with the request lets django-axes count failures and lock out; AxesMiddleware
+        # then answers with the lockout page instead of this view's response.
+        user = authenticate(request, username=username, password=form.cleaned_data["password"])
+        if user is None:
+            audit(Actor(user=None, ip_address=Actor.from_request(request).ip_address), AuditEvent.Action.SIGN_IN_FAILED,
+                  "user", "", detail="wrong username or password")
+            form.add_error(None, "Enter a correct username and password")
+        else:
+            next_url = _safe_next(request, reverse("home"))
+            login(request, user)  # rotates the session key
+            audit(Actor.from_request(request), AuditEvent.Action.SIGN_IN, "user", user.pk,
+                  detail="password accepted; second factor needed" if user.needs_mfa else "signed in")
+            if user.needs_mfa:
+                request.session["bg_next"] = next_url
+                return redirect("accounts:verify")
+            return HttpResponseRedirect(next_url)
+    return render(request, "accounts/sign_in.html", {"form": form, "next": request.GET.get("next", "")})
+
+
+def _qr_svg(device: TOTPDevice) -> str:
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title="QR code for your authenticator app")
+    return svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify(request):
+    """Second step of sign-in: a one-time code; sets up an authenticator app first if there is none."""
+    if (response := _require_signed_in(request)) is not None:
+        return response
+    user = request.user
+    if not user.needs_mfa or user.is_verified():
+        return redirect("home")
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("id").first()
+    setting_up = device is None
+    if setting_up:
+        device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-id").first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+    form = CodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        if device.verify_token(form.cleaned_data["code"]):
+            if setting_up:
+                device.confirmed = True
+                device.save(update_fields=["confirmed"])
+            next_url = request.session.pop("bg_next", None) or reverse("home")
+            request.session.cycle_key()  # new session id on gaining the second factor
+            otp_login(request, device)
+            audit(Actor.from_request(request), AuditEvent.Action.MFA, "user", user.pk,
+                  detail="authenticator app set up and code accepted" if setting_up else "code accepted")
+            return HttpResponseRedirect(next_url)
+        audit(Actor.from_request(request), AuditEvent.Action.MFA, "user", user.pk, detail="code rejected")
+        form.add_error("code", "The security code is not correct, or has expired. Enter the latest code from your app")
+    context = {"form": form, "setting_up": setting_up}
+    if setting_up:
+        context["secret"] = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
+        context["qr_svg"] = mark_safe(_qr_svg(device))  # segno's own SVG: no user input in it
+    return render(request, "accounts/verify.html", context)
+
+
+@require_POST
+def sign_out(request):
+    if request.user.is_authenticated:
+        audit(Actor.from_request(request), AuditEvent.Action.SIGN_OUT, "user", request.user.pk)
+    logout(request)
+    return redirect("accounts:sign-in")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Home pages per role
+
+
+@require_GET
+def home(request):
+    if (response := _require_signed_in(request)) is not None:
+        return response
+    from ballotguard.registry import services as registry
+    from ballotguard.registry.models import AreaForce, Candidate
+
+    user = request.user
+    context: dict = {"role": user.role}
+    if user.role in {Role.CANDIDATE, Role.STAFF}:
+        candidacies = list(registry.candidates_visible_to(user).order_by("-ballot__election__date", "name"))
+        context["candidacies"] = [
+            {"candidate": c, "advisers": registry.advisers_for(c), "forces": registry.forces_for(c)} for c in candidacies
+        ]
+        template = "accounts/home_candidate.html"
+    elif user.role == Role.RETURNING_OFFICER:
+        candidates = registry.candidates_visible_to(user)
+        counts = candidates.aggregate(total=Count("id"), handed_over=Count("id", filter=Q(handed_over_at__isnull=False)))
+        context.update(
+            council=user.council, ballots=registry.ballots_visible_to(user).count(),
+            total=counts["total"], handed_over=counts["handed_over"], outstanding=counts["total"] - counts["handed_over"],
+        )
+        template = "accounts/home_returning_officer.html"
+    elif user.role == Role.FEOA:
+        forces = []
+        for force in user.police_forces.all():
+            in_force = AreaForce.objects.filter(area_id=OuterRef("ballot__area_id"), force=force)
+            counts = Candidate.objects.filter(Exists(in_force)).aggregate(
+                total=Count("id"), handed_over=Count("id", filter=Q(handed_over_at__isnull=False)),
+            )
+            forces.append({"force": force, **counts})
+        context["forces"] = forces
+        template = "accounts/home_feoa.html"
+    elif user.role == Role.ANALYST:
+        context["summary"] = registry.registry_summary()
+        template = "accounts/home_analyst.html"
+    elif user.role == Role.ADMIN or user.is_superuser:
+        template = "accounts/home_admin.html"
+    else:
+        raise PermissionDenied
+    return render(request, template, context)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Audit log
+
+
+@require_GET
+def audit_log(request):
+    if (response := _require_signed_in(request)) is not None:
+        return response
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    form = AuditSearchForm(request.GET or None)
+    events = AuditEvent.objects.none()
+    if not request.GET or form.is_valid():
+        data = form.cleaned_data if request.GET else {}
+        until = data.get("until")
+        events = search_audit(
+            actor=data.get("actor", ""), action=data.get("action", ""), object_type=data.get("object_type", ""),
+            object_id=data.get("object_id", ""),
+            since=_start_of(data.get("since")), until=_start_of(until + dt.timedelta(days=1)) if until else None,
+        ).select_related("actor")
+    page_obj, page_links = paginate(request, events)
+    used = sorted(k for k, v in (form.cleaned_data.items() if form.is_bound and form.is_valid() else []) if v)
+    # Reading the audit log is itself audited: which filters were used and which page, never the values.
+    audit(Actor.from_request(request), AuditEvent.Action.READ, "audit_log", "", fields=used,
+          detail=f"page {page_obj.number} of {page_obj.paginator.num_pages}")
+    return render(request, "accounts/audit_log.html", {"form": form, "page_obj": page_obj, "page_links": page_links})
+
+
+def _start_of(day: dt.date | None):
+    if day is None:
+        return None
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+
+
+# ---------------------------------------------------------------------------------------------------
+# API tokens
+
+
+@require_http_methods(["GET", "POST"])
+def tokens(request):
+    if (response := _require_signed_in(request)) is not None:
+        return response
+    form = TokenForm(request.POST or None)
+    secret = None
+    if request.method == "POST" and form.is_valid():
+        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        audit(Actor.from_request(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="created")
+        form = TokenForm()
+    context = {
+        "form": form, "secret": secret,
+        "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
+    }
+    response = render(request, "accounts/tokens.html", context)
+    if secret:
+        response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_POST
+def revoke_token(request, pk: int):
+    if (response := _require_signed_in(request)) is not None:
+        return response
+    token = get_object_or_404(ApiToken, pk=pk, user=request.user)
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit(Actor.from_request(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="revoked")
+        messages.success(request, f"Token ‘{token.name}’ has been revoked")
+    return redirect("accounts:tokens")

@@ -1,0 +1,1 @@
+"""Demo data: a realistic election with fake people in real places, and one demo login per role."""

@@ -1,0 +1,69 @@
+"""``ballotguard demo``: build demo data and print a login for every role."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from rich.console import Console
+from rich.table import Table
+
+from ballotguard.demo import builder
+
+
+class Command(BaseCommand):
+    help = (
+        "Build demo data: real constituencies, councils and police forces typed by hand, fake candidates "
+        "(Faker en_GB) and one demo user per role, then print their logins. With --real-candidates, import "
+        "the real GE2024 candidates and geography from ../shared/data/uk instead. Running it again only "
+        "prints the logins, unless --reset-passwords is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--real-candidates", action="store_true", help="use the real GE2024 candidates from ../shared/data/uk")
+        parser.add_argument("--data-dir", type=Path, default=Path(__file__).resolve().parents[4].parent / "shared" / "data" / "uk",
+                            help="where the reference data lives (default: ../shared/data/uk beside the repository)")
+        parser.add_argument("--reset-passwords", action="store_true", help="give every demo user a new password and authenticator secret")
+        parser.add_argument("--seed", type=int, default=2024, help="random seed for the fake people")
+
+    def handle(self, *args, **opts):
+        console = Console()
+        if builder.demo_exists() and not opts["reset_passwords"]:
+            logins = builder.load_logins()
+            if not logins:
+                raise CommandError("Demo users exist but their logins file is missing: run `ballotguard demo --reset-passwords`.")
+            console.print("[bold]Demo data already loaded.[/bold]")
+        elif builder.demo_exists():
+            logins = builder.build_users()
+        elif opts["real_candidates"]:
+            logins = self._real(opts["data_dir"], console)
+        else:
+            with console.status("Building demo data…"):
+                logins = builder.build_demo(seed=opts["seed"])
+        self._print(console, logins)
+
+    def _real(self, data_dir: Path, console: Console):
+        if not (data_dir / "geography").is_dir() or not (data_dir / "candidates").is_dir():
+            raise CommandError(f"--real-candidates needs the reference data in {data_dir} (geography/ and candidates/).")
+        with transaction.atomic():
+            call_command("import_geography", str(data_dir / "geography"))
+            call_command(
+                "import_candidates", str(data_dir / "candidates" / "ge2024_candidates_democracyclub.csv"),
+                gender_from=str(data_dir / "results" / "HoC-GE2024-results-by-candidate.csv"),
+            )
+            return builder.build_users()
+
+    def _print(self, console: Console, logins) -> None:
+        table = Table(title="Demo logins (demo data only: fake people, example.org addresses, Ofcom drama phone numbers)")
+        for col in ("role", "username", "password", "authenticator secret", "note"):
+            table.add_column(col)
+        for login in logins:
+            table.add_row(login.role, login.username, login.password, login.totp_secret or "-", login.note)
+        console.print(table)
+        console.print(
+            "FEOA, analyst and administrator sign-ins ask for a 6-digit code: add the secret to an authenticator app, "
+            "or run [bold]ballotguard demo-totp USERNAME[/bold] for the current code."
+        )
+        console.print(f"These logins are kept in {builder.logins_path()} (readable by you only).")

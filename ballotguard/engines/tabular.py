@@ -1,0 +1,246 @@
+"""Reading CSV files that people upload or import, with errors a person can act on.
+
+Files arrive from spreadsheets, registries and e-mail attachments, so this reader is strict about
+what it refuses and honest about what it guessed:
+
+- an empty file, a file over the size limit, and binary content (a spreadsheet, a zip, a PDF) are
+  refused with a :class:`TableError`;
+- a UTF-8 byte-order mark is stripped; text that is not UTF-8 is read as Windows-1252 and failing
+  that as Latin-1, and a warning says so (never silently: "Ynys M\\xf4n" must not become mojibake
+  unnoticed);
+- line endings (CRLF, LF, CR) are all accepted, and CRLF inside a quoted cell becomes LF;
+- the header must be present, with no blank or repeated names, every required column and (unless
+  ``allow_unknown``) no column the caller does not know;
+- rows come back with their 1-based *physical* line number (the header is line 1) so a rejection
+  can say "line 17: ..."; a row with the wrong number of cells, or a cell over the size limit, is a
+  :class:`RowError` for that line, not the end of the file.
+
+Pure Python: no Django (an import-linter contract keeps it that way).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+MAX_BYTES = 20 * 1024 * 1024
+"""Default size limit for one file: 20 MiB is far above any registry file (the 4,515 GE2024 candidates are 330 kB)."""
+
+MAX_FIELD_CHARS = 10_000
+"""Default limit for one cell. No registry value comes near it; a larger cell is a broken file or an attack."""
+
+_BINARY_SIGNATURES = {
+    b"PK\x03\x04": "a spreadsheet (.xlsx/.ods) or a zip archive",
+    b"\xd0\xcf\x11\xe0": "an old Excel (.xls) or Word file",
+    b"%PDF": "a PDF document",
+    b"\x89PNG": "a PNG image",
+    b"\xff\xd8\xff": "a JPEG image",
+    b"GIF8": "a GIF image",
+    b"\x1f\x8b": "a gzip archive",
+}
+_ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
+
+
+class TableError(Exception):
+    """The file as a whole cannot be used. ``messages`` lists every problem found, in plain English."""
+
+    def __init__(self, messages: str | list[str]):
+        self.messages = [messages] if isinstance(messages, str) else list(messages)
+        super().__init__("; ".join(self.messages))
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One row that cannot be used: its physical line number, why, and the column if one is to blame."""
+
+    line: int
+    message: str
+    column: str | None = None
+    file: str = ""
+
+    def __str__(self) -> str:
+        where = f"{self.file} line {self.line}" if self.file else f"line {self.line}"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict[str, object]:
+        return {"line": self.line, "message": self.message, "column": self.column, "file": self.file}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One data row: ``values`` maps each header name to its cell, ``line`` is where the row starts."""
+
+    line: int
+    values: dict[str, str]
+
+    def __getitem__(self, column: str) -> str:
+        return self.values[column]
+
+    def get(self, column: str, default: str = "") -> str:
+        return self.values.get(column, default)
+
+
+@dataclass
+class Table:
+    """A decoded CSV file whose header has been checked. Iterate with :meth:`iter_rows` or :meth:`read_rows`."""
+
+    filename: str
+    encoding: str
+    header: list[str]
+    text: str
+    warnings: list[str] = field(default_factory=list)
+    max_field_chars: int = MAX_FIELD_CHARS
+
+    def iter_rows(self) -> Iterator[Row | RowError]:
+        """Every data row in order, or a :class:`RowError` for a row that cannot be read. Blank lines are skipped.
+
+        Raises :class:`TableError` if the CSV structure itself breaks (for example an unclosed quote).
+        """
+        reader = csv.reader(io.StringIO(self.text, newline=""), strict=True)
+        try:
+            next(reader)  # the header, already checked
+            previous_end = reader.line_num
+            for cells in reader:
+                line = previous_end + 1
+                previous_end = reader.line_num
+                if not cells or cells == [""] and len(self.header) > 1:
+                    continue  # a blank line
+                if len(cells) != len(self.header):
+                    yield RowError(line, f"has {len(cells)} cells but the header has {len(self.header)} columns", file=self.filename)
+                    continue
+                too_big = next((name for name, value in zip(self.header, cells) if len(value) > self.max_field_chars), None)
+                if too_big is not None:
+                    yield RowError(line, f"the {too_big!r} cell is longer than {self.max_field_chars:,} characters", column=too_big, file=self.filename)
+                    continue
+                yield Row(line, {name: value.replace("\r\n", "\n") for name, value in zip(self.header, cells)})
+        except csv.Error as err:
+            raise TableError(f"{self.filename or 'The file'} line {reader.line_num}: the CSV cannot be read ({err})") from None
+
+    def read_rows(self) -> tuple[list[Row], list[RowError]]:
+        rows: list[Row] = []
+        errors: list[RowError] = []
+        for item in self.iter_rows():
+            (errors if isinstance(item, RowError) else rows).append(item)  # type: ignore[arg-type]
+        return rows, errors
+
+
+def read_bytes(source: bytes | BinaryIO, max_bytes: int = MAX_BYTES) -> bytes:
+    """The bytes of ``source``, refusing more than ``max_bytes`` without reading an unbounded stream."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+    else:
+        data = source.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise TableError(f"The file is larger than the limit of {_size(max_bytes)}")
+    return data
+
+
+def decode(data: bytes, filename: str = "") -> tuple[str, str, list[str]]:
+    """Decode file bytes to text. Returns ``(text, encoding, warnings)``; raises :class:`TableError`.
+
+    UTF-8 (with or without a byte-order mark) is expected. Otherwise Windows-1252, the usual
+    encoding of a CSV saved by Excel on Windows, then Latin-1; either fallback adds a warning.
+    """
+    name = filename or "The file"
+    warnings: list[str] = []
+    if not data.strip():
+        raise TableError("The file is empty")
+    for signature, kind in _BINARY_SIGNATURES.items():
+        if data.startswith(signature):
+            raise TableError(f"{name} looks like {kind}, not CSV text: save it as CSV (UTF-8) and try again")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            text = data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise TableError(f"{name} starts like UTF-16 text but cannot be decoded") from None
+        warnings.append(f"{name} is UTF-16, not UTF-8; it was read as UTF-16")
+        encoding = "utf-16"
+    else:
+        if b"\x00" in data[:65536]:
+            raise TableError(f"{name} looks like a binary file, not CSV text")
+        if data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]
+        try:
+            text, encoding = data.decode("utf-8"), "utf-8"
+        except UnicodeDecodeError as err:
+            try:
+                text, encoding = data.decode("cp1252"), "cp1252"
+                label = "Windows-1252 (CP1252)"
+            except UnicodeDecodeError:
+                text, encoding = data.decode("latin-1"), "latin-1"
+                label = "Latin-1 (ISO-8859-1)"
+            warnings.append(
+                f"{name} is not UTF-8 (first bad byte at position {err.start}); it was read as {label}. "
+                "Check that accented letters and symbols such as ŵ, ô and £ came through correctly"
+            )
+    text = text.lstrip("\ufeff")
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if ch < " " and ch not in _ALLOWED_CONTROLS)
+    if "\x00" in sample or controls > max(2, len(sample) // 100):
+        raise TableError(f"{name} looks like a binary file, not CSV text")
+    if not text.strip():
+        raise TableError("The file is empty")
+    return text, encoding, warnings
+
+
+def read_header(text: str) -> list[str]:
+    """The header row of decoded CSV text, names stripped of surrounding spaces."""
+    try:
+        first = next(csv.reader(io.StringIO(text, newline=""), strict=True), [])
+    except csv.Error as err:
+        raise TableError(f"line 1: the header cannot be read ({err})") from None
+    return [name.strip() for name in first]
+
+
+def open_table(
+    source: bytes | BinaryIO,
+    filename: str = "",
+    *,
+    required: Collection[str] = (),
+    known: Collection[str] | None = None,
+    allow_unknown: bool = False,
+    max_bytes: int = MAX_BYTES,
+    max_field_chars: int = MAX_FIELD_CHARS,
+) -> Table:
+    """Read, decode and check a CSV file's header. Raises :class:`TableError` listing every file-level problem.
+
+    ``required`` columns must all be present. ``known`` (if given) is every column the caller
+    understands, required ones included; any other column is an error, or with ``allow_unknown`` a
+    warning. Rows are read afterwards with :meth:`Table.iter_rows`.
+    """
+    data = read_bytes(source, max_bytes)
+    text, encoding, warnings = decode(data, filename)
+    header = read_header(text)
+    problems: list[str] = []
+    blanks = [str(i) for i, name in enumerate(header, start=1) if not name]
+    if blanks:
+        problems.append(f"The header has blank column names (column {', '.join(blanks)})")
+    seen: set[str] = set()
+    duplicates = sorted({name for name in header if name and (name in seen or seen.add(name))})  # type: ignore[func-returns-value]
+    if duplicates:
+        problems.append(f"The header repeats column names: {', '.join(duplicates)}")
+    missing = [name for name in required if name not in seen]
+    if missing:
+        problems.append(f"Missing required columns: {', '.join(missing)}")
+    if known is not None:
+        allowed = set(known) | set(required)
+        unknown = [name for name in header if name and name not in allowed]
+        if unknown:
+            message = f"Unknown columns: {', '.join(unknown)}"
+            if allow_unknown:
+                warnings.append(f"{message} (ignored)")
+            else:
+                problems.append(f"{message}. Remove them, or allow unknown columns to ignore them")
+    if problems:
+        raise TableError(problems)
+    return Table(filename=filename, encoding=encoding, header=header, text=text, warnings=warnings, max_field_chars=max_field_chars)
+
+
+def _size(n: int) -> str:
+    return f"{n / 1024 / 1024:.0f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+
+
+__all__ = ["MAX_BYTES", "MAX_FIELD_CHARS", "Row", "RowError", "Table", "TableError", "decode", "open_table", "read_bytes", "read_header"]

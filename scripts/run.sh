@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Set up, load the demo, and start Ballotguard on http://127.0.0.1:8000 with its background task worker.
+# The database is SQLite in WAL mode at var/ballotguard.sqlite3 unless DATABASE_URL says otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+set -a; . var/secrets.env; set +a
+export DJANGO_SETTINGS_MODULE=ballotguard.settings
+bg=.venv/bin/ballotguard
+$bg migrate --no-input -v 0
+$bg demo "$@"
+$bg db_worker --queue-name '*' --interval 1 >var/worker.log 2>&1 &
+worker=$!
+trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
+echo "Background task worker running (pid $worker, log var/worker.log)."
+echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
+.venv/bin/gunicorn ballotguard.wsgi:application --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
+  --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'
