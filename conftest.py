@@ -22,7 +22,10 @@ PASSWORD = "correct-horse-battery-staple"
 
 
 def make_user(username: str, role: str, *, forces=(), council=None, mfa: bool = True) -> User:
-    user = User.objects.create_user(username=username, password=PASSWORD, role=role, first_name=username.title(), last_name="Tester")
+    user = User.objects.create_user(
+        username=username, password=PASSWORD, role=role, first_name=username.title(), last_name="Tester",
+        email=f"{username}@example.org", is_staff=role == "admin", is_superuser=role == "admin",
+    )
     if forces:
         user.police_forces.set(forces)
     if council is not None:

@@ -15,6 +15,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
+from ballotguard.accounts.api import restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
 from ballotguard.engines.contact import ContactDetails, validate_contact
@@ -257,7 +258,7 @@ def _import_response(run):
 # Reading
 
 
-@router.get("/candidates", response=CandidatePage, summary="List candidates in your scope")
+@router.get("/candidates", response=CandidatePage, auth=restricted_to(Role.FEOA, Role.RETURNING_OFFICER, Role.ADMIN), summary="List candidates in your scope")
 def list_candidates(
     request,
     election: str = Query("", max_length=200, description="Democracy Club election id, e.g. parl.2024-07-04."),
@@ -293,7 +294,7 @@ def get_candidate(request, candidate_id: int):
     }
 
 
-@router.get("/ballots", response=BallotPage, summary="List ballots in your scope")
+@router.get("/ballots", response=BallotPage, auth=restricted_to(Role.RETURNING_OFFICER, Role.FEOA, Role.ADMIN), summary="List ballots in your scope")
 def list_ballots(
     request,
     election: str = Query("", max_length=200),
@@ -317,7 +318,7 @@ def list_ballots(
     return _page(qs, limit, offset, convert)
 
 
-@router.get("/registry/summary", response=dict, summary="Counts across the registry")
+@router.get("/registry/summary", response=dict, auth=restricted_to(Role.FEOA, Role.ANALYST, Role.ADMIN, Role.RETURNING_OFFICER), summary="Counts across the registry")
 def registry_summary(request):
     require_role(request.user, Role.FEOA, Role.ANALYST, Role.ADMIN, Role.RETURNING_OFFICER)
     return services.registry_summary()
@@ -334,6 +335,7 @@ def police_forces(request):
 
 @router.post(
     "/handover",
+    auth=restricted_to(Role.RETURNING_OFFICER),
     response={200: HandoverOut, 404: FieldErrorsOut, 422: FieldErrorsOut},
     summary="Hand over candidates' contact details (returning officers)",
 )
@@ -391,6 +393,7 @@ def handover(request, payload: HandoverIn):
 
 @router.post(
     "/imports/candidates",
+    auth=restricted_to(Role.ADMIN),
     response={200: ImportReportOut, 413: MessageOut, 422: FieldErrorsOut},
     summary="Import candidates (administrators)",
 )
@@ -416,6 +419,7 @@ def import_candidates(
 
 @router.post(
     "/imports/geography",
+    auth=restricted_to(Role.ADMIN),
     response={200: ImportReportOut, 413: MessageOut, 422: FieldErrorsOut},
     summary="Import geography files (administrators)",
     openapi_extra={

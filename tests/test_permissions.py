@@ -1,0 +1,114 @@
+"""Every role against every page and API endpoint: who gets 200, 302 (to sign-in), 401, 403 or 404.
+
+403 means "your role may never do this"; 404 means "this record is outside your scope" (so the
+existence of another force's or council's candidate is not revealed). Anonymous visitors are sent
+to sign in (pages) or get 401 (API); a FEOA past the password but not the second factor reaches
+nothing but the sign-in steps.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+
+from conftest import signed_in_client
+
+ROLES = ["anonymous", "feoa_unverified", "candidate", "staff", "ro_westminster", "feoa_met", "feoa_city", "feoa_wmp", "analyst", "admin"]
+
+# target -> expected status per role, in ROLES order.
+#             anon unver cand staff ro   met  city wmp  anal admin
+MATRIX = {
+    "page home":                    (302, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    "page candidate list":          (302, 302, 403, 403, 200, 200, 200, 200, 403, 200),
+    "page candidate clw (2 forces)": (302, 302, 404, 404, 200, 200, 200, 404, 404, 200),
+    "page candidate yardley":       (302, 302, 200, 200, 404, 404, 404, 200, 404, 200),
+    "page handover list":           (302, 302, 403, 403, 200, 403, 403, 403, 403, 403),
+    "page handover clw":            (302, 302, 403, 403, 200, 403, 403, 403, 403, 403),
+    "page handover yardley":        (302, 302, 403, 403, 404, 403, 403, 403, 403, 403),
+    "page handover upload":         (302, 302, 403, 403, 200, 403, 403, 403, 403, 403),
+    "page imports":                 (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "page audit log":               (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "page api tokens":              (302, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    "page django admin":            (302, 302, 302, 302, 302, 302, 302, 302, 302, 200),
+    "api me":                       (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api candidates":               (401, 401, 403, 403, 200, 200, 200, 200, 403, 200),
+    "api candidate clw":            (401, 401, 404, 404, 200, 200, 200, 404, 404, 200),
+    "api candidate yardley":        (401, 401, 200, 200, 404, 404, 404, 200, 404, 200),
+    "api ballots":                  (401, 401, 403, 403, 200, 200, 200, 200, 403, 200),
+    "api registry summary":         (401, 401, 403, 403, 200, 200, 200, 200, 200, 200),
+    "api police forces":            (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api audit":                    (401, 401, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api tokens":                   (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
+    "api handover (empty)":         (401, 401, 403, 403, 422, 403, 403, 403, 403, 403),
+    "api import candidates (no file)": (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
+}
+
+
+def _request(client: Client, target: str, world):
+    c = world.candidates
+    pages = {
+        "page home": "/",
+        "page candidate list": "/candidates/",
+        "page candidate clw (2 forces)": f"/candidates/{c.clw_1.pk}/",
+        "page candidate yardley": f"/candidates/{c.yardley_1.pk}/",
+        "page handover list": "/handover/",
+        "page handover clw": f"/handover/{c.clw_1.pk}/",
+        "page handover yardley": f"/handover/{c.yardley_1.pk}/",
+        "page handover upload": "/handover/upload/",
+        "page imports": "/imports/",
+        "page audit log": "/audit/",
+        "page api tokens": "/account/api-tokens/",
+        "page django admin": "/django-admin/",
+        "api me": "/api/v1/me",
+        "api candidates": "/api/v1/candidates",
+        "api candidate clw": f"/api/v1/candidates/{c.clw_1.pk}",
+        "api candidate yardley": f"/api/v1/candidates/{c.yardley_1.pk}",
+        "api ballots": "/api/v1/ballots",
+        "api registry summary": "/api/v1/registry/summary",
+        "api police forces": "/api/v1/police-forces",
+        "api audit": "/api/v1/audit",
+        "api tokens": "/api/v1/tokens",
+    }
+    if target in pages:
+        return client.get(pages[target])
+    if target == "api handover (empty)":
+        return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
+    if target == "api import candidates (no file)":
+        return client.post("/api/v1/imports/candidates", {})
+    raise AssertionError(target)
+
+
+def _client(role: str, world) -> Client:
+    if role == "anonymous":
+        return Client()
+    if role == "feoa_unverified":
+        client = Client()
+        client.force_login(world.users.feoa_met)  # password accepted, no second factor yet
+        return client
+    user = {
+        "candidate": world.users.candidate, "staff": world.users.staff, "ro_westminster": world.users.ro_westminster,
+        "feoa_met": world.users.feoa_met, "feoa_city": world.users.feoa_city, "feoa_wmp": world.users.feoa_wmp,
+        "analyst": world.users.analyst, "admin": world.users.admin,
+    }[role]
+    return signed_in_client(user)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_every_role_against_every_page_and_endpoint(world, role):
+    client = _client(role, world)
+    expected = {target: codes[ROLES.index(role)] for target, codes in MATRIX.items()}
+    actual = {target: _request(client, target, world).status_code for target in MATRIX}
+    wrong = {t: f"expected {expected[t]}, got {actual[t]}" for t in MATRIX if actual[t] != expected[t]}
+    assert wrong == {}, f"{role}: {wrong}"
+
+
+def test_unverified_session_is_sent_to_the_second_factor(world):
+    client = Client()
+    client.force_login(world.users.feoa_met)
+    response = client.get("/candidates/")
+    assert response.status_code == 302 and response["Location"].startswith("/sign-in/verify")
+
+
+def test_anonymous_pages_redirect_to_sign_in(world):
+    response = Client().get("/candidates/")
+    assert response.status_code == 302 and "/sign-in" in response["Location"]
