@@ -14,3 +14,6 @@ from ballotguard.settings import *  # noqa: E402,F401,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher", *PASSWORD_HASHERS]  # noqa: F405  speed only
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+# Close connections after each request so the browser tests' live-server thread does not hold the
+# PostgreSQL test database open when the run tears it down.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405

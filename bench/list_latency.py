@@ -28,13 +28,13 @@ def build_candidates(n: int) -> dict:
     from ballotguard.accounts.models import User
     from ballotguard.registry.models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce
 
-    forces = [PoliceForce.objects.create(code=f"E2300{i:04d}", name=f"Force {i}", nation="England") for i in range(10)]
+    forces = [PoliceForce.objects.create(code=f"X2300{i:04d}", name=f"Force {i}", nation="England") for i in range(10)]
     election = Election.objects.create(election_id="parl.2029-05-03", election_type="parl", date=dt.date(2029, 5, 3), name="Bench GE", operation="bridger")
     local = Election.objects.create(election_id="local.bench.2029-05-03", election_type="local", date=dt.date(2029, 5, 3), name="Bench locals", operation="ford")
     parties = [Party.objects.create(party_id=f"PP{i}", name=f"Party {i:02d}") for i in range(20)]
     ballots = []
     for i in range(2000):
-        area = Area.objects.create(code=f"E1400{i:04d}", name=f"Area {i:04d}", slug=f"area-{i:04d}", area_type="constituency" if i < 650 else "ward")
+        area = Area.objects.create(code=f"X1400{i:04d}", name=f"Area {i:04d}", slug=f"area-{i:04d}", area_type="constituency" if i < 650 else "ward")
         AreaForce.objects.create(area=area, force=forces[i % 10], population_share=1.0, is_primary=True)
         if i % 30 == 0:
             AreaForce.objects.create(area=area, force=forces[(i + 1) % 10], population_share=0.2)
