@@ -8,7 +8,6 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.console import Console
-from rich.table import Table
 
 from ballotguard.demo import builder
 
@@ -56,14 +55,15 @@ class Command(BaseCommand):
             return builder.build_users()
 
     def _print(self, console: Console, logins) -> None:
-        table = Table(title="Demo logins (demo data only: fake people, example.org addresses, Ofcom drama phone numbers)")
-        for col in ("role", "username", "password", "authenticator secret", "note"):
-            table.add_column(col)
+        # Plain lines, not a table: a table squeezed into a narrow terminal truncates the passwords.
+        console.print("[bold]Demo logins[/bold] (demo data only: fake people, example.org addresses, Ofcom drama phone numbers)")
+        width = max(len(login.username) for login in logins)
         for login in logins:
-            table.add_row(login.role, login.username, login.password, login.totp_secret or "-", login.note)
-        console.print(table)
+            secret = f"  authenticator secret {login.totp_secret}" if login.totp_secret else ""
+            console.print(f"  {login.username:<{width}}  password {login.password}{secret}  ({login.role}: {login.note})",
+                          soft_wrap=True, highlight=False)
         console.print(
             "FEOA, analyst and administrator sign-ins ask for a 6-digit code: add the secret to an authenticator app, "
-            "or run [bold]ballotguard demo-totp USERNAME[/bold] for the current code."
+            "or run [bold].venv/bin/ballotguard demo-totp USERNAME[/bold] for the current code.",
         )
         console.print(f"These logins are kept in {builder.logins_path()} (readable by you only).")
