@@ -7,11 +7,9 @@ import base64
 import datetime as dt
 
 import segno
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -25,40 +23,10 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .forms import AuditSearchForm, CodeForm, SignInForm, TokenForm
+from ballotguard.core.pages import paginate
+
 from .models import ApiToken, AuditEvent, Role
 from .services import Actor, audit, search_audit
-
-# ---------------------------------------------------------------------------------------------------
-# Helpers shared with the registry's pages
-
-
-def paginate(request, queryset, per_page: int | None = None):
-    """A page of the queryset and the links for the GOV.UK pagination include, keeping the filters."""
-    paginator = Paginator(queryset, per_page or settings.BALLOTGUARD_PAGE_SIZE)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
-
-    def href(number: int) -> str:
-        params["page"] = str(number)
-        return "?" + params.urlencode()
-
-    items: list[dict] = []
-    last = paginator.num_pages
-    shown = sorted({1, last, *range(max(1, page_obj.number - 1), min(last, page_obj.number + 1) + 1)})
-    previous = 0
-    for number in shown:
-        if number - previous > 1:
-            items.append({"ellipsis": True})
-        items.append({"number": number, "href": href(number), "current": number == page_obj.number})
-        previous = number
-    links = {
-        "items": items,
-        "previous": href(page_obj.previous_page_number()) if page_obj.has_previous() else "",
-        "next": href(page_obj.next_page_number()) if page_obj.has_next() else "",
-    }
-    return page_obj, links
-
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 
-from ballotguard.accounts.forms import GovukForm
+from ballotguard.core.forms import GovukForm
 from ballotguard.engines.contact import validate_contact
 from ballotguard.engines.operations import Operation
 

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
-from ballotguard.accounts.views import paginate
+from ballotguard.core.pages import paginate
 from ballotguard.engines import tabular
 from ballotguard.engines.contact import validate_contact
 

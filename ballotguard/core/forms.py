@@ -1,0 +1,64 @@
+"""GOV.UK forms for every page of the service.
+
+``GovukForm`` is the base of every form: its bound fields add GOV.UK classes, error modifiers and
+``aria-describedby`` to widgets, and ``error_links`` feeds the error summary, so templates render
+fields with one include (``includes/field.html``) instead of repeating markup.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms.boundfield import BoundField
+
+_WIDGET_CLASS = {
+    "text": "govuk-input", "email": "govuk-input", "password": "govuk-input", "number": "govuk-input",
+    "tel": "govuk-input", "date": "govuk-input", "search": "govuk-input", "url": "govuk-input",
+    "textarea": "govuk-textarea", "select": "govuk-select",
+    "file": "govuk-file-upload", "clearablefile": "govuk-file-upload", "multiplefile": "govuk-file-upload",
+    "radioselect": "govuk-radios__input", "checkbox": "govuk-checkboxes__input",
+    "checkboxselectmultiple": "govuk-checkboxes__input",
+}
+_GROUPED = {"radioselect", "checkboxselectmultiple"}  # described on the fieldset, not each input
+
+
+class GovukBoundField(BoundField):
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        kind = self.widget_type
+        base = _WIDGET_CLASS.get(kind)
+        if base:
+            classes = [base, *attrs.get("class", "").split()]
+            if self.errors and kind not in {"radioselect", "checkbox", "checkboxselectmultiple"}:
+                classes.append(f"{base}--error")
+            attrs["class"] = " ".join(dict.fromkeys(c for c in classes if c))
+        if kind not in _GROUPED:
+            described = []
+            if self.help_text:
+                described.append(f"{self.auto_id}-hint")
+            if self.errors:
+                described.append(f"{self.auto_id}-error")
+            if described:
+                attrs["aria-describedby"] = " ".join(described)
+            else:
+                attrs.pop("aria-describedby", None)
+        else:
+            attrs.pop("aria-describedby", None)
+        return attrs
+
+
+class GovukForm(forms.Form):
+    bound_field_class = GovukBoundField
+
+    def error_links(self) -> list[dict]:
+        """Every error as ``{"href", "text"}`` for the GOV.UK error summary, in field order."""
+        links: list[dict] = []
+        first_id = None
+        for name, field in self.fields.items():
+            bound = self[name]
+            anchor = bound.auto_id + ("_0" if bound.widget_type in _GROUPED else "")
+            first_id = first_id or anchor
+            for message in self.errors.get(name, []):
+                links.append({"href": f"#{anchor}", "text": message})
+        for message in self.non_field_errors():
+            links.insert(0, {"href": f"#{first_id}" if first_id else "#main-content", "text": message})
+        return links
