@@ -111,8 +111,10 @@ def build_candidates(fake: Faker, rng: random.Random) -> None:
             ballot_paper_id=IdBuilder("parl", GENERAL_ELECTION).with_division(name).ballot_id,
             defaults={"election": ge, "area": Area.objects.get(code=code), "council": Area.objects.get(code=council_code), "post_label": name},
         )
-        standing = [p for pid, _, only in places.PARTIES if only in (None, nation) and pid != "ynmp-party:2" for p in [parties[pid]]]
-        _stand(fake, rng, ballot, standing + ([parties["ynmp-party:2"]] if rng.random() < 0.5 else []))
+        standing = [parties[pid] for pid, _, only in places.PARTIES if only in (None, nation) and pid != "ynmp-party:2"]
+        if rng.random() < 0.5:  # an independent stands in about half the seats
+            standing.append(parties["ynmp-party:2"])
+        _stand(fake, rng, ballot, standing)
 
     birmingham = Area.objects.get(code="E08000025")
     local = _election(f"local.birmingham.{LOCAL_ELECTION.isoformat()}", LOCAL_ELECTION, "Birmingham City Council elections 2026 (demo data)", birmingham)

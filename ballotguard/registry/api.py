@@ -10,14 +10,13 @@ import datetime as dt
 from functools import wraps
 
 from django.conf import settings
-from django.http import HttpRequest, JsonResponse
+from django.http import JsonResponse
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
 
-from ballotguard.accounts.api import restricted_to
+from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.accounts.services import Actor
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -25,15 +24,6 @@ from . import services
 from .models import Candidate, PoliceForce
 
 router = Router(tags=["registry"])
-
-
-def actor_of(request: HttpRequest) -> Actor:
-    return Actor.from_request(request, channel="api")
-
-
-def require_role(user, *roles: str) -> None:
-    if user.role not in roles:
-        raise services.NotPermitted("Your role cannot use this endpoint.")
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -302,7 +292,6 @@ def list_ballots(
     offset: int = Query(0, ge=0),
 ):
     """Returning officers see their own council's ballots; FEOAs their forces'; administrators all."""
-    require_role(request.user, Role.RETURNING_OFFICER, Role.FEOA, Role.ADMIN)
     qs = services.ballots_visible_to(request.user).order_by("election__date", "ballot_paper_id")
     if election:
         qs = qs.filter(election__election_id=election)
@@ -320,7 +309,6 @@ def list_ballots(
 
 @router.get("/registry/summary", response=dict, auth=restricted_to(Role.FEOA, Role.ANALYST, Role.ADMIN, Role.RETURNING_OFFICER), summary="Counts across the registry")
 def registry_summary(request):
-    require_role(request.user, Role.FEOA, Role.ANALYST, Role.ADMIN, Role.RETURNING_OFFICER)
     return services.registry_summary()
 
 
@@ -344,7 +332,6 @@ def handover(request, payload: HandoverIn):
     item and field (``items[2].phone``). A candidate outside your council is 404, naming the item.
     Details given without consent are not validated: they are not kept."""
     user = request.user
-    require_role(user, Role.RETURNING_OFFICER)
     errors: list[tuple[str, str, list]] = []
     validated = []
     for i, item in enumerate(payload.items):
@@ -406,7 +393,6 @@ def import_candidates(
 ):
     """Check with ``dry_run=true`` first: the report says what would be created, updated and rejected.
     ``gender_from`` is a House of Commons Library results-by-candidate CSV. The importer audits the run."""
-    require_role(request.user, Role.ADMIN)
     from ballotguard.registry.importers import import_candidates as run_import
 
     def run():
@@ -444,7 +430,6 @@ def import_geography(request, dry_run: bool = Form(False)):
     (``pcon24_names_codes_ons.csv``, ``lad24_csp24_pfa24_ons.csv``, ``lad24_region24_ons.csv``,
     ``ward24_lad24_ons_bestfit.csv``, ``pcon24_lad23_overlap_mysociety.csv``, optionally
     ``pcon24_hexmap.hexjson``). Parts named ``files`` are keyed by their upload file name instead."""
-    require_role(request.user, Role.ADMIN)
     from ballotguard.registry.importers import import_geography as run_import
 
     if not request.FILES:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import json
+from collections.abc import Callable, Iterator
 
 from django.core.management.base import CommandError
 from rich.console import Console
@@ -60,3 +61,21 @@ def print_report(console: Console, report: ImportReport) -> None:
 def validation_failed(err: ImportValidationError) -> CommandError:
     lines = "\n".join(f"  - {message}" for message in err.messages)
     return CommandError(f"The import was refused and nothing was saved:\n{lines}")
+
+
+def run_import(command, start: Callable[[Callable], ImportReport], *, as_json: bool, verbosity: int) -> None:
+    """Run an import with a progress bar, then print its report as a table or JSON.
+
+    ``start(progress)`` calls the importer with the progress callback; a file that fails validation
+    becomes a CommandError (non-zero exit) listing every problem.
+    """
+    console = Console(file=command.stdout, stderr=False)
+    try:
+        with progress_bar(console, enabled=not as_json and verbosity > 0) as progress:
+            report = start(progress)
+    except ImportValidationError as err:
+        raise validation_failed(err) from None
+    if as_json:
+        command.stdout.write(json.dumps(report.to_dict(), indent=2))
+    else:
+        print_report(console, report)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json as _json
 import pathlib
 
 from django.core.management.base import BaseCommand
-from rich.console import Console
 
 from ballotguard.accounts.services import Actor
-from ballotguard.registry.importers import ImportValidationError, import_candidates
+from ballotguard.registry.importers import import_candidates
 
-from ._reporting import print_report, progress_bar, validation_failed
+from ._reporting import run_import
 
 
 class Command(BaseCommand):
@@ -38,16 +36,11 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the report as JSON instead of a table.")
 
     def handle(self, *args, file: pathlib.Path, gender_from, dry_run: bool, allow_unknown_columns: bool, json: bool, **options):
-        console = Console(file=self.stdout, stderr=False)
-        try:
-            with progress_bar(console, enabled=not json and options.get("verbosity", 1) > 0) as progress:
-                report = import_candidates(
-                    file, filename=file.name, gender_from=gender_from, dry_run=dry_run,
-                    allow_unknown_columns=allow_unknown_columns, progress=progress, actor=Actor.cli(),
-                )
-        except ImportValidationError as err:
-            raise validation_failed(err) from None
-        if json:
-            self.stdout.write(_json.dumps(report.to_dict(), indent=2))
-        else:
-            print_report(console, report)
+        run_import(
+            self,
+            lambda progress: import_candidates(
+                file, filename=file.name, gender_from=gender_from, dry_run=dry_run,
+                allow_unknown_columns=allow_unknown_columns, progress=progress, actor=Actor.cli(),
+            ),
+            as_json=json, verbosity=options.get("verbosity", 1),
+        )
