@@ -116,3 +116,9 @@ def world(db):
 def client_as():
     """``client_as(user)`` → a Django test client signed in (with second factor) as that user."""
     return signed_in_client
+
+
+@pytest.fixture(autouse=True)
+def _evidence_root(settings, tmp_path):
+    """Each test keeps its sealed evidence files in its own folder."""
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"

@@ -9,6 +9,9 @@ Everything secret or deployment-specific comes from the environment (see docs/op
 - ``DATABASE_URL``: ``sqlite:///path`` (default ``var/ballotguard.sqlite3``) or ``postgres://user@host:port/db``.
 - ``BALLOTGUARD_DEBUG``: ``1`` for development only.
 - ``BALLOTGUARD_ALLOWED_HOSTS``: comma-separated host names.
+- ``BALLOTGUARD_EVIDENCE_ROOT``: where sealed evidence files are kept (default ``var/evidence``).
+- ``BALLOTGUARD_MATCH_KEY``: the key of the hashes that match observables across incidents (default:
+  derived from the secret key; set it once and keep it).
 
 ``scripts/run.sh`` writes ``var/secrets.env`` with freshly generated keys on the first demo run, so no
 key is ever committed.
@@ -87,6 +90,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "ballotguard.accounts",
     "ballotguard.registry",
+    "ballotguard.incidents",
     "ballotguard.demo",
 ]
 
@@ -195,6 +199,11 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
+# Evidence is streamed to disk by ``incidents.uploads.EvidenceUploadHandler``, which stops reading a
+# file as soon as it passes the largest size any evidence type may have.
+FILE_UPLOAD_HANDLERS = ["ballotguard.incidents.uploads.EvidenceUploadHandler"]
+EVIDENCE_ROOT = Path(os.environ.get("BALLOTGUARD_EVIDENCE_ROOT", VAR_DIR / "evidence"))
+MATCH_KEY = os.environ.get("BALLOTGUARD_MATCH_KEY", "")
 BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
 
 LANGUAGE_CODE = "en-gb"

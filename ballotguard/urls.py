@@ -8,6 +8,7 @@ admin.site.site_header = "Ballotguard administration"
 urlpatterns = [
     path("", include("ballotguard.accounts.urls")),
     path("", include("ballotguard.registry.urls")),
+    path("", include("ballotguard.incidents.urls")),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -41,7 +41,37 @@ MATRIX = {
     "api tokens":                   (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
     "api handover (empty)":         (401, 401, 403, 403, 422, 403, 403, 403, 403, 403),
     "api import candidates (no file)": (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
+    # Incidents: Carol's report in Birmingham Yardley (West Midlands Police), with one file of evidence.
+    # A candidate sees only their own, staff what was delegated, a FEOA only their force, nobody else any.
+    "page incidents":               (302, 302, 200, 200, 403, 200, 200, 200, 403, 403),
+    "page report an incident":      (302, 302, 200, 200, 403, 403, 403, 403, 403, 403),
+    "page incident yardley":        (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
+    "page incident evidence file":  (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
+    "page incident pack":           (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
+    "page incident conduct":        (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
+    "page incident add evidence":   (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
+    "page incident status (empty)": (302, 302, 403, 403, 404, 404, 404, 400, 404, 404),
+    "page access requests":         (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api incidents":                (401, 401, 200, 200, 403, 200, 200, 200, 403, 403),
+    "api incident yardley":         (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
+    "api incident evidence file":   (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
+    "api incident pack":            (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
+    "api report (empty)":           (401, 401, 422, 422, 403, 403, 403, 403, 403, 403),
+    "api incident triage":          (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api access requests":          (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
 }
+
+
+def _incident(world):
+    """Carol's incident with one PNG, made once per test."""
+    if not hasattr(world, "incident"):
+        from ballotguard.accounts.services import Actor
+        from ballotguard.incidents import services
+        from ballotguard.incidents.tests.conftest import PNG, report_input
+
+        world.incident, _ = services.report(Actor(user=world.users.candidate), report_input(world.candidates.yardley_1))
+        world.evidence = services.add_evidence(Actor(user=world.users.candidate), world.incident, "shot.png", [PNG], len(PNG))
+    return world.incident
 
 
 def _request(client: Client, target: str, world):
@@ -69,8 +99,31 @@ def _request(client: Client, target: str, world):
         "api audit": "/api/v1/audit",
         "api tokens": "/api/v1/tokens",
     }
+    if "incident" in target and target not in {"page incidents", "api incidents"}:
+        ref = _incident(world).reference
+        pages.update({
+            "page incident yardley": f"/incidents/{ref}/",
+            "page incident evidence file": f"/incidents/{ref}/evidence/{world.evidence.pk}/",
+            "page incident pack": f"/incidents/{ref}/pack.zip",
+            "page incident conduct": f"/incidents/{ref}/conduct/",
+            "page incident add evidence": f"/incidents/{ref}/evidence/",
+            "api incident yardley": f"/api/v1/incidents/{ref}",
+            "api incident evidence file": f"/api/v1/incidents/{ref}/evidence/{world.evidence.pk}",
+            "api incident pack": f"/api/v1/incidents/{ref}/pack",
+        })
+        if target == "page incident status (empty)":
+            return client.post(f"/incidents/{ref}/status/", {})
+        if target == "api incident triage":
+            return client.post(f"/api/v1/incidents/{ref}/status", {"status": "triaged"}, content_type="application/json")
+    pages.update({
+        "page incidents": "/incidents/", "page report an incident": "/incidents/report/",
+        "page access requests": "/incidents/access-requests/", "api incidents": "/api/v1/incidents",
+        "api access requests": "/api/v1/access-requests",
+    })
     if target in pages:
         return client.get(pages[target])
+    if target == "api report (empty)":
+        return client.post("/api/v1/incidents", {}, content_type="application/json")
     if target == "api handover (empty)":
         return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
     if target == "api import candidates (no file)":

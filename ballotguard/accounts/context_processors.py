@@ -10,6 +10,10 @@ def navigation(request):
     items: list[tuple[str, str]] = []
     if user is not None and user.is_authenticated and (not user.needs_mfa or user.is_verified()):
         items.append(("Home", reverse("home")))
+        if user.role == Role.FEOA:
+            items.append(("Case queue", reverse("incidents:list")))
+        if user.role in {Role.CANDIDATE, Role.STAFF}:
+            items.append(("Your reports", reverse("incidents:list")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append(("Candidates", reverse("registry:candidate-list")))
         if user.role == Role.RETURNING_OFFICER:

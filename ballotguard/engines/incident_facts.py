@@ -1,0 +1,165 @@
+"""The vocabulary of an incident report, shared by the routing, offence and risk engines.
+
+A candidate describes what happened as a checklist of behaviours, where it happened, and what they
+know; the engines reason only from these facts, never from free text, so their advice can be
+explained and tested line by line. The string values are stored in the database: never rename one.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+class Behaviour(str, enum.Enum):
+    THREAT_TO_KILL_OR_HARM = "threat_to_kill_or_harm"
+    THREAT_OF_SEXUAL_VIOLENCE = "threat_of_sexual_violence"
+    REPEATED_UNWANTED_CONTACT = "repeated_unwanted_contact"
+    FOLLOWING_OR_LOITERING = "following_or_loitering"
+    TURNING_UP_AT_HOME = "turning_up_at_home"
+    ABUSIVE_OR_HATEFUL_MESSAGE = "abusive_or_hateful_message"
+    PROTECTED_CHARACTERISTIC_HOSTILITY = "protected_characteristic_hostility"
+    DAMAGE_TO_PROPERTY = "damage_to_property"
+    ASSAULT = "assault"
+    INTIMIDATION_AT_EVENT = "intimidation_at_event"
+    PUBLISHING_HOME_ADDRESS = "publishing_home_address"
+    IMPERSONATION_OR_DEEPFAKE = "impersonation_or_deepfake"
+    FALSE_STATEMENT_ABOUT_CHARACTER = "false_statement_about_character"
+    PRESSURE_ON_VOTING = "pressure_on_voting"
+    BRIBERY_OR_ELECTORAL_FRAUD = "bribery_or_electoral_fraud"
+
+    @property
+    def label(self) -> str:
+        return BEHAVIOUR_LABELS[self]
+
+
+BEHAVIOUR_LABELS: dict[Behaviour, str] = {
+    Behaviour.THREAT_TO_KILL_OR_HARM: "A threat to kill or harm you or someone close to you",
+    Behaviour.THREAT_OF_SEXUAL_VIOLENCE: "A threat of sexual violence",
+    Behaviour.REPEATED_UNWANTED_CONTACT: "Repeated unwanted contact",
+    Behaviour.FOLLOWING_OR_LOITERING: "Following you, or loitering where you are",
+    Behaviour.TURNING_UP_AT_HOME: "Turning up at your home",
+    Behaviour.ABUSIVE_OR_HATEFUL_MESSAGE: "An abusive or hateful message",
+    Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY: "Hostility because of who you are (for example your race, religion, sexuality, disability or gender)",
+    Behaviour.DAMAGE_TO_PROPERTY: "Damage to property, posters or leaflets",
+    Behaviour.ASSAULT: "Assault: being hit, pushed, spat at or touched",
+    Behaviour.INTIMIDATION_AT_EVENT: "Intimidation at a campaign event, hustings or the count",
+    Behaviour.PUBLISHING_HOME_ADDRESS: "Publishing your home address",
+    Behaviour.IMPERSONATION_OR_DEEPFAKE: "Impersonating you, or a deepfake of you",
+    Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER: "False statements about your personal character or conduct",
+    Behaviour.PRESSURE_ON_VOTING: "Pressure on how someone votes (threats, force or trickery)",
+    Behaviour.BRIBERY_OR_ELECTORAL_FRAUD: "Bribery, treating or other electoral fraud",
+}
+
+
+class Place(str, enum.Enum):
+    HOME = "home"
+    OFFICE = "office"
+    CAMPAIGN_EVENT = "campaign_event"
+    STREET_CANVASSING = "street_canvassing"
+    HUSTINGS = "hustings"
+    COUNT = "count"
+    ONLINE = "online"
+    PHONE = "phone"
+    POST = "post"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return PLACE_LABELS[self]
+
+    @property
+    def in_person(self) -> bool:
+        """Whether the perpetrator was physically present (as opposed to online, phone or post)."""
+        return self not in {Place.ONLINE, Place.PHONE, Place.POST}
+
+    @property
+    def is_communication(self) -> bool:
+        return self in {Place.ONLINE, Place.PHONE, Place.POST}
+
+
+PLACE_LABELS: dict[Place, str] = {
+    Place.HOME: "At home",
+    Place.OFFICE: "At an office",
+    Place.CAMPAIGN_EVENT: "At a campaign event",
+    Place.STREET_CANVASSING: "While canvassing in the street",
+    Place.HUSTINGS: "At a hustings",
+    Place.COUNT: "At the count",
+    Place.ONLINE: "Online (social media, email, messaging)",
+    Place.PHONE: "By phone or text message",
+    Place.POST: "By post or a delivered note",
+    Place.OTHER: "Somewhere else",
+}
+
+
+class ProtectedCharacteristic(str, enum.Enum):
+    """Characteristics the law treats as aggravating hostility, plus sex, which candidates report
+    often (women above all) but which is not yet a statutory aggravating factor in England and Wales."""
+
+    RACE = "race"
+    RELIGION = "religion"
+    SEXUAL_ORIENTATION = "sexual_orientation"
+    DISABILITY = "disability"
+    TRANSGENDER_IDENTITY = "transgender_identity"
+    SEX = "sex"
+
+    @property
+    def label(self) -> str:
+        return CHARACTERISTIC_LABELS[self]
+
+
+CHARACTERISTIC_LABELS: dict[ProtectedCharacteristic, str] = {
+    ProtectedCharacteristic.RACE: "Race, colour, nationality or ethnic origin",
+    ProtectedCharacteristic.RELIGION: "Religion or belief",
+    ProtectedCharacteristic.SEXUAL_ORIENTATION: "Sexual orientation",
+    ProtectedCharacteristic.DISABILITY: "Disability",
+    ProtectedCharacteristic.TRANSGENDER_IDENTITY: "Transgender identity",
+    ProtectedCharacteristic.SEX: "Sex or gender",
+}
+
+
+class TargetRole(str, enum.Enum):
+    """Who was targeted: the Elections Act 2022 sanction covers all three."""
+
+    CANDIDATE = "candidate"
+    CAMPAIGNER = "campaigner"
+    ELECTED_OFFICIAL = "elected_official"
+
+
+@dataclass(frozen=True)
+class Occasion:
+    """An earlier incident linked to this one (same person targeted, same perpetrator or observable)."""
+
+    occurred_at: datetime
+    behaviours: frozenset[Behaviour] = frozenset()
+    place: Place = Place.OTHER
+
+
+@dataclass(frozen=True)
+class IncidentFacts:
+    """What the engines know about one incident.
+
+    ``linked_occasions`` are the *other* incidents against the same person linked to this one by the
+    same perpetrator or a shared observable: with this incident they make up a course of conduct.
+    """
+
+    behaviours: frozenset[Behaviour]
+    place: Place = Place.OTHER
+    occurred_at: datetime | None = None
+    characteristics: frozenset[ProtectedCharacteristic] = frozenset()
+    target_role: TargetRole = TargetRole.CANDIDATE
+    in_danger_now: bool = False  # the reporter says the danger is happening now or the perpetrator is nearby
+    weapon_mentioned: bool = False  # a weapon was seen, mentioned or threatened
+    home_address_known: bool = False  # the perpetrator appears to know the candidate's home address
+    perpetrator_known: bool = False  # the reporter can name or identify the perpetrator
+    platform: str = ""  # the online platform, when online
+    linked_occasions: tuple[Occasion, ...] = field(default_factory=tuple)
+
+    def has(self, *behaviours: Behaviour) -> bool:
+        return any(b in self.behaviours for b in behaviours)
+
+    @property
+    def occasions(self) -> int:
+        """How many occasions make up the conduct: this incident plus the linked ones."""
+        return 1 + len(self.linked_occasions)

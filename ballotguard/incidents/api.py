@@ -1,0 +1,446 @@
+"""Incidents in the JSON API: report (with idempotency keys), evidence, the FEOA workflow, links, packs.
+
+Scope mirrors the pages (``services.incidents_visible_to``): an incident outside the caller's scope
+is 404, an action the caller's role may never take is 403. ``POST /incidents`` takes an
+``Idempotency-Key`` header: a retry with the same key and the same body answers 200 with the
+incident the first call made (never a second one); the same key with a different body is 409.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.http import FileResponse, StreamingHttpResponse
+from ninja import Field, File, Header, Query, Router, Schema, Status
+from ninja.files import UploadedFile
+
+from ballotguard.accounts.api import actor_of, restricted_to
+from ballotguard.accounts.models import Role
+from ballotguard.engines.evidence_types import EvidenceRejected
+from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.observables import ObservableKind
+from ballotguard.engines.offences import DISCLAIMER
+from ballotguard.engines.risk import RiskLevel
+
+from . import packs, services
+from .models import Evidence, Incident
+
+router = Router(tags=["incidents"])
+
+REPORTERS = (Role.CANDIDATE, Role.STAFF)
+READERS = (Role.CANDIDATE, Role.STAFF, Role.FEOA)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Schemas
+
+
+class FieldErrorOut(Schema):
+    field: str
+    message: str
+    loc: list[str | int] = []
+
+
+class FieldErrorsOut(Schema):
+    detail: list[FieldErrorOut]
+
+
+class MessageOut(Schema):
+    detail: str
+
+
+class ObservableIn(Schema):
+    kind: ObservableKind
+    value: str = Field(max_length=500)
+
+
+class ReportIn(Schema):
+    candidate_id: int
+    occurred_at: dt.datetime = Field(description="When it happened, ISO 8601 with a time zone offset.")
+    place: Place
+    area_code: str = Field("", max_length=12, description="GSS code of the constituency, council or ward; default the candidate's own.")
+    platform: str = Field("", max_length=50)
+    behaviours: list[Behaviour] = Field(min_length=1, max_length=20)
+    characteristics: list[ProtectedCharacteristic] = Field([], max_length=10)
+    in_danger_now: bool = False
+    weapon_mentioned: bool = False
+    home_address_known: bool = False
+    perpetrator_known: bool = False
+    description: str = Field(max_length=services.MAX_DESCRIPTION)
+    perpetrator: str = Field("", max_length=services.MAX_PERPETRATOR)
+    observables: list[ObservableIn] = Field([], max_length=100)
+
+
+class RouteOut(Schema):
+    route: str
+    title: str
+    why: str
+    how: str
+    urgent: bool
+
+
+class OffenceOut(Schema):
+    code: str
+    act: str
+    section: str
+    title: str
+    kind: str
+    why: str
+    evidence: list[str]
+    max_penalty: str
+
+
+class RiskFactorOut(Schema):
+    code: str
+    points: int
+    why: str
+
+
+class ObservableOut(Schema):
+    kind: str
+    value: str
+    display: str
+
+
+class EvidenceOut(Schema):
+    id: int
+    filename: str
+    kind: str
+    mime: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    uploaded_by: str
+
+
+class LinkOut(Schema):
+    reference: str
+    shared: list[str]
+    forces: list[str]
+    visible: bool
+    access_request: str = Field(description="'', 'pending', 'granted' or 'refused' (FEOAs of other forces).")
+
+
+class EventOut(Schema):
+    at: dt.datetime
+    actor: str
+    kind: str
+    text: str
+
+
+class IncidentSummaryOut(Schema):
+    reference: str
+    status: str
+    candidate_id: int
+    candidate: str
+    occurred_at: dt.datetime | None
+    submitted_at: dt.datetime | None
+    risk_level: str
+    triage_due_at: dt.datetime | None
+    triage_overdue: bool
+    assigned_to: str | None
+    crime_reference: str
+
+
+class IncidentOut(IncidentSummaryOut):
+    place: str
+    area_code: str | None
+    platform: str
+    behaviours: list[str]
+    characteristics: list[str]
+    in_danger_now: bool
+    weapon_mentioned: bool
+    home_address_known: bool
+    perpetrator_known: bool
+    description: str
+    perpetrator: str
+    observables: list[ObservableOut]
+    forces: list[str]
+    risk_score: int
+    risk_factors: list[RiskFactorOut]
+    risk_override_reason: str
+    routes: list[RouteOut]
+    offences: list[OffenceOut]
+    occasions: int
+    guidance_disclaimer: str
+    evidence: list[EvidenceOut]
+    links: list[LinkOut]
+    timeline: list[EventOut]
+
+
+class IncidentPage(Schema):
+    count: int
+    items: list[IncidentSummaryOut]
+    next_offset: int | None
+
+
+class StatusIn(Schema):
+    status: Incident.Status
+    crime_reference: str = Field("", max_length=40)
+    advice: str = Field("", max_length=services.MAX_NOTE)
+    reason: str = Field("", max_length=300)
+
+
+class RiskIn(Schema):
+    level: RiskLevel | None = Field(None, description="null removes the override and uses the calculated score.")
+    reason: str = Field(max_length=1000)
+
+
+class AssignIn(Schema):
+    user_id: int | None
+
+
+class NoteIn(Schema):
+    text: str = Field(max_length=services.MAX_NOTE)
+
+
+class AccessRequestIn(Schema):
+    reason: str = Field(max_length=1000)
+
+
+class AccessRequestOut(Schema):
+    id: int
+    incident: str
+    requested_by: str
+    reason: str
+    status: str
+    created_at: dt.datetime
+
+
+class DecisionIn(Schema):
+    grant: bool
+
+
+# ---------------------------------------------------------------------------------------------------
+# Helpers
+
+
+def _summary(i: Incident) -> dict:
+    return {
+        "reference": i.reference, "status": i.status, "candidate_id": i.candidate_id, "candidate": i.candidate.name,
+        "occurred_at": i.occurred_at, "submitted_at": i.submitted_at, "risk_level": i.effective_risk,
+        "triage_due_at": i.triage_due_at, "triage_overdue": i.triage_overdue,
+        "assigned_to": str(i.assigned_to) if i.assigned_to_id else None, "crime_reference": i.crime_reference,
+    }
+
+
+def _detail(request, i: Incident) -> dict:
+    user = request.user
+    services.read_incident(actor_of(request), i)
+    guidance = services.guidance_for(i)
+    return {
+        **_summary(i),
+        "place": i.place, "area_code": i.area.code if i.area else None, "platform": i.platform,
+        "behaviours": i.behaviours, "characteristics": i.characteristics,
+        "in_danger_now": i.in_danger_now, "weapon_mentioned": i.weapon_mentioned,
+        "home_address_known": i.home_address_known, "perpetrator_known": i.perpetrator_known,
+        "description": i.description, "perpetrator": i.perpetrator,
+        "observables": [{"kind": o.kind, "value": o.value, "display": o.display} for o in i.observables.all()],
+        "forces": [f.name for f in i.forces.all()],
+        "risk_score": i.risk_score, "risk_factors": i.risk_factors, "risk_override_reason": i.risk_override_reason,
+        "routes": [{"route": r.route.value, "title": r.title, "why": r.why, "how": r.how, "urgent": r.urgent} for r in guidance.routes],
+        "offences": [
+            {"code": o.code, "act": o.act, "section": o.section, "title": o.title, "kind": o.kind.value, "why": o.why,
+             "evidence": list(o.evidence), "max_penalty": o.max_penalty}
+            for o in guidance.offences
+        ],
+        "occasions": guidance.occasions,
+        "guidance_disclaimer": DISCLAIMER,
+        "evidence": [_evidence(e) for e in i.evidence.select_related("uploaded_by")],
+        "links": [
+            {"reference": link.reference, "shared": link.kinds, "forces": link.forces, "visible": link.visible, "access_request": link.request_status}
+            for link in services.linked_incidents(user, i)
+        ],
+        "timeline": [{"at": e.at, "actor": e.actor_name, "kind": e.kind, "text": e.text} for e in services.timeline(user, i)],
+    }
+
+
+def _evidence(e: Evidence) -> dict:
+    return {"id": e.pk, "filename": e.original_name, "kind": e.kind, "mime": e.mime, "size": e.size, "sha256": e.sha256,
+            "uploaded_at": e.uploaded_at, "uploaded_by": str(e.uploaded_by)}
+
+
+def _errors(exc: services.ReportInvalid) -> dict:
+    return {"detail": [{"field": f, "message": m, "loc": ["body", *f.split(".")]} for f, m in exc.errors.items()]}
+
+
+def _input(payload: ReportIn) -> services.ReportInput:
+    observables: dict[str, list[str]] = {}
+    for item in payload.observables:
+        if "\n" in item.value or "\r" in item.value:
+            continue  # one value per item: a line break would smuggle in a second one
+        observables.setdefault(item.kind.value, []).append(item.value)
+    return services.ReportInput(
+        candidate_id=payload.candidate_id, occurred_at=payload.occurred_at, place=payload.place.value,
+        area_code=payload.area_code.strip().upper(), platform=payload.platform,
+        behaviours=[b.value for b in payload.behaviours], characteristics=[c.value for c in payload.characteristics],
+        in_danger_now=payload.in_danger_now, weapon_mentioned=payload.weapon_mentioned,
+        home_address_known=payload.home_address_known, perpetrator_known=payload.perpetrator_known,
+        description=payload.description, perpetrator=payload.perpetrator,
+        observables={k: "\n".join(v) for k, v in observables.items()},
+    )
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reporting
+
+
+@router.post(
+    "/incidents", auth=restricted_to(*REPORTERS),
+    response={200: IncidentOut, 201: IncidentOut, 409: MessageOut, 422: FieldErrorsOut},
+    summary="Report an incident (candidates and their staff)",
+)
+def report(request, payload: ReportIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)):
+    """Create and send a report. In immediate danger, call 999: this does not report a crime.
+
+    Send an ``Idempotency-Key`` (any unique string, e.g. a UUID) so that a retry after a timeout
+    returns the incident already made (200) instead of making a second one (201)."""
+    if payload.occurred_at.tzinfo is None:
+        return Status(422, {"detail": [{"field": "occurred_at", "message": "Give a time zone offset, like 2025-04-30T21:30:00+01:00", "loc": ["body", "occurred_at"]}]})
+    try:
+        incident, created = services.report(actor_of(request), _input(payload), idempotency_key or None)
+    except services.ReportInvalid as exc:
+        return Status(422, _errors(exc))
+    except services.IdempotencyConflict as exc:
+        return Status(409, {"detail": str(exc)})
+    incident = services.get_incident(request.user, incident.reference)
+    return Status(201 if created else 200, _detail(request, incident))
+
+
+@router.get("/incidents", response=IncidentPage, auth=restricted_to(*READERS), summary="Your reports, or your force's case queue (FEOAs)")
+def list_incidents(
+    request,
+    status: str = Query("", max_length=20, description="A status, or 'open' (FEOAs)."),
+    risk: RiskLevel | None = Query(None),
+    assigned: str = Query("", pattern="^(|me|nobody)$"),
+    overdue: bool = Query(False),
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
+):
+    user = request.user
+    if user.role == Role.FEOA:
+        qs = services.queue(user, services.QueueFilter(status=status, risk=risk.value if risk else "", assigned=assigned, overdue=overdue))
+    else:
+        qs = services.my_incidents(user)
+        if status:
+            qs = qs.filter(status=status)
+    count = qs.count()
+    items = [_summary(i) for i in qs[offset:offset + limit]]
+    return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}
+
+
+@router.get("/incidents/{reference}", response=IncidentOut, auth=restricted_to(*READERS), summary="One incident with its guidance, evidence, links and timeline")
+def get_incident(request, reference: str):
+    return _detail(request, services.get_incident(request.user, reference))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Evidence
+
+
+@router.post(
+    "/incidents/{reference}/evidence", auth=restricted_to(*READERS),
+    response={201: EvidenceOut, 413: MessageOut, 422: FieldErrorsOut}, summary="Upload a file of evidence",
+)
+def upload_evidence(request, reference: str, file: File[UploadedFile] = None):
+    """The type is decided from the file's content, not its name; the SHA-256 is taken on arrival."""
+    incident = services.get_incident(request.user, reference)
+    if getattr(request, "upload_too_large", ""):
+        return Status(413, {"detail": "The file is too large: the limit is 100 MB."})
+    if file is None:
+        return Status(422, {"detail": [{"field": "file", "message": "Attach a file", "loc": ["file"]}]})
+    try:
+        evidence = services.add_evidence(actor_of(request), incident, file.name or "", file.chunks(), file.size)
+    except EvidenceRejected as exc:
+        return Status(422, {"detail": [{"field": "file", "message": exc.message, "loc": ["file"]}]})
+    return Status(201, _evidence(evidence))
+
+
+@router.get("/incidents/{reference}/evidence/{evidence_id}", auth=restricted_to(*READERS), summary="Download a file of evidence (recorded)")
+def download_evidence(request, reference: str, evidence_id: int):
+    incident = services.get_incident(request.user, reference)
+    evidence = services.evidence_of(request.user, incident, evidence_id)
+    response = StreamingHttpResponse(services.open_evidence(actor_of(request), evidence), content_type=evidence.mime)
+    response["Content-Length"] = str(evidence.size)
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-{evidence.pk}.{evidence.mime.split("/")[-1]}"'
+    response["X-Evidence-SHA256"] = evidence.sha256
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/incidents/{reference}/pack", auth=restricted_to(*READERS), summary="Evidence pack: ZIP with a PDF and the files")
+def evidence_pack(request, reference: str, conduct: bool = Query(False, description="The whole course of conduct, not just this incident.")):
+    incident = services.get_incident(request.user, reference)
+    incidents = services.profile(request.user, incident)[0] if conduct else [incident]
+    actor = actor_of(request)
+    built = packs.build(actor, incidents)
+    handle = packs.write_zip_file(actor, built, incidents)
+    return FileResponse(handle, as_attachment=True, filename=f"{packs.filename(built)}.zip", content_type="application/zip")
+
+
+# ---------------------------------------------------------------------------------------------------
+# The FEOA's workflow
+
+
+def _workflow(request, reference: str, action):
+    incident = services.get_incident(request.user, reference)
+    try:
+        action(incident)
+    except services.ReportInvalid as exc:
+        return Status(422, _errors(exc))
+    return Status(200, _detail(request, services.get_incident(request.user, reference)))
+
+
+_WORKFLOW_RESPONSES = {200: IncidentOut, 422: FieldErrorsOut}
+
+
+@router.post("/incidents/{reference}/status", response=_WORKFLOW_RESPONSES, auth=restricted_to(Role.FEOA), summary="Change status (referral needs the crime reference)")
+def change_status(request, reference: str, payload: StatusIn):
+    return _workflow(request, reference, lambda i: services.change_status(
+        actor_of(request), i, payload.status.value, crime_reference=payload.crime_reference, advice=payload.advice, reason=payload.reason,
+    ))
+
+
+@router.post("/incidents/{reference}/risk", response=_WORKFLOW_RESPONSES, auth=restricted_to(Role.FEOA), summary="Override the risk level, with a reason")
+def override_risk(request, reference: str, payload: RiskIn):
+    return _workflow(request, reference, lambda i: services.override_risk(actor_of(request), i, payload.level.value if payload.level else "", payload.reason))
+
+
+@router.post("/incidents/{reference}/assign", response=_WORKFLOW_RESPONSES, auth=restricted_to(Role.FEOA), summary="Assign to a FEOA of the force")
+def assign(request, reference: str, payload: AssignIn):
+    return _workflow(request, reference, lambda i: services.assign(actor_of(request), i, payload.user_id))
+
+
+@router.post("/incidents/{reference}/notes", response=_WORKFLOW_RESPONSES, auth=restricted_to(Role.FEOA), summary="Add a note (FEOAs only see notes)")
+def add_note(request, reference: str, payload: NoteIn):
+    return _workflow(request, reference, lambda i: services.add_note(actor_of(request), i, payload.text))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Access to linked incidents in other forces
+
+
+def _request_out(r) -> dict:
+    return {"id": r.pk, "incident": r.incident.reference, "requested_by": str(r.requested_by), "reason": r.reason, "status": r.status, "created_at": r.created_at}
+
+
+@router.post(
+    "/incidents/{reference}/access-requests", response={201: AccessRequestOut, 422: FieldErrorsOut},
+    auth=restricted_to(Role.FEOA), summary="Ask another force for access to a linked incident",
+)
+def request_access(request, reference: str, payload: AccessRequestIn):
+    try:
+        access = services.request_access(actor_of(request), reference, payload.reason)
+    except services.ReportInvalid as exc:
+        return Status(422, _errors(exc))
+    return Status(201, _request_out(access))
+
+
+@router.get("/access-requests", response=list[AccessRequestOut], auth=restricted_to(Role.FEOA), summary="Access requests waiting for your decision")
+def pending_requests(request):
+    return [_request_out(r) for r in services.pending_requests_for(request.user)]
+
+
+@router.post("/access-requests/{request_id}/decision", response=AccessRequestOut, auth=restricted_to(Role.FEOA), summary="Grant or refuse an access request")
+def decide(request, request_id: int, payload: DecisionIn):
+    return _request_out(services.decide_access(actor_of(request), request_id, payload.grant))

@@ -1,0 +1,206 @@
+"""Forms for the incident pages. They collect what was typed; ``services`` decides what is valid, so
+the page, the API and the CLI refuse exactly the same things with the same words."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+
+from ballotguard.core.forms import GovukForm
+from ballotguard.engines.evidence_types import ALLOWED_DESCRIPTION
+from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.observables import ObservableKind
+from ballotguard.engines.risk import RiskLevel
+
+from .models import Incident
+from .services import ReportInput
+
+OBSERVABLE_FIELDS = {
+    ObservableKind.HANDLE: ("obs_handle", "Social media accounts", "One per line, like @name or a link to the profile"),
+    ObservableKind.PHONE: ("obs_phone", "Phone numbers", "One per line, like 07700 900 982"),
+    ObservableKind.EMAIL: ("obs_email", "Email addresses", "One per line"),
+    ObservableKind.VEHICLE: ("obs_vehicle", "Vehicle registrations", "One per line, like AB12 CDE"),
+    ObservableKind.URL: ("obs_url", "Web addresses", "Links to posts, pages or videos, one per line"),
+    ObservableKind.NAME: ("obs_name", "Names", "Names the person used or that you know, one per line"),
+    ObservableKind.DESCRIPTION: ("obs_description", "Descriptions", "What they looked like, wore, or carried; one per line"),
+}
+YES = "yes"
+
+
+def _lines() -> forms.CharField:
+    return forms.CharField(required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}))
+
+
+class ReportForm(GovukForm):
+    """Everything about one incident, on one page that works on a phone. Nothing here is required
+    to save a draft; ``services`` says what is needed to send it."""
+
+    candidate = forms.TypedChoiceField(label="Who did this happen to?", coerce=int, required=False)
+    day = forms.CharField(label="Day", required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
+    month = forms.CharField(label="Month", required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
+    year = forms.CharField(label="Year", required=False, max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}))
+    time = forms.CharField(
+        label="Time (if you know it)", required=False, max_length=5, help_text="For example, 21:30",
+        widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
+    )
+    place = forms.ChoiceField(label="Where did it happen?", required=False, widget=forms.RadioSelect, choices=[(p.value, p.label) for p in Place])
+    platform = forms.CharField(label="Which platform or service? (if online)", required=False, max_length=50,
+                               help_text="For example, X, Facebook, Instagram, TikTok, WhatsApp, email")
+    area = forms.CharField(label="Area (if different from your own)", required=False, max_length=12,
+                           help_text="The code of the constituency, council or ward, like E14001172")
+    behaviours = forms.MultipleChoiceField(label="What happened?", required=False, widget=forms.CheckboxSelectMultiple,
+                                           choices=[(b.value, b.label) for b in Behaviour], help_text="Select all that apply")
+    characteristics = forms.MultipleChoiceField(label="What was the hostility about?", required=False, widget=forms.CheckboxSelectMultiple,
+                                                choices=[(c.value, c.label) for c in ProtectedCharacteristic],
+                                                help_text="Only if you ticked hostility because of who you are")
+    in_danger_now = forms.BooleanField(label="I am in danger now, or the person is still nearby", required=False)
+    weapon_mentioned = forms.BooleanField(label="A weapon was seen, mentioned or threatened", required=False)
+    home_address_known = forms.BooleanField(label="They seem to know my home address", required=False)
+    perpetrator_known = forms.BooleanField(label="I know, or could identify, who did it", required=False)
+    description = forms.CharField(label="Describe what happened", required=False, max_length=12000,
+                                  help_text="In your own words: what was said or done, and anything that made it worse",
+                                  widget=forms.Textarea(attrs={"rows": 6}))
+    perpetrator = forms.CharField(label="What do you know about who did it?", required=False, max_length=6000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, candidates=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        candidates = list(candidates or [])
+        self.candidate_choices = candidates
+        self.fields["candidate"].choices = [("", "Select")] + [(c.pk, f"{c.name}, {c.ballot.area.name} ({c.ballot.election.name})") for c in candidates]
+        if len(candidates) == 1:
+            self.fields["candidate"].initial = candidates[0].pk
+        for kind, (name, label, hint) in OBSERVABLE_FIELDS.items():
+            field = _lines()
+            field.label, field.help_text = label, hint
+            self.fields[name] = field
+
+    @property
+    def date_fields(self):
+        return [self["day"], self["month"], self["year"]]
+
+    @property
+    def observable_fields(self):
+        return [self[name] for name, _, _ in OBSERVABLE_FIELDS.values()]
+
+    def date_errors(self) -> list[str]:
+        return getattr(self, "_date_errors", [])
+
+    def to_input(self) -> ReportInput:
+        """What was typed, as a :class:`ReportInput`. A date that is not a real date is a form error."""
+        data = self.cleaned_data
+        occurred_at = None
+        parts = [data.get("day", "").strip(), data.get("month", "").strip(), data.get("year", "").strip()]
+        time_text = data.get("time", "").strip()
+        if any(parts) or time_text:
+            try:
+                day, month, year = (int(p) for p in parts)
+                hour, minute = (int(x) for x in time_text.replace(".", ":").split(":")) if time_text else (12, 0)
+                occurred_at = timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+            except (ValueError, TypeError):
+                self.add_error("day", "Date it happened must be a real date and time, like 27 3 2025 and 21:30")
+        candidate = data.get("candidate")
+        if candidate in ("", None) and len(self.candidate_choices) == 1:
+            candidate = self.candidate_choices[0].pk
+        return ReportInput(
+            candidate_id=candidate if candidate not in ("", None) else None,
+            occurred_at=occurred_at,
+            place=data.get("place") or "",
+            area_code=data.get("area", "").strip().upper(),
+            platform=data.get("platform", ""),
+            behaviours=list(data.get("behaviours") or []),
+            characteristics=list(data.get("characteristics") or []),
+            in_danger_now=bool(data.get("in_danger_now")),
+            weapon_mentioned=bool(data.get("weapon_mentioned")),
+            home_address_known=bool(data.get("home_address_known")),
+            perpetrator_known=bool(data.get("perpetrator_known")),
+            description=data.get("description", ""),
+            perpetrator=data.get("perpetrator", ""),
+            observables={kind.value: data.get(name, "") for kind, (name, _, _) in OBSERVABLE_FIELDS.items() if data.get(name, "").strip()},
+        )
+
+    def add_service_errors(self, errors: dict[str, str]) -> None:
+        """Put the service's field errors on the matching form fields."""
+        names = {"occurred_at": "day", "area": "area", "candidate": "candidate"}
+        names.update({f"observables.{kind.value}": name for kind, (name, _, _) in OBSERVABLE_FIELDS.items()})
+        for key, message in errors.items():
+            name = names.get(key, key)
+            self.add_error(name if name in self.fields else None, message)
+
+    @classmethod
+    def initial_from(cls, incident: Incident, observables: dict[str, str]) -> dict:
+        initial = {
+            "candidate": incident.candidate_id, "place": incident.place, "platform": incident.platform,
+            "area": incident.area.code if incident.area and incident.area_id != incident.candidate.ballot.area_id else "",
+            "behaviours": incident.behaviours, "characteristics": incident.characteristics,
+            "in_danger_now": incident.in_danger_now, "weapon_mentioned": incident.weapon_mentioned,
+            "home_address_known": incident.home_address_known, "perpetrator_known": incident.perpetrator_known,
+            "description": incident.description, "perpetrator": incident.perpetrator,
+        }
+        if incident.occurred_at:
+            local = timezone.localtime(incident.occurred_at)
+            initial.update(day=str(local.day), month=str(local.month), year=str(local.year), time=f"{local:%H:%M}")
+        for kind, (name, _, _) in OBSERVABLE_FIELDS.items():
+            initial[name] = observables.get(kind.value, "")
+        return initial
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class EvidenceForm(GovukForm):
+    files = forms.FileField(
+        label="Upload a file", required=False, help_text=f"{ALLOWED_DESCRIPTION}. You can choose more than one file.",
+        widget=MultipleFileInput(attrs={"multiple": True}),
+    )
+
+
+class StatusForm(GovukForm):
+    status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
+    crime_reference = forms.CharField(label="Police crime reference number", required=False, max_length=40,
+                                      help_text="Needed when referring to police", widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}))
+    advice = forms.CharField(label="Advice given", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="Needed when you record that advice was given")
+    reason = forms.CharField(label="Reason", required=False, max_length=300, help_text="Needed when closing or re-opening")
+
+    def __init__(self, *args, incident: Incident, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .services import allowed_transitions
+
+        self.fields["status"].choices = [(s, Incident.Status(s).label) for s in allowed_transitions(incident)]
+
+
+class AssignForm(GovukForm):
+    assigned_to = forms.TypedChoiceField(label="Assign to", coerce=int, required=False, empty_value=None)
+
+    def __init__(self, *args, advisers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assigned_to"].choices = [("", "Nobody")] + [(u.pk, str(u)) for u in advisers]
+
+
+class NoteForm(GovukForm):
+    note = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text="Notes are seen by FEOAs only", error_messages={"required": "Enter a note"})
+
+
+class RiskForm(GovukForm):
+    level = forms.ChoiceField(label="Risk level", widget=forms.RadioSelect,
+                              choices=[(r.value, r.value.title()) for r in RiskLevel] + [("", "Use the calculated score")], required=False)
+    reason = forms.CharField(label="Why?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Enter why you are changing the risk level"})
+
+
+class AccessRequestForm(GovukForm):
+    reason = forms.CharField(label="Why do you need to see it?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": "Enter why you need to see this incident"})
+
+
+class QueueFilterForm(GovukForm):
+    status = forms.ChoiceField(label="Status", required=False,
+                               choices=[("open", "Open (not closed)"), ("", "Any")] + [(s.value, s.label) for s in Incident.Status if s != Incident.Status.DRAFT])
+    risk = forms.ChoiceField(label="Risk", required=False, choices=[("", "Any")] + [(r.value, r.value.title()) for r in RiskLevel])
+    assigned = forms.ChoiceField(label="Assigned", required=False, choices=[("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")])
+    overdue = forms.BooleanField(label="Only overdue for triage", required=False)

@@ -1,0 +1,245 @@
+"""Incident reports, their evidence and observables, the FEOA's case workflow, and links between incidents.
+
+Personal content (what happened, who did it, observables, notes, file names) is encrypted at rest.
+Observables are matched across incidents through a keyed hash (``match_hash``), so the database can
+find two reports naming the same phone number without ever holding the number in clear.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ballotguard.core.fields import EncryptedTextField
+from ballotguard.engines.evidence_types import EvidenceKind
+from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.observables import ObservableKind
+from ballotguard.engines.risk import RiskLevel
+
+# Crockford's base 32 without I, L, O, U: references are read out over the phone.
+_REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+def new_reference() -> str:
+    """``BG-7K3Q-2M9X``: random (not a sequence, so it reveals nothing about volumes) and easy to read aloud."""
+    body = "".join(secrets.choice(_REFERENCE_ALPHABET) for _ in range(8))
+    return f"BG-{body[:4]}-{body[4:]}"
+
+
+RISK_RANK = {RiskLevel.LOW.value: 1, RiskLevel.MEDIUM.value: 2, RiskLevel.HIGH.value: 3}
+
+
+class Incident(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft (not sent)"
+        NEW = "new", "New"
+        TRIAGED = "triaged", "Triaged"
+        ADVICE_GIVEN = "advice_given", "Advice given"
+        REFERRED = "referred", "Referred to police"
+        CLOSED = "closed", "Closed"
+
+    reference = models.CharField(max_length=12, unique=True, default=new_reference)
+    candidate = models.ForeignKey("registry.Candidate", on_delete=models.PROTECT, related_name="incidents")
+    reported_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="incidents_reported")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True)
+
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    place = models.CharField(max_length=20, choices=[(p.value, p.label) for p in Place], blank=True)
+    area = models.ForeignKey("registry.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    platform = models.CharField(max_length=50, blank=True)
+    behaviours = models.JSONField(default=list, blank=True)
+    characteristics = models.JSONField(default=list, blank=True)
+    in_danger_now = models.BooleanField(default=False)
+    weapon_mentioned = models.BooleanField(default=False)
+    home_address_known = models.BooleanField(default=False)
+    perpetrator_known = models.BooleanField(default=False)
+    description = EncryptedTextField(blank=True)
+    perpetrator = EncryptedTextField(blank=True, help_text="What is known of the perpetrator(s).")
+
+    # Forces that see the incident: those of the area where it happened and of the candidate's ballot.
+    forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="incidents")
+
+    risk_score = models.PositiveSmallIntegerField(default=0)
+    risk_level = models.CharField(max_length=10, choices=[(r.value, r.value.title()) for r in RiskLevel], blank=True)
+    risk_factors = models.JSONField(default=list, blank=True)
+    risk_override_level = models.CharField(max_length=10, choices=[(r.value, r.value.title()) for r in RiskLevel], blank=True)
+    risk_override_reason = models.TextField(blank=True)
+    risk_overridden_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    risk_overridden_at = models.DateTimeField(null=True, blank=True)
+    # The effective level as a number, so the queue can order by it in the database.
+    risk_rank = models.PositiveSmallIntegerField(default=0, db_index=True)
+
+    assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents_assigned")
+    crime_reference = models.CharField(max_length=40, blank=True, help_text="The police crime reference number.")
+    advice = EncryptedTextField(blank=True, help_text="Safety advice the FEOA gave.")
+    closure_reason = models.CharField(max_length=300, blank=True)
+
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    triaged_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # API retries: the same key from the same reporter returns the incident already made.
+    idempotency_key = models.CharField(max_length=100, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+
+    PERSONAL_FIELDS = ("description", "perpetrator", "advice")
+
+    class Meta:
+        ordering = ["-risk_rank", "submitted_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["reported_by", "idempotency_key"], name="unique_idempotency_key_per_reporter"),
+        ]
+        indexes = [models.Index(fields=["status", "risk_rank", "submitted_at"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def effective_risk(self) -> str:
+        return self.risk_override_level or self.risk_level
+
+    def refresh_risk_rank(self) -> None:
+        self.risk_rank = RISK_RANK.get(self.effective_risk, 0)
+
+    @property
+    def behaviour_set(self) -> frozenset[Behaviour]:
+        return frozenset(Behaviour(b) for b in self.behaviours)
+
+    @property
+    def behaviour_labels(self) -> list[str]:
+        return [Behaviour(b).label for b in self.behaviours]
+
+    @property
+    def characteristic_labels(self) -> list[str]:
+        return [ProtectedCharacteristic(c).label for c in self.characteristics]
+
+    @property
+    def place_label(self) -> str:
+        return Place(self.place).label if self.place else ""
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in {self.Status.DRAFT, self.Status.CLOSED}
+
+    @property
+    def triage_due_at(self):
+        """High-risk reports must be triaged within an hour; others within a working day."""
+        if self.submitted_at is None:
+            return None
+        hours = 1 if self.effective_risk == RiskLevel.HIGH.value else 24
+        return self.submitted_at + timezone.timedelta(hours=hours)
+
+    @property
+    def triage_overdue(self) -> bool:
+        due = self.triage_due_at
+        return self.status == self.Status.NEW and due is not None and timezone.now() > due
+
+
+class Observable(models.Model):
+    """Something that may identify a perpetrator: a handle, phone, e-mail, vehicle, web address, name."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="observables")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ObservableKind])
+    display = EncryptedTextField()
+    value = EncryptedTextField(help_text="Normalised value, as matched.")
+    match_hash = models.CharField(max_length=64, blank=True, db_index=True, help_text="Keyed hash of kind and normalised value.")
+
+    class Meta:
+        ordering = ["kind", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "kind", "match_hash"], condition=~models.Q(match_hash=""), name="unique_observable_per_incident")]
+
+    @property
+    def kind_label(self) -> str:
+        return ObservableKind(self.kind).label
+
+
+class Evidence(models.Model):
+    """An uploaded file. The original bytes are kept, encrypted, never altered; its SHA-256 is taken on arrival."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
+    original_name = EncryptedTextField()
+    kind = models.CharField(max_length=10, choices=[(k.value, k.value.title()) for k in EvidenceKind])
+    mime = models.CharField(max_length=100)
+    size = models.PositiveBigIntegerField()
+    sha256 = models.CharField(max_length=64, db_index=True)
+    blob_name = models.CharField(max_length=100, unique=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.incident.reference}/{self.pk}"
+
+
+class IncidentEvent(models.Model):
+    """One line of an incident's timeline: everything that happened to it, in order."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created", "Draft started"
+        SUBMITTED = "submitted", "Report sent"
+        UPDATED = "updated", "Report updated"
+        EVIDENCE_ADDED = "evidence_added", "Evidence added"
+        EVIDENCE_OPENED = "evidence_opened", "Evidence opened"
+        STATUS = "status", "Status changed"
+        ASSIGNED = "assigned", "Assigned"
+        NOTE = "note", "Note"
+        RISK = "risk", "Risk changed"
+        LINKED = "linked", "Linked incident found"
+        ACCESS = "access", "Access request"
+        EXPORTED = "exported", "Evidence pack exported"
+        NOTIFIED = "notified", "Advisers notified"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor_name = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    text = EncryptedTextField(blank=True)
+    # Notes and some events are for the police only; the candidate's view leaves them out.
+    internal = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+
+class IncidentLink(models.Model):
+    """Two incidents share an observable. Stored once per pair and hash, lower id first."""
+
+    first = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    second = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ObservableKind])
+    match_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["first", "second", "match_hash"], name="unique_link"),
+            models.CheckConstraint(condition=models.Q(first__lt=models.F("second")), name="link_first_lower"),
+        ]
+
+
+class AccessRequest(models.Model):
+    """A FEOA asks the FEOAs of another force to see a linked incident there."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a decision"
+        GRANTED = "granted", "Granted"
+        REFUSED = "refused", "Refused"
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="access_requests")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    reason = models.TextField()
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]

@@ -1,0 +1,405 @@
+"""Incident pages: reporting (phone-first), evidence, the FEOA's queue and case page, links, packs.
+
+Every reporting screen starts with the 999 warning (``incidents/includes/emergency.html``). Views
+stay thin: what is valid, who may see what, and what is audited are decided in ``services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ballotguard.accounts.models import Role
+from ballotguard.accounts.services import Actor
+from ballotguard.core.pages import paginate
+from ballotguard.engines.evidence_types import EvidenceRejected
+from ballotguard.registry.services import NotPermitted, advisers_for
+
+from . import packs, services
+from .forms import AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RiskForm, StatusForm
+from .models import Evidence, Incident
+
+
+def _signed_in(request):
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
+    return None
+
+
+def _incident(request, reference: str) -> Incident:
+    try:
+        return services.get_incident(request.user, reference)
+    except Incident.DoesNotExist:
+        raise Http404("No such incident") from None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Lists
+
+
+@require_GET
+def incident_list(request):
+    if (response := _signed_in(request)) is not None:
+        return response
+    user = request.user
+    if user.role == Role.FEOA:
+        form = QueueFilterForm(request.GET or {"status": "open"})
+        flt = services.QueueFilter(status="open")
+        if form.is_valid():
+            d = form.cleaned_data
+            flt = services.QueueFilter(status=d["status"], risk=d["risk"], assigned=d["assigned"], overdue=d["overdue"])
+        page_obj, page_links = paginate(request, services.queue(user, flt).prefetch_related("forces"))
+        pending = services.pending_requests_for(user).count()
+        return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending})
+    if services.can_report(user):
+        page_obj, page_links = paginate(request, services.my_incidents(user))
+        return render(request, "incidents/my_list.html", {"page_obj": page_obj, "page_links": page_links})
+    raise PermissionDenied
+
+
+# ---------------------------------------------------------------------------------------------------
+# Reporting
+
+
+def _report_form(request, incident: Incident | None):
+    user = request.user
+    if not services.can_report(user):
+        raise PermissionDenied
+    candidates = list(services.reportable_candidates(user))
+    if not candidates:
+        return render(request, "incidents/no_candidacy.html", status=403)
+    if request.method == "POST":
+        form = ReportForm(request.POST, candidates=candidates)
+        if form.is_valid():
+            data = form.to_input()
+            if not form.errors:
+                action = request.POST.get("action", "continue")
+                try:
+                    incident = services.save_draft(Actor.from_request(request), data, incident)
+                    if action == "continue":
+                        services.submit_check(user, incident)
+                except services.ReportInvalid as exc:
+                    form.add_service_errors(exc.errors)
+                except NotPermitted:
+                    raise PermissionDenied from None
+                else:
+                    if action == "draft":
+                        messages.success(request, f"Your draft {incident.reference} is saved. It has not been sent to anyone yet.")
+                        return redirect("incidents:list")
+                    return redirect("incidents:evidence", reference=incident.reference)
+    else:
+        initial = ReportForm.initial_from(incident, services.observables_as_text(incident)) if incident else None
+        form = ReportForm(initial=initial, candidates=candidates)
+    return render(request, "incidents/report_form.html", {"form": form, "incident": incident, "adviser_contacts": _contacts(candidates)})
+
+
+def _contacts(candidates):
+    forces = []
+    for candidate in candidates[:1]:
+        forces = list(candidate.ballot.area.forces.all())
+    return forces
+
+
+@require_http_methods(["GET", "POST"])
+def report_new(request):
+    if (response := _signed_in(request)) is not None:
+        return response
+    return _report_form(request, None)
+
+
+@require_http_methods(["GET", "POST"])
+def report_edit(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    if incident.status != Incident.Status.DRAFT or incident.reported_by_id != request.user.pk:
+        raise PermissionDenied
+    return _report_form(request, incident)
+
+
+@require_http_methods(["GET", "POST"])
+def evidence_upload(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    if not services.can_add_evidence(request.user, incident):
+        raise PermissionDenied
+    form = EvidenceForm()
+    if request.method == "POST":
+        form = EvidenceForm(request.POST, request.FILES)
+        too_large = getattr(request, "upload_too_large", "")
+        files = request.FILES.getlist("files")
+        if too_large:
+            form.is_valid()
+            form.add_error("files", "The selected file must be smaller than 100 MB")
+        elif not files and request.POST.get("action") != "continue":
+            form.is_valid()
+            form.add_error("files", "Select a file to upload")
+        else:
+            added = 0
+            for upload in files:
+                try:
+                    services.add_evidence(Actor.from_request(request), incident, upload.name, upload.chunks(), upload.size)
+                    added += 1
+                except EvidenceRejected as exc:
+                    form.is_valid()
+                    form.add_error("files", f"{upload.name[:80]}: {exc.message}")
+            if not form.errors:
+                if added:
+                    messages.success(request, f"{added} file{'s' if added != 1 else ''} uploaded and sealed.")
+                if request.POST.get("action") == "continue":
+                    return redirect("incidents:check" if incident.status == Incident.Status.DRAFT else "incidents:detail", reference=incident.reference)
+                return redirect("incidents:evidence", reference=incident.reference)
+    return render(request, "incidents/evidence_upload.html", {"incident": incident, "form": form, "evidence": incident.evidence.all()},
+                  status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def check_answers(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    if incident.status != Incident.Status.DRAFT or incident.reported_by_id != request.user.pk:
+        return redirect("incidents:detail", reference=incident.reference)
+    errors = {}
+    if request.method == "POST":
+        try:
+            services.submit(Actor.from_request(request), incident)
+        except services.ReportInvalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, "Your report has been sent to your Force Elected-Official Adviser.")
+            return redirect("incidents:detail", reference=incident.reference)
+    guidance = services.guidance_for(incident)
+    return render(request, "incidents/check.html", {
+        "incident": incident, "guidance": guidance, "errors": errors, "observables": incident.observables.all(),
+        "evidence": incident.evidence.all(),
+    })
+
+
+# ---------------------------------------------------------------------------------------------------
+# One incident
+
+
+@require_GET
+def incident_detail(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return response
+    user = request.user
+    incident = _incident(request, reference)
+    services.read_incident(Actor.from_request(request), incident)
+    adviser = services.can_act_as_adviser(user, incident)
+    context = {
+        "incident": incident,
+        "guidance": services.guidance_for(incident),
+        "observables": incident.observables.all(),
+        "evidence": incident.evidence.all(),
+        "timeline": services.timeline(user, incident),
+        "links": services.linked_incidents(user, incident),
+        "adviser": adviser,
+        "can_add_evidence": services.can_add_evidence(user, incident),
+        "feoa_contacts": advisers_for(incident.candidate) if not adviser else [],
+        "forces": incident.forces.all(),
+    }
+    if adviser:
+        context.update(
+            status_form=StatusForm(incident=incident),
+            assign_form=AssignForm(initial={"assigned_to": incident.assigned_to_id}, advisers=services.advisers_for_incident(incident)),
+            note_form=NoteForm(),
+            risk_form=RiskForm(initial={"level": incident.risk_override_level}),
+            access_form=AccessRequestForm(),
+        )
+    if user.role == Role.FEOA and not adviser:
+        context["access_form"] = AccessRequestForm()
+    return render(request, "incidents/detail.html", context)
+
+
+def _adviser_post(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return None, response
+    incident = _incident(request, reference)
+    if not services.can_act_as_adviser(request.user, incident):
+        raise PermissionDenied
+    return incident, None
+
+
+def _redisplay(request, incident: Incident, form_name: str, form) -> object:
+    """Show the case page again with one form's errors (GOV.UK: errors on the page they belong to)."""
+    user = request.user
+    context = {
+        "incident": incident, "guidance": services.guidance_for(incident), "observables": incident.observables.all(),
+        "evidence": incident.evidence.all(), "timeline": services.timeline(user, incident),
+        "links": services.linked_incidents(user, incident), "adviser": True, "can_add_evidence": True,
+        "forces": incident.forces.all(),
+        "status_form": StatusForm(incident=incident),
+        "assign_form": AssignForm(initial={"assigned_to": incident.assigned_to_id}, advisers=services.advisers_for_incident(incident)),
+        "note_form": NoteForm(), "risk_form": RiskForm(initial={"level": incident.risk_override_level}), "access_form": AccessRequestForm(),
+        "error_form": form,
+    }
+    context[form_name] = form
+    return render(request, "incidents/detail.html", context, status=400)
+
+
+@require_POST
+def change_status(request, reference: str):
+    incident, response = _adviser_post(request, reference)
+    if response:
+        return response
+    form = StatusForm(request.POST, incident=incident)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.change_status(Actor.from_request(request), incident, d["status"], crime_reference=d["crime_reference"], advice=d["advice"], reason=d["reason"])
+        except services.ReportInvalid as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key if key in form.fields else None, message)
+        else:
+            messages.success(request, f"{incident.reference} is now {incident.get_status_display().lower()}.")
+            return redirect("incidents:detail", reference=incident.reference)
+    return _redisplay(request, incident, "status_form", form)
+
+
+@require_POST
+def assign(request, reference: str):
+    incident, response = _adviser_post(request, reference)
+    if response:
+        return response
+    form = AssignForm(request.POST, advisers=services.advisers_for_incident(incident))
+    if form.is_valid():
+        try:
+            services.assign(Actor.from_request(request), incident, form.cleaned_data["assigned_to"])
+        except services.ReportInvalid as exc:
+            form.add_error("assigned_to", exc.errors["assigned_to"])
+        else:
+            messages.success(request, "Assignment saved.")
+            return redirect("incidents:detail", reference=incident.reference)
+    return _redisplay(request, incident, "assign_form", form)
+
+
+@require_POST
+def add_note(request, reference: str):
+    incident, response = _adviser_post(request, reference)
+    if response:
+        return response
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        services.add_note(Actor.from_request(request), incident, form.cleaned_data["note"])
+        messages.success(request, "Note added.")
+        return redirect("incidents:detail", reference=incident.reference)
+    return _redisplay(request, incident, "note_form", form)
+
+
+@require_POST
+def override_risk(request, reference: str):
+    incident, response = _adviser_post(request, reference)
+    if response:
+        return response
+    form = RiskForm(request.POST)
+    if form.is_valid():
+        try:
+            services.override_risk(Actor.from_request(request), incident, form.cleaned_data["level"], form.cleaned_data["reason"])
+        except services.ReportInvalid as exc:
+            for key, message in exc.errors.items():
+                form.add_error(key, message)
+        else:
+            messages.success(request, "Risk level saved.")
+            return redirect("incidents:detail", reference=incident.reference)
+    return _redisplay(request, incident, "risk_form", form)
+
+
+@require_POST
+def request_access(request, reference: str):
+    """A FEOA asks for a linked incident in another force. ``reference`` is the incident asked for."""
+    if (response := _signed_in(request)) is not None:
+        return response
+    if request.user.role != Role.FEOA:
+        raise PermissionDenied
+    form = AccessRequestForm(request.POST)
+    back = request.POST.get("back", "")
+    if form.is_valid():
+        try:
+            services.request_access(Actor.from_request(request), reference, form.cleaned_data["reason"])
+        except Incident.DoesNotExist:
+            raise Http404("No such linked incident") from None
+        messages.success(request, f"Access to {reference} requested. A FEOA of that force will decide.")
+    else:
+        messages.error(request, "Enter why you need to see this incident")
+    if back and Incident.objects.filter(reference=back).exists():
+        return redirect("incidents:detail", reference=back)
+    return redirect("incidents:list")
+
+
+@require_http_methods(["GET", "POST"])
+def access_requests(request):
+    if (response := _signed_in(request)) is not None:
+        return response
+    if request.user.role != Role.FEOA:
+        raise PermissionDenied
+    if request.method == "POST":
+        try:
+            decided = services.decide_access(Actor.from_request(request), int(request.POST.get("request", "0")), request.POST.get("decision") == "grant")
+        except (ValueError, services.AccessRequest.DoesNotExist):
+            raise Http404("No such request") from None
+        messages.success(request, f"Access to {decided.incident.reference} {decided.status}.")
+        return redirect("incidents:access-requests")
+    return render(request, "incidents/access_requests.html", {"requests": services.pending_requests_for(request.user)})
+
+
+@require_GET
+def course_of_conduct(request, reference: str):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    visible, hidden = services.profile(request.user, incident)
+    for other in visible:
+        services.read_incident(Actor.from_request(request), other)
+    events = sorted(
+        ((e, i) for i in visible for e in services.timeline(request.user, i)),
+        key=lambda pair: (pair[0].at, pair[0].pk),
+    )
+    return render(request, "incidents/conduct.html", {"incident": incident, "incidents": visible, "hidden": hidden, "events": events})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Evidence and packs
+
+
+@require_GET
+def evidence_download(request, reference: str, evidence_id: int):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    try:
+        evidence = services.evidence_of(request.user, incident, evidence_id)
+    except Evidence.DoesNotExist:
+        raise Http404("No such file") from None
+    chunks = services.open_evidence(Actor.from_request(request), evidence)
+    response = StreamingHttpResponse(chunks, content_type=evidence.mime)
+    response["Content-Length"] = str(evidence.size)
+    response["Content-Disposition"] = _attachment(f"{incident.reference}-{evidence.pk}.{evidence.mime.split('/')[-1]}")
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "no-store"
+    response["X-Evidence-SHA256"] = evidence.sha256
+    return response
+
+
+def _attachment(name: str) -> str:
+    safe = "".join(c for c in name if c.isalnum() or c in "-_.")
+    return f'attachment; filename="{safe}"'
+
+
+@require_GET
+def evidence_pack(request, reference: str, scope: str = "incident"):
+    if (response := _signed_in(request)) is not None:
+        return response
+    incident = _incident(request, reference)
+    incidents = [incident] if scope == "incident" else services.profile(request.user, incident)[0]
+    built = packs.build(Actor.from_request(request), incidents)
+    handle = packs.write_zip_file(Actor.from_request(request), built, incidents)
+    response = FileResponse(handle, as_attachment=True, filename=f"{packs.filename(built)}.zip", content_type="application/zip")
+    response["Cache-Control"] = "no-store"
+    return response
