@@ -208,4 +208,8 @@ def build_demo(seed: int = 2024) -> list[DemoLogin]:
     rng = random.Random(seed)
     build_places()
     build_candidates(fake, rng)
-    return build_users()
+    logins = build_users()
+    from .incidents import build_incidents
+
+    build_incidents(fake, rng)
+    return logins

@@ -94,10 +94,7 @@ _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 
 def normalise_observable(kind: ObservableKind | str, raw: str) -> Observable:
     """Validate and normalise one observable; raise :class:`ObservableError` if it cannot be used."""
-    try:
-        kind = ObservableKind(kind)
-    except ValueError:
-        raise ObservableError("kind", "Select what kind of detail this is") from None
+    kind = _kind(kind)
     text = (raw or "").translate(_INVISIBLE).strip()
     if not text:
         raise ObservableError(kind.value, _EMPTY[kind])
@@ -117,7 +114,7 @@ def parse_observable_lines(kind: ObservableKind | str, text: str) -> tuple[list[
 
     Every line is checked, so a person sees all the problems at once; each error names its line.
     """
-    kind = ObservableKind(kind)
+    kind = _kind(kind)
     found: list[Observable] = []
     seen: set[str] = set()
     errors: list[ObservableError] = []
@@ -133,6 +130,13 @@ def parse_observable_lines(kind: ObservableKind | str, text: str) -> tuple[list[
             seen.add(observable.value)
             found.append(observable)
     return found, errors
+
+
+def _kind(kind: ObservableKind | str) -> ObservableKind:
+    try:
+        return ObservableKind(kind)
+    except ValueError:
+        raise ObservableError("kind", "Select what kind of detail this is") from None
 
 
 # --- phone and email: the contact engine's rules, so candidates' own details and perpetrators' match
@@ -237,23 +241,25 @@ _VEHICLE_ERROR = "Enter a UK vehicle registration, like AB12 CDE"
 def vehicle_format(raw: str) -> str | None:
     """Which UK format a registration is in (``current``, ``prefix``, ``suffix``, ``northern_ireland``,
     ``dateless``), or ``None`` if it is not one."""
+    found = _vehicle_match(raw)
+    return found[0] if found else None
+
+
+def _vehicle_match(raw: str) -> tuple[str, re.Match[str]] | None:
     compact = re.sub(r"[\s\-]+", "", raw).upper()
-    if len(compact) > 8:
-        return None
     for name, pattern in _VEHICLE_FORMATS:
-        if pattern.match(compact):
-            return name
+        match = pattern.match(compact)
+        if match:
+            return name, match
     return None
 
 
 def _vehicle(text: str) -> tuple[str, str]:
-    compact = re.sub(r"[\s\-]+", "", text).upper()
-    if len(compact) <= 8:
-        for _, pattern in _VEHICLE_FORMATS:
-            match = pattern.match(compact)
-            if match:
-                return compact, f"{match.group(1)} {match.group(2)}"
-    raise ObservableError(ObservableKind.VEHICLE.value, _VEHICLE_ERROR)
+    found = _vehicle_match(text)
+    if found is None:
+        raise ObservableError(ObservableKind.VEHICLE.value, _VEHICLE_ERROR)
+    match = found[1]
+    return match.group(1) + match.group(2), f"{match.group(1)} {match.group(2)}"
 
 
 # --- web addresses

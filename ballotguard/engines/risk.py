@@ -20,10 +20,10 @@ threat_specificity             35  a threat to kill or harm, or of sexual violen
 weapon                         25  a weapon was seen, mentioned or threatened
 home_address_known             20  the perpetrator knows the home address: the reporter says
                                    so, they turned up there, published it, or it happened there
-fixation_repetition            20  three or more linked earlier incidents
+fixation_repetition            20  three or more linked incidents
                                10  one or two linked incidents, or repeated unwanted contact
-escalation                 10 each up to 30, one per sign over the linked incidents in time
-                                   order: remote contact (online, phone, post) followed by
+escalation                     10  for each sign, up to 30. Signs, over all the incidents in
+                                   time order: remote contact (online, phone, post) followed by
                                    contact in person; incidents without threats or violence
                                    followed by one with them; the latest gap between incidents
                                    less than half the first (three or more dated incidents)
@@ -35,8 +35,8 @@ protected_characteristic       10  hostility because of race, religion, sexual o
 Levels: HIGH from 50, MEDIUM from 20, LOW below. The points are set so that these always hold:
 danger now, an assault, or a threat plus a known home address or a weapon, each reach HIGH on their
 own; a single abusive online message with nothing else scores 0 (LOW); and adding a behaviour or
-setting a flag never lowers the score. (Adding a threat to the *earliest* incident can remove one
-escalation sign, 10 points, but the threat itself adds at least 20.)
+setting a flag never lowers the score. (Adding a threat to this incident when it is the earliest can
+remove one escalation sign, 10 points, but the threat itself adds at least 20.)
 
 ``Place.OTHER`` is the default place, so it is not taken as evidence of contact in person, and a
 linked incident with no behaviours recorded is not taken as evidence of a non-threatening one.

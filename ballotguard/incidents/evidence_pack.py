@@ -23,6 +23,7 @@ Rules kept here:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -30,8 +31,8 @@ import re
 import unicodedata
 import zipfile
 from collections import defaultdict, deque
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, fields, is_dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import BinaryIO
@@ -153,6 +154,7 @@ _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "Augu
            "October", "November", "December")
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_TOTAL_PAGES = "\x00#\x00"  # fpdf2 alias for the page count, 3 digits wide (see _Doc)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -174,11 +176,17 @@ _STAND_INS = {
 }
 
 
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")
+
+
 def _strip_controls(text: object) -> str:
     """Text as a str: NFC, line breaks as ``\\n``, no control, format or surrogate characters except tab."""
     if text is None:
         return ""
-    text = unicodedata.normalize("NFC", str(text).replace("\r\n", "\n"))
+    text = str(text).replace("\r\n", "\n")
+    if text.isascii():  # the usual case, quickly
+        return _ASCII_CONTROLS.sub("", text.replace("\r", "\n").replace("\x0b", "\n").replace("\x0c", "\n"))
+    text = unicodedata.normalize("NFC", text)
     out: list[str] = []
     for ch in text:
         if ch in "\n\t":
@@ -203,6 +211,8 @@ def _fit(text: object, has: Callable[[str], bool]) -> tuple[str, bool]:
     Returns the text and whether any character had to be replaced.
     """
     cleaned = _strip_controls(text).replace("\t", "    ")
+    if cleaned.isascii():  # printable ASCII and newlines: both fonts have them all
+        return cleaned, False
     out: list[str] = []
     replaced = False
     for ch in cleaned:
@@ -391,14 +401,12 @@ _PT = 25.4 / 72  # millimetres in a point
 class _Doc(FPDF):
     """A4 portrait with the security marking top and bottom and "Page X of Y" in the footer."""
 
-    def __init__(self, total_pages: int | None, footer_note: str,
-                 splits: dict[tuple[str, float, bool, float], list[str]]) -> None:
+    def __init__(self, footer_note: str) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
-        self.total_pages = total_pages
-        self.splits = splits  # table cells broken into lines, kept from one pass to the next
         self.footer_note = footer_note
-        self.replaced = False  # set when a character could not be drawn and was replaced
-        self.alias_nb_pages(None)  # type: ignore[arg-type]  # "{nb}" typed by a user must stay "{nb}"
+        # The total page count is filled in at the end, in place of this alias. Text typed by users
+        # cannot contain it (NUL is stripped), so a "{nb}" they typed stays "{nb}".
+        self.alias_nb_pages(_TOTAL_PAGES, align="L")
         self.set_margins(15, 18, 15)
         self.set_auto_page_break(True, margin=18)
         self.family = "helvetica"
@@ -406,8 +414,11 @@ class _Doc(FPDF):
         self.bullet = "-"
         regular, bold = FONT_DIR / FONT_REGULAR, FONT_DIR / FONT_BOLD
         if regular.is_file():
-            self.add_font("dejavusans", "", str(regular))
-            self.add_font("dejavusans", "B", str(bold if bold.is_file() else regular))
+            try:
+                self.add_font("dejavusans", "", str(regular))
+                self.add_font("dejavusans", "B", str(bold if bold.is_file() else regular))
+            except Exception:  # an unreadable font file: Helvetica still gives a usable pack
+                return
             cmaps = [self.fonts["dejavusans"].cmap, self.fonts["dejavusansB"].cmap]  # type: ignore[union-attr]
             self.family = "dejavusans"
             self.has_glyph = lambda ch: ch == " " or all(ord(ch) in cmap for cmap in cmaps)
@@ -416,9 +427,7 @@ class _Doc(FPDF):
     # -- text -------------------------------------------------------------------------------------
 
     def t(self, text: object) -> str:
-        fitted, replaced = _fit(text, self.has_glyph)
-        self.replaced = self.replaced or replaced
-        return fitted
+        return _fit(text, self.has_glyph)[0]
 
     def font(self, size: float = 10, bold: bool = False, colour: tuple[int, int, int] = _BLACK) -> None:
         self.set_font(self.family, "B" if bold else "", size)
@@ -443,10 +452,9 @@ class _Doc(FPDF):
         self.font(7.5, colour=_GREY)
         self.set_xy(self.l_margin + self.epw / 4, y)
         self.cell(self.epw / 2, 4, self.t(self.footer_note), align="C")
-        total = "?" if self.total_pages is None else str(self.total_pages)
         self.font(8)
         self.set_xy(self.l_margin + self.epw * 3 / 4, y)
-        self.cell(self.epw / 4, 4, f"Page {self.page_no()} of {total}", align="R")
+        self.cell(self.epw / 4, 4, f"Page {self.page_no()} of {_TOTAL_PAGES}", align="R")
 
     # -- blocks -----------------------------------------------------------------------------------
 
@@ -546,13 +554,9 @@ class _Doc(FPDF):
         Cells = list[tuple[float, float, list[str]]]
 
         def split(text: object, width: float, bold: bool = False) -> list[str]:
-            fitted = self.t(text)
-            key = (fitted, round(width, 3), bold, size)
-            if key not in self.splits:
-                self.font(size, bold=bold)
-                lines = self.multi_cell(width, line, fitted, dry_run=True, output=MethodReturnValue.LINES)
-                self.splits[key] = list(lines) or [""]
-            return self.splits[key]
+            self.font(size, bold=bold)
+            lines = self.multi_cell(width, line, self.t(text), dry_run=True, output=MethodReturnValue.LINES)
+            return list(lines) or [""]
 
         def draw(cells: Cells, start: int, count: int, bold: bool = False,
                  fill: tuple[int, int, int] | None = None) -> None:
@@ -613,13 +617,28 @@ class _Doc(FPDF):
         self.ln(3)
 
 
-def _render(pack: Pack, total_pages: int | None, note_replaced: bool,
-            splits: dict[tuple[str, float, bool, float], list[str]]) -> _Doc:
+def _strings(value: object) -> Iterator[str]:
+    """Every str in a pack, however deep."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, tuple):
+        for item in value:
+            yield from _strings(item)
+    elif is_dataclass(value):
+        for field in fields(value):
+            yield from _strings(getattr(value, field.name))
+
+
+def render_pdf(pack: Pack) -> bytes:
+    """The pack as PDF bytes. Deterministic: the same pack gives the same bytes.
+
+    Raises ValueError only for an unsafe evidence path (see ``zip_paths``); any text renders.
+    """
     paths = zip_paths(pack)
     incidents = pack.incidents
     multiple = len(incidents) > 1
-    note = _strip_controls(pack_filename(pack))
-    pdf = _Doc(total_pages, note, splits)
+    pdf = _Doc(pack_filename(pack))
+    note_replaced = any(_fit(text, pdf.has_glyph)[1] for text in _strings(pack))
     title = _strip_controls(pack.title).strip() or "Evidence pack"
     pdf.set_title(title)
     pdf.set_creator("Ballotguard")
@@ -651,7 +670,7 @@ def _render(pack: Pack, total_pages: int | None, note_replaced: bool,
     pdf.heading("Incidents in this pack", size=13)
     pdf.grid(
         ("Reference", "Date", "Place", "Risk", "Crime reference"),
-        (24, 30, 42, 16, 28),
+        (24, 36, 36, 16, 28),
         [(i.reference, _when(i.occurred_at), i.place, i.risk_level,
           _strip_controls(i.crime_reference).strip() or NONE_RECORDED) for i in incidents],
         size=8.5, empty="No incidents.",
@@ -742,24 +761,6 @@ def _render(pack: Pack, total_pages: int | None, note_replaced: bool,
             rows.append(f"SHA-256: {_strip_controls(item.sha256).strip().lower()}")
         pdf.grid(("File name", "Type", "Size", "Uploaded at / by", "Path in ZIP"), (30, 16, 20, 30, 44), rows,
                  empty="No evidence files attached.", keep=2)
-    return pdf
-
-
-def render_pdf(pack: Pack) -> bytes:
-    """The pack as PDF bytes. Deterministic: the same pack gives the same bytes.
-
-    Raises ValueError only for an unsafe evidence path (see ``zip_paths``); any text renders.
-    """
-    # Two passes (three at most): the first counts the pages for "Page X of Y" and finds out whether a
-    # note on replaced characters is needed; fpdf2's "{nb}" alias would also rewrite "{nb}" typed by a user.
-    total: int | None = None
-    note = False
-    splits: dict[tuple[str, float, bool, float], list[str]] = {}
-    for _ in range(3):
-        pdf = _render(pack, total, note, splits)
-        if pdf.pages_count == total and pdf.replaced == note:
-            break
-        total, note = pdf.pages_count, pdf.replaced
     return bytes(pdf.output())
 
 
@@ -777,12 +778,14 @@ def _zip_time(when: datetime) -> tuple[int, int, int, int, int, int]:
     return (local.year, local.month, local.day, local.hour, local.minute, local.second)
 
 
-def _member(name: str, when: datetime) -> zipfile.ZipInfo:
+def _member(name: str, when: datetime, store: bool = True) -> zipfile.ZipInfo:
+    """A ZIP member; ``store`` leaves already-compressed media uncompressed."""
     info = zipfile.ZipInfo(name, date_time=_zip_time(when))
     info.create_system = 3  # Unix, so the permissions below apply
     info.external_attr = 0o100644 << 16
     suffix = name.rpartition(".")[2].lower() if "." in name.rpartition("/")[2] else ""
-    info.compress_type = zipfile.ZIP_STORED if suffix in STORED_SUFFIXES else zipfile.ZIP_DEFLATED
+    stored = store and suffix in STORED_SUFFIXES
+    info.compress_type = zipfile.ZIP_STORED if stored else zipfile.ZIP_DEFLATED
     return info
 
 
@@ -792,29 +795,70 @@ def _csv_cell(value: object) -> str:
     return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text
 
 
+class _Gate:
+    """``out`` as ZipFile sees it, and a way to cut it off so that nothing more reaches it.
+
+    When ``out`` cannot seek, ZipFile streams: each member is followed by a data descriptor.
+    """
+
+    def __init__(self, out: BinaryIO) -> None:
+        self.out: BinaryIO | None = out
+        try:
+            self.seekable = bool(out.seekable()) and out.tell() >= 0
+        except (AttributeError, OSError, ValueError):
+            self.seekable = False
+        self.position = out.tell() if self.seekable else 0
+
+    def write(self, data: bytes) -> int:
+        if self.out is not None:
+            self.out.write(data)
+        self.position += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if not self.seekable:
+            raise OSError("output cannot seek")
+        if self.out is not None:
+            self.position = self.out.seek(offset, whence)
+        elif whence == io.SEEK_SET:
+            self.position = offset
+        return self.position
+
+    def flush(self) -> None:
+        if self.out is not None and hasattr(self.out, "flush"):
+            self.out.flush()
+
+    def cut(self) -> None:
+        self.out = None
+
+
 def write_zip(pack: Pack, pdf: bytes, files: Iterable[tuple[PackEvidence, bytes]], out: BinaryIO) -> None:
     """Stream the ZIP of the pack to ``out``: the PDF, each evidence file, manifest.csv and SHA256SUMS.
 
     ``files`` gives each evidence file of the pack once, with its bytes, in any order; they are read one
-    at a time. ``out`` needs only ``write`` (and ``flush``); it is not closed. Raises ValueError, naming
-    the file, when a file's bytes do not match its recorded SHA-256, when a file is not in the pack or
-    is given twice, when a file of the pack is missing, and for an unsafe path (see ``zip_paths``).
+    at a time and each is written before the next is read. ``out`` needs only ``write`` (and ``flush``);
+    it is not closed. Raises ValueError, naming the file, when a file's bytes do not match its recorded
+    SHA-256, when a file is not in the pack or is given twice, when a file of the pack is missing, and for
+    an unsafe path (see ``zip_paths``). On any error nothing more is written: the output lacks the ZIP's
+    central directory, so it cannot be opened as a pack by mistake; throw it away.
     """
     paths = zip_paths(pack)
-    slots: dict[PackEvidence, deque[tuple[str, str]]] = defaultdict(deque)
+    slots: dict[PackEvidence, deque[tuple[int, str, str]]] = defaultdict(deque)
+    order = 0
     for incident, names in zip(pack.incidents, paths):
         for item, name in zip(incident.evidence, names):
-            slots[item].append((name, incident.reference))
-    expected = sum(len(names) for names in paths)
-    base = pack_filename(pack)
-    sums: list[tuple[str, str]] = []
-    manifest_rows: list[tuple[str, ...]] = []
+            slots[item].append((order, name, incident.reference))
+            order += 1
+    pdf_name = f"{pack_filename(pack)}.pdf"
+    added: list[tuple[int, str, str, tuple[str, ...]]] = []  # (order, name, sha256, manifest row)
 
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True) as archive:
-        pdf_name = f"{base}.pdf"
+    gate = _Gate(out)
+    archive = zipfile.ZipFile(gate, "w", compression=zipfile.ZIP_DEFLATED, allowZip64=True)
+    try:
         archive.writestr(_member(pdf_name, pack.generated_at), pdf)
-        sums.append((hashlib.sha256(pdf).hexdigest(), pdf_name))
-
         for item, data in files:
             label = repr(_strip_controls(getattr(item, "filename", item)))
             queue = slots.get(item)
@@ -831,24 +875,36 @@ def write_zip(pack: Pack, pdf: bytes, files: Iterable[tuple[PackEvidence, bytes]
                     f"evidence file {label} does not match its recorded SHA-256 "
                     f"(recorded {recorded}, file now {actual}): not adding an altered file"
                 )
-            name, reference = queue.popleft()
-            archive.writestr(_member(name, item.uploaded_at), data)
-            sums.append((actual, name))
-            manifest_rows.append((name, item.filename, actual, str(len(data)),
-                                  _as_utc(item.uploaded_at).isoformat(), item.uploaded_by, reference))
+            index, name, reference = queue.popleft()
+            # Streaming readers cannot find the end of a stored member followed by a data descriptor,
+            # so when the output cannot seek everything is deflated.
+            archive.writestr(_member(name, item.uploaded_at, store=gate.seekable), data)
+            added.append((index, name, actual, (name, item.filename, actual, str(len(data)),
+                                                _as_utc(item.uploaded_at).isoformat(), item.uploaded_by, reference)))
             del data
 
-        missing = [f"{name}" for queue in slots.values() for name, _ in queue]
+        missing = [name for queue in slots.values() for _, name, _ in queue]
         if missing:
-            raise ValueError(f"{len(missing)} of {expected} evidence files were not supplied: {', '.join(missing)}")
+            raise ValueError(f"{len(missing)} of {order} evidence files were not supplied: {', '.join(missing)}")
+        added.sort()
 
         buffer = io.StringIO(newline="")
         writer = csv.writer(buffer, lineterminator="\r\n")
         writer.writerow(MANIFEST_COLUMNS)
-        writer.writerows([_csv_cell(v) for v in row] for row in manifest_rows)
-        manifest = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # BOM: Excel then reads UTF-8 names right
+        writer.writerows([_csv_cell(v) for v in row] for *_, row in added)
+        manifest = ("\ufeff" + buffer.getvalue()).encode("utf-8")  # with a BOM, Excel reads UTF-8 names right
         archive.writestr(_member(MANIFEST_NAME, pack.generated_at), manifest)
-        sums.append((hashlib.sha256(manifest).hexdigest(), MANIFEST_NAME))
 
+        sums = [(hashlib.sha256(pdf).hexdigest(), pdf_name)]
+        sums += [(digest, name) for _, name, digest, _ in added]
+        sums.append((hashlib.sha256(manifest).hexdigest(), MANIFEST_NAME))
         listing = "".join(f"{digest}  {name}\n" for digest, name in sums).encode("utf-8")
         archive.writestr(_member(SUMS_NAME, pack.generated_at), listing)
+        archive.close()
+    except BaseException:
+        # Closing would write the central directory and make a truncated pack look whole: cut the
+        # output off first, so what was written cannot be opened as a ZIP at all.
+        gate.cut()
+        with contextlib.suppress(Exception):
+            archive.close()
+        raise

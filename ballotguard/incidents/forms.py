@@ -151,8 +151,18 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern): cleans to a list."""
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        cleaned = super().clean(data, initial)
+        return [cleaned] if cleaned else []
+
+
 class EvidenceForm(GovukForm):
-    files = forms.FileField(
+    files = MultipleFileField(
         label="Upload a file", required=False, help_text=f"{ALLOWED_DESCRIPTION}. You can choose more than one file.",
         widget=MultipleFileInput(attrs={"multiple": True}),
     )

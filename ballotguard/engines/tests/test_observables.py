@@ -331,6 +331,10 @@ def test_name_display_is_the_trimmed_original():
     assert value_of(K.NAME, "Søren") == "søren"  # ø is a letter, not o with an accent
 
 
+def test_a_name_of_only_accents_is_blank():
+    assert error_of(K.NAME, "\u00a8 \u0301").message == "Enter a name"
+
+
 # --- lines
 
 
@@ -420,3 +424,14 @@ def test_url_normalisation_is_idempotent(raw):
         raise
     assert observable.display == observable.value
     assert value_of(K.URL, observable.value) == observable.value
+
+
+@given(st.text(min_size=1, max_size=40))
+def test_name_normalisation_is_idempotent(raw):
+    try:
+        observable = normalise_observable(K.NAME, raw)
+    except ObservableError:
+        assume(False)
+        raise
+    assert value_of(K.NAME, observable.display) == observable.value
+    assert value_of(K.NAME, observable.value) == observable.value

@@ -1,0 +1,31 @@
+"""`ballotguard demo` builds a world in which every screen has something to show."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+
+from ballotguard.incidents.models import Incident, IncidentLink
+from ballotguard.registry.models import Candidate
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path, capsys):
+    settings.VAR_DIR = tmp_path
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "demo-feoa" in out and (tmp_path / "demo-logins.json").exists()
+    assert Candidate.objects.filter(user__username="demo-candidate").exists()
+
+    incidents = list(Incident.objects.all())
+    assert len(incidents) == 8
+    assert [i for i in incidents if i.triage_overdue and i.effective_risk == "high"]  # the red clock
+    mine = Incident.objects.filter(candidate__user__username="demo-candidate")
+    assert mine.count() == 3 and mine.filter(evidence__isnull=False).exists()
+    # A phone number links a West Midlands report to one in the Met: a link across forces.
+    crossing = [link for link in IncidentLink.objects.all()
+                if set(link.first.forces.values_list("code", flat=True)) != set(link.second.forces.values_list("code", flat=True))]
+    assert crossing
+    call_command("demo")  # a second run changes nothing
+    assert Incident.objects.count() == 8

@@ -1,0 +1,123 @@
+"""The incident pages without a browser: drafts, errors that keep what was typed, uploads, the case page."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from ballotguard.incidents.models import Evidence, Incident
+
+from .conftest import PNG
+
+pytestmark = pytest.mark.django_db
+
+
+def form(**overrides) -> dict:
+    data = {
+        "day": "3", "month": "4", "year": "2025", "time": "21:30", "place": "home",
+        "behaviours": ["threat_to_kill_or_harm", "turning_up_at_home"], "home_address_known": "on",
+        "description": "A man shouted through the letterbox that he would kill me.",
+        "perpetrator": "Tall, grey coat", "obs_vehicle": "ab12 cde", "obs_phone": "", "action": "continue",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_every_report_screen_starts_with_999(world, client_as):
+    carol = client_as(world.users.candidate)
+    html = carol.get("/incidents/report/").content.decode()
+    main = html[html.index('id="main-content"'):]
+    assert main.index("call <a class=\"govuk-link\" href=\"tel:999\">999</a>") < main.index("<h1")
+
+
+def test_report_journey_draft_evidence_check_send(world, client_as):
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", form(action="draft"))
+    assert response.status_code == 302 and response["Location"] == "/incidents/"
+    incident = Incident.objects.get()
+    assert incident.status == "draft" and incident.forces.count() == 0  # nobody sees a draft
+    assert incident.observables.get().display == "AB12 CDE"
+
+    response = carol.post(f"/incidents/{incident.reference}/edit/", form())
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.reference}/evidence/"
+    upload = SimpleUploadedFile("front-door.png", PNG, content_type="image/png")
+    response = carol.post(f"/incidents/{incident.reference}/evidence/", {"files": [upload], "action": "continue"})
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{incident.reference}/check/"
+    check = carol.get(f"/incidents/{incident.reference}/check/").content.decode()
+    assert "Check your report" in check and "front-door.png" in check and "Call 999" in check or "999" in check
+    response = carol.post(f"/incidents/{incident.reference}/check/")
+    assert response.status_code == 302
+    incident.refresh_from_db()
+    assert incident.status == "new" and incident.risk_level == "high"
+    page = carol.get(f"/incidents/{incident.reference}/").content.decode()
+    assert "This has not reported a crime to the police." in page and "West Midlands" in page
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"day": "31", "month": "2"}, "Date it happened must be a real date"),
+        ({"year": "2999"}, "The date it happened must be today or in the past"),
+        ({"obs_vehicle": "NOT A REG"}, "Enter a UK vehicle registration"),
+        ({"area": "E99999999"}, "Select a constituency, council or ward from the list"),
+        ({"behaviours": []}, "Select what happened"),
+    ],
+)
+def test_errors_keep_everything_typed(world, client_as, overrides, message):
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", form(**overrides))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "govuk-error-summary" in html and message in html
+    assert "A man shouted through the letterbox" in html and "Tall, grey coat" in html
+    assert 'value="home" checked' in html or 'checked' in html
+    assert Incident.objects.filter(status="new").count() == 0
+
+
+def test_mislabelled_and_oversized_uploads_are_refused_and_keep_what_was_stored(world, client_as, monkeypatch):
+    carol = client_as(world.users.candidate)
+    carol.post("/incidents/report/", form())
+    incident = Incident.objects.get()
+    ok = SimpleUploadedFile("one.png", PNG, content_type="image/png")
+    carol.post(f"/incidents/{incident.reference}/evidence/", {"files": [ok], "action": "upload"})
+    fake = SimpleUploadedFile("holiday.jpg", b"MZ\x90\x00" + b"\x00" * 64, content_type="image/jpeg")
+    response = carol.post(f"/incidents/{incident.reference}/evidence/", {"files": [fake], "action": "upload"})
+    assert response.status_code == 400
+    assert "says it is a .jpg" in response.content.decode()
+
+    from ballotguard.incidents import uploads
+
+    monkeypatch.setattr(uploads, "upload_limit", lambda: 1000)
+    big = SimpleUploadedFile("big.png", PNG + b"\x00" * 5000, content_type="image/png")
+    response = carol.post(f"/incidents/{incident.reference}/evidence/", {"files": [big], "action": "upload"})
+    assert response.status_code == 400 and "must be smaller than" in response.content.decode()
+    assert list(Evidence.objects.values_list("original_name", flat=True)) == ["one.png"]
+
+
+def test_feoa_case_page_forms_show_errors_in_govuk_style(world, client_as):
+    carol = client_as(world.users.candidate)
+    carol.post("/incidents/report/", form())
+    incident = Incident.objects.get()
+    carol.post(f"/incidents/{incident.reference}/check/")
+    feoa = client_as(world.users.feoa_wmp)
+    queue = feoa.get("/incidents/").content.decode()
+    assert incident.reference in queue and "High risk" in queue
+    feoa.post(f"/incidents/{incident.reference}/status/", {"status": "triaged"})
+    response = feoa.post(f"/incidents/{incident.reference}/status/", {"status": "referred"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "There is a problem" in html and "Enter the police crime reference number" in html
+    response = feoa.post(f"/incidents/{incident.reference}/risk/", {"level": "low", "reason": ""})
+    assert response.status_code == 400 and "Enter why you are changing the risk level" in response.content.decode()
+    incident.refresh_from_db()
+    assert incident.status == "triaged" and incident.risk_override_level == ""
+
+
+def test_another_candidate_sees_nothing_of_carols_incident(world, client_as, alice):
+    carol = client_as(world.users.candidate)
+    carol.post("/incidents/report/", form())
+    incident = Incident.objects.get()
+    other = client_as(alice)
+    assert other.get(f"/incidents/{incident.reference}/").status_code == 404
+    assert other.get(f"/incidents/{incident.reference}/edit/").status_code == 404
+    assert incident.reference not in other.get("/incidents/").content.decode()
