@@ -258,5 +258,8 @@ LOGGING = {
     "loggers": {
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "axes": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # fpdf2's font subsetting logs every table it prunes at INFO.
+        "fontTools": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        "fpdf": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }

@@ -95,6 +95,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--linked-share", type=float, default=0.25,
                         help="share of reports naming a repeat harasser's handle, phone, e-mail or vehicle, so they link to "
                              "earlier reports (default 0.25; each harasser targets two candidates)")
+    parser.add_argument("--rate", type=float, default=0.0,
+                        help="requests per second due across all clients (an open loop, timed from when each was due); "
+                             "default 0: every client sends again as soon as it has its answer")
     parser.add_argument("--port", type=int, default=0, help="port for gunicorn on 127.0.0.1 (default: a free one)")
     parser.add_argument("--server-settings", default="ballotguard.settings", choices=["ballotguard.settings", "ballotguard.test_settings"],
                         help="DJANGO_SETTINGS_MODULE of the server (default ballotguard.settings)")
@@ -102,7 +105,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=2026, help="seed of the report mix (default 2026)")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="after the load, send N more reports in this process through Django's test client and print "
-                             "where their time goes (queries, cProfile); they are not part of the figures or the checks")
+                             "where their time goes, step by step (wall, CPU, queries); they are not part of the figures or the checks")
     args = parser.parse_args(argv)
     if args.reports < 1 or args.clients < 1 or args.workers < 1 or args.threads < 1:
         parser.error("--reports, --clients, --workers and --threads must be at least 1")
@@ -303,6 +306,7 @@ class Job:
     key: str = ""
     retry: bool = False               # re-send once more after the answer, on a new connection
     barrier: threading.Barrier | None = None
+    at: float = 0.0                   # with --rate: when to send, in seconds from the start of the phase
 
 
 @dataclass
@@ -390,10 +394,21 @@ def _reference(status: int, payload: bytes) -> str:
         return ""
 
 
-def run_load(port: int, jobs: list[Job], clients: int, description: str, progress, stop: threading.Event) -> tuple[list[Result], float]:
-    """Send the jobs from ``clients`` threads pulling from one queue; return the results and the wall time."""
+def run_load(port: int, jobs: list[Job], clients: int, description: str, progress, stop: threading.Event,
+             rate: float = 0.0) -> tuple[list[Result], float]:
+    """Send the jobs from ``clients`` threads pulling from one queue; return the results and the wall time.
+
+    ``rate`` 0: each client sends its next request as soon as it has the answer (closed loop). Otherwise
+    requests are due at ``rate`` per second; a request is timed from when it was due, so time spent
+    waiting for a free client counts (no coordinated omission)."""
     work: queue.Queue[Job | None] = queue.Queue()
+    due, previous = -1, None
     for job in jobs:
+        if rate:
+            if not (job.kind == "race" and previous is not None and previous.report == job.report):
+                due += 1
+            job.at = due / rate
+        previous = job
         work.put(job)
     for _ in range(clients):
         work.put(None)
@@ -410,14 +425,19 @@ def run_load(port: int, jobs: list[Job], clients: int, description: str, progres
                 job = work.get()
                 if job is None:
                     break
+                since = None
+                if rate:
+                    since = start + job.at
+                    if (wait := since - time.perf_counter()) > 0:
+                        time.sleep(wait)
                 if job.kind == "peer":
-                    out.append(_timed(client, "GET", PEER_PATH, job, "peer"))
+                    out.append(_timed(client, "GET", PEER_PATH, job, "peer", since=since))
                     progress.advance(task)
                     continue
                 if job.barrier is not None:
                     with contextlib.suppress(threading.BrokenBarrierError):
                         job.barrier.wait(timeout=30)
-                out.append(_timed(client, "POST", REPORT_PATH, job, job.kind))
+                out.append(_timed(client, "POST", REPORT_PATH, job, job.kind, since=since))
                 progress.advance(task)
                 if job.retry:
                     # The client gave up waiting and sends the same report again on a new connection.
@@ -445,8 +465,8 @@ def run_load(port: int, jobs: list[Job], clients: int, description: str, progres
     return results, wall
 
 
-def _timed(client: Client, method: str, path: str, job: Job, kind: str, fresh: bool = False) -> Result:
-    start = time.perf_counter()
+def _timed(client: Client, method: str, path: str, job: Job, kind: str, fresh: bool = False, since: float | None = None) -> Result:
+    start = since if since is not None else time.perf_counter()
     status, payload, attempts, error = client.send(method, path, job.token, job.body, job.key, fresh=fresh)
     ms = (time.perf_counter() - start) * 1000
     return Result(job.report, kind, status, ms, _reference(status, payload) if method == "POST" else "", attempts, error)
@@ -529,6 +549,121 @@ class Server:
 
 
 # ---------------------------------------------------------------------------------------------------
+# CPU accounting (Linux): who used the cores during a phase
+
+
+def _proc_cpu(pid: int) -> float | None:
+    """User + system CPU seconds of one process (all its threads), or None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / _TICKS
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU seconds of the whole machine since boot, from /proc/stat."""
+    with open("/proc/stat") as f:
+        values = [int(v) for v in f.readline().split()[1:9]]
+    total = sum(values)
+    return (total - values[3] - values[4]) / _TICKS, total / _TICKS
+
+
+def _children(ppid: int) -> list[int]:
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == ppid:
+                        out.append(int(entry))
+            except (OSError, IndexError, ValueError):
+                continue
+    return out
+
+
+_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+
+
+class CpuMeter:
+    """Samples, twice a second, the CPU time of the gunicorn master and workers, of the PostgreSQL
+    backends serving the throwaway database, of this process (the clients), and of the whole machine.
+    Whatever else ran during the phase (other processes on the machine) is the remainder.
+
+    A backend that exits between two samples loses at most half a second of its time; the figures are
+    approximate, and only where /proc exists (Linux) and PostgreSQL runs on this machine."""
+
+    def __init__(self, server_pid: int, db_url: str | None, own_db_pid: int | None):
+        self.server_pid, self.db_url, self.own_db_pid = server_pid, db_url, own_db_pid
+        self.available = os.path.exists("/proc/stat")
+        self.base: dict[str, dict[int, float]] = {"server": {}, "db": {}}
+        self.last: dict[str, dict[int, float]] = {"server": {}, "db": {}}
+        self._stop = threading.Event()
+
+    def _pids(self, conn) -> dict[str, list[int]]:
+        pids = {"server": [self.server_pid, *_children(self.server_pid)], "db": []}
+        if conn is not None:
+            rows = conn.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()").fetchall()
+            pids["db"] = [pid for (pid,) in rows if pid != self.own_db_pid]
+        return pids
+
+    def _sample(self, conn, first: bool) -> None:
+        for group, pids in self._pids(conn).items():
+            for pid in pids:
+                cpu = _proc_cpu(pid)
+                if cpu is None:
+                    continue
+                if pid not in self.base[group]:
+                    self.base[group][pid] = cpu if first else 0.0
+                self.last[group][pid] = cpu
+
+    def __enter__(self) -> "CpuMeter":
+        if not self.available:
+            return self
+        self.conn = None
+        if self.db_url:
+            import psycopg
+
+            self.conn = psycopg.connect(self.db_url, autocommit=True)
+        self._sample(self.conn, first=True)
+        self.t0, self.machine0, self.own0 = time.perf_counter(), _machine_cpu(), sum(os.times()[:2])
+        self.thread = threading.Thread(target=self._loop, daemon=True)
+        self.thread.start()
+        return self
+
+    def _loop(self) -> None:
+        while not self._stop.wait(0.5):
+            with contextlib.suppress(Exception):
+                self._sample(self.conn, first=False)
+
+    def __exit__(self, *exc) -> None:
+        if not self.available:
+            return
+        self._stop.set()
+        self.thread.join()
+        with contextlib.suppress(Exception):
+            self._sample(self.conn, first=False)
+        wall = time.perf_counter() - self.t0
+        busy1, total1 = _machine_cpu()
+        own = sum(os.times()[:2]) - self.own0
+        used = {g: sum(self.last[g][p] - self.base[g][p] for p in self.last[g]) for g in ("server", "db")}
+        busy = busy1 - self.machine0[0]
+        capacity = total1 - self.machine0[1]
+        self.result = {"server": used["server"], "db": used["db"], "client": own, "wall": wall,
+                       "other": max(0.0, busy - used["server"] - used["db"] - own), "capacity": capacity, "busy": busy}
+        if self.conn is not None:
+            self.conn.close()
+
+    def per_request(self, n: int) -> dict | None:
+        r = getattr(self, "result", None)
+        if not r or not n:
+            return None
+        return {"server_ms": r["server"] / n * 1000, "db_ms": r["db"] / n * 1000, "client_ms": r["client"] / n * 1000,
+                "other_share": r["other"] / r["capacity"] if r["capacity"] else 0.0, "busy_share": r["busy"] / r["capacity"] if r["capacity"] else 0.0}
+
+
+# ---------------------------------------------------------------------------------------------------
 # Checks and figures
 
 
@@ -603,16 +738,17 @@ def info(plan: Plan, results: list[Result]) -> list[str]:
     try:
         from django_tasks_db.models import DBTaskResult
 
-        queued = DBTaskResult.objects.count()
-        if queued:
-            lines.append(f"high-risk e-mail tasks queued in the database (no worker runs in the bench): {queued}")
+        queued = dict(DBTaskResult.objects.values_list("task_path").annotate(c=Count("id")))
     except Exception:  # noqa: BLE001 the task table only exists with the database backend's app installed
-        pass
+        queued = {}
+    if queued:
+        lines.append("background tasks queued in the database (no worker runs in the bench): "
+                     + ", ".join(f"{path.rsplit('.', 1)[-1]} {c:,}" for path, c in sorted(queued.items())))
     return lines
 
 
 def print_report(console, args, backend: str, note: str, plan: Plan, post: dict, created: dict, replayed: dict, peer: dict,
-                 checks: list[tuple[bool, str]], extra: list[str]) -> None:
+                 cpu: tuple[dict | None, dict | None], checks: list[tuple[bool, str]], extra: list[str]) -> None:
     from rich.table import Table
 
     cores = os.cpu_count() or 1
@@ -622,8 +758,8 @@ def print_report(console, args, backend: str, note: str, plan: Plan, post: dict,
         usable = cores
     workers = f"{args.workers} gunicorn {'gthread' if args.threads > 1 else 'sync'} worker(s)" + (f" × {args.threads} threads" if args.threads > 1 else "")
     console.print()
-    console.print(f"[bold]Report load on {backend}[/]: {cores} cores ({usable} usable), {workers}, {args.clients} clients, "
-                  f"server settings {args.server_settings}")
+    console.print(f"[bold]Report load on {backend}[/]: {cores} cores ({usable} usable), {workers}, {args.clients} clients"
+                  + (f" at {args.rate:g} requests/s due" if args.rate else " sending back to back") + f", server settings {args.server_settings}; load average before the run {args.load_before}")
     if note:
         console.print(f"[bold yellow]{note}[/]")
     console.print(f"{len(plan.keys):,} reports as {plan.posts:,} POSTs: {plan.retries} retried after the answer, "
@@ -645,6 +781,20 @@ def print_report(console, args, backend: str, note: str, plan: Plan, post: dict,
     met = post["p99"] < args.p99_target_ms
     console.print(f"p99 of POST {REPORT_PATH}: {post['p99']:.1f} ms — target < {args.p99_target_ms:.0f} ms: "
                   + ("[green]met[/]" if met else "[red]missed[/]"))
+    if cpu[0] and cpu[1]:
+        cores = os.cpu_count() or 1
+        table = Table(title="CPU time per request (ms), from /proc", title_justify="left")
+        for column in ("Requests", "gunicorn", "database", "clients", "total", "CPU-bound ceiling", "machine busy", "of which other processes"):
+            table.add_column(column, justify="left" if column == "Requests" else "right")
+        for name, c, s in ((f"POST {REPORT_PATH}", cpu[0], post), (f"peer: GET {PEER_PATH}", cpu[1], peer)):
+            total = c["server_ms"] + c["db_ms"] + c["client_ms"]
+            table.add_row(name, f"{c['server_ms']:.1f}", f"{c['db_ms']:.1f}" if backend.startswith("PostgreSQL") else "(in gunicorn)",
+                          f"{c['client_ms']:.1f}", f"{total:.1f}", f"{cores * 1000 / total:.0f} req/s" if total else "",
+                          f"{c['busy_share']:.0%}", f"{c['other_share']:.0%}")
+        console.print(table)
+        if max(cpu[0]["other_share"], cpu[1]["other_share"]) > 0.1:
+            console.print("[yellow]Other processes used a noticeable share of the CPU during the run: latencies are inflated; "
+                          "the CPU time per request is the steadier figure.[/]")
     for line in extra:
         console.print(f"  {line}")
     console.print("[bold]Checks[/]")
@@ -657,57 +807,133 @@ def print_report(console, args, backend: str, note: str, plan: Plan, post: dict,
 
 
 def profile_reports(reporters: list[Reporter], args, console) -> None:
-    import cProfile
-    import pstats
+    from django.db import connection
+    from django.test.utils import override_settings
+
+    if args.server_settings == "ballotguard.settings":
+        # As the server: keep the connection between requests, queue the tasks in the database.
+        connection.settings_dict["CONN_MAX_AGE"] = 60
+        connection.close()
+        server_like = override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}})
+    else:
+        server_like = override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend")
+    with server_like:
+        _profile_reports(reporters, args, console)
+
+
+# (label, module, function, depth): the steps of one report, timed inclusively; depth is the indent.
+_PHASES = [
+    ("token authentication", "ballotguard.accounts.api", "authenticate_token", 1),
+    ("services.report: check, store, send", "ballotguard.incidents.services", "report", 1),
+    ("_clean: validate, look up candidate and area", "ballotguard.incidents.services", "_clean", 2),
+    ("_replace_observables: encrypt, hash, insert", "ballotguard.incidents.services", "_replace_observables", 2),
+    ("_send: forces, events, links, risk", "ballotguard.incidents.services", "_send", 2),
+    ("_link: match observables, link rows, events", "ballotguard.incidents.services", "_link", 3),
+    ("_reassess: risk of each linked and the new one", "ballotguard.incidents.services", "_reassess", 3),
+    ("get_incident: read it back for the answer", "ballotguard.incidents.services", "get_incident", 1),
+    ("_detail: the answer's body", "ballotguard.incidents.api", "_detail", 1),
+    ("read_incident: audit the read", "ballotguard.incidents.services", "read_incident", 2),
+    ("guidance_for: routes, offences, risk", "ballotguard.incidents.services", "guidance_for", 2),
+    ("linked_incidents", "ballotguard.incidents.services", "linked_incidents", 2),
+]
+
+
+def _profile_reports(reporters: list[Reporter], args, console) -> None:
+    """Time the steps of a report with wrappers (wall and this thread's CPU), and attribute queries to them."""
+    import importlib
 
     from django.db import connection
     from django.test import Client as DjangoClient
-    from django.test.utils import CaptureQueriesContext
+    from rich.table import Table
 
-    # Keep the connection open between requests, as the server's settings do.
-    connection.settings_dict["CONN_MAX_AGE"] = 60
-    connection.close()
+    stack: list[str] = []
+    # (request, step) -> [wall s, CPU s, queries, SQL s, calls]; the request is the bottom of the stack.
+    totals: dict[tuple[str, str], list[float]] = defaultdict(lambda: [0.0, 0.0, 0, 0.0, 0])
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            stack.append(name)
+            w0, c0 = time.perf_counter(), time.thread_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                t = totals[stack[0], name]
+                t[0] += time.perf_counter() - w0
+                t[1] += time.thread_time() - c0
+                t[4] += 1
+                stack.pop()
+        return wrapper
+
+    def count_queries(execute, sql, params, many, context):
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            spent = time.perf_counter() - start
+            for name in set(stack):
+                totals[stack[0], name][2] += 1
+                totals[stack[0], name][3] += spent
+
+    originals = []
+    for _, module_name, attr, _ in _PHASES:
+        module = importlib.import_module(module_name)
+        originals.append((module, attr, getattr(module, attr)))
+        setattr(module, attr, timed(attr, getattr(module, attr)))
     rng = random.Random(args.seed + 1)
     client = DjangoClient()
-    wall, sql_ms, queries = [], [], []
-    profiler = cProfile.Profile()
-    by_kind: Counter = Counter()
-    for i in range(args.profile):
-        r_index = rng.randrange(len(reporters))
-        reporter = reporters[r_index]
-        body = make_body(10_000_000 + i, r_index, reporter, len(reporters), args.linked_share, rng)
-        with CaptureQueriesContext(connection) as ctx:
-            start = time.perf_counter()
-            profiler.enable()
-            response = client.post(REPORT_PATH, body, content_type="application/json",
-                                   headers={"Authorization": f"Bearer {reporter.token}", "Idempotency-Key": str(uuid.uuid4())})
-            profiler.disable()
-            wall.append((time.perf_counter() - start) * 1000)
-        assert response.status_code == 201, (response.status_code, response.content[:300])
-        queries.append(len(ctx.captured_queries))
-        sql_ms.append(sum(float(q["time"]) for q in ctx.captured_queries) * 1000)
-        for q in ctx.captured_queries:
-            sql = q["sql"].lstrip()
-            verb = sql.split(" ", 1)[0].upper()
-            table = ""
-            for marker in (" FROM ", "INTO ", "UPDATE "):
-                if marker in sql.upper():
-                    rest = sql[sql.upper().index(marker) + len(marker):].strip()
-                    table = rest.split()[0].strip('"') if rest else ""
-                    break
-            by_kind[f"{verb} {table}"] += 1
-    console.print(f"\n[bold]Profile[/]: {args.profile} more reports through Django's test client in this process (no HTTP, no queueing)")
-    console.print(f"  per report: median {sorted(wall)[len(wall) // 2]:.1f} ms, of which SQL {sorted(sql_ms)[len(sql_ms) // 2]:.1f} ms; "
-                  f"queries median {sorted(queries)[len(queries) // 2]}, max {max(queries)}")
-    console.print("  queries per report by statement and table (mean): " + ", ".join(f"{k} {v / args.profile:.1f}" for k, v in by_kind.most_common(14)))
-    stats = pstats.Stats(profiler)
-    stats.sort_stats("cumulative")
-    import io
+    client.get(PEER_PATH, headers={"Authorization": f"Bearer {reporters[0].token}"})  # imports the URLconf: not timed
 
-    out = io.StringIO()
-    stats.stream = out
-    stats.print_stats(r"ballotguard/(incidents|accounts|engines|core)/", 25)
-    console.print(out.getvalue(), markup=False, highlight=False)
+    def one(path: str, body: bytes | None, token: str, root: str) -> int:
+        stack.append(root)
+        w0, c0 = time.perf_counter(), time.thread_time()
+        try:
+            if body is None:
+                return client.get(path, headers={"Authorization": f"Bearer {token}"}).status_code
+            return client.post(path, body, content_type="application/json",
+                               headers={"Authorization": f"Bearer {token}", "Idempotency-Key": str(uuid.uuid4())}).status_code
+        finally:
+            t = totals[root, root]
+            t[0] += time.perf_counter() - w0
+            t[1] += time.thread_time() - c0
+            t[4] += 1
+            stack.pop()
+
+    try:
+        with connection.execute_wrapper(count_queries):
+            for i in range(args.profile):
+                r_index = rng.randrange(len(reporters))
+                reporter = reporters[r_index]
+                body = make_body(10_000_000 + i, r_index, reporter, len(reporters), args.linked_share, rng)
+                status = one(REPORT_PATH, body, reporter.token, "POST")
+                assert status == 201, status
+            for i in range(args.profile):
+                assert one(PEER_PATH, None, reporters[i % len(reporters)].token, "GET") == 200
+    finally:
+        for module, attr, fn in originals:
+            setattr(module, attr, fn)
+
+    n = args.profile
+    table = Table(title=f"Profile: {n} more reports, then {n} GET {PEER_PATH}, through Django's test client in this process "
+                        "(no HTTP, no queueing, one at a time); mean per request, each step inclusive of those under it",
+                  title_justify="left")
+    for column in ("Step", "calls", "wall ms", "CPU ms (Python)", "queries", "SQL ms"):
+        table.add_column(column, justify="left" if column == "Step" else "right")
+
+    def row(label: str, key: tuple[str, str], depth: int) -> None:
+        t = totals.get(key)
+        if t:
+            table.add_row("  " * depth + label, f"{t[4] / n:.1f}", f"{t[0] / n * 1000:.1f}", f"{t[1] / n * 1000:.1f}", f"{t[2] / n:.1f}", f"{t[3] / n * 1000:.1f}")
+
+    row(f"POST {REPORT_PATH}, whole request", ("POST", "POST"), 0)
+    for label, _, attr, depth in _PHASES:
+        row(label, ("POST", attr), depth)
+    post, parts = totals["POST", "POST"], [totals["POST", a] for _, _, a, d in _PHASES if d == 1 and ("POST", a) in totals]
+    rest = [post[i] - sum(p[i] for p in parts) for i in range(4)]
+    table.add_row("  the rest: middleware, ninja parsing, pydantic answer, JSON", "", f"{rest[0] / n * 1000:.1f}", f"{rest[1] / n * 1000:.1f}",
+                  f"{rest[2] / n:.1f}", f"{rest[3] / n * 1000:.1f}")
+    row(f"peer: GET {PEER_PATH}, whole request", ("GET", "GET"), 0)
+    row("token authentication", ("GET", "authenticate_token"), 1)
+    console.print(table)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -752,6 +978,7 @@ def run(args, console, note: str, tmp: Path, stop: threading.Event) -> int:
         backend = f"PostgreSQL {major}.{minor}"
     else:
         backend = f"SQLite {connection.Database.sqlite_version}"
+    args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
     with console.status(f"Building {args.candidates} candidates with users and tokens"):
         reporters = build_world(args.candidates)
         plan = make_plan(args, reporters)
@@ -769,9 +996,17 @@ def run(args, console, note: str, tmp: Path, stop: threading.Event) -> int:
             # Warm up: every worker imports and connects once; not measured.
             warm = [Job(-1, "peer", reporters[i % len(reporters)].token) for i in range(max(4 * args.workers, args.clients))]
             run_load(port, warm, args.clients, f"Warming up (GET {PEER_PATH})", progress, stop)
-            results, post_wall = run_load(port, plan.jobs, args.clients, f"POST {REPORT_PATH}", progress, stop)
+            db_url = os.environ["DATABASE_URL"] if connection.vendor == "postgresql" else None
+            own_pid = None
+            if db_url:
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_backend_pid()")
+                    own_pid = cursor.fetchone()[0]
+            with CpuMeter(server.proc.pid, db_url, own_pid) as post_cpu:
+                results, post_wall = run_load(port, plan.jobs, args.clients, f"POST {REPORT_PATH}", progress, stop, args.rate)
             peer_jobs = [Job(i, "peer", reporters[i % len(reporters)].token) for i in range(plan.posts)]
-            peer_results, peer_wall = run_load(port, peer_jobs, args.clients, f"Peer: GET {PEER_PATH}", progress, stop)
+            with CpuMeter(server.proc.pid, db_url, own_pid) as peer_cpu:
+                peer_results, peer_wall = run_load(port, peer_jobs, args.clients, f"Peer: GET {PEER_PATH}", progress, stop, args.rate)
     finally:
         server.stop()
     if server.proc.returncode not in (0, -signal.SIGTERM):
@@ -783,7 +1018,8 @@ def run(args, console, note: str, tmp: Path, stop: threading.Event) -> int:
     replayed = summary([r for r in results if r.status == 200], post_wall)
     peer = summary(peer_results, peer_wall)
     checks = check(plan, results, peer_results)
-    print_report(console, args, backend, note, plan, post, created, replayed, peer, checks, info(plan, results))
+    cpu = (post_cpu.per_request(len(results)), peer_cpu.per_request(len(peer_results)))
+    print_report(console, args, backend, note, plan, post, created, replayed, peer, cpu, checks, info(plan, results))
     errors = [r.error for r in results + peer_results if r.error]
     if errors:
         console.print(f"  transport errors (first of {len(errors)}): {errors[0]}", markup=False)

@@ -49,5 +49,6 @@ if [ ! -f var/secrets.env ]; then
 import base64, os, secrets
 print(f"BALLOTGUARD_SECRET_KEY={secrets.token_urlsafe(50)}")
 print(f"BALLOTGUARD_FIELD_KEYS=k{secrets.token_hex(3)}:{base64.b64encode(os.urandom(32)).decode()}")
+print(f"BALLOTGUARD_MATCH_KEY={secrets.token_urlsafe(32)}")
 PY
 fi

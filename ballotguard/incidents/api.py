@@ -362,7 +362,7 @@ def download_evidence(request, reference: str, evidence_id: int):
     evidence = services.evidence_of(request.user, incident, evidence_id)
     response = StreamingHttpResponse(services.open_evidence(actor_of(request), evidence), content_type=evidence.mime)
     response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-{evidence.pk}.{evidence.mime.split("/")[-1]}"'
+    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-{evidence.pk}.{evidence.extension}"'
     response["X-Evidence-SHA256"] = evidence.sha256
     response["Cache-Control"] = "no-store"
     return response

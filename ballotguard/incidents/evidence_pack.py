@@ -17,8 +17,8 @@ Rules kept here:
 * Naive datetimes are taken to be UTC. Times are printed as UK time (Europe/London, marked GMT or BST).
 * ``write_zip`` hashes each file before adding it and refuses (``ValueError``) a file whose bytes do not
   match the SHA-256 recorded at upload, a file the pack does not list, a listed file not supplied, and
-  an unsafe path. The output is written as it goes: after a ``ValueError`` it is incomplete and must be
-  thrown away.
+  an unsafe path. The output is written as it goes; on an error it is cut off before the ZIP's central
+  directory, so a half-written pack cannot be opened as if whole.
 """
 
 from __future__ import annotations
@@ -255,6 +255,11 @@ def _as_utc(when: datetime) -> datetime:
     return when.astimezone(timezone.utc)
 
 
+def _moment(when: datetime | None) -> datetime:
+    """For sorting: UTC, with an unknown time first."""
+    return _as_utc(when) if isinstance(when, datetime) else datetime.min.replace(tzinfo=timezone.utc)
+
+
 def _uk(when: datetime) -> tuple[datetime, str]:
     """UK local time of a moment, and the zone's abbreviation (GMT or BST)."""
     utc = _as_utc(when)
@@ -279,7 +284,7 @@ def _last_sunday(year: int, month: int) -> datetime:
 
 def _when(when: datetime | None) -> str:
     """``Wed 12 Jun 2024, 15:03 BST``; ``not known`` for None."""
-    if when is None:
+    if not isinstance(when, datetime):
         return "not known"
     local, zone = _uk(when)
     return f"{_DAYS[local.weekday()]} {local.day} {_MONTHS[local.month - 1][:3]} {local.year}, {local:%H:%M} {zone}"
@@ -680,16 +685,17 @@ def render_pdf(pack: Pack) -> bytes:
         pdf.heading("Combined timeline of the course of conduct", size=13)
         events: list[tuple[datetime, int, str, str, str]] = []
         for n, incident in enumerate(incidents):
-            if incident.occurred_at is not None:
+            if isinstance(incident.occurred_at, datetime):
                 what = "; ".join(_strip_controls(b) for b in incident.behaviours) or "Incident"
                 where = _strip_controls(incident.place).strip()
                 events.append((_as_utc(incident.occurred_at), n, incident.reference, "(incident happened)",
                                f"{what}{f' ({where})' if where else ''}"))
             for event in incident.timeline:
-                events.append((_as_utc(event.at), n, incident.reference, event.actor, event.text))
+                events.append((_moment(event.at), n, incident.reference, event.actor, event.text))
         events.sort(key=lambda e: (e[0], e[1]))
         pdf.grid(("Time", "Incident", "Who", "What"), (26, 20, 24, 70),
-                  [(_when(at), ref, who, what) for at, _, ref, who, what in events], empty="No events recorded.")
+                 [(_when(at if at.year > 1 else None), ref, who, what) for at, _, ref, who, what in events],
+                 empty="No events recorded.")
 
     # -- each incident ------------------------------------------------------------------------------
     for incident, names in zip(incidents, paths):
@@ -716,7 +722,7 @@ def render_pdf(pack: Pack) -> bytes:
         pdf.heading("Perpetrator and observables")
         pdf.para(_strip_controls(incident.perpetrator).strip() or "Not known.")
         pdf.grid(("What", "Detail"), (30, 70), [(kind, value) for kind, value in incident.observables],
-                  size=8.5, empty="No observables recorded (usernames, phone numbers, vehicles, ...).")
+                 size=8.5, empty="No observables recorded (usernames, phone numbers, vehicles, ...).")
 
         pdf.heading("Risk")
         pdf.para(f"Risk level: {_strip_controls(incident.risk_level).strip() or 'not assessed'}", size=11,
@@ -750,8 +756,8 @@ def render_pdf(pack: Pack) -> bytes:
 
         pdf.heading("Timeline")
         pdf.grid(("Time", "Who", "What"), (26, 24, 90),
-                  [(_when(e.at), e.actor, e.text) for e in sorted(incident.timeline, key=lambda e: _as_utc(e.at))],
-                  empty="No events recorded.")
+                 [(_when(e.at), e.actor, e.text) for e in sorted(incident.timeline, key=lambda e: _moment(e.at))],
+                 empty="No events recorded.")
 
         pdf.heading("Evidence")
         rows: list[Sequence[object] | str] = []

@@ -165,6 +165,7 @@ class Evidence(models.Model):
     original_name = EncryptedTextField()
     kind = models.CharField(max_length=10, choices=[(k.value, k.value.title()) for k in EvidenceKind])
     mime = models.CharField(max_length=100)
+    extension = models.CharField(max_length=10, help_text="The usual extension of the type found, e.g. jpg.")
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64, db_index=True)
     blob_name = models.CharField(max_length=100, unique=True)
@@ -182,7 +183,7 @@ class IncidentEvent(models.Model):
     """One line of an incident's timeline: everything that happened to it, in order."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Draft started"
+        CREATED = "created", "Report started"
         SUBMITTED = "submitted", "Report sent"
         UPDATED = "updated", "Report updated"
         EVIDENCE_ADDED = "evidence_added", "Evidence added"

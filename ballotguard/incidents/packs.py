@@ -48,7 +48,7 @@ def _incident_data(actor: Actor, incident: Incident) -> ep.PackIncident:
         evidence=tuple(
             ep.PackEvidence(
                 filename=e.original_name, kind=e.kind, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
-                uploaded_by=str(e.uploaded_by), arcname=f"evidence/{incident.reference}/{n:02d}-{e.pk}.{e.mime.split('/')[-1]}",
+                uploaded_by=str(e.uploaded_by), arcname=f"evidence/{incident.reference}/{n:02d}-{e.pk}.{e.extension}",
             )
             for n, e in enumerate(incident.evidence.select_related("uploaded_by"), start=1)
         ),

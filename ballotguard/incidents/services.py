@@ -32,11 +32,11 @@ from ballotguard.engines.observables import ObservableKind, parse_observable_lin
 from ballotguard.engines.offences import OffenceGuidance, offences_for
 from ballotguard.engines.risk import RiskAssessment, RiskLevel, assess_risk
 from ballotguard.engines.routing import RouteAdvice, route
-from ballotguard.registry.models import Area, AreaForce, Candidate, Delegation
+from ballotguard.registry.models import Area, AreaForce, Candidate, Delegation, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from .models import AccessRequest, Evidence, Incident, IncidentEvent, IncidentLink, Observable
-from .tasks import notify_advisers_of_high_risk
+from .tasks import link_again, notify_advisers_of_high_risk
 
 MAX_DESCRIPTION = 10_000
 MAX_PERPETRATOR = 5_000
@@ -293,7 +293,7 @@ def save_draft(actor: Actor, data: ReportInput, incident: Incident | None = None
         incident.save()
         _replace_observables(incident, cleaned.observables)
         if created:
-            _event(actor, incident, IncidentEvent.Kind.CREATED, "Draft started")
+            _event(actor, incident, IncidentEvent.Kind.CREATED)
             audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
         else:
             audit(actor, "update", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
@@ -346,7 +346,7 @@ def report(actor: Actor, data: ReportInput, idempotency_key: str | None = None) 
             _apply(incident, data, cleaned)
             incident.save()
             _replace_observables(incident, cleaned.observables)
-            _event(actor, incident, IncidentEvent.Kind.CREATED, "Report started")
+            _event(actor, incident, IncidentEvent.Kind.CREATED)
             audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"])
             _send(actor, incident)
     except IntegrityError:
@@ -372,13 +372,17 @@ def _send(actor: Actor, incident: Incident) -> None:
     incident.submitted_at = timezone.now()
     incident.save()
     incident.forces.set(_forces_for(incident))
-    _event(actor, incident, IncidentEvent.Kind.SUBMITTED, "Report sent to the force's elected-official advisers")
+    forces = ", ".join(PoliceForce.objects.filter(pk__in=incident.forces.all()).values_list("name", flat=True))
+    _event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {forces}")
     audit(actor, "update", "incident", incident.pk, detail="submitted")
     for other in _link(actor, incident):
         _reassess(other)
     assessment = _reassess(incident)
+    incident_id = incident.pk
+    # Two reports sharing a detail and sent at the same moment cannot see each other's uncommitted
+    # observables; matching again once this one is committed closes that gap.
+    transaction.on_commit(lambda: link_again.enqueue(incident_id))
     if assessment.level == RiskLevel.HIGH:
-        incident_id = incident.pk
         transaction.on_commit(lambda: notify_advisers_of_high_risk.enqueue(incident_id))
 
 
@@ -483,6 +487,21 @@ def _link(actor: Actor, incident: Incident) -> list[Incident]:
         _event(actor, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True)
         _event(actor, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True)
     return others
+
+
+def relink(incident_id: int) -> int:
+    """Match a sent incident's observables again (the task worker runs this after each report is
+    committed). Returns how many new links were made."""
+    incident = Incident.objects.filter(pk=incident_id).exclude(status=Incident.Status.DRAFT).first()
+    if incident is None:
+        return 0
+    with transaction.atomic():
+        others = _link(Actor(user=None, channel="task"), incident)
+        for other in others:
+            _reassess(other)
+        if others:
+            _reassess(incident)
+    return len(others)
 
 
 @dataclass(frozen=True)
@@ -798,9 +817,9 @@ def add_evidence(actor: Actor, incident: Incident, filename: str, chunks: Iterab
         with transaction.atomic():
             evidence = Evidence.objects.create(
                 incident=incident, original_name=filename[:255] or f"evidence.{kind.extension}", kind=kind.kind.value,
-                mime=kind.mime, size=size, sha256=digest.hexdigest(), blob_name=blob_name, uploaded_by=user,
+                mime=kind.mime, extension=kind.extension, size=size, sha256=digest.hexdigest(), blob_name=blob_name, uploaded_by=user,
             )
-            _event(actor, incident, IncidentEvent.Kind.EVIDENCE_ADDED, f"Evidence added: {kind.label}, {_size(size)}, SHA-256 {evidence.sha256}")
+            _event(actor, incident, IncidentEvent.Kind.EVIDENCE_ADDED, f"{kind.label}, {_size(size)}, SHA-256 {evidence.sha256}")
             audit(actor, "create", "evidence", evidence.pk, detail=f"incident {incident.pk} sha256 {evidence.sha256[:16]}")
     except Exception:
         blobs.delete(blob_name)
@@ -825,7 +844,7 @@ def open_evidence(actor: Actor, evidence: Evidence, purpose: str = "download") -
     (chain of custody). The caller must already hold the incident through ``get_incident``."""
     with transaction.atomic():
         audit(actor, "read", "evidence", evidence.pk, fields=["file"], detail=purpose)
-        _event(actor, evidence.incident, IncidentEvent.Kind.EVIDENCE_OPENED, f"Evidence {evidence.sha256[:12]}… opened ({purpose})")
+        _event(actor, evidence.incident, IncidentEvent.Kind.EVIDENCE_OPENED, f"file {evidence.sha256[:12]}… ({purpose})")
     return blobs.open_chunks(evidence.blob_name)
 
 

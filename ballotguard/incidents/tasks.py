@@ -47,3 +47,11 @@ def notify_advisers_of_high_risk(incident_id: int) -> int:
     )
     record_event(incident, IncidentEvent.Kind.NOTIFIED, f"High risk: {len(recipients)} adviser(s) e-mailed", internal=True)
     return len(recipients)
+
+
+@task()
+def link_again(incident_id: int) -> int:
+    """Match a just-sent incident's observables once more, after it is committed (see ``services._send``)."""
+    from .services import relink
+
+    return relink(incident_id)

@@ -380,7 +380,7 @@ def evidence_download(request, reference: str, evidence_id: int):
     chunks = services.open_evidence(Actor.from_request(request), evidence)
     response = StreamingHttpResponse(chunks, content_type=evidence.mime)
     response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = _attachment(f"{incident.reference}-{evidence.pk}.{evidence.mime.split('/')[-1]}")
+    response["Content-Disposition"] = _attachment(f"{incident.reference}-{evidence.pk}.{evidence.extension}")
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "no-store"
     response["X-Evidence-SHA256"] = evidence.sha256

@@ -265,3 +265,14 @@ def test_analyst_and_returning_officer_cannot_add_evidence(world, alice, file_re
     for user in (world.users.analyst, world.users.ro_westminster, world.users.feoa_wmp):
         with pytest.raises(NotPermitted):
             services.add_evidence(Actor(user=user), incident, "a.png", [PNG], len(PNG))
+
+
+def test_reports_sent_at_the_same_moment_are_linked_once_both_are_committed(world, alice, file_report):
+    """The second report's in-request matching cannot see a report committed after it started; the
+    task that runs after commit matches again."""
+    first = file_report(alice, world.candidates.clw_1, observables={"phone": "07700 900 982"})
+    second = file_report(world.users.candidate, world.candidates.yardley_1, observables={"phone": "07700900982"})
+    IncidentLink.objects.all().delete()  # as if neither had seen the other
+    assert services.relink(first.pk) == 1
+    assert services.relink(second.pk) == 0  # already linked: nothing doubled
+    assert IncidentLink.objects.count() == 1

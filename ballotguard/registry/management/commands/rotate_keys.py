@@ -1,32 +1,74 @@
-"""``ballotguard rotate-keys``: re-seal every encrypted contact detail under the newest key."""
+"""``ballotguard rotate-keys``: re-seal every encrypted field and evidence file under the newest key."""
 
-from django.core.management.base import BaseCommand
+import hashlib
+
+from django.apps import apps
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.db.models import Q
 from rich.progress import track
 
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core.fields import current_key_ring
-from ballotguard.registry.models import Candidate
+from ballotguard.core import blobs
+from ballotguard.core.fields import EncryptedTextField, current_key_ring
+
+
+def encrypted_fields():
+    """Every (model, [field names]) with an ``EncryptedTextField``, across all apps."""
+    for model in apps.get_models():
+        names = [f.name for f in model._meta.get_fields() if isinstance(f, EncryptedTextField)]
+        if names:
+            yield model, names
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt candidates' contact details with the first key in BALLOTGUARD_FIELD_KEYS. Run it after "
-        "putting a new key first; once it has finished, older keys can be removed from the list."
+        "Re-encrypt every personal field (contact details, incidents, observables, notes, file names) and every "
+        "sealed evidence file with the first key in BALLOTGUARD_FIELD_KEYS. Run it after putting a new key first; "
+        "once it has finished, older keys can be removed from the list. Evidence is checked against its SHA-256 "
+        "before the old copy is removed."
     )
 
     def handle(self, *args, **opts):
-        fields = list(Candidate.PERSONAL_FIELDS)
-        has_details = Q()
-        for field in fields:
-            has_details |= ~Q(**{field: ""})
-        ids = list(Candidate.objects.filter(has_details).values_list("pk", flat=True))
+        primary = current_key_ring().primary
         batch_size = 500
+        total = 0
         with transaction.atomic():
-            for start in track(range(0, len(ids), batch_size), description="Re-encrypting", disable=not ids):
-                # Loading decrypts with whichever key sealed each value; saving seals with the primary key.
-                batch = list(Candidate.objects.filter(pk__in=ids[start:start + batch_size]).only("pk", *fields))
-                Candidate.objects.bulk_update(batch, fields)
-            audit(Actor.cli(), "update", "candidate", "", fields=fields, detail=f"rotate-keys: {len(ids)} candidates re-encrypted")
-        self.stdout.write(f"Re-encrypted the contact details of {len(ids)} candidates with key {current_key_ring().primary!r}.")
+            for model, fields in encrypted_fields():
+                ids = list(model.objects.values_list("pk", flat=True))
+                label = model._meta.verbose_name_plural
+                for start in track(range(0, len(ids), batch_size), description=f"Re-encrypting {label}", disable=not ids):
+                    # Loading decrypts with whichever key sealed each value; saving seals with the primary key.
+                    batch = list(model.objects.filter(pk__in=ids[start:start + batch_size]).only("pk", *fields))
+                    model.objects.bulk_update(batch, fields)
+                total += len(ids)
+                if ids:
+                    audit(Actor.cli(), "update", model._meta.label_lower, "", fields=fields, detail=f"rotate-keys: {len(ids)} re-encrypted")
+        files = self._evidence()
+        self.stdout.write(f"Re-encrypted {total} records and {files} evidence files with key {primary!r}.")
+
+    def _evidence(self) -> int:
+        try:
+            evidence_model = apps.get_model("incidents", "Evidence")
+        except LookupError:
+            return 0
+        rows = list(evidence_model.objects.only("pk", "blob_name", "sha256"))
+        for row in track(rows, description="Re-sealing evidence", disable=not rows):
+            new_name = f"{row.blob_name[:32]}r{current_key_ring().primary}"[:100]
+            if new_name == row.blob_name:
+                continue
+            digest = hashlib.sha256()
+
+            def checked():
+                for chunk in blobs.open_chunks(row.blob_name):
+                    digest.update(chunk)
+                    yield chunk
+
+            blobs.delete(new_name)  # a leftover from an interrupted run
+            blobs.seal_chunks(new_name, checked())
+            if digest.hexdigest() != row.sha256:
+                blobs.delete(new_name)
+                raise CommandError(f"Evidence {row.pk} does not match its SHA-256: left as it was. Investigate before rotating.")
+            evidence_model.objects.filter(pk=row.pk).update(blob_name=new_name)
+            blobs.delete(row.blob_name)
+            audit(Actor.cli(), "update", "evidence", row.pk, detail="rotate-keys: re-sealed, SHA-256 verified")
+        return len(rows)
