@@ -83,7 +83,7 @@ def write_zip_file(actor: Actor, pack: ep.Pack, incidents: list[Incident]):
     with transaction.atomic():
         for incident in incidents:
             audit(actor, "export", "incident", incident.pk, fields=["description", "perpetrator", "observables", "evidence"], detail="evidence pack")
-            services.record_event_as(actor, incident, IncidentEvent.Kind.EXPORTED, f"Evidence pack exported ({len(incidents)} incident(s))")
+            services.add_event(actor, incident, IncidentEvent.Kind.EXPORTED, f"Evidence pack exported ({len(incidents)} incident(s))")
             for e in incident.evidence.all():
                 audit(actor, "read", "evidence", e.pk, fields=["file"], detail="evidence pack")
 

@@ -51,7 +51,7 @@ def notify_advisers_of_high_risk(incident_id: int) -> int:
 
 @task()
 def link_again(incident_id: int) -> int:
-    """Match a just-sent incident's observables once more, after it is committed (see ``services._send``)."""
+    """Match a just-sent incident's observables once more, after it is committed (see ``services.reporting._send``)."""
     from .services import relink
 
     return relink(incident_id)

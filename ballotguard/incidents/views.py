@@ -21,7 +21,7 @@ from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import packs, services
 from .forms import AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RiskForm, StatusForm
-from .models import Evidence, Incident
+from .models import AccessRequest, Evidence, Incident
 
 
 def _signed_in(request):
@@ -342,7 +342,7 @@ def access_requests(request):
     if request.method == "POST":
         try:
             decided = services.decide_access(Actor.from_request(request), int(request.POST.get("request", "0")), request.POST.get("decision") == "grant")
-        except (ValueError, services.AccessRequest.DoesNotExist):
+        except (ValueError, AccessRequest.DoesNotExist):
             raise Http404("No such request") from None
         messages.success(request, f"Access to {decided.incident.reference} {decided.status}.")
         return redirect("incidents:access-requests")

@@ -1,0 +1,19 @@
+"""An incident's timeline: one line per thing that happened to it."""
+
+from __future__ import annotations
+
+from ballotguard.accounts.services import Actor
+
+from ..models import Incident, IncidentEvent
+
+
+def add_event(actor: Actor, incident: Incident, kind: str, text: str = "", internal: bool = False) -> IncidentEvent:
+    user = actor.user
+    return IncidentEvent.objects.create(
+        incident=incident, actor=user, actor_name=str(user) if user else "Ballotguard", kind=kind, text=text, internal=internal,
+    )
+
+
+def record_event(incident: Incident, kind: str, text: str, internal: bool = False) -> IncidentEvent:
+    """For the task worker, which acts as Ballotguard itself."""
+    return add_event(Actor(user=None, channel="task"), incident, kind, text, internal)

@@ -1,0 +1,77 @@
+"""What the engines say about an incident: its facts, including linked occasions, routes, offences and risk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from ballotguard.engines.incident_facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
+from ballotguard.engines.offences import OffenceGuidance, offences_for
+from ballotguard.engines.risk import RiskAssessment, assess_risk
+from ballotguard.engines.routing import RouteAdvice, route
+
+from ..models import Incident, IncidentLink
+
+
+def linked_ids(incident: Incident) -> set[int]:
+    """Every incident reachable from this one through shared observables (a perpetrator's profile)."""
+    seen = {incident.pk}
+    frontier = {incident.pk}
+    while frontier:
+        links = IncidentLink.objects.filter(Q(first_id__in=frontier) | Q(second_id__in=frontier)).values_list("first_id", "second_id")
+        nxt = {i for pair in links for i in pair} - seen
+        seen |= nxt
+        frontier = nxt
+    return seen
+
+
+def course_of_conduct_ids(incident: Incident) -> list[int]:
+    """Linked incidents against the same person (same Democracy Club person id), this one included."""
+    ids = linked_ids(incident)
+    same_person = Incident.objects.filter(pk__in=ids, candidate__person_id=incident.candidate.person_id).exclude(status=Incident.Status.DRAFT)
+    return list(same_person.order_by("occurred_at", "id").values_list("pk", flat=True)) or [incident.pk]
+
+
+def facts_for(incident: Incident) -> IncidentFacts:
+    others = Incident.objects.filter(pk__in=course_of_conduct_ids(incident)).exclude(pk=incident.pk)
+    occasions = tuple(
+        Occasion(occurred_at=o.occurred_at or o.created_at, behaviours=o.behaviour_set, place=Place(o.place) if o.place else Place.OTHER)
+        for o in others
+    )
+    return IncidentFacts(
+        behaviours=incident.behaviour_set,
+        place=Place(incident.place) if incident.place else Place.OTHER,
+        occurred_at=incident.occurred_at,
+        characteristics=frozenset(ProtectedCharacteristic(c) for c in incident.characteristics),
+        target_role=TargetRole.ELECTED_OFFICIAL if incident.candidate.elected else TargetRole.CANDIDATE,
+        in_danger_now=incident.in_danger_now,
+        weapon_mentioned=incident.weapon_mentioned,
+        home_address_known=incident.home_address_known,
+        perpetrator_known=incident.perpetrator_known,
+        platform=incident.platform,
+        linked_occasions=occasions,
+    )
+
+
+@dataclass(frozen=True)
+class Guidance:
+    routes: list[RouteAdvice]
+    offences: list[OffenceGuidance]
+    risk: RiskAssessment
+    occasions: int
+
+
+def guidance_for(incident: Incident) -> Guidance:
+    facts = facts_for(incident)
+    return Guidance(routes=route(facts), offences=offences_for(facts), risk=assess_risk(facts), occasions=facts.occasions)
+
+
+def reassess_risk(incident: Incident) -> RiskAssessment:
+    assessment = assess_risk(facts_for(incident))
+    incident.risk_score = assessment.score
+    incident.risk_level = assessment.level.value
+    incident.risk_factors = [{"code": f.code, "points": f.points, "why": f.why} for f in assessment.factors]
+    incident.refresh_risk_rank()
+    incident.save(update_fields=["risk_score", "risk_level", "risk_factors", "risk_rank", "updated_at"])
+    return assessment

@@ -1,0 +1,158 @@
+"""Links between incidents through shared observables, perpetrator profiles, and access across forces."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ballotguard.accounts.models import Role, User
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.engines.observables import ObservableKind
+from ballotguard.registry.services import NotPermitted
+
+from ..models import AccessRequest, Incident, IncidentEvent, IncidentLink, Observable
+from .errors import ReportInvalid
+from .events import add_event
+from .guidance import linked_ids, reassess_risk
+from .scope import incidents_in_force_of, incidents_visible_to, is_adviser
+
+
+def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
+    """Match this incident's observables against every other sent incident, in every force."""
+    hashes = dict(incident.observables.exclude(match_hash="").values_list("match_hash", "kind"))
+    if not hashes:
+        return []
+    matches = (
+        Observable.objects.filter(match_hash__in=hashes).exclude(incident=incident)
+        .exclude(incident__status=Incident.Status.DRAFT).values_list("incident_id", "match_hash", "kind")
+    )
+    linked: dict[int, list[str]] = {}
+    for other_id, match_hash, kind in matches:
+        first, second = sorted((incident.pk, other_id))
+        _, created = IncidentLink.objects.get_or_create(first_id=first, second_id=second, match_hash=match_hash, defaults={"kind": kind})
+        if created:
+            linked.setdefault(other_id, []).append(kind)
+    others = list(Incident.objects.filter(pk__in=linked))
+    for other in others:
+        kinds = ", ".join(sorted({ObservableKind(k).label.lower() for k in linked[other.pk]}))
+        add_event(actor, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True)
+        add_event(actor, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True)
+    return others
+
+
+def relink(incident_id: int) -> int:
+    """Match a sent incident's observables again (the task worker runs this after each report is
+    committed). Returns how many new links were made."""
+    incident = Incident.objects.filter(pk=incident_id).exclude(status=Incident.Status.DRAFT).first()
+    if incident is None:
+        return 0
+    with transaction.atomic():
+        others = link_observables(Actor(user=None, channel="task"), incident)
+        for other in others:
+            reassess_risk(other)
+        if others:
+            reassess_risk(incident)
+    return len(others)
+
+
+@dataclass(frozen=True)
+class LinkedIncident:
+    reference: str
+    kinds: list[str]
+    forces: list[str]
+    visible: bool  # False: the user knows it exists, in which force, and nothing else
+    incident: Incident | None
+    request_status: str = ""
+
+
+def linked_incidents(user: User, incident: Incident) -> list[LinkedIncident]:
+    """Incidents directly linked to this one. Outside the user's scope only the force is shown."""
+    rows = IncidentLink.objects.filter(Q(first=incident) | Q(second=incident)).values_list("first_id", "second_id", "kind")
+    kinds: dict[int, set[str]] = {}
+    for first, second, kind in rows:
+        other = second if first == incident.pk else first
+        kinds.setdefault(other, set()).add(ObservableKind(kind).label)
+    visible = {i.pk: i for i in incidents_visible_to(user).filter(pk__in=kinds)}
+    out = []
+    for other in Incident.objects.filter(pk__in=kinds).prefetch_related("forces").order_by("submitted_at", "id"):
+        shown = visible.get(other.pk)
+        if shown is None and user.role != Role.FEOA:
+            continue  # candidates and staff see links among their own incidents only
+        status = ""
+        if shown is None:
+            request = AccessRequest.objects.filter(incident=other, requested_by=user).first()
+            status = request.status if request else ""
+        out.append(LinkedIncident(
+            reference=other.reference, kinds=sorted(kinds[other.pk]), forces=[f.name for f in other.forces.all()],
+            visible=shown is not None, incident=shown, request_status=status,
+        ))
+    return out
+
+
+def profile(user: User, incident: Incident) -> tuple[list[Incident], dict[str, int]]:
+    """A perpetrator's profile: every incident linked to this one, directly or through others.
+
+    Returns the incidents the user may see, in the order they happened, and a count of the others by
+    force name (they exist, the user may ask for access, but their content stays hidden).
+    """
+    ids = linked_ids(incident)
+    visible = list(incidents_visible_to(user).filter(pk__in=ids).order_by("occurred_at", "id"))
+    hidden: dict[str, int] = {}
+    if user.role == Role.FEOA:
+        shown = {i.pk for i in visible}
+        for other in Incident.objects.filter(pk__in=ids - shown).prefetch_related("forces"):
+            for force in other.forces.all():
+                hidden[force.name] = hidden.get(force.name, 0) + 1
+    return visible, hidden
+
+
+def request_access(actor: Actor, reference: str, reason: str) -> AccessRequest:
+    user = actor.user
+    if user is None or not is_adviser(user):
+        raise NotPermitted("Only a FEOA can ask for access to another force's incident.")
+    reason = reason.strip()
+    if not reason:
+        raise ReportInvalid({"reason": "Enter why you need to see this incident"})
+    if len(reason) > 1000:
+        raise ReportInvalid({"reason": "The reason must be 1,000 characters or fewer"})
+    target = Incident.objects.exclude(status=Incident.Status.DRAFT).get(reference=reference)
+    # Only a linked incident can be asked for: the FEOA must hold one end of a link to it.
+    mine = incidents_in_force_of(user).filter(pk__in=linked_ids(target) - {target.pk})
+    if not mine.exists():
+        raise Incident.DoesNotExist
+    with transaction.atomic():
+        request, _ = AccessRequest.objects.get_or_create(
+            incident=target, requested_by=user, status=AccessRequest.Status.PENDING, defaults={"reason": reason},
+        )
+        audit(actor, "create", "access_request", request.pk, detail=f"incident {target.pk}")
+        add_event(actor, target, IncidentEvent.Kind.ACCESS, f"{user} ({_forces_text(user)}) asked for access", internal=True)
+    return request
+
+
+def pending_requests_for(user: User) -> QuerySet[AccessRequest]:
+    """Access requests the FEOA can decide: for incidents in their own force(s)."""
+    if not is_adviser(user):
+        return AccessRequest.objects.none()
+    return AccessRequest.objects.filter(
+        incident__in=incidents_in_force_of(user), status=AccessRequest.Status.PENDING,
+    ).select_related("incident", "requested_by").prefetch_related("requested_by__police_forces")
+
+
+def decide_access(actor: Actor, request_id: int, grant: bool) -> AccessRequest:
+    user = actor.user
+    request = pending_requests_for(user).get(pk=request_id) if user else AccessRequest.objects.none().get()
+    with transaction.atomic():
+        request.status = AccessRequest.Status.GRANTED if grant else AccessRequest.Status.REFUSED
+        request.decided_by = user
+        request.decided_at = timezone.now()
+        request.save()
+        audit(actor, "update", "access_request", request.pk, detail=request.status)
+        add_event(actor, request.incident, IncidentEvent.Kind.ACCESS, f"Access for {request.requested_by} {request.status}", internal=True)
+    return request
+
+
+def _forces_text(user: User) -> str:
+    return ", ".join(f.name for f in user.police_forces.all())

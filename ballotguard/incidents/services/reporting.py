@@ -1,0 +1,300 @@
+"""Reporting: drafts, checks, sending, and idempotent one-step reports from the API."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ballotguard.accounts.models import User
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.matching import keyed_hash
+from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.observables import Observable as ObservableValue
+from ballotguard.engines.observables import ObservableKind, parse_observable_lines
+from ballotguard.engines.risk import RiskLevel
+from ballotguard.registry.models import Area, AreaForce, Candidate, PoliceForce
+from ballotguard.registry.services import NotPermitted
+
+from ..models import Incident, IncidentEvent, Observable
+from ..tasks import link_again, notify_advisers_of_high_risk
+from .errors import IdempotencyConflict, ReportInvalid
+from .events import add_event
+from .guidance import reassess_risk
+from .links import link_observables
+from .scope import can_report, reportable_candidates
+
+MAX_DESCRIPTION = 10_000
+
+
+MAX_PERPETRATOR = 5_000
+
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+EARLIEST = datetime(2000, 1, 1, tzinfo=timezone.get_fixed_timezone(0))
+
+
+@dataclass
+class ReportInput:
+    """What a reporter typed. Strings as typed; ``observables`` maps a kind to lines of text."""
+
+    candidate_id: int | None = None
+    occurred_at: datetime | None = None
+    place: str = ""
+    area_code: str = ""
+    platform: str = ""
+    behaviours: list[str] = field(default_factory=list)
+    characteristics: list[str] = field(default_factory=list)
+    in_danger_now: bool = False
+    weapon_mentioned: bool = False
+    home_address_known: bool = False
+    perpetrator_known: bool = False
+    description: str = ""
+    perpetrator: str = ""
+    observables: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        data = {k: (v.isoformat() if isinstance(v, datetime) else v) for k, v in self.__dict__.items()}
+        return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@dataclass
+class _Cleaned:
+    candidate: Candidate | None
+    area: Area | None
+    observables: list[ObservableValue]
+
+
+def _clean(user: User, data: ReportInput, *, complete: bool) -> _Cleaned:
+    """Check a report. ``complete=False`` (a draft) lets required answers be missing, never wrong ones."""
+    errors: dict[str, str] = {}
+    candidate = None
+    if data.candidate_id is not None:
+        candidate = reportable_candidates(user).filter(pk=data.candidate_id).first()
+    if candidate is None:
+        errors["candidate"] = "Select the candidate this happened to"
+
+    now = timezone.now()
+    if data.occurred_at is None:
+        if complete:
+            errors["occurred_at"] = "Enter the date and time it happened"
+    elif data.occurred_at > now + CLOCK_SKEW:
+        errors["occurred_at"] = "The date it happened must be today or in the past"
+    elif data.occurred_at < EARLIEST:
+        errors["occurred_at"] = "The date it happened must be after 1 January 2000"
+
+    if not data.place:
+        if complete:
+            errors["place"] = "Select where it happened"
+    elif data.place not in {p.value for p in Place}:
+        errors["place"] = "Select where it happened from the list"
+
+    area = None
+    if data.area_code:
+        area = Area.objects.filter(code=data.area_code.strip(), area_type__in=["constituency", "council", "ward"]).first()
+        if area is None:
+            errors["area"] = "Select a constituency, council or ward from the list"
+
+    known = {b.value for b in Behaviour}
+    if any(b not in known for b in data.behaviours):
+        errors["behaviours"] = "Select what happened from the list"
+    elif complete and not data.behaviours:
+        errors["behaviours"] = "Select what happened: choose at least one"
+    characteristic_values = {c.value for c in ProtectedCharacteristic}
+    if any(c not in characteristic_values for c in data.characteristics):
+        errors["characteristics"] = "Select the characteristic from the list"
+    elif complete and Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY.value in data.behaviours and not data.characteristics:
+        errors["characteristics"] = "Select what the hostility was about"
+
+    if len(data.description) > MAX_DESCRIPTION:
+        errors["description"] = f"What happened must be {MAX_DESCRIPTION:,} characters or fewer"
+    elif complete and not data.description.strip():
+        errors["description"] = "Describe what happened"
+    if len(data.perpetrator) > MAX_PERPETRATOR:
+        errors["perpetrator"] = f"What you know about who did it must be {MAX_PERPETRATOR:,} characters or fewer"
+    if len(data.platform) > 50:
+        errors["platform"] = "The platform's name must be 50 characters or fewer"
+
+    observables: list[ObservableValue] = []
+    for kind_value, text in data.observables.items():
+        try:
+            kind = ObservableKind(kind_value)
+        except ValueError:
+            errors[f"observables.{kind_value}"] = "Unknown kind of detail"
+            continue
+        found, problems = parse_observable_lines(kind, text or "")
+        if problems:
+            errors[f"observables.{kind.value}"] = problems[0].message
+        observables.extend(found)
+
+    if errors:
+        raise ReportInvalid(errors)
+    return _Cleaned(candidate=candidate, area=area or (candidate.ballot.area if candidate else None), observables=observables)
+
+
+def _apply(incident: Incident, data: ReportInput, cleaned: _Cleaned) -> None:
+    incident.candidate = cleaned.candidate
+    incident.occurred_at = data.occurred_at
+    incident.place = data.place
+    incident.area = cleaned.area
+    incident.platform = data.platform.strip()
+    incident.behaviours = [b.value for b in Behaviour if b.value in data.behaviours]
+    incident.characteristics = [c.value for c in ProtectedCharacteristic if c.value in data.characteristics]
+    incident.in_danger_now = data.in_danger_now
+    incident.weapon_mentioned = data.weapon_mentioned
+    incident.home_address_known = data.home_address_known
+    incident.perpetrator_known = data.perpetrator_known
+    incident.description = data.description.strip()
+    incident.perpetrator = data.perpetrator.strip()
+
+
+def _replace_observables(incident: Incident, observables: list[ObservableValue]) -> None:
+    incident.observables.all().delete()
+    seen: set[tuple[str, str]] = set()
+    rows = []
+    for obs in observables:
+        key = (obs.kind.value, obs.value)
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append(Observable(
+            incident=incident, kind=obs.kind.value, display=obs.display, value=obs.value,
+            match_hash=keyed_hash("observable", obs.match_key) if obs.match_key else "",
+        ))
+    Observable.objects.bulk_create(rows)
+
+
+def observables_as_text(incident: Incident) -> dict[str, str]:
+    """The stored observables, one per line per kind, as a form shows them."""
+    out: dict[str, list[str]] = {}
+    for obs in incident.observables.all():
+        out.setdefault(obs.kind, []).append(obs.display)
+    return {k: "\n".join(v) for k, v in out.items()}
+
+
+def save_draft(actor: Actor, data: ReportInput, incident: Incident | None = None) -> Incident:
+    """Create or update a draft. Only what is wrong is refused; what is missing can come later."""
+    user = actor.user
+    if user is None or not can_report(user):
+        raise NotPermitted("Only a candidate, or their staff, can report an incident.")
+    if incident is not None and (incident.status != Incident.Status.DRAFT or incident.reported_by_id != user.pk):
+        raise NotPermitted("Only your own draft can be changed.")
+    cleaned = _clean(user, data, complete=False)
+    with transaction.atomic():
+        created = incident is None
+        incident = incident or Incident(reported_by=user)
+        _apply(incident, data, cleaned)
+        incident.save()
+        _replace_observables(incident, cleaned.observables)
+        if created:
+            add_event(actor, incident, IncidentEvent.Kind.CREATED)
+            audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
+        else:
+            audit(actor, "update", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
+    return incident
+
+
+def submit(actor: Actor, incident: Incident) -> Incident:
+    """Send a draft to the FEOAs: complete checks, forces, links, risk, and the high-risk alert."""
+    user = actor.user
+    if user is None or incident.reported_by_id != user.pk or incident.status != Incident.Status.DRAFT:
+        raise NotPermitted("Only the reporter can send their own draft.")
+    data = input_from(incident)
+    cleaned = _clean(user, data, complete=True)
+    with transaction.atomic():
+        _apply(incident, data, cleaned)
+        _send(actor, incident)
+    return incident
+
+
+def input_from(incident: Incident) -> ReportInput:
+    return ReportInput(
+        candidate_id=incident.candidate_id, occurred_at=incident.occurred_at, place=incident.place,
+        area_code=incident.area.code if incident.area else "", platform=incident.platform,
+        behaviours=list(incident.behaviours), characteristics=list(incident.characteristics),
+        in_danger_now=incident.in_danger_now, weapon_mentioned=incident.weapon_mentioned,
+        home_address_known=incident.home_address_known, perpetrator_known=incident.perpetrator_known,
+        description=incident.description, perpetrator=incident.perpetrator, observables=observables_as_text(incident),
+    )
+
+
+def report(actor: Actor, data: ReportInput, idempotency_key: str | None = None) -> tuple[Incident, bool]:
+    """Create and send a report in one step (the API). Returns ``(incident, created)``.
+
+    With an idempotency key, a retry of the same report returns the incident the first call made;
+    the same key with a different report is an :class:`IdempotencyConflict`. Two retries racing each
+    other are settled by the database's unique constraint, not by a check-then-insert.
+    """
+    user = actor.user
+    if user is None or not can_report(user):
+        raise NotPermitted("Only a candidate, or their staff, can report an incident.")
+    fingerprint = data.fingerprint()
+    if idempotency_key:
+        existing = _by_key(user, idempotency_key)
+        if existing is not None:
+            return _replay(existing, fingerprint), False
+    cleaned = _clean(user, data, complete=True)
+    try:
+        with transaction.atomic():
+            incident = Incident(reported_by=user, idempotency_key=idempotency_key or None, request_fingerprint=fingerprint)
+            _apply(incident, data, cleaned)
+            incident.save()
+            _replace_observables(incident, cleaned.observables)
+            add_event(actor, incident, IncidentEvent.Kind.CREATED)
+            audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"])
+            _send(actor, incident)
+    except IntegrityError:
+        existing = _by_key(user, idempotency_key) if idempotency_key else None
+        if existing is None:
+            raise
+        return _replay(existing, fingerprint), False
+    return incident, True
+
+
+def _by_key(user: User, key: str) -> Incident | None:
+    return Incident.objects.filter(reported_by=user, idempotency_key=key).first()
+
+
+def _replay(existing: Incident, fingerprint: str) -> Incident:
+    if existing.request_fingerprint and existing.request_fingerprint != fingerprint:
+        raise IdempotencyConflict("This idempotency key was already used for a different report.")
+    return existing
+
+
+def _send(actor: Actor, incident: Incident) -> None:
+    incident.status = Incident.Status.NEW
+    incident.submitted_at = timezone.now()
+    incident.save()
+    incident.forces.set(_forces_for(incident))
+    forces = ", ".join(PoliceForce.objects.filter(pk__in=incident.forces.all()).values_list("name", flat=True))
+    add_event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {forces}")
+    audit(actor, "update", "incident", incident.pk, detail="submitted")
+    for other in link_observables(actor, incident):
+        reassess_risk(other)
+    assessment = reassess_risk(incident)
+    incident_id = incident.pk
+    # Two reports sharing a detail and sent at the same moment cannot see each other's uncommitted
+    # observables; matching again once this one is committed closes that gap.
+    transaction.on_commit(lambda: link_again.enqueue(incident_id))
+    if assessment.level == RiskLevel.HIGH:
+        transaction.on_commit(lambda: notify_advisers_of_high_risk.enqueue(incident_id))
+
+
+def _forces_for(incident: Incident) -> list[int]:
+    area_ids = {incident.candidate.ballot.area_id}
+    if incident.area_id:
+        area_ids.add(incident.area_id)
+        if incident.area.parent_id:  # a ward is policed by its council's force
+            area_ids.add(incident.area.parent_id)
+    return list(AreaForce.objects.filter(area_id__in=area_ids).values_list("force_id", flat=True).distinct())
+
+
+def submit_check(user: User, incident: Incident) -> None:
+    """Raise ``ReportInvalid`` if the draft could not be sent as it is."""
+    _clean(user, input_from(incident), complete=True)

@@ -1,0 +1,193 @@
+"""The FEOA's case workflow: statuses, assignment, notes, risk overrides, the queue and the timeline."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from ballotguard.accounts.models import Role, User
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.engines.risk import RiskLevel
+from ballotguard.registry.services import NotPermitted
+
+from ..models import Incident, IncidentEvent
+from .errors import ReportInvalid
+from .events import add_event
+from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser
+
+MAX_NOTE = 5_000
+
+
+_CRIME_REFERENCE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/\-]{3,39}$")
+
+
+TRANSITIONS: dict[str, set[str]] = {
+    Incident.Status.NEW: {Incident.Status.TRIAGED},
+    Incident.Status.TRIAGED: {Incident.Status.ADVICE_GIVEN, Incident.Status.REFERRED, Incident.Status.CLOSED},
+    Incident.Status.ADVICE_GIVEN: {Incident.Status.REFERRED, Incident.Status.CLOSED},
+    Incident.Status.REFERRED: {Incident.Status.CLOSED},
+    Incident.Status.CLOSED: {Incident.Status.TRIAGED},
+}
+
+
+def allowed_transitions(incident: Incident) -> list[str]:
+    return [s for s in Incident.Status.values if s in TRANSITIONS.get(incident.status, set())]
+
+
+def _require_adviser(actor: Actor, incident: Incident) -> User:
+    user = actor.user
+    if user is None or not can_act_as_adviser(user, incident):
+        raise NotPermitted("Only a FEOA of the incident's force can do this.")
+    return user
+
+
+def change_status(actor: Actor, incident: Incident, status: str, *, crime_reference: str = "", advice: str = "", reason: str = "") -> Incident:
+    """Move an incident on. Referral needs the crime reference; advice needs the advice; closing and
+    re-opening need a reason."""
+    _require_adviser(actor, incident)
+    if status not in TRANSITIONS.get(incident.status, set()):
+        raise ReportInvalid({"status": f"An incident that is {incident.get_status_display().lower()} cannot become {Incident.Status(status).label.lower() if status in Incident.Status.values else status}"})
+    crime_reference = crime_reference.strip()
+    errors = {}
+    if status == Incident.Status.REFERRED:
+        if not crime_reference:
+            errors["crime_reference"] = "Enter the police crime reference number"
+        elif not _CRIME_REFERENCE.match(crime_reference):
+            errors["crime_reference"] = "Enter the crime reference as the police gave it: letters, numbers, / and - only, 4 to 40 characters"
+    if status == Incident.Status.ADVICE_GIVEN and not advice.strip():
+        errors["advice"] = "Enter the advice you gave"
+    if status == Incident.Status.CLOSED and not reason.strip():
+        errors["reason"] = "Enter why the incident is being closed"
+    if incident.status == Incident.Status.CLOSED and status == Incident.Status.TRIAGED and not reason.strip():
+        errors["reason"] = "Enter why the incident is being re-opened"
+    if len(advice) > MAX_NOTE or len(reason) > 300:
+        errors["advice" if len(advice) > MAX_NOTE else "reason"] = "This is too long"
+    if errors:
+        raise ReportInvalid(errors)
+    before = incident.get_status_display()
+    now = timezone.now()
+    with transaction.atomic():
+        incident.status = status
+        text = f"{before} → {incident.get_status_display()}"
+        if status == Incident.Status.TRIAGED and incident.triaged_at is None:
+            incident.triaged_at = now
+        if status == Incident.Status.REFERRED:
+            incident.crime_reference = crime_reference
+            text += f" (crime reference {crime_reference})"
+        if status == Incident.Status.ADVICE_GIVEN:
+            incident.advice = advice.strip()
+            text += f": {advice.strip()}"
+        if status == Incident.Status.CLOSED:
+            incident.closed_at = now
+            incident.closure_reason = reason.strip()
+            text += f": {reason.strip()}"
+        elif reason.strip():
+            text += f": {reason.strip()}"
+        incident.save()
+        add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
+        audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
+    return incident
+
+
+def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Incident:
+    _require_adviser(actor, incident)
+    assignee = None
+    if assignee_id is not None:
+        assignee = advisers_for_incident(incident).filter(pk=assignee_id).first()
+        if assignee is None:
+            raise ReportInvalid({"assigned_to": "Select a FEOA of this incident's force"})
+    with transaction.atomic():
+        incident.assigned_to = assignee
+        incident.save(update_fields=["assigned_to", "updated_at"])
+        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, f"Assigned to {assignee}" if assignee else "Unassigned", internal=True)
+        audit(actor, "update", "incident", incident.pk, fields=["assigned_to"])
+    return incident
+
+
+def advisers_for_incident(incident: Incident) -> QuerySet[User]:
+    return User.objects.filter(role=Role.FEOA, is_active=True, police_forces__in=incident.forces.all()).distinct().order_by("last_name", "username")
+
+
+def add_note(actor: Actor, incident: Incident, text: str) -> IncidentEvent:
+    _require_adviser(actor, incident)
+    text = text.strip()
+    if not text:
+        raise ReportInvalid({"note": "Enter a note"})
+    if len(text) > MAX_NOTE:
+        raise ReportInvalid({"note": f"The note must be {MAX_NOTE:,} characters or fewer"})
+    with transaction.atomic():
+        event = add_event(actor, incident, IncidentEvent.Kind.NOTE, text, internal=True)
+        audit(actor, "create", "incident_note", event.pk, detail=f"incident {incident.pk}")
+    return event
+
+
+def override_risk(actor: Actor, incident: Incident, level: str, reason: str) -> Incident:
+    """A FEOA's judgement beats the score; the reason is recorded. An empty level removes the override."""
+    user = _require_adviser(actor, incident)
+    errors = {}
+    if level and level not in {r.value for r in RiskLevel}:
+        errors["level"] = "Select low, medium or high"
+    if not reason.strip():
+        errors["reason"] = "Enter why you are changing the risk level"
+    elif len(reason) > 1000:
+        errors["reason"] = "The reason must be 1,000 characters or fewer"
+    if errors:
+        raise ReportInvalid(errors)
+    before = incident.effective_risk
+    with transaction.atomic():
+        incident.risk_override_level = level
+        incident.risk_override_reason = reason.strip()
+        incident.risk_overridden_by = user
+        incident.risk_overridden_at = timezone.now()
+        incident.refresh_risk_rank()
+        incident.save()
+        add_event(actor, incident, IncidentEvent.Kind.RISK, f"Risk {before or 'unscored'} → {incident.effective_risk}: {reason.strip()}", internal=True)
+        audit(actor, "update", "incident", incident.pk, fields=["risk"])
+    return incident
+
+
+def timeline(user: User, incident: Incident) -> QuerySet[IncidentEvent]:
+    events = incident.events.select_related("actor")
+    if user.role != Role.FEOA:
+        events = events.filter(internal=False)
+    return events
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    status: str = ""  # a status, or "open" (everything not closed), or "" (all)
+    risk: str = ""
+    assigned: str = ""  # "me", "nobody" or ""
+    overdue: bool = False
+
+
+def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
+    """The FEOA's case queue: highest risk first, then the longest waiting."""
+    if not is_adviser(user):
+        raise NotPermitted("Only FEOAs have a case queue.")
+    qs = incidents_in_force_of(user)
+    if flt.status == "open":
+        qs = qs.exclude(status=Incident.Status.CLOSED)
+    elif flt.status:
+        qs = qs.filter(status=flt.status)
+    if flt.risk:
+        qs = qs.filter(Q(risk_override_level=flt.risk) | Q(risk_override_level="", risk_level=flt.risk))
+    if flt.assigned == "me":
+        qs = qs.filter(assigned_to=user)
+    elif flt.assigned == "nobody":
+        qs = qs.filter(assigned_to__isnull=True)
+    if flt.overdue:
+        now = timezone.now()
+        qs = qs.filter(status=Incident.Status.NEW).filter(
+            Q(risk_rank=3, submitted_at__lt=now - timedelta(hours=1)) | Q(risk_rank__lt=3, submitted_at__lt=now - timedelta(hours=24))
+        )
+    return qs.order_by("-risk_rank", "submitted_at", "id")
+
+
+def my_incidents(user: User) -> QuerySet[Incident]:
+    return incidents_visible_to(user).order_by("-created_at", "-id")
