@@ -16,6 +16,7 @@ from ninja.files import UploadedFile
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
+from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
 from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -33,20 +34,6 @@ READERS = (Role.CANDIDATE, Role.STAFF, Role.FEOA)
 
 # ---------------------------------------------------------------------------------------------------
 # Schemas
-
-
-class FieldErrorOut(Schema):
-    field: str
-    message: str
-    loc: list[str | int] = []
-
-
-class FieldErrorsOut(Schema):
-    detail: list[FieldErrorOut]
-
-
-class MessageOut(Schema):
-    detail: str
 
 
 class ObservableIn(Schema):

@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
+from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -28,20 +29,6 @@ router = Router(tags=["registry"])
 
 # ---------------------------------------------------------------------------------------------------
 # Schemas
-
-
-class FieldErrorOut(Schema):
-    field: str
-    message: str
-    loc: list[str | int] = []
-
-
-class FieldErrorsOut(Schema):
-    detail: list[FieldErrorOut]
-
-
-class MessageOut(Schema):
-    detail: str
 
 
 class AreaRef(Schema):
