@@ -13,6 +13,7 @@ import datetime as dt
 from django.http import FileResponse, StreamingHttpResponse
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
+from pydantic import field_validator
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
@@ -39,6 +40,14 @@ READERS = (Role.CANDIDATE, Role.STAFF, Role.FEOA)
 class ObservableIn(Schema):
     kind: ObservableKind
     value: str = Field(max_length=500)
+
+    @field_validator("value")
+    @classmethod
+    def one_value(cls, value: str) -> str:
+        # The services read observables one per line: a line break would smuggle in a second value.
+        if len(value.splitlines()) > 1:
+            raise ValueError("Give one value per item: it must not contain a line break")
+        return value
 
 
 class ReportIn(Schema):
@@ -202,21 +211,22 @@ class DecisionIn(Schema):
 # Helpers
 
 
-def _summary(i: Incident) -> dict:
+def _summary(i: Incident, user) -> dict:
+    adviser = user.role == Role.FEOA  # assignment and overrides are the FEOAs' own business
     return {
         "reference": i.reference, "status": i.status, "candidate_id": i.candidate_id, "candidate": i.candidate.name,
         "occurred_at": i.occurred_at, "submitted_at": i.submitted_at, "risk_level": i.effective_risk,
         "triage_due_at": i.triage_due_at, "triage_overdue": i.triage_overdue,
-        "assigned_to": str(i.assigned_to) if i.assigned_to_id else None, "crime_reference": i.crime_reference,
+        "assigned_to": str(i.assigned_to) if i.assigned_to_id and adviser else None, "crime_reference": i.crime_reference,
     }
 
 
 def _detail(request, i: Incident) -> dict:
     user = request.user
     services.read_incident(actor_of(request), i)
-    guidance = services.guidance_for(i)
+    guidance = services.guidance_for(i, user)
     return {
-        **_summary(i),
+        **_summary(i, user),
         "place": i.place, "area_code": i.area.code if i.area else None, "platform": i.platform,
         "behaviours": i.behaviours, "characteristics": i.characteristics,
         "in_danger_now": i.in_danger_now, "weapon_mentioned": i.weapon_mentioned,
@@ -224,7 +234,9 @@ def _detail(request, i: Incident) -> dict:
         "description": i.description, "perpetrator": i.perpetrator,
         "observables": [{"kind": o.kind, "value": o.value, "display": o.display} for o in i.observables.all()],
         "forces": [f.name for f in i.forces.all()],
-        "risk_score": i.risk_score, "risk_factors": i.risk_factors, "risk_override_reason": i.risk_override_reason,
+        "risk_score": guidance.risk.score,
+        "risk_factors": [{"code": f.code, "points": f.points, "why": f.why} for f in guidance.risk.factors],
+        "risk_override_reason": i.risk_override_reason if user.role == Role.FEOA else "",
         "routes": [{"route": r.route.value, "title": r.title, "why": r.why, "how": r.how, "urgent": r.urgent} for r in guidance.routes],
         "offences": [
             {"code": o.code, "act": o.act, "section": o.section, "title": o.title, "kind": o.kind.value, "why": o.why,
@@ -254,8 +266,6 @@ def _errors(exc: services.ReportInvalid) -> dict:
 def _input(payload: ReportIn) -> services.ReportInput:
     observables: dict[str, list[str]] = {}
     for item in payload.observables:
-        if "\n" in item.value or "\r" in item.value:
-            continue  # one value per item: a line break would smuggle in a second one
         observables.setdefault(item.kind.value, []).append(item.value)
     return services.ReportInput(
         candidate_id=payload.candidate_id, occurred_at=payload.occurred_at, place=payload.place.value,
@@ -312,7 +322,7 @@ def list_incidents(
         if status:
             qs = qs.filter(status=status)
     count = qs.count()
-    items = [_summary(i) for i in qs[offset:offset + limit]]
+    items = [_summary(i, user) for i in qs[offset:offset + limit]]
     return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}
 
 

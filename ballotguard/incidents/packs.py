@@ -11,6 +11,7 @@ import tempfile
 from django.db import transaction
 from django.utils import timezone
 
+from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import blobs
 from ballotguard.engines.observables import ObservableKind
@@ -22,8 +23,9 @@ from .models import Incident, IncidentEvent
 
 
 def _incident_data(actor: Actor, incident: Incident) -> ep.PackIncident:
-    guidance = services.guidance_for(incident)
     user = actor.user
+    guidance = services.guidance_for(incident, user)
+    adviser = user is not None and user.role == Role.FEOA  # the FEOAs' own reasoning stays with them
     return ep.PackIncident(
         reference=incident.reference,
         candidate=incident.candidate.name,
@@ -37,7 +39,9 @@ def _incident_data(actor: Actor, incident: Incident) -> ep.PackIncident:
         perpetrator=incident.perpetrator,
         observables=tuple((ObservableKind(o.kind).label, o.display) for o in incident.observables.all()),
         risk_level=(incident.effective_risk or "not scored").title(),
-        risk_reasons=tuple(f["why"] for f in incident.risk_factors) + ((f"Overridden by a FEOA: {incident.risk_override_reason}",) if incident.risk_override_level else ()),
+        risk_reasons=tuple(f.why for f in guidance.risk.factors) + (
+            (f"Overridden by a FEOA: {incident.risk_override_reason}",) if incident.risk_override_level and adviser else ()
+        ),
         crime_reference=incident.crime_reference,
         routes=tuple(ep.PackRoute(title=r.title, why=r.why, how=r.how) for r in guidance.routes),
         offences=tuple(

@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
-from ballotguard.accounts.services import Actor
+from ballotguard.accounts.services import Actor, audit_reads
 from ballotguard.core.pages import paginate
 from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.registry.services import NotPermitted, advisers_for
@@ -92,7 +92,10 @@ def _report_form(request, incident: Incident | None):
                         return redirect("incidents:list")
                     return redirect("incidents:evidence", reference=incident.reference)
     else:
-        initial = ReportForm.initial_from(incident, services.observables_as_text(incident)) if incident else None
+        initial = None
+        if incident is not None:
+            services.read_incident(Actor.from_request(request), incident)
+            initial = ReportForm.initial_from(incident, services.observables_as_text(incident))
         form = ReportForm(initial=initial, candidates=candidates)
     return render(request, "incidents/report_form.html", {"form": form, "incident": incident, "adviser_contacts": _contacts(candidates)})
 
@@ -154,7 +157,10 @@ def evidence_upload(request, reference: str):
                 if request.POST.get("action") == "continue":
                     return redirect("incidents:check" if incident.status == Incident.Status.DRAFT else "incidents:detail", reference=incident.reference)
                 return redirect("incidents:evidence", reference=incident.reference)
-    return render(request, "incidents/evidence_upload.html", {"incident": incident, "form": form, "evidence": incident.evidence.all()},
+    evidence = incident.evidence.all()
+    if evidence:
+        audit_reads(Actor.from_request(request), "evidence", [e.pk for e in evidence], ["original_name"])
+    return render(request, "incidents/evidence_upload.html", {"incident": incident, "form": form, "evidence": evidence},
                   status=400 if form.errors else 200)
 
 
@@ -171,10 +177,13 @@ def check_answers(request, reference: str):
             services.submit(Actor.from_request(request), incident)
         except services.ReportInvalid as exc:
             errors = exc.errors
+        except NotPermitted:  # already sent (a second click, or another tab)
+            return redirect("incidents:detail", reference=incident.reference)
         else:
             messages.success(request, "Your report has been sent to your Force Elected-Official Adviser.")
             return redirect("incidents:detail", reference=incident.reference)
-    guidance = services.guidance_for(incident)
+    guidance = services.guidance_for(incident, request.user)
+    services.read_incident(Actor.from_request(request), incident)
     return render(request, "incidents/check.html", {
         "incident": incident, "guidance": guidance, "errors": errors, "observables": incident.observables.all(),
         "evidence": incident.evidence.all(),
@@ -195,7 +204,7 @@ def incident_detail(request, reference: str):
     adviser = services.can_act_as_adviser(user, incident)
     context = {
         "incident": incident,
-        "guidance": services.guidance_for(incident),
+        "guidance": services.guidance_for(incident, request.user),
         "observables": incident.observables.all(),
         "evidence": incident.evidence.all(),
         "timeline": services.timeline(user, incident),
@@ -230,8 +239,9 @@ def _adviser_post(request, reference: str):
 def _redisplay(request, incident: Incident, form_name: str, form) -> object:
     """Show the case page again with one form's errors (GOV.UK: errors on the page they belong to)."""
     user = request.user
+    services.read_incident(Actor.from_request(request), incident)
     context = {
-        "incident": incident, "guidance": services.guidance_for(incident), "observables": incident.observables.all(),
+        "incident": incident, "guidance": services.guidance_for(incident, request.user), "observables": incident.observables.all(),
         "evidence": incident.evidence.all(), "timeline": services.timeline(user, incident),
         "links": services.linked_incidents(user, incident), "adviser": True, "can_add_evidence": True,
         "forces": incident.forces.all(),
@@ -253,7 +263,7 @@ def change_status(request, reference: str):
     if form.is_valid():
         d = form.cleaned_data
         try:
-            services.change_status(Actor.from_request(request), incident, d["status"], crime_reference=d["crime_reference"], advice=d["advice"], reason=d["reason"])
+            incident = services.change_status(Actor.from_request(request), incident, d["status"], crime_reference=d["crime_reference"], advice=d["advice"], reason=d["reason"])
         except services.ReportInvalid as exc:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)

@@ -33,6 +33,6 @@ __all__ = [
     "course_of_conduct_ids", "custody", "decide_access", "evidence_of", "facts_for", "get_incident", "guidance_for",
     "incidents_in_force_of", "incidents_visible_to", "input_from", "is_adviser", "link_observables", "linked_ids",
     "linked_incidents", "my_incidents", "observables_as_text", "open_evidence", "override_risk", "pending_requests_for",
-    "profile", "read_incident", "reassess_risk", "record_event", "relink", "report", "reportable_candidates", "request_access",
+    "profile", "queue", "read_incident", "reassess_risk", "record_event", "relink", "report", "reportable_candidates", "request_access",
     "save_draft", "submit", "submit_check", "timeline",
 ]

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
 
+from ballotguard.accounts.models import User
 from ballotguard.engines.incident_facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
 from ballotguard.engines.offences import OffenceGuidance, offences_for
-from ballotguard.engines.risk import RiskAssessment, assess_risk
+from ballotguard.engines.risk import RiskAssessment, RiskLevel, assess_risk
 from ballotguard.engines.routing import RouteAdvice, route
 
 from ..models import Incident, IncidentLink
+from ..tasks import notify_advisers_of_high_risk
+from .scope import incidents_visible_to
 
 
 def linked_ids(incident: Incident) -> set[int]:
@@ -33,8 +37,13 @@ def course_of_conduct_ids(incident: Incident) -> list[int]:
     return list(same_person.order_by("occurred_at", "id").values_list("pk", flat=True)) or [incident.pk]
 
 
-def facts_for(incident: Incident) -> IncidentFacts:
+def facts_for(incident: Incident, viewer: User | None = None) -> IncidentFacts:
+    """The engines' facts. With a ``viewer``, linked occasions are only those the viewer may open, so
+    guidance never describes an incident they cannot see; without one (the stored score that orders
+    the queues) every linked occasion counts."""
     others = Incident.objects.filter(pk__in=course_of_conduct_ids(incident)).exclude(pk=incident.pk)
+    if viewer is not None:
+        others = others.filter(pk__in=incidents_visible_to(viewer).values("pk"))
     occasions = tuple(
         Occasion(occurred_at=o.occurred_at or o.created_at, behaviours=o.behaviour_set, place=Place(o.place) if o.place else Place.OTHER)
         for o in others
@@ -62,16 +71,23 @@ class Guidance:
     occasions: int
 
 
-def guidance_for(incident: Incident) -> Guidance:
-    facts = facts_for(incident)
+def guidance_for(incident: Incident, viewer: User) -> Guidance:
+    """Routes, offences and risk as the viewer may see them (see ``facts_for``)."""
+    facts = facts_for(incident, viewer)
     return Guidance(routes=route(facts), offences=offences_for(facts), risk=assess_risk(facts), occasions=facts.occasions)
 
 
 def reassess_risk(incident: Incident) -> RiskAssessment:
+    """Score again with every linked occasion and store it. A report still waiting for triage whose
+    level rises to high (a new linked threat, say) e-mails its advisers, like a new high-risk report."""
     assessment = assess_risk(facts_for(incident))
+    was_high = incident.effective_risk == RiskLevel.HIGH.value
     incident.risk_score = assessment.score
     incident.risk_level = assessment.level.value
     incident.risk_factors = [{"code": f.code, "points": f.points, "why": f.why} for f in assessment.factors]
     incident.refresh_risk_rank()
     incident.save(update_fields=["risk_score", "risk_level", "risk_factors", "risk_rank", "updated_at"])
+    if not was_high and incident.effective_risk == RiskLevel.HIGH.value and incident.status == Incident.Status.NEW:
+        incident_id = incident.pk
+        transaction.on_commit(lambda: notify_advisers_of_high_risk.enqueue(incident_id))
     return assessment

@@ -143,8 +143,12 @@ def pending_requests_for(user: User) -> QuerySet[AccessRequest]:
 
 def decide_access(actor: Actor, request_id: int, grant: bool) -> AccessRequest:
     user = actor.user
-    request = pending_requests_for(user).get(pk=request_id) if user else AccessRequest.objects.none().get()
+    if user is None:
+        raise AccessRequest.DoesNotExist
     with transaction.atomic():
+        # Locked and still pending: two FEOAs deciding at once cannot both win.
+        pending_requests_for(user).get(pk=request_id)
+        request = AccessRequest.objects.select_for_update().select_related("incident", "requested_by").get(pk=request_id, status=AccessRequest.Status.PENDING)
         request.status = AccessRequest.Status.GRANTED if grant else AccessRequest.Status.REFUSED
         request.decided_by = user
         request.decided_at = timezone.now()

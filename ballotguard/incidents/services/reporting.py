@@ -16,17 +16,16 @@ from ballotguard.core.matching import keyed_hash
 from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import Observable as ObservableValue
 from ballotguard.engines.observables import ObservableKind, parse_observable_lines
-from ballotguard.engines.risk import RiskLevel
 from ballotguard.registry.models import Area, AreaForce, Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent, Observable
-from ..tasks import link_again, notify_advisers_of_high_risk
+from ..tasks import link_again
 from .errors import IdempotencyConflict, ReportInvalid
 from .events import add_event
 from .guidance import reassess_risk
 from .links import link_observables
-from .scope import can_report, reportable_candidates
+from .scope import can_report, locked, reportable_candidates
 
 MAX_DESCRIPTION = 10_000
 
@@ -188,6 +187,10 @@ def save_draft(actor: Actor, data: ReportInput, incident: Incident | None = None
     cleaned = _clean(user, data, complete=False)
     with transaction.atomic():
         created = incident is None
+        if incident is not None:
+            incident = locked(incident)
+            if incident.status != Incident.Status.DRAFT:  # sent from another tab meanwhile
+                raise NotPermitted("This report has been sent: it can no longer be changed as a draft.")
         incident = incident or Incident(reported_by=user)
         _apply(incident, data, cleaned)
         incident.save()
@@ -203,11 +206,14 @@ def save_draft(actor: Actor, data: ReportInput, incident: Incident | None = None
 def submit(actor: Actor, incident: Incident) -> Incident:
     """Send a draft to the FEOAs: complete checks, forces, links, risk, and the high-risk alert."""
     user = actor.user
-    if user is None or incident.reported_by_id != user.pk or incident.status != Incident.Status.DRAFT:
+    if user is None or incident.reported_by_id != user.pk:
         raise NotPermitted("Only the reporter can send their own draft.")
-    data = input_from(incident)
-    cleaned = _clean(user, data, complete=True)
     with transaction.atomic():
+        incident = locked(incident)
+        if incident.status != Incident.Status.DRAFT:  # a second click on "Send"
+            raise NotPermitted("This report has already been sent.")
+        data = input_from(incident)
+        cleaned = _clean(user, data, complete=True)
         _apply(incident, data, cleaned)
         _send(actor, incident)
     return incident
@@ -277,13 +283,11 @@ def _send(actor: Actor, incident: Incident) -> None:
     audit(actor, "update", "incident", incident.pk, detail="submitted")
     for other in link_observables(actor, incident):
         reassess_risk(other)
-    assessment = reassess_risk(incident)
+    reassess_risk(incident)  # a high-risk report e-mails the force's advisers once committed
     incident_id = incident.pk
     # Two reports sharing a detail and sent at the same moment cannot see each other's uncommitted
     # observables; matching again once this one is committed closes that gap.
     transaction.on_commit(lambda: link_again.enqueue(incident_id))
-    if assessment.level == RiskLevel.HIGH:
-        transaction.on_commit(lambda: notify_advisers_of_high_risk.enqueue(incident_id))
 
 
 def _forces_for(incident: Incident) -> list[int]:

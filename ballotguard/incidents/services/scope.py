@@ -83,3 +83,10 @@ def read_incident(actor: Actor, incident: Incident) -> Incident:
     """Record that the actor opened the incident's personal content."""
     audit(actor, "read", "incident", incident.pk, fields=["description", "perpetrator", "observables"])
     return incident
+
+
+def locked(incident: Incident) -> Incident:
+    """The incident's row, fresh and locked until the transaction ends: every change re-checks its
+    status on this copy, so two tabs or two FEOAs acting at once cannot undo each other's work.
+    (SQLite's IMMEDIATE transactions serialise writers, which gives the same guarantee.)"""
+    return Incident.objects.select_for_update().get(pk=incident.pk)

@@ -18,7 +18,7 @@ from ballotguard.registry.services import NotPermitted
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
 from .events import add_event
-from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser
+from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
 
 MAX_NOTE = 5_000
 
@@ -50,9 +50,17 @@ def change_status(actor: Actor, incident: Incident, status: str, *, crime_refere
     """Move an incident on. Referral needs the crime reference; advice needs the advice; closing and
     re-opening need a reason."""
     _require_adviser(actor, incident)
+    with transaction.atomic():
+        incident = locked(incident)
+        _check_transition(incident, status, crime_reference.strip(), advice, reason)
+        _apply_transition(actor, incident, status, crime_reference.strip(), advice.strip(), reason.strip())
+    return incident
+
+
+def _check_transition(incident: Incident, status: str, crime_reference: str, advice: str, reason: str) -> None:
     if status not in TRANSITIONS.get(incident.status, set()):
-        raise ReportInvalid({"status": f"An incident that is {incident.get_status_display().lower()} cannot become {Incident.Status(status).label.lower() if status in Incident.Status.values else status}"})
-    crime_reference = crime_reference.strip()
+        target = Incident.Status(status).label.lower() if status in Incident.Status.values else status
+        raise ReportInvalid({"status": f"An incident that is {incident.get_status_display().lower()} cannot become {target}"})
     errors = {}
     if status == Incident.Status.REFERRED:
         if not crime_reference:
@@ -65,33 +73,35 @@ def change_status(actor: Actor, incident: Incident, status: str, *, crime_refere
         errors["reason"] = "Enter why the incident is being closed"
     if incident.status == Incident.Status.CLOSED and status == Incident.Status.TRIAGED and not reason.strip():
         errors["reason"] = "Enter why the incident is being re-opened"
-    if len(advice) > MAX_NOTE or len(reason) > 300:
-        errors["advice" if len(advice) > MAX_NOTE else "reason"] = "This is too long"
+    if len(advice) > MAX_NOTE:
+        errors["advice"] = f"The advice must be {MAX_NOTE:,} characters or fewer"
+    if len(reason) > 300:
+        errors["reason"] = "The reason must be 300 characters or fewer"
     if errors:
         raise ReportInvalid(errors)
+
+
+def _apply_transition(actor: Actor, incident: Incident, status: str, crime_reference: str, advice: str, reason: str) -> None:
     before = incident.get_status_display()
     now = timezone.now()
-    with transaction.atomic():
-        incident.status = status
-        text = f"{before} → {incident.get_status_display()}"
-        if status == Incident.Status.TRIAGED and incident.triaged_at is None:
-            incident.triaged_at = now
-        if status == Incident.Status.REFERRED:
-            incident.crime_reference = crime_reference
-            text += f" (crime reference {crime_reference})"
-        if status == Incident.Status.ADVICE_GIVEN:
-            incident.advice = advice.strip()
-            text += f": {advice.strip()}"
-        if status == Incident.Status.CLOSED:
-            incident.closed_at = now
-            incident.closure_reason = reason.strip()
-            text += f": {reason.strip()}"
-        elif reason.strip():
-            text += f": {reason.strip()}"
-        incident.save()
-        add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
-        audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
-    return incident
+    incident.status = status
+    text = f"{before} → {incident.get_status_display()}"
+    if status == Incident.Status.TRIAGED and incident.triaged_at is None:
+        incident.triaged_at = now
+    if status == Incident.Status.REFERRED:
+        incident.crime_reference = crime_reference
+        text += f" (crime reference {crime_reference})"
+    if status == Incident.Status.ADVICE_GIVEN:
+        incident.advice = advice
+        text += f": {advice}"
+    if status == Incident.Status.CLOSED:
+        incident.closed_at = now
+        incident.closure_reason = reason
+    if reason:
+        text += f": {reason}"
+    incident.save(update_fields=["status", "triaged_at", "crime_reference", "advice", "closed_at", "closure_reason", "updated_at"])
+    add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
+    audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
 
 
 def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Incident:
@@ -102,6 +112,7 @@ def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Inciden
         if assignee is None:
             raise ReportInvalid({"assigned_to": "Select a FEOA of this incident's force"})
     with transaction.atomic():
+        incident = locked(incident)
         incident.assigned_to = assignee
         incident.save(update_fields=["assigned_to", "updated_at"])
         add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, f"Assigned to {assignee}" if assignee else "Unassigned", internal=True)
@@ -138,14 +149,15 @@ def override_risk(actor: Actor, incident: Incident, level: str, reason: str) -> 
         errors["reason"] = "The reason must be 1,000 characters or fewer"
     if errors:
         raise ReportInvalid(errors)
-    before = incident.effective_risk
     with transaction.atomic():
+        incident = locked(incident)
+        before = incident.effective_risk
         incident.risk_override_level = level
         incident.risk_override_reason = reason.strip()
         incident.risk_overridden_by = user
         incident.risk_overridden_at = timezone.now()
         incident.refresh_risk_rank()
-        incident.save()
+        incident.save(update_fields=["risk_override_level", "risk_override_reason", "risk_overridden_by", "risk_overridden_at", "risk_rank", "updated_at"])
         add_event(actor, incident, IncidentEvent.Kind.RISK, f"Risk {before or 'unscored'} → {incident.effective_risk}: {reason.strip()}", internal=True)
         audit(actor, "update", "incident", incident.pk, fields=["risk"])
     return incident

@@ -139,3 +139,19 @@ def test_text_is_returned_as_data_never_interpreted(world, client_as):
     page = client_as(world.users.feoa_wmp).get(f"/incidents/{ref}/")
     html = page.content.decode()
     assert "<script>alert('x')</script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
+
+
+def test_feoa_internal_fields_stay_with_feoas(world, client_as):
+    ref = post(client_as(world.users.candidate), body(world.candidates.yardley_1)).json()["reference"]
+    feoa = client_as(world.users.feoa_wmp)
+    feoa.post(f"/api/v1/incidents/{ref}/risk", {"level": "low", "reason": "INTERNAL view of the candidate"}, content_type="application/json")
+    feoa.post(f"/api/v1/incidents/{ref}/assign", {"user_id": world.users.feoa_wmp.pk}, content_type="application/json")
+    mine = client_as(world.users.candidate).get(f"/api/v1/incidents/{ref}").json()
+    assert mine["risk_override_reason"] == "" and mine["assigned_to"] is None
+    assert feoa.get(f"/api/v1/incidents/{ref}").json()["risk_override_reason"] == "INTERNAL view of the candidate"
+
+
+def test_an_observable_with_a_line_break_is_refused_not_dropped(world, client_as):
+    response = post(client_as(world.users.candidate), body(world.candidates.yardley_1, observables=[{"kind": "handle", "value": "@a\u2028@b"}]))
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "observables[0].value"
+    assert Incident.objects.count() == 0

@@ -137,12 +137,12 @@ def test_course_of_conduct_makes_harassment_guidance_and_raises_risk(world, file
     carol = world.users.candidate
     now = timezone.now()
     first = file_report(carol, world.candidates.yardley_1, occurred_at=now - dt.timedelta(days=10), observables={"handle": "@stalker"})
-    assert "pha1997_s2" not in {o.code for o in services.guidance_for(first).offences}
+    assert "pha1997_s2" not in {o.code for o in services.guidance_for(first, carol).offences}
     second = file_report(
         carol, world.candidates.yardley_1, occurred_at=now - dt.timedelta(days=1), place="home",
         behaviours=["turning_up_at_home", "threat_to_kill_or_harm"], observables={"handle": "https://x.com/Stalker"},
     )
-    guidance = services.guidance_for(second)
+    guidance = services.guidance_for(second, carol)
     assert guidance.occasions == 2
     assert {"pha1997_s2", "pha1997_s2a"} <= {o.code for o in guidance.offences}
     second.refresh_from_db()
@@ -276,3 +276,54 @@ def test_reports_sent_at_the_same_moment_are_linked_once_both_are_committed(worl
     assert services.relink(first.pk) == 1
     assert services.relink(second.pk) == 0  # already linked: nothing doubled
     assert IncidentLink.objects.count() == 1
+
+
+def test_guidance_never_describes_a_linked_incident_the_viewer_cannot_see(world, file_report):
+    """Carol's report in Westminster (Met and West Midlands see it) shares a phone with her report in
+    Yardley (West Midlands only): the Met's FEOA gets guidance from the first alone."""
+    carol = world.users.candidate
+    hidden = file_report(carol, world.candidates.yardley_1, behaviours=["threat_to_kill_or_harm"], observables={"phone": "07700 900 982"})
+    shown = file_report(carol, world.candidates.yardley_1, area_code=world.areas.clw.code, observables={"phone": "07700 900 982"})
+    assert world.forces.met in shown.forces.all() and world.forces.met not in hidden.forces.all()
+    met, wmp = world.users.feoa_met, world.users.feoa_wmp
+    as_met, as_wmp = services.guidance_for(shown, met), services.guidance_for(shown, wmp)
+    assert (as_met.occasions, as_wmp.occasions) == (1, 2)
+    assert "threat to kill" not in " ".join(o.why for o in as_met.offences).lower()
+    assert "threat to kill" in " ".join(o.why for o in as_wmp.offences).lower()
+
+
+def test_stale_tabs_cannot_undo_a_sent_report(world, file_report):
+    carol = world.users.candidate
+    draft = services.save_draft(Actor(user=carol), report_input(world.candidates.yardley_1))
+    stale = Incident.objects.get(pk=draft.pk)
+    services.submit(Actor(user=carol), draft)
+    with pytest.raises(NotPermitted):
+        services.submit(Actor(user=carol), stale)  # a second click on Send
+    with pytest.raises(NotPermitted):
+        services.save_draft(Actor(user=carol), report_input(world.candidates.yardley_1), stale)  # another tab's "Save as draft"
+    stale.refresh_from_db()
+    assert stale.status == "new" and stale.events.filter(kind="submitted").count() == 1
+
+
+def test_two_feoas_acting_at_once_keep_both_changes(world, alice, file_report):
+    incident = file_report(alice, world.candidates.clw_1)
+    copy_a, copy_b = Incident.objects.get(pk=incident.pk), Incident.objects.get(pk=incident.pk)
+    services.override_risk(Actor(user=world.users.feoa_met), copy_a, "high", "Known to police")
+    services.change_status(Actor(user=world.users.feoa_city), copy_b, "triaged")
+    incident.refresh_from_db()
+    assert (incident.status, incident.risk_override_level) == ("triaged", "high")
+
+
+def test_a_waiting_report_that_becomes_high_risk_alerts_its_advisers(world, file_report, django_capture_on_commit_callbacks):
+    carol = world.users.candidate
+    with django_capture_on_commit_callbacks(execute=True):
+        first = file_report(carol, world.candidates.yardley_1, place="street_canvassing", behaviours=["following_or_loitering"],
+                            occurred_at=timezone.now() - dt.timedelta(days=3), observables={"vehicle": "AB12 CDE"})
+    assert first.risk_level != "high" and mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        for _ in range(3):
+            file_report(carol, world.candidates.yardley_1, place="street_canvassing", behaviours=["following_or_loitering", "threat_to_kill_or_harm"],
+                        weapon_mentioned=True, observables={"vehicle": "AB12CDE"})
+    first.refresh_from_db()
+    assert first.risk_level == "high"
+    assert any(first.reference in m.subject for m in mail.outbox)

@@ -121,3 +121,16 @@ def test_another_candidate_sees_nothing_of_carols_incident(world, client_as, ali
     assert other.get(f"/incidents/{incident.reference}/").status_code == 404
     assert other.get(f"/incidents/{incident.reference}/edit/").status_code == 404
     assert incident.reference not in other.get("/incidents/").content.decode()
+
+
+def test_a_case_page_shown_again_with_errors_is_an_audited_read(world, client_as):
+    from ballotguard.accounts.models import AuditEvent
+
+    carol = client_as(world.users.candidate)
+    carol.post("/incidents/report/", form())
+    incident = Incident.objects.get()
+    carol.post(f"/incidents/{incident.reference}/check/")
+    before = AuditEvent.objects.filter(action="read", object_type="incident", actor_username="feoa-wmp").count()
+    response = client_as(world.users.feoa_wmp).post(f"/incidents/{incident.reference}/notes/", {"note": ""})
+    assert response.status_code == 400 and "A man shouted" in response.content.decode()
+    assert AuditEvent.objects.filter(action="read", object_type="incident", actor_username="feoa-wmp").count() == before + 1
