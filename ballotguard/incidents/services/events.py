@@ -7,11 +7,16 @@ from ballotguard.accounts.services import Actor
 from ..models import Incident, IncidentEvent
 
 
-def add_event(actor: Actor, incident: Incident, kind: str, text: str = "", internal: bool = False) -> IncidentEvent:
+def new_event(actor: Actor, incident: Incident, kind: str, text: str = "", internal: bool = False) -> IncidentEvent:
+    """An unsaved timeline line (for ``bulk_create``)."""
     user = actor.user
-    return IncidentEvent.objects.create(
-        incident=incident, actor=user, actor_name=str(user) if user else "Ballotguard", kind=kind, text=text, internal=internal,
-    )
+    return IncidentEvent(incident=incident, actor=user, actor_name=str(user) if user else "Ballotguard", kind=kind, text=text, internal=internal)
+
+
+def add_event(actor: Actor, incident: Incident, kind: str, text: str = "", internal: bool = False) -> IncidentEvent:
+    event = new_event(actor, incident, kind, text, internal)
+    event.save()
+    return event
 
 
 def record_event(incident: Incident, kind: str, text: str, internal: bool = False) -> IncidentEvent:

@@ -31,10 +31,28 @@ def linked_ids(incident: Incident) -> set[int]:
 
 
 def course_of_conduct_ids(incident: Incident) -> list[int]:
-    """Linked incidents against the same person (same Democracy Club person id), this one included."""
-    ids = linked_ids(incident)
-    same_person = Incident.objects.filter(pk__in=ids, candidate__person_id=incident.candidate.person_id).exclude(status=Incident.Status.DRAFT)
-    return list(same_person.order_by("occurred_at", "id").values_list("pk", flat=True)) or [incident.pk]
+    """This incident and those against the same person (same Democracy Club person id) joined to it by
+    shared observables, directly or through each other, in the order they happened.
+
+    Only the person's own incidents are walked: a course of conduct is conduct towards one person,
+    and keeping the walk to them keeps it small however many others a prolific account has targeted.
+    """
+    theirs = dict(
+        Incident.objects.filter(candidate__person_id=incident.candidate.person_id).exclude(status=Incident.Status.DRAFT)
+        .values_list("pk", "occurred_at")
+    )
+    theirs.setdefault(incident.pk, incident.occurred_at)
+    edges = IncidentLink.objects.filter(first_id__in=theirs, second_id__in=theirs).values_list("first_id", "second_id")
+    neighbours: dict[int, set[int]] = {}
+    for a, b in edges:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    seen, frontier = {incident.pk}, [incident.pk]
+    while frontier:
+        nxt = [n for node in frontier for n in neighbours.get(node, ()) if n not in seen]
+        seen.update(nxt)
+        frontier = nxt
+    return sorted(seen, key=lambda pk: (theirs[pk] is None, theirs[pk] or 0, pk))
 
 
 def facts_for(incident: Incident, viewer: User | None = None) -> IncidentFacts:

@@ -15,13 +15,18 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import AccessRequest, Incident, IncidentEvent, IncidentLink, Observable
 from .errors import ReportInvalid
-from .events import add_event
+from .events import add_event, new_event
 from .guidance import linked_ids, reassess_risk
 from .scope import incidents_in_force_of, incidents_visible_to, is_adviser
 
 
 def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
-    """Match this incident's observables against every other sent incident, in every force."""
+    """Match this incident's observables against every other sent incident, in every force, and
+    return the incidents newly linked to it.
+
+    Set-based on purpose: one prolific account can be named in hundreds of reports, so the links,
+    and the timeline lines that announce them, are written in bulk rather than pair by pair.
+    """
     hashes = dict(incident.observables.exclude(match_hash="").values_list("match_hash", "kind"))
     if not hashes:
         return []
@@ -29,31 +34,50 @@ def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
         Observable.objects.filter(match_hash__in=hashes).exclude(incident=incident)
         .exclude(incident__status=Incident.Status.DRAFT).values_list("incident_id", "match_hash", "kind")
     )
-    linked: dict[int, list[str]] = {}
-    for other_id, match_hash, kind in matches:
-        first, second = sorted((incident.pk, other_id))
-        _, created = IncidentLink.objects.get_or_create(first_id=first, second_id=second, match_hash=match_hash, defaults={"kind": kind})
-        if created:
-            linked.setdefault(other_id, []).append(kind)
-    others = list(Incident.objects.filter(pk__in=linked))
+    wanted = {(min(incident.pk, other), max(incident.pk, other), h): (other, kind) for other, h, kind in matches}
+    if not wanted:
+        return []
+    existing = set(
+        IncidentLink.objects.filter(Q(first=incident) | Q(second=incident), match_hash__in=hashes)
+        .values_list("first_id", "second_id", "match_hash")
+    )
+    new = {key: value for key, value in wanted.items() if key not in existing}
+    # ignore_conflicts: the task that matches again after commit may race the request that sent it.
+    IncidentLink.objects.bulk_create(
+        [IncidentLink(first_id=f, second_id=s2, match_hash=h, kind=kind) for (f, s2, h), (_, kind) in new.items()],
+        ignore_conflicts=True,
+    )
+    linked: dict[int, set[str]] = {}
+    for other, kind in new.values():
+        linked.setdefault(other, set()).add(ObservableKind(kind).label.lower())
+    others = list(Incident.objects.filter(pk__in=linked).select_related("candidate"))
+    events = []
     for other in others:
-        kinds = ", ".join(sorted({ObservableKind(k).label.lower() for k in linked[other.pk]}))
-        add_event(actor, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True)
-        add_event(actor, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True)
+        kinds = ", ".join(sorted(linked[other.pk]))
+        events.append(new_event(actor, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True))
+        events.append(new_event(actor, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True))
+    IncidentEvent.objects.bulk_create(events)
     return others
+
+
+def same_person(incident: Incident, others: list[Incident]) -> list[Incident]:
+    """Of ``others``, those against the same person: only their course of conduct, and so their risk,
+    changes when this incident is linked to them."""
+    return [o for o in others if o.candidate.person_id == incident.candidate.person_id]
 
 
 def relink(incident_id: int) -> int:
     """Match a sent incident's observables again (the task worker runs this after each report is
     committed). Returns how many new links were made."""
-    incident = Incident.objects.filter(pk=incident_id).exclude(status=Incident.Status.DRAFT).first()
+    incident = Incident.objects.filter(pk=incident_id).exclude(status=Incident.Status.DRAFT).select_related("candidate").first()
     if incident is None:
         return 0
     with transaction.atomic():
         others = link_observables(Actor(user=None, channel="task"), incident)
-        for other in others:
+        affected = same_person(incident, others)
+        for other in affected:
             reassess_risk(other)
-        if others:
+        if affected:
             reassess_risk(incident)
     return len(others)
 
@@ -120,7 +144,8 @@ def request_access(actor: Actor, reference: str, reason: str) -> AccessRequest:
         raise ReportInvalid({"reason": "The reason must be 1,000 characters or fewer"})
     target = Incident.objects.exclude(status=Incident.Status.DRAFT).get(reference=reference)
     # Only a linked incident can be asked for: the FEOA must hold one end of a link to it.
-    mine = incidents_in_force_of(user).filter(pk__in=linked_ids(target) - {target.pk})
+    neighbours = {i for pair in IncidentLink.objects.filter(Q(first=target) | Q(second=target)).values_list("first_id", "second_id") for i in pair}
+    mine = incidents_in_force_of(user).filter(pk__in=neighbours - {target.pk})
     if not mine.exists():
         raise Incident.DoesNotExist
     with transaction.atomic():
