@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
@@ -23,6 +23,7 @@ from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharac
 from ballotguard.engines.observables import ObservableKind
 from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.engines.risk import RiskLevel
+from ballotguard.engines.routing import route
 
 from . import packs, services
 from .models import Evidence, Incident
@@ -164,6 +165,18 @@ class IncidentOut(IncidentSummaryOut):
     timeline: list[EventOut]
 
 
+class ReportReceiptOut(Schema):
+    """What a reporter needs at once; ``GET`` the ``url`` for the whole incident."""
+
+    reference: str
+    status: str
+    submitted_at: dt.datetime | None
+    risk_level: str
+    triage_due_at: dt.datetime | None
+    routes: list[RouteOut] = Field(description="Where to report it, 999 first. Sending a report here does not report a crime.")
+    url: str
+
+
 class IncidentPage(Schema):
     count: int
     items: list[IncidentSummaryOut]
@@ -284,10 +297,13 @@ def _input(payload: ReportIn) -> services.ReportInput:
 
 @router.post(
     "/incidents", auth=restricted_to(*REPORTERS),
-    response={200: IncidentOut, 201: IncidentOut, 409: MessageOut, 422: FieldErrorsOut},
+    response={200: ReportReceiptOut, 201: ReportReceiptOut, 409: MessageOut, 422: FieldErrorsOut},
     summary="Report an incident (candidates and their staff)",
 )
-def report(request, payload: ReportIn, idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100)):
+def report(
+    request, response: HttpResponse, payload: ReportIn,
+    idempotency_key: str | None = Header(None, alias="Idempotency-Key", max_length=100),
+):
     """Create and send a report. In immediate danger, call 999: this does not report a crime.
 
     Send an ``Idempotency-Key`` (any unique string, e.g. a UUID) so that a retry after a timeout
@@ -300,8 +316,17 @@ def report(request, payload: ReportIn, idempotency_key: str | None = Header(None
         return Status(422, _errors(exc))
     except services.IdempotencyConflict as exc:
         return Status(409, {"detail": str(exc)})
-    incident = services.get_incident(request.user, incident.reference)
-    return Status(201 if created else 200, _detail(request, incident))
+    url = f"/api/v1/incidents/{incident.reference}"
+    # A receipt, not the whole incident: the answer comes back while the candidate may still be in
+    # danger, so it carries where to report, and the rest is one GET away.
+    routes = route(services.facts_for(incident, request.user))
+    receipt = {
+        "reference": incident.reference, "status": incident.status, "submitted_at": incident.submitted_at,
+        "risk_level": incident.effective_risk, "triage_due_at": incident.triage_due_at, "url": url,
+        "routes": [{"route": r.route.value, "title": r.title, "why": r.why, "how": r.how, "urgent": r.urgent} for r in routes],
+    }
+    response["Location"] = url
+    return Status(201 if created else 200, receipt)
 
 
 @router.get("/incidents", response=IncidentPage, auth=restricted_to(*READERS), summary="Your reports, or your force's case queue (FEOAs)")

@@ -16,7 +16,7 @@ from ballotguard.registry.services import NotPermitted
 from ..models import AccessRequest, Incident, IncidentEvent, IncidentLink, Observable
 from .errors import ReportInvalid
 from .events import add_event, new_event
-from .guidance import linked_ids, reassess_risk
+from .guidance import course_of_conduct_ids, linked_ids, reassess_risk
 from .scope import incidents_in_force_of, incidents_visible_to, is_adviser
 
 
@@ -67,17 +67,18 @@ def same_person(incident: Incident, others: list[Incident]) -> list[Incident]:
 
 
 def relink(incident_id: int) -> int:
-    """Match a sent incident's observables again (the task worker runs this after each report is
-    committed). Returns how many new links were made."""
+    """After a report is committed (the task worker runs this): match its observables again, then
+    re-score every other incident in the same person's course of conduct, whose linked occasions
+    have just grown. Returns how many new links were made."""
     incident = Incident.objects.filter(pk=incident_id).exclude(status=Incident.Status.DRAFT).select_related("candidate").first()
     if incident is None:
         return 0
     with transaction.atomic():
         others = link_observables(Actor(user=None, channel="task"), incident)
-        affected = same_person(incident, others)
-        for other in affected:
+        conduct = [pk for pk in course_of_conduct_ids(incident) if pk != incident.pk]
+        for other in Incident.objects.filter(pk__in=conduct).select_related("candidate"):
             reassess_risk(other)
-        if affected:
+        if same_person(incident, others):
             reassess_risk(incident)
     return len(others)
 

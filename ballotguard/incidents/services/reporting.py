@@ -24,7 +24,7 @@ from ..tasks import link_again
 from .errors import IdempotencyConflict, ReportInvalid
 from .events import add_event
 from .guidance import reassess_risk
-from .links import link_observables, same_person
+from .links import link_observables
 from .scope import can_report, locked, reportable_candidates
 
 MAX_DESCRIPTION = 10_000
@@ -281,12 +281,12 @@ def _send(actor: Actor, incident: Incident) -> None:
     forces = ", ".join(PoliceForce.objects.filter(pk__in=incident.forces.all()).values_list("name", flat=True))
     add_event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {forces}")
     audit(actor, "update", "incident", incident.pk, detail="submitted")
-    for other in same_person(incident, link_observables(actor, incident)):
-        reassess_risk(other)
+    link_observables(actor, incident)
     reassess_risk(incident)  # a high-risk report e-mails the force's advisers once committed
     incident_id = incident.pk
-    # Two reports sharing a detail and sent at the same moment cannot see each other's uncommitted
-    # observables; matching again once this one is committed closes that gap.
+    # The rest runs in the task worker once this is committed, off the reporter's request: matching
+    # again (two reports sharing a detail and sent at the same moment cannot see each other's
+    # uncommitted observables) and re-scoring the person's other incidents this one joins.
     transaction.on_commit(lambda: link_again.enqueue(incident_id))
 
 

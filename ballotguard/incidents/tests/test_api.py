@@ -43,8 +43,10 @@ def test_report_returns_guidance_and_a_retry_with_the_same_key_makes_nothing_new
     report = body(world.candidates.yardley_1)
     first = post(carol, report, key="retry-1")
     assert first.status_code == 201, first.json()
-    out = first.json()
-    assert out["status"] == "new" and out["routes"][0]["route"] == "999"
+    receipt = first.json()
+    assert receipt["status"] == "new" and receipt["routes"][0]["route"] == "999"
+    assert first["Location"] == receipt["url"] == f"/api/v1/incidents/{receipt['reference']}"
+    out = carol.get(receipt["url"]).json()
     assert out["observables"][1]["value"] == "https://facebook.com/post/1"
     assert "ea2022_s30" in {o["code"] for o in out["offences"]}  # hostility towards a candidate
     assert "not legal advice" in out["guidance_disclaimer"]

@@ -133,15 +133,17 @@ def test_access_can_only_be_asked_for_a_linked_incident(world, alice, file_repor
         services.request_access(Actor(user=world.users.feoa_met), other.reference, "Curious")
 
 
-def test_course_of_conduct_makes_harassment_guidance_and_raises_risk(world, file_report):
+def test_course_of_conduct_makes_harassment_guidance_and_raises_risk(world, file_report, django_capture_on_commit_callbacks):
     carol = world.users.candidate
     now = timezone.now()
     first = file_report(carol, world.candidates.yardley_1, occurred_at=now - dt.timedelta(days=10), observables={"handle": "@stalker"})
     assert "pha1997_s2" not in {o.code for o in services.guidance_for(first, carol).offences}
-    second = file_report(
-        carol, world.candidates.yardley_1, occurred_at=now - dt.timedelta(days=1), place="home",
-        behaviours=["turning_up_at_home", "threat_to_kill_or_harm"], observables={"handle": "https://x.com/Stalker"},
-    )
+    # The earlier report is re-scored by the task that runs once the new one is committed.
+    with django_capture_on_commit_callbacks(execute=True):
+        second = file_report(
+            carol, world.candidates.yardley_1, occurred_at=now - dt.timedelta(days=1), place="home",
+            behaviours=["turning_up_at_home", "threat_to_kill_or_harm"], observables={"handle": "https://x.com/Stalker"},
+        )
     guidance = services.guidance_for(second, carol)
     assert guidance.occasions == 2
     assert {"pha1997_s2", "pha1997_s2a"} <= {o.code for o in guidance.offences}
