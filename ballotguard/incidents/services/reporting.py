@@ -16,7 +16,7 @@ from ballotguard.core.matching import keyed_hash
 from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import Observable as ObservableValue
 from ballotguard.engines.observables import ObservableKind, parse_observable_lines
-from ballotguard.registry.models import Area, AreaForce, Candidate, PoliceForce
+from ballotguard.registry.models import Area, Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent, Observable
@@ -252,9 +252,7 @@ def report(actor: Actor, data: ReportInput, idempotency_key: str | None = None) 
             _apply(incident, data, cleaned)
             incident.save()
             _replace_observables(incident, cleaned.observables)
-            add_event(actor, incident, IncidentEvent.Kind.CREATED)
-            audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"])
-            _send(actor, incident)
+            _send(actor, incident, created=True)
     except IntegrityError:
         existing = _by_key(user, idempotency_key) if idempotency_key else None
         if existing is None:
@@ -273,14 +271,20 @@ def _replay(existing: Incident, fingerprint: str) -> Incident:
     return existing
 
 
-def _send(actor: Actor, incident: Incident) -> None:
+def _send(actor: Actor, incident: Incident, created: bool = False) -> None:
+    """``created``: the report was made and sent in one step (the API), so one audit event and one
+    timeline line say both."""
     incident.status = Incident.Status.NEW
     incident.submitted_at = timezone.now()
     incident.save()
-    incident.forces.set(_forces_for(incident))
-    forces = ", ".join(PoliceForce.objects.filter(pk__in=incident.forces.all()).values_list("name", flat=True))
-    add_event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {forces}")
-    audit(actor, "update", "incident", incident.pk, detail="submitted")
+    forces = _forces_for(incident)
+    Incident.forces.through.objects.filter(incident_id=incident.pk).delete()
+    Incident.forces.through.objects.bulk_create([Incident.forces.through(incident_id=incident.pk, policeforce_id=f.pk) for f in forces])
+    add_event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {', '.join(f.name for f in forces)}")
+    if created:
+        audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="submitted")
+    else:
+        audit(actor, "update", "incident", incident.pk, detail="submitted")
     link_observables(actor, incident)
     reassess_risk(incident)  # a high-risk report e-mails the force's advisers once committed
     incident_id = incident.pk
@@ -290,13 +294,13 @@ def _send(actor: Actor, incident: Incident) -> None:
     transaction.on_commit(lambda: link_again.enqueue(incident_id))
 
 
-def _forces_for(incident: Incident) -> list[int]:
+def _forces_for(incident: Incident) -> list[PoliceForce]:
     area_ids = {incident.candidate.ballot.area_id}
     if incident.area_id:
         area_ids.add(incident.area_id)
         if incident.area.parent_id:  # a ward is policed by its council's force
             area_ids.add(incident.area.parent_id)
-    return list(AreaForce.objects.filter(area_id__in=area_ids).values_list("force_id", flat=True).distinct())
+    return list(PoliceForce.objects.filter(area_links__area_id__in=area_ids).distinct().order_by("name"))
 
 
 def submit_check(user: User, incident: Incident) -> None:
