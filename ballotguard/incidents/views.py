@@ -17,6 +17,7 @@ from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit_reads
 from ballotguard.core.pages import paginate
 from ballotguard.engines.evidence_types import EvidenceRejected
+from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import packs, services
@@ -205,6 +206,7 @@ def incident_detail(request, reference: str):
     context = {
         "incident": incident,
         "guidance": services.guidance_for(incident, request.user),
+        "disclaimer": DISCLAIMER,
         "observables": incident.observables.all(),
         "evidence": incident.evidence.all(),
         "timeline": services.timeline(user, incident),
@@ -241,7 +243,8 @@ def _redisplay(request, incident: Incident, form_name: str, form) -> object:
     user = request.user
     services.read_incident(Actor.from_request(request), incident)
     context = {
-        "incident": incident, "guidance": services.guidance_for(incident, request.user), "observables": incident.observables.all(),
+        "incident": incident, "guidance": services.guidance_for(incident, request.user), "disclaimer": DISCLAIMER,
+        "observables": incident.observables.all(),
         "evidence": incident.evidence.all(), "timeline": services.timeline(user, incident),
         "links": services.linked_incidents(user, incident), "adviser": True, "can_add_evidence": True,
         "forces": incident.forces.all(),

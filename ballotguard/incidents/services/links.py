@@ -52,10 +52,11 @@ def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
         linked.setdefault(other, set()).add(ObservableKind(kind).label.lower())
     others = list(Incident.objects.filter(pk__in=linked).select_related("candidate"))
     events = []
+    system = Actor(user=None, channel="task")  # Ballotguard found the link, not the person acting
     for other in others:
         kinds = ", ".join(sorted(linked[other.pk]))
-        events.append(new_event(actor, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True))
-        events.append(new_event(actor, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True))
+        events.append(new_event(system, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True))
+        events.append(new_event(system, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True))
     IncidentEvent.objects.bulk_create(events)
     return others
 

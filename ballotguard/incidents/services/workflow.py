@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
@@ -179,7 +179,8 @@ class QueueFilter:
 
 
 def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
-    """The FEOA's case queue: highest risk first, then the longest waiting."""
+    """The FEOA's case queue: highest risk first; within a level, those waiting for triage, then the
+    longest waiting."""
     if not is_adviser(user):
         raise NotPermitted("Only FEOAs have a case queue.")
     qs = incidents_in_force_of(user)
@@ -198,7 +199,9 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
         qs = qs.filter(status=Incident.Status.NEW).filter(
             Q(risk_rank=3, submitted_at__lt=now - timedelta(hours=1)) | Q(risk_rank__lt=3, submitted_at__lt=now - timedelta(hours=24))
         )
-    return qs.order_by("-risk_rank", "submitted_at", "id")
+    # Within a risk level, reports still waiting for triage come first: they are the ones with a clock.
+    waiting_first = Case(When(status=Incident.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return qs.order_by("-risk_rank", waiting_first, "submitted_at", "id")
 
 
 def my_incidents(user: User) -> QuerySet[Incident]:

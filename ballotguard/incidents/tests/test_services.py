@@ -329,3 +329,11 @@ def test_a_waiting_report_that_becomes_high_risk_alerts_its_advisers(world, file
     first.refresh_from_db()
     assert first.risk_level == "high"
     assert any(first.reference in m.subject for m in mail.outbox)
+
+
+def test_queue_puts_reports_waiting_for_triage_first_within_a_risk_level(world, alice, file_report):
+    older = file_report(alice, world.candidates.clw_1, behaviours=["assault"], place="hustings", observables={})
+    newer = file_report(alice, world.candidates.clw_1, behaviours=["assault"], place="hustings", observables={})
+    services.change_status(Actor(user=world.users.feoa_met), older, "triaged")
+    low = file_report(alice, world.candidates.clw_1)
+    assert list(services.queue(world.users.feoa_met, services.QueueFilter(status="open"))) == [newer, older, low]
