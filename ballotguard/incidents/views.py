@@ -1,6 +1,6 @@
 """Incident pages: reporting (phone-first), evidence, the FEOA's queue and case page, links, packs.
 
-Every reporting screen starts with the 999 warning (``incidents/includes/emergency.html``). Views
+Every reporting screen starts with the 999 warning (``includes/emergency.html``). Views
 stay thin: what is valid, who may see what, and what is audited are decided in ``services``.
 """
 

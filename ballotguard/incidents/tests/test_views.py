@@ -134,3 +134,16 @@ def test_a_case_page_shown_again_with_errors_is_an_audited_read(world, client_as
     response = client_as(world.users.feoa_wmp).post(f"/incidents/{incident.reference}/notes/", {"note": ""})
     assert response.status_code == 400 and "A man shouted" in response.content.decode()
     assert AuditEvent.objects.filter(action="read", object_type="incident", actor_username="feoa-wmp").count() == before + 1
+
+
+def test_an_expired_form_gets_a_govuk_page_that_says_what_to_do(world):
+    from django.test import Client
+
+    from conftest import signed_in_client
+
+    client = signed_in_client(world.users.candidate, Client(enforce_csrf_checks=True))
+    response = client.post("/incidents/report/", form())
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert "Sorry, we could not save that" in html and "Back" in html and "999" in html
+    assert Incident.objects.count() == 0
