@@ -55,7 +55,7 @@ class ReportIn(Schema):
     candidate_id: int
     occurred_at: dt.datetime = Field(description="When it happened, ISO 8601 with a time zone offset.")
     place: Place
-    area_code: str = Field("", max_length=12, description="GSS code of the constituency, council or ward; default the candidate's own.")
+    area_code: str = Field("", max_length=150, description="GSS code or exact name of the constituency, council or ward where it happened; default the candidate's own.")
     platform: str = Field("", max_length=50)
     behaviours: list[Behaviour] = Field(min_length=1, max_length=20)
     characteristics: list[ProtectedCharacteristic] = Field([], max_length=10)
@@ -282,7 +282,7 @@ def _input(payload: ReportIn) -> services.ReportInput:
         observables.setdefault(item.kind.value, []).append(item.value)
     return services.ReportInput(
         candidate_id=payload.candidate_id, occurred_at=payload.occurred_at, place=payload.place.value,
-        area_code=payload.area_code.strip().upper(), platform=payload.platform,
+        area_code=payload.area_code.strip(), platform=payload.platform,
         behaviours=[b.value for b in payload.behaviours], characteristics=[c.value for c in payload.characteristics],
         in_danger_now=payload.in_danger_now, weapon_mentioned=payload.weapon_mentioned,
         home_address_known=payload.home_address_known, perpetrator_known=payload.perpetrator_known,

@@ -48,8 +48,8 @@ class ReportForm(GovukForm):
     place = forms.ChoiceField(label="Where did it happen?", required=False, widget=forms.RadioSelect, choices=[(p.value, p.label) for p in Place])
     platform = forms.CharField(label="Which platform or service? (if online)", required=False, max_length=50,
                                help_text="For example, X, Facebook, Instagram, TikTok, WhatsApp, email")
-    area = forms.CharField(label="Area (if different from your own)", required=False, max_length=12,
-                           help_text="The code of the constituency, council or ward, like E14001172")
+    area = forms.CharField(label="Area (if it happened outside your own)", required=False, max_length=150,
+                           help_text="The constituency, council or ward, like Birmingham Yardley")
     behaviours = forms.MultipleChoiceField(label="What happened?", required=False, widget=forms.CheckboxSelectMultiple,
                                            choices=[(b.value, b.label) for b in Behaviour], help_text="Select all that apply")
     characteristics = forms.MultipleChoiceField(label="What was the hostility about?", required=False, widget=forms.CheckboxSelectMultiple,
@@ -108,7 +108,7 @@ class ReportForm(GovukForm):
             candidate_id=candidate if candidate not in ("", None) else None,
             occurred_at=occurred_at,
             place=data.get("place") or "",
-            area_code=data.get("area", "").strip().upper(),
+            area_code=data.get("area", "").strip(),
             platform=data.get("platform", ""),
             behaviours=list(data.get("behaviours") or []),
             characteristics=list(data.get("characteristics") or []),

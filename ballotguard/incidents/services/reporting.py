@@ -46,7 +46,7 @@ class ReportInput:
     candidate_id: int | None = None
     occurred_at: datetime | None = None
     place: str = ""
-    area_code: str = ""
+    area_code: str = ""  # GSS code or exact name of a constituency, council or ward
     platform: str = ""
     behaviours: list[str] = field(default_factory=list)
     characteristics: list[str] = field(default_factory=list)
@@ -95,10 +95,10 @@ def _clean(user: User, data: ReportInput, *, complete: bool) -> _Cleaned:
         errors["place"] = "Select where it happened from the list"
 
     area = None
-    if data.area_code:
-        area = Area.objects.filter(code=data.area_code.strip(), area_type__in=["constituency", "council", "ward"]).first()
-        if area is None:
-            errors["area"] = "Select a constituency, council or ward from the list"
+    if data.area_code.strip():
+        area, problem = _find_area(data.area_code)
+        if problem:
+            errors["area"] = problem
 
     known = {b.value for b in Behaviour}
     if any(b not in known for b in data.behaviours):
@@ -135,6 +135,21 @@ def _clean(user: User, data: ReportInput, *, complete: bool) -> _Cleaned:
     if errors:
         raise ReportInvalid(errors)
     return _Cleaned(candidate=candidate, area=area or (candidate.ballot.area if candidate else None), observables=observables)
+
+
+def _find_area(text: str) -> tuple[Area | None, str]:
+    """A constituency, council or ward by GSS code or by exact name (a reporter knows the name)."""
+    text = " ".join(text.split())
+    places = Area.objects.filter(area_type__in=["constituency", "council", "ward"])
+    by_code = places.filter(code__iexact=text).first()
+    if by_code is not None:
+        return by_code, ""
+    by_name = list(places.filter(name__iexact=text)[:2])
+    if len(by_name) == 1:
+        return by_name[0], ""
+    if by_name:
+        return None, "More than one place has that name: enter its code instead, like E05011185"
+    return None, "Enter the name of a constituency, council or ward, like Birmingham Yardley, or its code"
 
 
 def _apply(incident: Incident, data: ReportInput, cleaned: _Cleaned) -> None:

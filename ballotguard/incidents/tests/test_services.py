@@ -61,7 +61,7 @@ def test_candidate_cannot_report_for_someone_else(world, alice):
         ({"occurred_at": timezone.now() + dt.timedelta(days=2)}, "occurred_at", "The date it happened must be today or in the past"),
         ({"occurred_at": None}, "occurred_at", "Enter the date and time it happened"),
         ({"place": "moon"}, "place", "Select where it happened from the list"),
-        ({"area_code": "E99999999"}, "area", "Select a constituency, council or ward from the list"),
+        ({"area_code": "E99999999"}, "area", "Enter the name of a constituency, council or ward"),
         ({"behaviours": []}, "behaviours", "Select what happened: choose at least one"),
         ({"behaviours": ["protected_characteristic_hostility"]}, "characteristics", "Select what the hostility was about"),
         ({"description": " "}, "description", "Describe what happened"),
@@ -337,3 +337,9 @@ def test_queue_puts_reports_waiting_for_triage_first_within_a_risk_level(world, 
     services.change_status(Actor(user=world.users.feoa_met), older, "triaged")
     low = file_report(alice, world.candidates.clw_1)
     assert list(services.queue(world.users.feoa_met, services.QueueFilter(status="open"))) == [newer, older, low]
+
+
+def test_the_area_can_be_named(world, alice, file_report):
+    incident = file_report(alice, world.candidates.clw_1, area_code="birmingham  yardley")
+    assert incident.area == world.areas.yardley
+    assert set(incident.forces.values_list("code", flat=True)) == {"E23000001", "E23000034", "E23000014"}

@@ -59,7 +59,7 @@ def test_report_journey_draft_evidence_check_send(world, client_as):
         ({"day": "31", "month": "2"}, "Date it happened must be a real date"),
         ({"year": "2999"}, "The date it happened must be today or in the past"),
         ({"obs_vehicle": "NOT A REG"}, "Enter a UK vehicle registration"),
-        ({"area": "E99999999"}, "Select a constituency, council or ward from the list"),
+        ({"area": "Atlantis"}, "Enter the name of a constituency, council or ward"),
         ({"behaviours": []}, "Select what happened"),
     ],
 )
