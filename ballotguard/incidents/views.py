@@ -199,13 +199,20 @@ def check_answers(request, reference: str):
 def incident_detail(request, reference: str):
     if (response := _signed_in(request)) is not None:
         return response
-    user = request.user
     incident = _incident(request, reference)
+    return _case_page(request, incident)
+
+
+def _case_page(request, incident: Incident, failed: tuple[str, object] | None = None):
+    """The incident's page; with ``failed`` (a form's name and the bound form), shown again with that
+    form's errors (GOV.UK: errors on the page they belong to) and answered 400. Either way, showing the
+    content is an audited read."""
+    user = request.user
     services.read_incident(Actor.from_request(request), incident)
     adviser = services.can_act_as_adviser(user, incident)
     context = {
         "incident": incident,
-        "guidance": services.guidance_for(incident, request.user),
+        "guidance": services.guidance_for(incident, user),
         "disclaimer": DISCLAIMER,
         "observables": incident.observables.all(),
         "evidence": incident.evidence.all(),
@@ -216,112 +223,81 @@ def incident_detail(request, reference: str):
         "feoa_contacts": advisers_for(incident.candidate) if not adviser else [],
         "forces": incident.forces.all(),
     }
+    if user.role == Role.FEOA:
+        context["access_form"] = AccessRequestForm()
     if adviser:
         context.update(
             status_form=StatusForm(incident=incident),
             assign_form=AssignForm(initial={"assigned_to": incident.assigned_to_id}, advisers=services.advisers_for_incident(incident)),
             note_form=NoteForm(),
             risk_form=RiskForm(initial={"level": incident.risk_override_level}),
-            access_form=AccessRequestForm(),
         )
-    if user.role == Role.FEOA and not adviser:
-        context["access_form"] = AccessRequestForm()
+    if failed is not None:
+        name, form = failed
+        context[name] = form
+        context["error_form"] = form
+        return render(request, "incidents/detail.html", context, status=400)
     return render(request, "incidents/detail.html", context)
 
 
-def _adviser_post(request, reference: str):
+def _adviser_action(request, reference: str, form_name: str, make_form, act):
+    """One of the FEOA's forms on the case page: check the form, ``act(incident, cleaned_data)`` (which
+    returns the confirmation), and go back to the page; or show the page again with the errors.
+    A ``ReportInvalid`` from the service lands on the form's fields."""
     if (response := _signed_in(request)) is not None:
-        return None, response
+        return response
     incident = _incident(request, reference)
     if not services.can_act_as_adviser(request.user, incident):
         raise PermissionDenied
-    return incident, None
-
-
-def _redisplay(request, incident: Incident, form_name: str, form) -> object:
-    """Show the case page again with one form's errors (GOV.UK: errors on the page they belong to)."""
-    user = request.user
-    services.read_incident(Actor.from_request(request), incident)
-    context = {
-        "incident": incident, "guidance": services.guidance_for(incident, request.user), "disclaimer": DISCLAIMER,
-        "observables": incident.observables.all(),
-        "evidence": incident.evidence.all(), "timeline": services.timeline(user, incident),
-        "links": services.linked_incidents(user, incident), "adviser": True, "can_add_evidence": True,
-        "forces": incident.forces.all(),
-        "status_form": StatusForm(incident=incident),
-        "assign_form": AssignForm(initial={"assigned_to": incident.assigned_to_id}, advisers=services.advisers_for_incident(incident)),
-        "note_form": NoteForm(), "risk_form": RiskForm(initial={"level": incident.risk_override_level}), "access_form": AccessRequestForm(),
-        "error_form": form,
-    }
-    context[form_name] = form
-    return render(request, "incidents/detail.html", context, status=400)
-
-
-@require_POST
-def change_status(request, reference: str):
-    incident, response = _adviser_post(request, reference)
-    if response:
-        return response
-    form = StatusForm(request.POST, incident=incident)
+    form = make_form(incident)
     if form.is_valid():
-        d = form.cleaned_data
         try:
-            incident = services.change_status(Actor.from_request(request), incident, d["status"], crime_reference=d["crime_reference"], advice=d["advice"], reason=d["reason"])
+            done = act(incident, form.cleaned_data)
         except services.ReportInvalid as exc:
             for key, message in exc.errors.items():
                 form.add_error(key if key in form.fields else None, message)
         else:
-            messages.success(request, f"{incident.reference} is now {incident.get_status_display().lower()}.")
+            messages.success(request, done)
             return redirect("incidents:detail", reference=incident.reference)
-    return _redisplay(request, incident, "status_form", form)
+    return _case_page(request, incident, failed=(form_name, form))
+
+
+@require_POST
+def change_status(request, reference: str):
+    def act(incident, d):
+        changed = services.change_status(Actor.from_request(request), incident, d["status"],
+                                         crime_reference=d["crime_reference"], advice=d["advice"], reason=d["reason"])
+        return f"{changed.reference} is now {changed.get_status_display().lower()}."
+
+    return _adviser_action(request, reference, "status_form", lambda i: StatusForm(request.POST, incident=i), act)
 
 
 @require_POST
 def assign(request, reference: str):
-    incident, response = _adviser_post(request, reference)
-    if response:
-        return response
-    form = AssignForm(request.POST, advisers=services.advisers_for_incident(incident))
-    if form.is_valid():
-        try:
-            services.assign(Actor.from_request(request), incident, form.cleaned_data["assigned_to"])
-        except services.ReportInvalid as exc:
-            form.add_error("assigned_to", exc.errors["assigned_to"])
-        else:
-            messages.success(request, "Assignment saved.")
-            return redirect("incidents:detail", reference=incident.reference)
-    return _redisplay(request, incident, "assign_form", form)
+    def act(incident, d):
+        services.assign(Actor.from_request(request), incident, d["assigned_to"])
+        return "Assignment saved."
+
+    return _adviser_action(request, reference, "assign_form",
+                           lambda i: AssignForm(request.POST, advisers=services.advisers_for_incident(i)), act)
 
 
 @require_POST
 def add_note(request, reference: str):
-    incident, response = _adviser_post(request, reference)
-    if response:
-        return response
-    form = NoteForm(request.POST)
-    if form.is_valid():
-        services.add_note(Actor.from_request(request), incident, form.cleaned_data["note"])
-        messages.success(request, "Note added.")
-        return redirect("incidents:detail", reference=incident.reference)
-    return _redisplay(request, incident, "note_form", form)
+    def act(incident, d):
+        services.add_note(Actor.from_request(request), incident, d["note"])
+        return "Note added."
+
+    return _adviser_action(request, reference, "note_form", lambda i: NoteForm(request.POST), act)
 
 
 @require_POST
 def override_risk(request, reference: str):
-    incident, response = _adviser_post(request, reference)
-    if response:
-        return response
-    form = RiskForm(request.POST)
-    if form.is_valid():
-        try:
-            services.override_risk(Actor.from_request(request), incident, form.cleaned_data["level"], form.cleaned_data["reason"])
-        except services.ReportInvalid as exc:
-            for key, message in exc.errors.items():
-                form.add_error(key, message)
-        else:
-            messages.success(request, "Risk level saved.")
-            return redirect("incidents:detail", reference=incident.reference)
-    return _redisplay(request, incident, "risk_form", form)
+    def act(incident, d):
+        services.override_risk(Actor.from_request(request), incident, d["level"], d["reason"])
+        return "Risk level saved."
+
+    return _adviser_action(request, reference, "risk_form", lambda i: RiskForm(request.POST), act)
 
 
 @require_POST
