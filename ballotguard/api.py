@@ -240,9 +240,9 @@ def _plain_docs_html() -> str:
     schema = api.get_openapi_schema(path_prefix=reverse("api-v1:api-root"))
     openapi_url = reverse("api-v1:openapi-json")
     rows = []
-    for path, operations in schema.get("paths", {}).items():
+    for route, operations in schema.get("paths", {}).items():
         for method, op in operations.items():
-            rows.append((method.upper(), path, op.get("summary", ""), op.get("description", "") or ""))
+            rows.append((method.upper(), route, op.get("summary", ""), op.get("description", "") or ""))
     table = format_html_join(
         "\n", "<tr><td><code>{}</code></td><td><code>{}</code></td><td>{}<br><small>{}</small></td></tr>", rows
     )

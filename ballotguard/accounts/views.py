@@ -9,6 +9,7 @@ import datetime as dt
 import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
@@ -22,23 +23,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .forms import AuditSearchForm, CodeForm, SignInForm, TokenForm
 from ballotguard.core.pages import paginate
 
+from .forms import AuditSearchForm, CodeForm, SignInForm, TokenForm
 from .models import ApiToken, AuditEvent, Role
 from .services import Actor, audit, search_audit
+
 
 def _safe_next(request, default: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
     if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
-
-
-def _require_signed_in(request):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
-    return None
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -79,10 +75,9 @@ def _qr_svg(device: TOTPDevice) -> str:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@login_required
 def verify(request):
     """Second step of sign-in: a one-time code; sets up an authenticator app first if there is none."""
-    if (response := _require_signed_in(request)) is not None:
-        return response
     user = request.user
     if not user.needs_mfa or user.is_verified():
         return redirect("home")
@@ -126,9 +121,8 @@ def sign_out(request):
 
 
 @require_GET
+@login_required
 def home(request):
-    if (response := _require_signed_in(request)) is not None:
-        return response
     from ballotguard.registry import services as registry
     from ballotguard.registry.models import AreaForce, Candidate
 
@@ -173,9 +167,8 @@ def home(request):
 
 
 @require_GET
+@login_required
 def audit_log(request):
-    if (response := _require_signed_in(request)) is not None:
-        return response
     if request.user.role != Role.ADMIN:
         raise PermissionDenied
     form = AuditSearchForm(request.GET or None)
@@ -207,9 +200,8 @@ def _start_of(day: dt.date | None):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def tokens(request):
-    if (response := _require_signed_in(request)) is not None:
-        return response
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
@@ -227,9 +219,8 @@ def tokens(request):
 
 
 @require_POST
+@login_required
 def revoke_token(request, pk: int):
-    if (response := _require_signed_in(request)) is not None:
-        return response
     token = get_object_or_404(ApiToken, pk=pk, user=request.user)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()

@@ -212,9 +212,9 @@ def _clean(raw: pl.DataFrame, mapping: dict[str, str], problems: list[RowError],
     return ActionFile(frame=frame.select(*select, pl.col("_line").alias("line")), problems=tuple(problems), rows_read=rows_read)
 
 
-def _short_rows(path: pathlib.Path, positions: set[int], width: int) -> list[tuple[int, int, int]]:
-    """``(position, line, cells)`` for the rows among ``positions`` that have fewer than ``width`` cells."""
-    found = []
+def _data_rows(path: pathlib.Path):
+    """``(position, line, cells)`` for each non-blank data row: its 0-based position among the data
+    rows and the physical line it starts on (header = line 1; quoted cells may span lines)."""
     with path.open(encoding="utf-8-sig", newline="", errors="replace") as f:
         reader = csv.reader(f)
         next(reader, None)
@@ -224,28 +224,19 @@ def _short_rows(path: pathlib.Path, positions: set[int], width: int) -> list[tup
             line, previous_end = previous_end + 1, reader.line_num
             if not cells:
                 continue
-            if pos in positions and len(cells) < width:
-                found.append((pos, line, len(cells)))
+            yield pos, line, cells
             pos += 1
-    return found
+
+
+def _short_rows(path: pathlib.Path, positions: set[int], width: int) -> list[tuple[int, int, int]]:
+    """``(position, line, cells)`` for the rows among ``positions`` that have fewer than ``width`` cells."""
+    return [(pos, line, len(cells)) for pos, line, cells in _data_rows(path) if pos in positions and len(cells) < width]
 
 
 def _physical_lines(path: pathlib.Path, positions: list[int]) -> list[int]:
     """The physical line on which each 0-based data row starts (header = line 1)."""
     wanted = set(positions)
-    found: dict[int, int] = {}
-    with path.open(encoding="utf-8-sig", newline="", errors="replace") as f:
-        reader = csv.reader(f)
-        next(reader, None)
-        previous_end = reader.line_num
-        pos = 0
-        for cells in reader:
-            line, previous_end = previous_end + 1, reader.line_num
-            if not cells:
-                continue
-            if pos in wanted:
-                found[pos] = line
-            pos += 1
+    found = {pos: line for pos, line, _ in _data_rows(path) if pos in wanted}
     return [found.get(p, p + 2) for p in positions]
 
 

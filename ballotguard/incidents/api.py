@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import FileResponse, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
@@ -25,7 +25,8 @@ from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.engines.risk import RiskLevel
 from ballotguard.engines.routing import route
 
-from . import packs, services
+from . import downloads, services
+from .uploads import too_large_message
 from .models import Evidence, Incident
 
 router = Router(tags=["incidents"])
@@ -368,7 +369,7 @@ def upload_evidence(request, reference: str, file: File[UploadedFile] = None):
     """The type is decided from the file's content, not its name; the SHA-256 is taken on arrival."""
     incident = services.get_incident(request.user, reference)
     if getattr(request, "upload_too_large", ""):
-        return Status(413, {"detail": "The file is too large: the limit is 100 MB."})
+        return Status(413, {"detail": too_large_message()})
     if file is None:
         return Status(422, {"detail": [{"field": "file", "message": "Attach a file", "loc": ["file"]}]})
     try:
@@ -381,23 +382,14 @@ def upload_evidence(request, reference: str, file: File[UploadedFile] = None):
 @router.get("/incidents/{reference}/evidence/{evidence_id}", auth=restricted_to(*READERS), summary="Download a file of evidence (recorded)")
 def download_evidence(request, reference: str, evidence_id: int):
     incident = services.get_incident(request.user, reference)
-    evidence = services.evidence_of(request.user, incident, evidence_id)
-    response = StreamingHttpResponse(services.open_evidence(actor_of(request), evidence), content_type=evidence.mime)
-    response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = f'attachment; filename="{incident.reference}-{evidence.pk}.{evidence.extension}"'
-    response["X-Evidence-SHA256"] = evidence.sha256
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.evidence_response(actor_of(request), incident, services.evidence_of(incident, evidence_id))
 
 
 @router.get("/incidents/{reference}/pack", auth=restricted_to(*READERS), summary="Evidence pack: ZIP with a PDF and the files")
 def evidence_pack(request, reference: str, conduct: bool = Query(False, description="The whole course of conduct, not just this incident.")):
     incident = services.get_incident(request.user, reference)
     incidents = services.profile(request.user, incident)[0] if conduct else [incident]
-    actor = actor_of(request)
-    built = packs.build(actor, incidents)
-    handle = packs.write_zip_file(actor, built, incidents)
-    return FileResponse(handle, as_attachment=True, filename=f"{packs.filename(built)}.zip", content_type="application/zip")
+    return downloads.pack_response(actor_of(request), incidents)
 
 
 # ---------------------------------------------------------------------------------------------------

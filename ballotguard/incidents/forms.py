@@ -26,7 +26,6 @@ OBSERVABLE_FIELDS = {
     ObservableKind.NAME: ("obs_name", "Names", "Names the person used or that you know, one per line"),
     ObservableKind.DESCRIPTION: ("obs_description", "Descriptions", "What they looked like, wore, or carried; one per line"),
 }
-YES = "yes"
 
 
 def _lines() -> forms.CharField:
@@ -84,9 +83,6 @@ class ReportForm(GovukForm):
     @property
     def observable_fields(self):
         return [self[name] for name, _, _ in OBSERVABLE_FIELDS.values()]
-
-    def date_errors(self) -> list[str]:
-        return getattr(self, "_date_errors", [])
 
     def to_input(self) -> ReportInput:
         """What was typed, as a :class:`ReportInput`. A date that is not a real date is a form error."""

@@ -87,7 +87,8 @@ class Incident(models.Model):
     idempotency_key = models.CharField(max_length=100, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)
 
-    PERSONAL_FIELDS = ("description", "perpetrator", "advice")
+    # What opening a report shows, as the audit log names it.
+    CONTENT_FIELDS = ("description", "perpetrator", "observables")
 
     class Meta:
         ordering = ["-risk_rank", "submitted_at", "id"]

@@ -7,6 +7,7 @@ hands plain data to ``evidence_pack``, which renders it without knowing about Dj
 from __future__ import annotations
 
 import tempfile
+from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,8 +23,17 @@ from . import services
 from .models import Incident, IncidentEvent
 
 
-def _incident_data(actor: Actor, incident: Incident) -> ep.PackIncident:
+def _incident_data(actor: Actor, incident: Incident, blob_of: dict[ep.PackEvidence, str]) -> ep.PackIncident:
+    """The incident as the pack shows it to this actor; ``blob_of`` learns where each file is sealed."""
     user = actor.user
+    evidence = []
+    for n, e in enumerate(incident.evidence.select_related("uploaded_by"), start=1):
+        entry = ep.PackEvidence(
+            filename=e.original_name, kind=e.kind, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
+            uploaded_by=str(e.uploaded_by), arcname=f"evidence/{incident.reference}/{n:02d}-{e.pk}.{e.extension}",
+        )
+        blob_of[entry] = e.blob_name
+        evidence.append(entry)
     guidance = services.guidance_for(incident, user)
     adviser = user is not None and user.role == Role.FEOA  # the FEOAs' own reasoning stays with them
     return ep.PackIncident(
@@ -49,56 +59,37 @@ def _incident_data(actor: Actor, incident: Incident) -> ep.PackIncident:
             for o in guidance.offences
         ),
         timeline=tuple(ep.PackEvent(at=e.at, actor=e.actor_name, text=e.text or e.get_kind_display()) for e in services.timeline(user, incident)),
-        evidence=tuple(
-            ep.PackEvidence(
-                filename=e.original_name, kind=e.kind, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
-                uploaded_by=str(e.uploaded_by), arcname=f"evidence/{incident.reference}/{n:02d}-{e.pk}.{e.extension}",
-            )
-            for n, e in enumerate(incident.evidence.select_related("uploaded_by"), start=1)
-        ),
+        evidence=tuple(evidence),
     )
 
 
-def build(actor: Actor, incidents: list[Incident]) -> ep.Pack:
-    if len(incidents) == 1:
-        title = f"Evidence pack: incident {incidents[0].reference}"
-    else:
-        title = f"Course of conduct: {len(incidents)} linked incidents"
-    return ep.Pack(
-        title=title, generated_at=timezone.now(), generated_by=str(actor.user),
-        incidents=tuple(_incident_data(actor, i) for i in incidents), disclaimer=DISCLAIMER,
-    )
-
-
-def filename(pack: ep.Pack) -> str:
-    return ep.pack_filename(pack)
-
-
-def write_zip_file(actor: Actor, pack: ep.Pack, incidents: list[Incident]):
-    """Write the pack's ZIP to a temporary file and return it open for reading (the response streams it).
+def write_pack(actor: Actor, incidents: list[Incident]) -> tuple[str, BinaryIO]:
+    """The pack for these incidents (already in the actor's scope) as a ZIP in a temporary file,
+    returned open for reading with its file name.
 
     Each evidence file is read back from its sealed blob and checked against the SHA-256 taken on
     arrival before it goes in; the export and every file read are recorded (chain of custody).
     """
-    evidence_rows = {}
-    for incident in incidents:
-        for n, e in enumerate(incident.evidence.all(), start=1):
-            evidence_rows[(incident.reference, n)] = e
+    blob_of: dict[ep.PackEvidence, str] = {}
+    title = (f"Evidence pack: incident {incidents[0].reference}" if len(incidents) == 1
+             else f"Course of conduct: {len(incidents)} linked incidents")
+    pack = ep.Pack(
+        title=title, generated_at=timezone.now(), generated_by=str(actor.user),
+        incidents=tuple(_incident_data(actor, i, blob_of) for i in incidents), disclaimer=DISCLAIMER,
+    )
     with transaction.atomic():
         for incident in incidents:
-            audit(actor, "export", "incident", incident.pk, fields=["description", "perpetrator", "observables", "evidence"], detail="evidence pack")
+            audit(actor, "export", "incident", incident.pk, fields=[*Incident.CONTENT_FIELDS, "evidence"], detail="evidence pack")
             services.add_event(actor, incident, IncidentEvent.Kind.EXPORTED, f"Evidence pack exported ({len(incidents)} incident(s))")
-            for e in incident.evidence.all():
-                audit(actor, "read", "evidence", e.pk, fields=["file"], detail="evidence pack")
+            for pk in incident.evidence.values_list("pk", flat=True):
+                audit(actor, "read", "evidence", pk, fields=["file"], detail="evidence pack")
 
-    def files():
-        for item in pack.incidents:
-            for n, entry in enumerate(item.evidence, start=1):
-                row = evidence_rows[(item.reference, n)]
-                yield entry, blobs.read_all(row.blob_name)
-
-    pdf = ep.render_pdf(pack)
+    files = ((entry, blobs.read_all(blob)) for entry, blob in blob_of.items())
     handle = tempfile.TemporaryFile()
-    ep.write_zip(pack, pdf, files(), handle)
+    try:
+        ep.write_zip(pack, ep.render_pdf(pack), files, handle)
+    except BaseException:
+        handle.close()  # a half-written pack is never sent
+        raise
     handle.seek(0)
-    return handle
+    return f"{ep.pack_filename(pack)}.zip", handle

@@ -19,6 +19,13 @@ def upload_limit() -> int:
     return max(MAX_UPLOAD_BYTES, settings.BALLOTGUARD_MAX_IMPORT_BYTES)
 
 
+def too_large_message() -> str:
+    """What a refused upload is told, from the limit actually applied."""
+    limit = upload_limit()
+    size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
+    return f"The selected file must be smaller than {size}"
+
+
 class EvidenceUploadHandler(TemporaryFileUploadHandler):
     """Writes every upload to a temporary file (never memory) and stops at :func:`upload_limit`."""
 

@@ -7,10 +7,10 @@ stay thin: what is valid, who may see what, and what is audited are decided in `
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
@@ -20,15 +20,10 @@ from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.registry.services import NotPermitted, advisers_for
 
-from . import packs, services
+from . import downloads, services
+from .uploads import too_large_message
 from .forms import AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RiskForm, StatusForm
 from .models import AccessRequest, Evidence, Incident
-
-
-def _signed_in(request):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
-    return None
 
 
 def _incident(request, reference: str) -> Incident:
@@ -43,9 +38,8 @@ def _incident(request, reference: str) -> Incident:
 
 
 @require_GET
+@login_required
 def incident_list(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     user = request.user
     if user.role == Role.FEOA:
         form = QueueFilterForm(request.GET or {"status": "open"})
@@ -98,27 +92,18 @@ def _report_form(request, incident: Incident | None):
             services.read_incident(Actor.from_request(request), incident)
             initial = ReportForm.initial_from(incident, services.observables_as_text(incident))
         form = ReportForm(initial=initial, candidates=candidates)
-    return render(request, "incidents/report_form.html", {"form": form, "incident": incident, "adviser_contacts": _contacts(candidates)})
-
-
-def _contacts(candidates):
-    forces = []
-    for candidate in candidates[:1]:
-        forces = list(candidate.ballot.area.forces.all())
-    return forces
+    return render(request, "incidents/report_form.html", {"form": form, "incident": incident})
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def report_new(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     return _report_form(request, None)
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def report_edit(request, reference: str):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     if incident.status != Incident.Status.DRAFT or incident.reported_by_id != request.user.pk:
         raise PermissionDenied
@@ -126,9 +111,8 @@ def report_edit(request, reference: str):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def evidence_upload(request, reference: str):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     if not services.can_add_evidence(request.user, incident):
         raise PermissionDenied
@@ -139,7 +123,7 @@ def evidence_upload(request, reference: str):
         files = request.FILES.getlist("files")
         if too_large:
             form.is_valid()
-            form.add_error("files", "The selected file must be smaller than 100 MB")
+            form.add_error("files", too_large_message())
         elif not files and request.POST.get("action") != "continue":
             form.is_valid()
             form.add_error("files", "Select a file to upload")
@@ -166,9 +150,8 @@ def evidence_upload(request, reference: str):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def check_answers(request, reference: str):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     if incident.status != Incident.Status.DRAFT or incident.reported_by_id != request.user.pk:
         return redirect("incidents:detail", reference=incident.reference)
@@ -196,9 +179,8 @@ def check_answers(request, reference: str):
 
 
 @require_GET
+@login_required
 def incident_detail(request, reference: str):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     return _case_page(request, incident)
 
@@ -244,8 +226,6 @@ def _adviser_action(request, reference: str, form_name: str, make_form, act):
     """One of the FEOA's forms on the case page: check the form, ``act(incident, cleaned_data)`` (which
     returns the confirmation), and go back to the page; or show the page again with the errors.
     A ``ReportInvalid`` from the service lands on the form's fields."""
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     if not services.can_act_as_adviser(request.user, incident):
         raise PermissionDenied
@@ -263,6 +243,7 @@ def _adviser_action(request, reference: str, form_name: str, make_form, act):
 
 
 @require_POST
+@login_required
 def change_status(request, reference: str):
     def act(incident, d):
         changed = services.change_status(Actor.from_request(request), incident, d["status"],
@@ -273,6 +254,7 @@ def change_status(request, reference: str):
 
 
 @require_POST
+@login_required
 def assign(request, reference: str):
     def act(incident, d):
         services.assign(Actor.from_request(request), incident, d["assigned_to"])
@@ -283,6 +265,7 @@ def assign(request, reference: str):
 
 
 @require_POST
+@login_required
 def add_note(request, reference: str):
     def act(incident, d):
         services.add_note(Actor.from_request(request), incident, d["note"])
@@ -292,6 +275,7 @@ def add_note(request, reference: str):
 
 
 @require_POST
+@login_required
 def override_risk(request, reference: str):
     def act(incident, d):
         services.override_risk(Actor.from_request(request), incident, d["level"], d["reason"])
@@ -301,10 +285,9 @@ def override_risk(request, reference: str):
 
 
 @require_POST
+@login_required
 def request_access(request, reference: str):
     """A FEOA asks for a linked incident in another force. ``reference`` is the incident asked for."""
-    if (response := _signed_in(request)) is not None:
-        return response
     if request.user.role != Role.FEOA:
         raise PermissionDenied
     form = AccessRequestForm(request.POST)
@@ -323,9 +306,8 @@ def request_access(request, reference: str):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def access_requests(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     if request.user.role != Role.FEOA:
         raise PermissionDenied
     if request.method == "POST":
@@ -339,9 +321,8 @@ def access_requests(request):
 
 
 @require_GET
+@login_required
 def course_of_conduct(request, reference: str):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     visible, hidden = services.profile(request.user, incident)
     for other in visible:
@@ -358,37 +339,19 @@ def course_of_conduct(request, reference: str):
 
 
 @require_GET
+@login_required
 def evidence_download(request, reference: str, evidence_id: int):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     try:
-        evidence = services.evidence_of(request.user, incident, evidence_id)
+        evidence = services.evidence_of(incident, evidence_id)
     except Evidence.DoesNotExist:
         raise Http404("No such file") from None
-    chunks = services.open_evidence(Actor.from_request(request), evidence)
-    response = StreamingHttpResponse(chunks, content_type=evidence.mime)
-    response["Content-Length"] = str(evidence.size)
-    response["Content-Disposition"] = _attachment(f"{incident.reference}-{evidence.pk}.{evidence.extension}")
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "no-store"
-    response["X-Evidence-SHA256"] = evidence.sha256
-    return response
-
-
-def _attachment(name: str) -> str:
-    safe = "".join(c for c in name if c.isalnum() or c in "-_.")
-    return f'attachment; filename="{safe}"'
+    return downloads.evidence_response(Actor.from_request(request), incident, evidence)
 
 
 @require_GET
+@login_required
 def evidence_pack(request, reference: str, scope: str = "incident"):
-    if (response := _signed_in(request)) is not None:
-        return response
     incident = _incident(request, reference)
     incidents = [incident] if scope == "incident" else services.profile(request.user, incident)[0]
-    built = packs.build(Actor.from_request(request), incidents)
-    handle = packs.write_zip_file(Actor.from_request(request), built, incidents)
-    response = FileResponse(handle, as_attachment=True, filename=f"{packs.filename(built)}.zip", content_type="application/zip")
-    response["Cache-Control"] = "no-store"
-    return response
+    return downloads.pack_response(Actor.from_request(request), incidents)

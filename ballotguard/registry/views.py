@@ -7,10 +7,10 @@ details is in ``engines.contact`` and reading CSV files in ``engines.tabular``.
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from ballotguard.accounts.models import Role
@@ -24,12 +24,6 @@ from .forms import HANDOVER_CSV_MAX_BYTES, CandidateFilterForm, CandidateImportF
 from .models import Candidate, Election
 
 
-def _signed_in(request):
-    if not request.user.is_authenticated:
-        return redirect(f"{reverse('accounts:sign-in')}?next={request.path}")
-    return None
-
-
 def _require_returning_officer(request):
     if request.user.role != Role.RETURNING_OFFICER or not request.user.council_id:
         raise PermissionDenied
@@ -40,9 +34,8 @@ def _require_returning_officer(request):
 
 
 @require_GET
+@login_required
 def candidate_list(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     user = request.user
     if not services.can_list_candidates(user):
         raise PermissionDenied
@@ -64,9 +57,8 @@ def candidate_list(request):
 
 
 @require_GET
+@login_required
 def candidate_detail(request, pk: int):
-    if (response := _signed_in(request)) is not None:
-        return response
     try:
         candidate = services.get_candidate(request.user, pk)
     except Candidate.DoesNotExist:
@@ -87,9 +79,8 @@ def candidate_detail(request, pk: int):
 
 
 @require_GET
+@login_required
 def handover_list(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     _require_returning_officer(request)
     ballots = list(services.ballots_visible_to(request.user).order_by("-election__date", "post_label"))
     by_ballot: dict[int, list[Candidate]] = {b.pk: [] for b in ballots}
@@ -104,9 +95,8 @@ def handover_list(request):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def handover_candidate(request, pk: int):
-    if (response := _signed_in(request)) is not None:
-        return response
     _require_returning_officer(request)
     try:
         candidate = services.get_candidate(request.user, pk)  # other councils' candidates: 404
@@ -174,9 +164,8 @@ def parse_handover_csv(user, data: bytes, filename: str):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def handover_upload(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     _require_returning_officer(request)
     form = HandoverUploadForm(request.POST or None, request.FILES or None)
     errors: list[dict] = []
@@ -215,9 +204,8 @@ def handover_upload(request):
 
 
 @require_http_methods(["GET", "POST"])
+@login_required
 def imports(request):
-    if (response := _signed_in(request)) is not None:
-        return response
     if request.user.role != Role.ADMIN:
         raise PermissionDenied
     kind = request.POST.get("kind") if request.method == "POST" else None

@@ -6,6 +6,9 @@ from ballotguard.accounts.services import Actor
 
 from ..models import Incident, IncidentEvent
 
+# Ballotguard itself, for what the system does rather than a person: finding links, the task worker.
+SYSTEM = Actor(user=None, channel="task")
+
 
 def new_event(actor: Actor, incident: Incident, kind: str, text: str = "", internal: bool = False) -> IncidentEvent:
     """An unsaved timeline line (for ``bulk_create``)."""
@@ -21,4 +24,4 @@ def add_event(actor: Actor, incident: Incident, kind: str, text: str = "", inter
 
 def record_event(incident: Incident, kind: str, text: str, internal: bool = False) -> IncidentEvent:
     """For the task worker, which acts as Ballotguard itself."""
-    return add_event(Actor(user=None, channel="task"), incident, kind, text, internal)
+    return add_event(SYSTEM, incident, kind, text, internal)

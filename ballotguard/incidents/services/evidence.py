@@ -8,7 +8,6 @@ from collections.abc import Iterable, Iterator
 
 from django.db import transaction
 
-from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import blobs
 from ballotguard.engines.evidence_types import SNIFF_BYTES, EvidenceRejected, check_evidence
@@ -71,7 +70,8 @@ def _size(n: int) -> str:
     return str(n)
 
 
-def evidence_of(user: User, incident: Incident, evidence_id: int) -> Evidence:
+def evidence_of(incident: Incident, evidence_id: int) -> Evidence:
+    """One of the incident's files; the caller already holds the incident through ``get_incident``."""
     return Evidence.objects.select_related("incident").get(pk=evidence_id, incident=incident)
 
 

@@ -15,7 +15,7 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import AccessRequest, Incident, IncidentEvent, IncidentLink, Observable
 from .errors import ReportInvalid
-from .events import add_event, new_event
+from .events import SYSTEM, add_event, new_event
 from .guidance import course_of_conduct_ids, linked_ids, reassess_risk
 from .scope import incidents_in_force_of, incidents_visible_to, is_adviser
 
@@ -52,11 +52,10 @@ def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
         linked.setdefault(other, set()).add(ObservableKind(kind).label.lower())
     others = list(Incident.objects.filter(pk__in=linked).select_related("candidate"))
     events = []
-    system = Actor(user=None, channel="task")  # Ballotguard found the link, not the person acting
     for other in others:
         kinds = ", ".join(sorted(linked[other.pk]))
-        events.append(new_event(system, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True))
-        events.append(new_event(system, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True))
+        events.append(new_event(SYSTEM, incident, IncidentEvent.Kind.LINKED, f"Linked to {other.reference} by a shared {kinds}", internal=True))
+        events.append(new_event(SYSTEM, other, IncidentEvent.Kind.LINKED, f"Linked to {incident.reference} by a shared {kinds}", internal=True))
     IncidentEvent.objects.bulk_create(events)
     return others
 
@@ -75,7 +74,7 @@ def relink(incident_id: int) -> int:
     if incident is None:
         return 0
     with transaction.atomic():
-        others = link_observables(Actor(user=None, channel="task"), incident)
+        others = link_observables(SYSTEM, incident)
         conduct = [pk for pk in course_of_conduct_ids(incident) if pk != incident.pk]
         for other in Incident.objects.filter(pk__in=conduct).select_related("candidate"):
             reassess_risk(other)

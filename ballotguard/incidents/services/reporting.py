@@ -212,9 +212,9 @@ def save_draft(actor: Actor, data: ReportInput, incident: Incident | None = None
         _replace_observables(incident, cleaned.observables)
         if created:
             add_event(actor, incident, IncidentEvent.Kind.CREATED)
-            audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
+            audit(actor, "create", "incident", incident.pk, fields=Incident.CONTENT_FIELDS, detail="draft")
         else:
-            audit(actor, "update", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="draft")
+            audit(actor, "update", "incident", incident.pk, fields=Incident.CONTENT_FIELDS, detail="draft")
     return incident
 
 
@@ -297,7 +297,7 @@ def _send(actor: Actor, incident: Incident, created: bool = False) -> None:
     Incident.forces.through.objects.bulk_create([Incident.forces.through(incident_id=incident.pk, policeforce_id=f.pk) for f in forces])
     add_event(actor, incident, IncidentEvent.Kind.SUBMITTED, f"to the elected-official advisers of {', '.join(f.name for f in forces)}")
     if created:
-        audit(actor, "create", "incident", incident.pk, fields=["description", "perpetrator", "observables"], detail="submitted")
+        audit(actor, "create", "incident", incident.pk, fields=Incident.CONTENT_FIELDS, detail="submitted")
     else:
         audit(actor, "update", "incident", incident.pk, detail="submitted")
     link_observables(actor, incident)

@@ -81,7 +81,7 @@ def can_add_evidence(user: User, incident: Incident) -> bool:
 
 def read_incident(actor: Actor, incident: Incident) -> Incident:
     """Record that the actor opened the incident's personal content."""
-    audit(actor, "read", "incident", incident.pk, fields=["description", "perpetrator", "observables"])
+    audit(actor, "read", "incident", incident.pk, fields=Incident.CONTENT_FIELDS)
     return incident
 
 

@@ -99,9 +99,10 @@ def test_evidence_upload_download_and_pack(world, client_as):
     download = feoa.get(f"/api/v1/incidents/{ref}/evidence/{evidence['id']}")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PNG
     assert download["X-Evidence-SHA256"] == evidence["sha256"]
+    assert (download["X-Content-Type-Options"], download["Cache-Control"]) == ("nosniff", "no-store")
 
     pack = feoa.get(f"/api/v1/incidents/{ref}/pack")
-    assert pack.status_code == 200 and pack["Content-Type"] == "application/zip"
+    assert pack.status_code == 200 and pack["Content-Type"] == "application/zip" and pack["Cache-Control"] == "no-store"
     archive = zipfile.ZipFile(io.BytesIO(b"".join(pack.streaming_content)))
     names = archive.namelist()
     assert any(n.endswith(".pdf") for n in names) and "SHA256SUMS" in names and "manifest.csv" in names
