@@ -50,6 +50,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ballotguard.accounts.api import bearer_auth, session_auth
 from ballotguard.accounts.api import router as accounts_router
 from ballotguard.incidents.api import router as incidents_router
+from ballotguard.monitoring.api import router as monitoring_router
 from ballotguard.registry.api import router as registry_router
 from ballotguard.registry.services import NotPermitted
 
@@ -220,6 +221,7 @@ def _unexpected(request, exc: Exception):
 api.add_router("", accounts_router)
 api.add_router("", registry_router)
 api.add_router("", incidents_router)
+api.add_router("", monitoring_router)
 
 
 # ---------------------------------------------------------------------------------------------------

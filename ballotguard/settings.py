@@ -19,6 +19,9 @@ key is ever committed.
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import json
 import os
 from pathlib import Path
 from urllib.parse import unquote, urlparse
@@ -91,6 +94,7 @@ INSTALLED_APPS = [
     "ballotguard.accounts",
     "ballotguard.registry",
     "ballotguard.incidents",
+    "ballotguard.monitoring",
     "ballotguard.demo",
 ]
 
@@ -123,6 +127,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "ballotguard.accounts.context_processors.navigation",
+                "ballotguard.core.context_processors.page_assets",
             ],
         },
     }
@@ -177,14 +182,22 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if os.environ.get(
 SECURE_SSL_REDIRECT = os.environ.get("BALLOTGUARD_SSL_REDIRECT") == "1"
 SECURE_HSTS_SECONDS = int(os.environ.get("BALLOTGUARD_HSTS_SECONDS", "0"))
 
+STATIC_URL = "static/"
+
 # Content-Security-Policy: no inline script, no third-party origins. GOV.UK Frontend's one inline
 # snippet (adding `js-enabled` to <body>) is replaced by a static file.
 from csp.constants import NONE, SELF  # noqa: E402
 
+# The one inline script is the import map that lets vega-interpreter (an ES module) find "vega-util"
+# (static/js/vega-util-shim.js); it is allowed by its hash, which is computed here from the same text
+# the template prints, so the two cannot drift apart.
+IMPORT_MAP = json.dumps({"imports": {"vega-util": "/" + STATIC_URL.lstrip("/") + "js/vega-util-shim.js"}}, separators=(",", ":"))
+_IMPORT_MAP_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(IMPORT_MAP.encode()).digest()).decode() + "'"
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
-        "script-src": [SELF],
+        "script-src": [SELF, _IMPORT_MAP_HASH],
         "style-src": [SELF],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
@@ -212,12 +225,16 @@ TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True
 
-STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # GOV.UK Frontend is installed by npm from package-lock.json; its dist folder is served as /static/govuk/.
 STATICFILES_DIRS = [
     BASE_DIR / "ballotguard" / "static",
     ("govuk", BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"),
+    # Charts: Vega, Vega-Lite, vega-embed and the CSP-safe expression interpreter, from package-lock.json.
+    ("vega", BASE_DIR / "node_modules" / "vega" / "build"),
+    ("vega-lite", BASE_DIR / "node_modules" / "vega-lite" / "build"),
+    ("vega-embed", BASE_DIR / "node_modules" / "vega-embed" / "build"),
+    ("vega-interpreter", BASE_DIR / "node_modules" / "vega-interpreter" / "build"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -59,7 +59,35 @@ MATRIX = {
     "api report (empty)":           (401, 401, 422, 422, 403, 403, 403, 403, 403, 403),
     "api incident triage":          (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
     "api access requests":          (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
+    # Monitoring: a threatening message to Carol (West Midlands). FEOAs review their force's in full,
+    # analysts every force's pseudonymised; only the integration's administrator account ingests.
+    "page flagged messages":        (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
+    "page flagged message yardley": (302, 302, 403, 403, 403, 404, 404, 200, 200, 403),
+    "page message decision (empty)": (302, 302, 403, 403, 403, 404, 404, 400, 400, 403),
+    "page abuse timeline yardley":  (302, 302, 200, 200, 403, 404, 404, 200, 200, 403),
+    "api message queue":            (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    "api message yardley":          (401, 401, 403, 403, 403, 404, 404, 200, 200, 403),
+    "api message dismiss":          (401, 401, 403, 403, 403, 404, 404, 200, 200, 403),
+    "api ingest messages (empty)":  (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
+    "api abuse timeline yardley":   (401, 401, 200, 200, 403, 404, 404, 200, 200, 403),
 }
+
+
+def _message(world):
+    """A threatening message to Carol, made once per test."""
+    if not hasattr(world, "message"):
+        import io
+
+        from ballotguard.accounts.services import Actor
+        from ballotguard.monitoring.models import Message
+        from ballotguard.monitoring.services import ingest_file
+        from ballotguard.registry.models import SocialHandle
+
+        SocialHandle.objects.create(candidate=world.candidates.yardley_1, platform="x", handle="carol_mp")
+        line = b'{"platform": "x", "message_id": "1", "text": "we know where you live", "sent_at": "2025-04-01T10:00:00Z", "mentions": ["carol_mp"]}'
+        ingest_file(Actor.cli(), io.BytesIO(line), "m.jsonl")
+        world.message = Message.objects.get()
+    return world.message
 
 
 def _incident(world):
@@ -120,6 +148,20 @@ def _request(client: Client, target: str, world):
         "page access requests": "/incidents/access-requests/", "api incidents": "/api/v1/incidents",
         "api access requests": "/api/v1/access-requests",
     })
+    if "message" in target or "timeline" in target:
+        pk = _message(world).pk
+        pages.update({
+            "page flagged messages": "/monitoring/", "page flagged message yardley": f"/monitoring/messages/{pk}/",
+            "page abuse timeline yardley": f"/candidates/{c.yardley_1.pk}/abuse-timeline/",
+            "api message queue": "/api/v1/messages/queue", "api message yardley": f"/api/v1/messages/{pk}",
+            "api abuse timeline yardley": f"/api/v1/candidates/{c.yardley_1.pk}/abuse-timeline",
+        })
+        if target == "page message decision (empty)":
+            return client.post(f"/monitoring/messages/{pk}/decision/", {})
+        if target == "api message dismiss":
+            return client.post(f"/api/v1/messages/{pk}/decision", {"decision": "dismiss"}, content_type="application/json")
+        if target == "api ingest messages (empty)":
+            return client.post("/api/v1/messages", {"messages": []}, content_type="application/json")
     if target in pages:
         return client.get(pages[target])
     if target == "api report (empty)":

@@ -14,6 +14,8 @@ def navigation(request):
             items.append(("Case queue", reverse("incidents:list")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
             items.append(("Your reports", reverse("incidents:list")))
+        if user.role in {Role.FEOA, Role.ANALYST}:
+            items.append(("Flagged messages", reverse("monitoring:queue")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append(("Candidates", reverse("registry:candidate-list")))
         if user.role == Role.RETURNING_OFFICER:

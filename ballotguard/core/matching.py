@@ -15,7 +15,7 @@ import hmac
 from django.conf import settings
 
 
-def _key() -> bytes:
+def match_key() -> bytes:
     configured = getattr(settings, "MATCH_KEY", "")
     if configured:
         return configured.encode("utf-8")
@@ -24,4 +24,4 @@ def _key() -> bytes:
 
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 of ``purpose`` and ``value``; the purpose keeps hashes from one use out of another."""
-    return hmac.new(_key(), f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(match_key(), f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()

@@ -210,6 +210,8 @@ def build_demo(seed: int = 2024) -> list[DemoLogin]:
     build_candidates(fake, rng)
     logins = build_users()
     from .incidents import build_incidents
+    from .messages import build_messages
 
     build_incidents(fake, rng)
+    build_messages(rng, Candidate.objects.filter(user__username="demo-candidate").first())
     return logins

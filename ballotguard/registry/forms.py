@@ -149,3 +149,24 @@ class GeographyImportForm(GovukForm):
         if total > settings.BALLOTGUARD_MAX_IMPORT_BYTES:
             raise forms.ValidationError(f"The selected files must be smaller than {settings.BALLOTGUARD_MAX_IMPORT_BYTES // (1024 * 1024)} MB in total")
         return files
+
+
+class SocialHandleForm(GovukForm):
+    platform = forms.ChoiceField(label="Platform", choices=[])
+    handle = forms.CharField(label="Account name", max_length=100, help_text="Like @jo_smith or the profile's address",
+                             error_messages={"required": "Enter the account name"})
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from ballotguard.engines.messages import Platform
+
+        self.fields["platform"].choices = [("", "Choose a platform")] + [(p.value, p.label) for p in Platform]
+        self.fields["platform"].error_messages = {"required": "Choose the platform", "invalid_choice": "Choose the platform from the list"}
+
+    def clean_handle(self):
+        from ballotguard.engines.messages import normalise_handle
+
+        handle = normalise_handle(self.cleaned_data["handle"])
+        if not handle or any(c.isspace() for c in handle):
+            raise forms.ValidationError("Enter the account name without spaces, like @jo_smith")
+        return handle

@@ -13,6 +13,10 @@ from django.db import models
 from django.utils import timezone
 
 from ballotguard.core.fields import EncryptedTextField
+from ballotguard.core.matching import match_key
+from ballotguard.engines.contact import ContactError
+from ballotguard.engines.exposure import contact_fingerprints
+from ballotguard.engines.messages import Platform
 from ballotguard.engines.operations import Operation
 
 
@@ -162,6 +166,10 @@ class Candidate(models.Model):
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Keyed hashes of the normalised postcode, address and phone number, so monitoring can spot a
+    # message exposing them without decrypting the details (ballotguard.engines.exposure).
+    exposure_fingerprints = models.JSONField(default=list, blank=True, editable=False)
+
     PERSONAL_FIELDS = ("email", "phone", "address", "postcode")
 
     class Meta:
@@ -178,6 +186,47 @@ class Candidate(models.Model):
     @property
     def handed_over(self) -> bool:
         return self.handed_over_at is not None
+
+    def save(self, *args, **kwargs):
+        # Whatever path writes the contact details (hand-over, the candidate's own page, the demo,
+        # rotate-keys), the fingerprints follow them; a save of other fields leaves them alone.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & set(self.PERSONAL_FIELDS):
+            self.exposure_fingerprints = contact_fingerprint_list(self.postcode, self.address, self.phone)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "exposure_fingerprints"}
+        super().save(*args, **kwargs)
+
+
+def contact_fingerprint_list(postcode: str, address: str, phone: str) -> list[str]:
+    """Keyed hashes of each detail that can be read; one that cannot (a postcode stored before
+    validation existed, say) is skipped rather than stopping the save."""
+    key = match_key()
+    out: set[str] = set()
+    for field, value in (("postcode", postcode), ("address", address), ("phone", phone)):
+        if value:
+            try:
+                out |= contact_fingerprints(key, **{field: value})
+            except ContactError:
+                continue
+    return sorted(out)
+
+
+class SocialHandle(models.Model):
+    """A candidate's account on a platform: messages mentioning or replying to it are routed to them."""
+
+    candidate = models.ForeignKey(Candidate, on_delete=models.CASCADE, related_name="handles")
+    platform = models.CharField(max_length=20, choices=[(p.value, p.label) for p in Platform])
+    handle = models.CharField(max_length=100, help_text="Case-folded, without the @.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["platform", "handle"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "platform", "handle"], name="unique_handle_per_candidate")]
+        indexes = [models.Index(fields=["platform", "handle"])]
+
+    def __str__(self) -> str:
+        return f"{self.platform}:@{self.handle}"
 
 
 class Delegation(models.Model):

@@ -16,7 +16,7 @@ from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.engines.contact import ContactDetails
 
-from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce
+from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce, SocialHandle
 from .tasks import notify_advisers_of_handover
 
 
@@ -188,6 +188,32 @@ def handover_many(actor: Actor, rows: list[tuple[Candidate, ContactDetails, bool
         if ids:
             transaction.on_commit(lambda: notify_advisers_of_handover.enqueue(ids))
     return len(rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Social media accounts, which route monitored messages to the candidate
+
+
+def can_edit_handles(user: User, candidate: Candidate) -> bool:
+    """The candidate and their staff keep their own accounts up to date; nobody else needs to."""
+    return user.is_authenticated and user.role in {Role.CANDIDATE, Role.STAFF} and candidates_visible_to(user).filter(pk=candidate.pk).exists()
+
+
+def add_handle(actor: Actor, candidate: Candidate, platform: str, handle: str) -> SocialHandle:
+    if actor.user is None or not can_edit_handles(actor.user, candidate):
+        raise NotPermitted("Only the candidate or their staff can change their social media accounts.")
+    item, created = SocialHandle.objects.get_or_create(candidate=candidate, platform=platform, handle=handle)
+    if created:
+        audit(actor, "create", "social_handle", item.pk, detail=f"candidate {candidate.pk}")
+    return item
+
+
+def remove_handle(actor: Actor, candidate: Candidate, handle_id: int) -> None:
+    if actor.user is None or not can_edit_handles(actor.user, candidate):
+        raise NotPermitted("Only the candidate or their staff can change their social media accounts.")
+    deleted, _ = SocialHandle.objects.filter(candidate=candidate, pk=handle_id).delete()
+    if deleted:
+        audit(actor, "delete", "social_handle", handle_id, detail=f"candidate {candidate.pk}")
 
 
 # ---------------------------------------------------------------------------------------------------

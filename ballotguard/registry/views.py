@@ -11,7 +11,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -20,7 +21,7 @@ from ballotguard.engines import tabular
 from ballotguard.engines.contact import validate_contact
 
 from . import services
-from .forms import HANDOVER_CSV_MAX_BYTES, CandidateFilterForm, CandidateImportForm, GeographyImportForm, HandoverForm, HandoverUploadForm
+from .forms import HANDOVER_CSV_MAX_BYTES, CandidateFilterForm, CandidateImportForm, GeographyImportForm, HandoverForm, HandoverUploadForm, SocialHandleForm
 from .models import Candidate, Election
 
 
@@ -68,10 +69,51 @@ def candidate_detail(request, pk: int):
     contact = None
     if request.user.role != Role.ADMIN:  # administrators never see contact details
         contact = services.read_contact_details(Actor.from_request(request), candidate)
+    return _candidate_page(request, candidate, contact=contact, forces=forces)
+
+
+def _candidate_page(request, candidate: Candidate, *, contact=None, forces=None, handle_form=None, status: int = 200):
+    if forces is None:
+        links = {link.force_id: link for link in candidate.ballot.area.force_links.all()}
+        forces = [{"force": f, "primary": links[f.pk].is_primary if f.pk in links else False} for f in services.forces_for(candidate)]
     return render(request, "registry/candidate_detail.html", {
         "candidate": candidate, "forces": forces, "contact": contact,
+        "handles": candidate.handles.all(), "can_edit_handles": services.can_edit_handles(request.user, candidate),
+        "handle_form": handle_form or SocialHandleForm(),
+        "show_timeline": request.user.role in {Role.CANDIDATE, Role.STAFF, Role.FEOA},
         "can_hand_over": request.user.role == Role.RETURNING_OFFICER and candidate.ballot.council_id == request.user.council_id,
-    })
+    }, status=status)
+
+
+@require_POST
+@login_required
+def handle_add(request, pk: int):
+    try:
+        candidate = services.get_candidate(request.user, pk)
+    except Candidate.DoesNotExist:
+        raise Http404("No such candidate") from None
+    if not services.can_edit_handles(request.user, candidate):
+        raise PermissionDenied
+    form = SocialHandleForm(request.POST)
+    if not form.is_valid():
+        return _candidate_page(request, candidate, handle_form=form, status=400)
+    services.add_handle(Actor.from_request(request), candidate, form.cleaned_data["platform"], form.cleaned_data["handle"])
+    messages.success(request, f"@{form.cleaned_data['handle']} added: messages to it will be checked.")
+    return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
+
+
+@require_POST
+@login_required
+def handle_remove(request, pk: int, handle_id: int):
+    try:
+        candidate = services.get_candidate(request.user, pk)
+    except Candidate.DoesNotExist:
+        raise Http404("No such candidate") from None
+    if not services.can_edit_handles(request.user, candidate):
+        raise PermissionDenied
+    services.remove_handle(Actor.from_request(request), candidate, handle_id)
+    messages.success(request, "Account removed.")
+    return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from .events import add_event, record_event
 from .evidence import add_evidence, custody, evidence_of, open_evidence
 from .guidance import facts_for, guidance_for
 from .links import decide_access, linked_incidents, pending_requests_for, profile, relink, request_access
+from .referrals import EvidenceFile, refer
 from .reporting import (
     MAX_DESCRIPTION, MAX_PERPETRATOR, ReportInput, observables_as_text, report, save_draft, submit, submit_check,
 )
@@ -25,10 +26,10 @@ from .workflow import (
 )
 
 __all__ = [
-    "IdempotencyConflict", "MAX_DESCRIPTION", "MAX_NOTE", "MAX_PERPETRATOR", "QueueFilter", "ReportInput", "ReportInvalid",
+    "EvidenceFile", "IdempotencyConflict", "MAX_DESCRIPTION", "MAX_NOTE", "MAX_PERPETRATOR", "QueueFilter", "ReportInput", "ReportInvalid",
     "add_event", "add_evidence", "add_note", "advisers_for_incident", "allowed_transitions", "assign", "can_act_as_adviser",
     "can_add_evidence", "can_report", "change_status", "custody", "decide_access", "evidence_of", "facts_for", "get_incident",
     "guidance_for", "incidents_visible_to", "linked_incidents", "my_incidents", "observables_as_text", "open_evidence",
-    "override_risk", "pending_requests_for", "profile", "queue", "read_incident", "record_event", "relink", "report",
+    "override_risk", "pending_requests_for", "profile", "queue", "read_incident", "record_event", "refer", "relink", "report",
     "reportable_candidates", "request_access", "save_draft", "submit", "submit_check", "timeline",
 ]

@@ -24,6 +24,13 @@ def add_evidence(actor: Actor, incident: Incident, filename: str, chunks: Iterab
     user = actor.user
     if user is None or not can_add_evidence(user, incident):
         raise NotPermitted("You cannot add evidence to this incident.")
+    return store_evidence(actor, incident, filename, chunks, size)
+
+
+def store_evidence(actor: Actor, incident: Incident, filename: str, chunks: Iterable[bytes], size: int) -> Evidence:
+    """``add_evidence`` without the permission check, for services that have made their own (a
+    reviewer promoting a flagged message attaches it to the incident they have just created)."""
+    user = actor.user
     iterator = iter(chunks)
     head = b""
     buffered: list[bytes] = []

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ballotguard.accounts.models import User
@@ -70,12 +71,14 @@ class _Cleaned:
     observables: list[ObservableValue]
 
 
-def _clean(user: User, data: ReportInput, *, complete: bool) -> _Cleaned:
-    """Check a report. ``complete=False`` (a draft) lets required answers be missing, never wrong ones."""
+def _clean(user: User, data: ReportInput, *, complete: bool, candidates: QuerySet[Candidate] | None = None) -> _Cleaned:
+    """Check a report. ``complete=False`` (a draft) lets required answers be missing, never wrong ones.
+    ``candidates``: those the report may be about (default: those the user may report for)."""
     errors: dict[str, str] = {}
     candidate = None
     if data.candidate_id is not None:
-        candidate = reportable_candidates(user).filter(pk=data.candidate_id).first()
+        pool = candidates if candidates is not None else reportable_candidates(user)
+        candidate = pool.filter(pk=data.candidate_id).first()
     if candidate is None:
         errors["candidate"] = "Select the candidate this happened to"
 

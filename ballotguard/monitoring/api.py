@@ -1,0 +1,170 @@
+"""Monitoring in the JSON API: bulk ingest, the review queue, decisions, promotion, timelines.
+
+``POST /messages`` takes up to 1,000 messages; it is idempotent by (platform, message id), answers
+with counts and the rejected items by index and field, and leaves scoring to the task worker, which
+picks the batch up within seconds. The queue answers FEOAs in full for their force(s) and analysts
+nationally, pseudonymised; other roles get 403.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db import transaction
+from ninja import Field, Query, Router, Schema, Status
+
+from ballotguard.accounts.api import actor_of, restricted_to
+from ballotguard.accounts.models import Role
+from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.incidents.services import ReportInvalid
+from ballotguard.engines.messages import record_from
+
+from . import services
+from .models import Message
+from .tasks import score_new_messages
+
+router = Router(tags=["monitoring"])
+
+MAX_BATCH = 1_000
+
+
+class MessageIn(Schema):
+    platform: str = Field(max_length=30, description="x, facebook, instagram, tiktok, youtube, bluesky, threads, mastodon, linkedin, reddit, telegram, whatsapp or email")
+    message_id: str = Field(max_length=200)
+    text: str = Field(max_length=10_000)
+    sent_at: dt.datetime | str | int = Field(description="ISO 8601, Unix seconds or milliseconds")
+    author_handle: str = Field("", max_length=200)
+    author_name: str = Field("", max_length=200)
+    reply_to: str = Field("", max_length=200)
+    mentions: list[str] = Field([], max_length=100)
+    urls: list[str] = Field([], max_length=100)
+    hashtags: list[str] = Field([], max_length=100)
+
+
+class IngestIn(Schema):
+    messages: list[MessageIn] = Field(min_length=1, max_length=MAX_BATCH)
+
+
+class RejectedOut(Schema):
+    field: str
+    message: str
+
+
+class IngestOut(Schema):
+    created: int
+    duplicates: int
+    rejected: list[RejectedOut]
+    unrouted: int
+    scoring: str
+
+
+@router.post("/messages", response={200: IngestOut, 403: MessageOut}, summary="Ingest messages sent to candidates (idempotent)", auth=restricted_to(Role.ADMIN))
+def ingest(request, payload: IngestIn):
+    actor = actor_of(request)
+    items = []
+    for index, message in enumerate(payload.messages):
+        raw = message.model_dump()
+        if isinstance(raw["sent_at"], dt.datetime):
+            raw["sent_at"] = raw["sent_at"].isoformat()
+        item = record_from(raw, index)
+        items.append(item)
+    report = services.ingest_records(actor, items, source="api", score=False)
+    transaction.on_commit(score_new_messages.enqueue)
+    rejected = [{"field": f"messages[{e.line}].{e.column}" if e.column else f"messages[{e.line}]", "message": e.message} for e in report.errors]
+    return {"created": report.created, "duplicates": report.duplicates, "rejected": rejected, "unrouted": report.unrouted,
+            "scoring": "queued: the task worker scores new messages within seconds"}
+
+
+class MessageViewOut(Schema):
+    id: int
+    platform: str
+    sent_at: dt.datetime
+    text: str
+    author: str
+    candidate: str
+    area: str
+    abuse_score: float | None
+    threat_score: float | None
+    is_threat: bool
+    exposes_contact: bool
+    reasons: list[str]
+    review: str
+    incident_reference: str
+    pseudonymised: bool
+
+
+def _out(view: services.review.MessageView) -> dict:
+    return {
+        "id": view.pk, "platform": view.platform, "sent_at": view.sent_at, "text": view.text, "author": view.author,
+        "candidate": view.candidate, "area": view.area, "abuse_score": view.abuse_score, "threat_score": view.threat_score,
+        "is_threat": view.is_threat, "exposes_contact": view.exposes_contact, "reasons": view.reasons, "review": view.review,
+        "incident_reference": view.incident_reference, "pseudonymised": view.pseudonymised,
+    }
+
+
+class QueueQuery(Schema):
+    review: str = Field("waiting", pattern="^(waiting|dismissed|confirmed|promoted|all)$")
+    threats_only: bool = False
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+class QueueOut(Schema):
+    count: int
+    items: list[MessageViewOut]
+
+
+@router.get("/messages/queue", response={200: QueueOut, 403: MessageOut}, summary="Flagged messages, threats first", auth=restricted_to(Role.FEOA, Role.ANALYST))
+def review_queue(request, q: Query[QueueQuery]):
+    qs = services.queue(request.user, services.QueueFilter(review=q.review, threats_only=q.threats_only))
+    page = list(qs[q.offset: q.offset + q.limit])
+    return {"count": qs.count(), "items": [_out(v) for v in services.read_messages(actor_of(request), page)]}
+
+
+@router.get("/messages/{message_id}", response={200: MessageViewOut, 403: MessageOut, 404: MessageOut}, summary="One message", auth=restricted_to(Role.FEOA, Role.ANALYST))
+def message_detail(request, message_id: int):
+    message = services.get_message(request.user, message_id)
+    return _out(services.read_message(actor_of(request), message))
+
+
+class DecisionIn(Schema):
+    decision: str = Field(pattern="^(dismiss|confirm|promote)$", description="dismiss, confirm (abusive) or promote (to an incident)")
+    expected_review: str | None = Field(None, description="The review state you saw; 409 if someone decided meanwhile.")
+
+
+class DecisionOut(Schema):
+    id: int
+    review: str
+    incident_reference: str = ""
+
+
+@router.post("/messages/{message_id}/decision", response={200: DecisionOut, 403: MessageOut, 404: MessageOut, 409: MessageOut, 422: FieldErrorsOut},
+             summary="Dismiss, confirm, or promote a flagged message to an incident", auth=restricted_to(Role.FEOA, Role.ANALYST))
+def decide(request, message_id: int, payload: DecisionIn):
+    message = services.get_message(request.user, message_id)
+    actor = actor_of(request)
+    try:
+        if payload.decision == "promote":
+            incident = services.promote(actor, message, expected=payload.expected_review)
+            reference = incident.reference if services.sees_identities(request.user) else ""
+            return {"id": message.pk, "review": Message.Review.PROMOTED, "incident_reference": reference}
+        message = services.decide(actor, message, payload.decision, expected=payload.expected_review)
+    except services.ReviewConflict as exc:
+        return Status(409, {"detail": str(exc)})
+    except ReportInvalid as exc:
+        return Status(422, {"detail": [{"field": k, "message": v, "loc": ["body", k]} for k, v in exc.errors.items()]})
+    return {"id": message.pk, "review": message.review}
+
+
+class WeekOut(Schema):
+    week: dt.date
+    received: int
+    flagged: int
+    threats: int
+
+
+@router.get("/candidates/{candidate_id}/abuse-timeline", response={200: list[WeekOut], 403: MessageOut, 404: MessageOut},
+            summary="Messages received, flagged and threatening per week", auth=restricted_to(Role.CANDIDATE, Role.STAFF, Role.FEOA, Role.ANALYST))
+def abuse_timeline(request, candidate_id: int):
+    candidate = services.timeline_candidates(request.user).get(pk=candidate_id)
+    return services.weekly_counts(candidate)

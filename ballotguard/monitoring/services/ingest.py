@@ -1,0 +1,179 @@
+"""Ingesting messages sent to candidates: from files (the CLI) and from the API, idempotently.
+
+A message is identified by (platform, message id): reading the same export twice, or an API client
+retrying a batch, stores each message once. Work goes in batches, one transaction each, so a file of
+millions of rows is held one batch at a time and an interrupted run can simply be run again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from django.db import transaction
+from django.utils import timezone
+
+from ballotguard.accounts.models import Role
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.matching import keyed_hash
+from ballotguard.engines.abuse_model import default_model
+from ballotguard.engines.messages import MessageRecord, Platform, ReadStats, iter_messages
+from ballotguard.engines.tabular import RowError
+from ballotguard.registry.models import SocialHandle
+from ballotguard.registry.services import NotPermitted
+
+from ..models import Message
+from .scoring import apply_score, score_texts
+
+BATCH = 2_000
+MAX_ERRORS_KEPT = 1_000
+"""Rejected rows are all counted; the first thousand are listed (a broken 1M-row file must not fill memory)."""
+
+INGESTERS = (Role.ADMIN,)
+"""Who may feed messages in: the monitoring integration's service account (an administrator's API token)."""
+
+
+@dataclass
+class IngestReport:
+    rows: int = 0
+    created: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+    unrouted: int = 0
+    flagged: int = 0
+    recoded: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    def reject(self, error: RowError) -> None:
+        self.rejected += 1
+        if len(self.errors) < MAX_ERRORS_KEPT:
+            self.errors.append(error)
+
+    def as_dict(self) -> dict:
+        return {
+            "rows": self.rows, "created": self.created, "duplicates": self.duplicates, "rejected": self.rejected,
+            "unrouted": self.unrouted, "flagged": self.flagged, "recoded_lines": self.recoded,
+            "errors": [e.to_dict() for e in self.errors], "ignored_columns": self.ignored_columns,
+        }
+
+
+def check_ingester(actor: Actor) -> None:
+    user = actor.user
+    if user is not None and user.role not in INGESTERS:
+        raise NotPermitted("Only the monitoring integration's administrator account can ingest messages.")
+
+
+class HandleRouter:
+    """Maps a platform handle to the candidacy it belongs to: the latest election's, where one person
+    stood more than once. Loaded once per ingest run (handles number in the thousands)."""
+
+    def __init__(self) -> None:
+        best: dict[tuple[str, str], tuple] = {}
+        rows = SocialHandle.objects.filter(candidate__ballot__cancelled=False).values_list(
+            "platform", "handle", "candidate_id", "candidate__ballot__area_id", "candidate__ballot__election__date")
+        for platform, handle, candidate_id, area_id, date in rows:
+            key = (platform, handle)
+            if key not in best or (date, candidate_id) > (best[key][2], best[key][0]):
+                best[key] = (candidate_id, area_id, date)
+        self._map = {k: (v[0], v[1]) for k, v in best.items()}
+
+    def route(self, record: MessageRecord) -> tuple[int | None, int | None]:
+        for handle in record.mentions:
+            found = self._map.get((record.platform.value, handle))
+            if found:
+                return found
+        return None, None
+
+
+def _batches(items: Iterable, size: int) -> Iterator[list]:
+    batch: list = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def ingest_records(actor: Actor, items: Iterable[MessageRecord | RowError], *, source: str, score: bool = True,
+                   report: IngestReport | None = None, progress: Callable[[int], None] | None = None,
+                   batch_size: int = BATCH) -> IngestReport:
+    """Store every record not already stored; score them on the way in when ``score`` (the CLI), or
+    leave them for the task worker (the API). Rejected rows go in the report with their line."""
+    check_ingester(actor)
+    report = report or IngestReport()
+    router = HandleRouter()
+    model = default_model() if score else None
+    fingerprint_cache: dict[int, frozenset[str]] = {}
+    for batch in _batches(items, batch_size):
+        records: dict[tuple[str, str], MessageRecord] = {}
+        for item in batch:
+            report.rows += 1
+            if isinstance(item, RowError):
+                report.reject(item)
+            elif item.key in records:
+                report.duplicates += 1
+            else:
+                records[item.key] = item
+        _store(records, report, router, source, model, fingerprint_cache)
+        if progress:
+            progress(len(batch))
+    audit(actor, "import", "message", "", detail=f"{source}: {report.created} created, {report.duplicates} duplicates, {report.rejected} rejected")
+    return report
+
+
+def _existing(records: dict[tuple[str, str], MessageRecord]) -> set[tuple[str, str]]:
+    by_platform: dict[str, list[str]] = {}
+    for platform, message_id in records:
+        by_platform.setdefault(platform, []).append(message_id)
+    found: set[tuple[str, str]] = set()
+    for platform, ids in by_platform.items():
+        found.update(Message.objects.filter(platform=platform, message_id__in=ids).values_list("platform", "message_id"))
+    return found
+
+
+def _store(records, report: IngestReport, router: HandleRouter, source: str, model, cache) -> None:
+    if not records:
+        return
+    existing = _existing(records)
+    report.duplicates += len(existing)
+    fresh = [r for key, r in records.items() if key not in existing]
+    now = timezone.now()
+    messages = []
+    for record in fresh:
+        candidate_id, area_id = router.route(record)
+        if candidate_id is None:
+            report.unrouted += 1
+        messages.append(Message(
+            platform=record.platform.value, message_id=record.message_id, candidate_id=candidate_id, area_id=area_id,
+            sent_at=record.sent_at, text=record.text, author_handle=record.author_handle, author_name=record.author_name,
+            author_hash=keyed_hash("message-author", f"{record.platform.value}:{record.author_handle}") if record.author_handle else "",
+            reply_to=record.reply_to, mentions="\n".join(record.mentions), urls="\n".join(record.urls),
+            hashtags=list(record.hashtags), source=source, ingested_at=now,
+        ))
+    if model is not None and messages:
+        scores = score_texts([m.text for m in messages], [m.candidate_id for m in messages], cache, model)
+        for message, score in zip(messages, scores):
+            apply_score(message, score, model.version, now)
+            report.flagged += score.flagged
+    with transaction.atomic():
+        # ignore_conflicts: a concurrent ingest of the same message between the check and the insert
+        # is settled by the unique constraint, not by an error.
+        Message.objects.bulk_create(messages, ignore_conflicts=True)
+    report.created += len(messages)
+
+
+def ingest_file(actor: Actor, stream: BinaryIO, filename: str, *, score: bool = True, default_platform: Platform | None = None,
+                progress: Callable[[int], None] | None = None) -> IngestReport:
+    """Ingest a JSONL or CSV file. Raises ``TableError`` when it is not a message file at all."""
+    check_ingester(actor)
+    stats = ReadStats()
+    report = IngestReport()
+    rows = iter_messages(stream, filename, stats=stats, default_platform=default_platform, now=timezone.now())
+    ingest_records(actor, rows, source="file", score=score, report=report, progress=progress)
+    report.recoded = stats.recoded
+    report.ignored_columns = stats.ignored_columns
+    return report

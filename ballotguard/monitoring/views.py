@@ -1,0 +1,116 @@
+"""Monitoring pages: the review queue, a flagged message with its decisions, a candidate's abuse timeline.
+
+Views stay thin: scope, pseudonymisation and audit are decided in ``services``.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from ballotguard.accounts.models import Role
+from ballotguard.accounts.services import Actor
+from ballotguard.core.pages import paginate
+from ballotguard.incidents.services import ReportInvalid
+from ballotguard.registry.models import Candidate
+
+from . import services
+from .forms import DecisionForm, QueueFilterForm
+from .models import Message
+
+
+TIMELINE_ROLES = {Role.CANDIDATE, Role.STAFF, Role.FEOA, Role.ANALYST}
+
+
+def _message(request, pk: int) -> Message:
+    try:
+        return services.get_message(request.user, pk)
+    except Message.DoesNotExist:
+        raise Http404("No such message") from None
+
+
+@require_GET
+@login_required
+def review_queue(request):
+    if not services.can_review(request.user):
+        raise PermissionDenied
+    form = QueueFilterForm(request.GET or {"review": "waiting"})
+    flt = services.QueueFilter()
+    if form.is_valid():
+        flt = services.QueueFilter(review=form.cleaned_data["review"] or "waiting", threats_only=form.cleaned_data["threats_only"])
+    page_obj, page_links = paginate(request, services.queue(request.user, flt))
+    views = services.read_messages(Actor.from_request(request), list(page_obj.object_list))
+    return render(request, "monitoring/queue.html", {
+        "form": form, "page_obj": page_obj, "page_links": page_links, "items": views,
+        "pseudonymised": not services.sees_identities(request.user),
+    })
+
+
+@require_GET
+@login_required
+def message_detail(request, pk: int):
+    if not services.can_review(request.user):
+        raise PermissionDenied
+    message = _message(request, pk)
+    view = services.read_message(Actor.from_request(request), message)
+    return render(request, "monitoring/message.html", {"m": view, "message": message, "form": DecisionForm()})
+
+
+@require_POST
+@login_required
+def decide(request, pk: int):
+    if not services.can_review(request.user):
+        raise PermissionDenied
+    message = _message(request, pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        view = services.read_message(Actor.from_request(request), message)
+        return render(request, "monitoring/message.html", {"m": view, "message": message, "form": form}, status=400)
+    actor = Actor.from_request(request)
+    decision = form.cleaned_data["decision"]
+    expected = form.cleaned_data["expected_review"] or None
+    try:
+        if decision == "promote":
+            incident = services.promote(actor, message, expected=expected)
+            if services.sees_identities(request.user):
+                messages.success(request, f"Incident {incident.reference} created from the message and sent to the force's advisers.")
+            else:
+                messages.success(request, "An incident was created from the message and sent to the advisers of the candidate's force.")
+        else:
+            services.decide(actor, message, decision, expected=expected)
+            messages.success(request, "Message dismissed: it will not be flagged again." if decision == "dismiss" else "Message confirmed as abusive.")
+    except services.ReviewConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("monitoring:message", pk=message.pk)
+    except ReportInvalid as exc:
+        messages.error(request, "The incident could not be created: " + "; ".join(exc.errors.values()))
+        return redirect("monitoring:message", pk=message.pk)
+    return redirect(reverse("monitoring:queue"))
+
+
+@require_GET
+@login_required
+def abuse_timeline(request, candidate_id: int):
+    user = request.user
+    if user.role not in TIMELINE_ROLES:
+        raise PermissionDenied
+    try:
+        candidate = services.timeline_candidates(user).get(pk=candidate_id)
+    except Candidate.DoesNotExist:
+        raise Http404("No such candidate") from None
+    label = f"candidate {candidate.pk}" if user.role == Role.ANALYST else candidate.name
+    rows = services.weekly_counts(candidate)
+    chart = services.timeline_chart(label, rows) if rows else None
+    totals = {k: sum(r[k] for r in rows) for k in ("received", "flagged", "threats")}
+    table_rows = [{"cells": [r["week"], r["received"], r["flagged"], r["threats"]]} for r in rows]
+    columns = [("week", "Week beginning"), *services.timeline.SERIES]
+    return render(request, "monitoring/timeline.html", {
+        "candidate": candidate, "label": label, "rows": rows, "chart": chart, "totals": totals,
+        "table_rows": table_rows, "columns": columns,
+        "can_review": services.can_review(user),
+    })
