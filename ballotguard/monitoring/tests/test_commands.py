@@ -59,3 +59,33 @@ def test_score_messages_names_a_missing_column(tmp_path):
     source.write_text("id,message\n1,hello\n")
     with pytest.raises(CommandError, match="no column 'text'"):
         call_command("score_messages", str(source), out=tmp_path / "o.csv", verbosity=0)
+
+
+@pytest.mark.django_db
+def test_train_abuse_model_learns_from_reviewers_decisions(handles, tmp_path, monkeypatch, capsys):
+    """The reviewers' decisions reach the training rows (training itself is stubbed: the real run,
+    ~15 s on the OLID data, is covered by the engine's tests and bench/abuse_quality.py)."""
+    import io
+
+    from ballotguard.accounts.services import Actor
+    from ballotguard.engines import abuse_training
+    from ballotguard.monitoring import services
+
+    services.ingest_file(Actor.cli(), io.BytesIO(jsonl([message(1, ABUSE), message(2, THREAT)])), "m.jsonl")
+    services.decide(Actor(user=handles.users.feoa_wmp), Message.objects.get(message_id="1"), "dismiss")
+    seen = {}
+
+    class Stop(Exception):
+        pass
+
+    def fake_train(data_dir, *, extra, seed, progress):
+        seen["extra"] = list(extra)
+        raise Stop
+
+    monkeypatch.setattr(abuse_training, "train_default", fake_train)
+    data = tmp_path / "abuse"
+    (data / abuse_training.OLID_FILE).parent.mkdir(parents=True)
+    (data / abuse_training.OLID_FILE).write_text("id\ttweet\tsubtask_a\n")
+    with pytest.raises(Stop):
+        call_command("train_abuse_model", data_dir=data, out=tmp_path / "m", with_review_feedback=True)
+    assert seen["extra"] == [(ABUSE, False)]

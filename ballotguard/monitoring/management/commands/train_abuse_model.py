@@ -36,19 +36,26 @@ class Command(BaseCommand):
         parser.add_argument("--data-dir", type=pathlib.Path, default=DEFAULT_DATA_DIR, help=f"Directory with olid2019/ and davidson2017/ (default {DEFAULT_DATA_DIR}).")
         parser.add_argument("--out", type=pathlib.Path, default=DEFAULT_OUT, help="Artifact path without extension: writes OUT.npz and OUT.json (default: the committed model).")
         parser.add_argument("--feedback-csv", type=pathlib.Path, default=None, help="Extra labelled rows from reviewers: a CSV with columns text,is_abusive (1/0).")
+        parser.add_argument("--with-review-feedback", action="store_true",
+                            help="Add every message reviewers have decided on (latest decision: dismissed = not abusive, confirmed or promoted = abusive) "
+                            "to the training data. Off by default so the committed artifact rebuilds exactly; reading the texts is audited.")
         parser.add_argument("--seed", type=int, default=abuse_training.SEED, help=f"Seed of the hold-out and inner splits (default {abuse_training.SEED}).")
 
     def review_feedback(self) -> list[tuple[str, bool]]:
         """Reviewers' decisions from the review queue, as (text, is_abusive) rows."""
-        # review-queue feedback: filled in by ballotguard.monitoring.services
-        return []
+        from ballotguard.accounts.services import Actor
+        from ballotguard.monitoring.services import feedback_rows
 
-    def handle(self, *args, data_dir: pathlib.Path, out: pathlib.Path, feedback_csv, seed: int, **options):
+        return feedback_rows(Actor.cli())
+
+    def handle(self, *args, data_dir: pathlib.Path, out: pathlib.Path, feedback_csv, seed: int, with_review_feedback: bool = False, **options):
         console = Console(stderr=False)
         olid = data_dir / abuse_training.OLID_FILE
         if not data_dir.is_dir() or not olid.is_file():
             raise CommandError(f"Labelled data not found: expected {olid} (pass --data-dir, e.g. ../shared/data/abuse).")
-        feedback_rows = self.review_feedback()
+        feedback_rows = self.review_feedback() if with_review_feedback else []
+        if with_review_feedback:
+            console.print(f"Review queue: {len(feedback_rows):,} decided messages.")
         if feedback_csv is not None:
             if not feedback_csv.is_file():
                 raise CommandError(f"Feedback file not found: {feedback_csv}")
