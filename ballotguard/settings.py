@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "ballotguard.registry",
     "ballotguard.incidents",
     "ballotguard.monitoring",
+    "ballotguard.safety",
     "ballotguard.demo",
 ]
 

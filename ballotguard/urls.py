@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("ballotguard.registry.urls")),
     path("", include("ballotguard.incidents.urls")),
     path("", include("ballotguard.monitoring.urls")),
+    path("", include("ballotguard.safety.urls")),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

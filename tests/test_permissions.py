@@ -70,6 +70,15 @@ MATRIX = {
     "api message dismiss":          (401, 401, 403, 403, 403, 404, 404, 200, 200, 403),
     "api ingest messages (empty)":  (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     "api abuse timeline yardley":   (401, 401, 200, 200, 403, 404, 404, 200, 200, 403),
+    # Safety companion: guidance for everyone signed in; Carol's plan and pledge for her and her staff
+    # (her force's FEOA sees only that a plan exists); the pledge list is public.
+    "page guidance":                (302, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Other roles are sent on to the guidance library; a candidate with no plan yet to the questionnaire.
+    "page safety home":             (302, 302, 200, 200, 302, 302, 302, 302, 302, 302),
+    "page safety plan yardley":     (302, 302, 302, 302, 404, 404, 404, 200, 404, 404),
+    "page pledge yardley":          (302, 302, 200, 200, 404, 404, 404, 404, 404, 404),
+    "page candidates' safety":      (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "page public pledge list":      (200, 302, 200, 200, 200, 200, 200, 200, 200, 200),
 }
 
 
@@ -162,6 +171,11 @@ def _request(client: Client, target: str, world):
             return client.post(f"/api/v1/messages/{pk}/decision", {"decision": "dismiss"}, content_type="application/json")
         if target == "api ingest messages (empty)":
             return client.post("/api/v1/messages", {"messages": []}, content_type="application/json")
+    pages.update({
+        "page guidance": "/guidance/", "page safety home": "/safety/", "page safety plan yardley": f"/candidates/{c.yardley_1.pk}/safety-plan/",
+        "page pledge yardley": f"/candidates/{c.yardley_1.pk}/pledge/", "page candidates' safety": "/safety/candidates/",
+        "page public pledge list": f"/pledge/{c.yardley_1.ballot.election.election_id}/",
+    })
     if target in pages:
         return client.get(pages[target])
     if target == "api report (empty)":

@@ -16,6 +16,11 @@ def navigation(request):
             items.append(("Your reports", reverse("incidents:list")))
         if user.role in {Role.FEOA, Role.ANALYST}:
             items.append(("Flagged messages", reverse("monitoring:queue")))
+        if user.role in {Role.CANDIDATE, Role.STAFF}:
+            items.append(("Your safety", reverse("safety:home")))
+        if user.role == Role.FEOA:
+            items.append(("Candidates' safety", reverse("safety:overview")))
+        items.append(("Guidance", reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append(("Candidates", reverse("registry:candidate-list")))
         if user.role == Role.RETURNING_OFFICER:

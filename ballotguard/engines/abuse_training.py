@@ -28,7 +28,6 @@ import csv
 import datetime as dt
 import hashlib
 import platform
-import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,7 +71,6 @@ class LabelledText:
 
 def read_olid(path: str | Path) -> list[LabelledText]:
     """OLID 2019 training set: ``subtask_a`` OFF (offensive) or NOT. Tab-separated, no quoting."""
-    csv.field_size_limit(sys.maxsize)
     rows = []
     with Path(path).open(encoding="utf-8", newline="") as f:
         reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)

@@ -1,0 +1,1 @@
+"""The candidate's safety companion: guidance library, personal safety plan, civility pledge."""
