@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from conftest import signed_in_client
 
@@ -79,6 +80,12 @@ MATRIX = {
     "page pledge yardley":          (302, 302, 200, 200, 404, 404, 404, 404, 404, 404),
     "page candidates' safety":      (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
     "page public pledge list":      (200, 302, 200, 200, 200, 200, 200, 200, 200, 200),
+    # Outreach: FEOAs work their force's list; candidates are sent on to their adviser page and back.
+    "page outreach worklist":       (302, 302, 302, 302, 403, 200, 200, 200, 403, 403),
+    "page your police adviser":     (302, 302, 200, 200, 403, 302, 302, 302, 403, 403),
+    "page outreach candidate yardley": (302, 302, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api outreach worklist":        (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api invitations":              (401, 401, 200, 200, 403, 403, 403, 403, 403, 403),
 }
 
 
@@ -175,6 +182,9 @@ def _request(client: Client, target: str, world):
         "page guidance": "/guidance/", "page safety home": "/safety/", "page safety plan yardley": f"/candidates/{c.yardley_1.pk}/safety-plan/",
         "page pledge yardley": f"/candidates/{c.yardley_1.pk}/pledge/", "page candidates' safety": "/safety/candidates/",
         "page public pledge list": f"/pledge/{c.yardley_1.ballot.election.election_id}/",
+        "page outreach worklist": "/outreach/", "page your police adviser": "/your-police-adviser/",
+        "page outreach candidate yardley": reverse("outreach:candidate", args=[c.yardley_1.pk]),
+        "api outreach worklist": "/api/v1/outreach/worklist", "api invitations": "/api/v1/invitations",
     })
     if target in pages:
         return client.get(pages[target])

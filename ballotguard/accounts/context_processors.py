@@ -19,7 +19,10 @@ def navigation(request):
         if user.role in {Role.CANDIDATE, Role.STAFF}:
             items.append(("Your safety", reverse("safety:home")))
         if user.role == Role.FEOA:
+            items.append(("Outreach", reverse("outreach:worklist")))
             items.append(("Candidates' safety", reverse("safety:overview")))
+        if user.role in {Role.CANDIDATE, Role.STAFF}:
+            items.append(("Your police adviser", reverse("outreach:adviser")))
         items.append(("Guidance", reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append(("Candidates", reverse("registry:candidate-list")))

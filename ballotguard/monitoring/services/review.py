@@ -152,7 +152,8 @@ def read_message(actor: Actor, message: Message) -> MessageView:
 
 
 def _locked(message: Message) -> Message:
-    return Message.objects.select_for_update().select_related("candidate__ballot__area", "incident").get(pk=message.pk)
+    # of=("self",): PostgreSQL cannot lock the nullable side of the outer joins select_related makes.
+    return Message.objects.select_for_update(of=("self",)).select_related("candidate__ballot__area", "incident").get(pk=message.pk)
 
 
 def _record(actor: Actor, message: Message, review: str, decision: str, is_abusive: bool) -> None:
