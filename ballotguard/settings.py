@@ -96,6 +96,8 @@ INSTALLED_APPS = [
     "ballotguard.incidents",
     "ballotguard.monitoring",
     "ballotguard.safety",
+    "ballotguard.checkins",
+    "ballotguard.outreach",
     "ballotguard.demo",
 ]
 
@@ -250,6 +252,10 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # E-mail: the console in development and the demo; SMTP settings from the environment in production.
 EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Check-in alerts hold a row lock while they send (exactly-once delivery), so a dead mail server must fail fast.
+EMAIL_TIMEOUT = int(os.environ.get("BALLOTGUARD_EMAIL_TIMEOUT", "10"))
+# Text messages for check-in alerts: a class with send(number, text); the console one is for the demo.
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "ballotguard.checkins.notify.ConsoleSMS")
 EMAIL_HOST = os.environ.get("BALLOTGUARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("BALLOTGUARD_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("BALLOTGUARD_EMAIL_USER", "")

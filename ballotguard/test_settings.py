@@ -17,3 +17,4 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Close connections after each request so the browser tests' live-server thread does not hold the
 # PostgreSQL test database open when the run tears it down.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = "ballotguard.checkins.notify.LocmemSMS"

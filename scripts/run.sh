@@ -11,8 +11,11 @@ $bg migrate --no-input -v 0
 $bg demo "$@"
 $bg db_worker --queue-name '*' --interval 1 >var/worker.log 2>&1 &
 worker=$!
-trap 'kill $worker 2>/dev/null || true' EXIT INT TERM
-echo "Background task worker running (pid $worker, log var/worker.log)."
+# The safety net for check-in alerts: every minute, send whatever is due and not yet sent.
+$bg checkin-sweep --loop 60 >var/checkin-sweep.log 2>&1 &
+sweeper=$!
+trap 'kill $worker $sweeper 2>/dev/null || true' EXIT INT TERM
+echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
 .venv/bin/gunicorn ballotguard.wsgi:application --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
   --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

@@ -86,6 +86,11 @@ MATRIX = {
     "page outreach candidate yardley": (302, 302, 403, 403, 403, 404, 404, 200, 403, 403),
     "api outreach worklist":        (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
     "api invitations":              (401, 401, 200, 200, 403, 403, 403, 403, 403, 403),
+    # Check-ins: people going out start their own; FEOAs see only those escalated to their force.
+    "page check-ins":               (302, 302, 200, 200, 403, 302, 302, 302, 403, 403),  # FEOAs: sent on to the escalated list
+    "page escalated check-ins":     (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api check-ins":                (401, 401, 200, 200, 403, 403, 403, 403, 403, 403),
+    "api escalated check-ins":      (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
 }
 
 
@@ -185,6 +190,8 @@ def _request(client: Client, target: str, world):
         "page outreach worklist": "/outreach/", "page your police adviser": "/your-police-adviser/",
         "page outreach candidate yardley": reverse("outreach:candidate", args=[c.yardley_1.pk]),
         "api outreach worklist": "/api/v1/outreach/worklist", "api invitations": "/api/v1/invitations",
+        "page check-ins": "/checkins/", "page escalated check-ins": "/checkins/escalated/",
+        "api check-ins": "/api/v1/checkins", "api escalated check-ins": "/api/v1/checkins/escalated",
     })
     if target in pages:
         return client.get(pages[target])

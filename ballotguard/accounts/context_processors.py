@@ -22,7 +22,10 @@ def navigation(request):
             items.append(("Outreach", reverse("outreach:worklist")))
             items.append(("Candidates' safety", reverse("safety:overview")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
+            items.append(("Check-ins", reverse("checkins:home")))
             items.append(("Your police adviser", reverse("outreach:adviser")))
+        if user.role == Role.FEOA:
+            items.append(("Escalated check-ins", reverse("checkins:escalated")))
         items.append(("Guidance", reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append(("Candidates", reverse("registry:candidate-list")))

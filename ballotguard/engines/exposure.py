@@ -32,6 +32,7 @@ postcode can be tested against all 1.7 million postcodes in seconds.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -65,9 +66,18 @@ class Exposure:
 
 
 def _digest(key: bytes, kind: str, token: str) -> str:
-    if not isinstance(key, (bytes, bytearray)) or not key:
+    # Copying a keyed HMAC whose key schedule is already done costs half of a fresh hmac.new, and a
+    # message yields dozens of candidate tokens (every run of two to four words may be a house name).
+    h = _keyed(bytes(key) if isinstance(key, bytearray) else key).copy()
+    h.update(f"exposure:{kind}\x00{token}".encode())
+    return h.hexdigest()
+
+
+@functools.lru_cache(maxsize=8)
+def _keyed(key: bytes) -> hmac.HMAC:
+    if not isinstance(key, bytes) or not key:
         raise ValueError("The exposure key must be non-empty bytes")
-    return hmac.new(bytes(key), f"exposure:{kind}\x00{token}".encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, digestmod=hashlib.sha256)
 
 
 # --------------------------------------------------------------------------------------------------

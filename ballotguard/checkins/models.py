@@ -1,0 +1,111 @@
+"""Campaign check-ins: "I am going canvassing, I'll be back by 18:30, tell my buddy if I'm not".
+
+A :class:`CheckIn` is one outing. If it is not checked out by its expected end (plus a grace), the
+sweep (``services.sweep``) records and sends an :class:`AlertDelivery` per stage, channel and
+recipient. The UNIQUE constraint on ``AlertDelivery`` is what guarantees that no alert is sent
+twice, whichever worker or command runs the sweep and however often: see ``services`` for how
+deliveries are written and sent in one transaction.
+
+Where the person went, and the buddy's contact details, are encrypted at rest (a buddy is not a
+user of the service: they only receive e-mail or SMS).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from ballotguard.core.fields import EncryptedTextField
+
+
+class CheckIn(models.Model):
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        OVERDUE = "overdue", "Overdue: buddy alerted"
+        ESCALATED = "escalated", "Escalated to the police adviser"
+        CHECKED_OUT = "checked_out", "Checked out safely"
+        CANCELLED = "cancelled", "Cancelled"
+
+    OPEN = (Status.ACTIVE, Status.OVERDUE, Status.ESCALATED)
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="checkins")
+    candidacy = models.ForeignKey(
+        "registry.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins",
+        help_text="The candidacy this outing is for: it decides which police force's advisers are told.",
+    )
+    where = EncryptedTextField(help_text="Where they said they were going. Blanked by retention.")
+    expected_end = models.DateTimeField(db_index=True)
+    buddy_name = EncryptedTextField()
+    buddy_email = EncryptedTextField(blank=True)
+    buddy_phone = EncryptedTextField(blank=True, help_text="E.164")
+    escalate_to_feoa = models.BooleanField(default=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    checked_out_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Checked out or cancelled.")
+    overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the first alert became due.")
+    escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the FEOA stage became due.")
+    extended_count = models.PositiveSmallIntegerField(default=0)
+    location_purged_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["status", "expected_end"])]
+        constraints = [
+            models.CheckConstraint(condition=Q(expected_end__gt=models.F("started_at")), name="checkin_ends_after_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Check-in {self.pk} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def person_name(self) -> str:
+        return self.user.get_full_name() or self.user.username
+
+
+class AlertDelivery(models.Model):
+    """One alert (a stage) to one recipient on one channel: recorded once, ever.
+
+    ``recipient`` is a key, not an address: ``buddy`` or ``user:<id>`` (a FEOA), so this table holds
+    no personal data and the addresses stay encrypted on the check-in or on the user.
+    """
+
+    class Stage(models.TextChoices):
+        BUDDY = "buddy", "Buddy alerted"
+        BUDDY_AGAIN = "buddy_again", "Buddy alerted again"
+        FEOA = "feoa", "Police adviser (FEOA) alerted"
+        ALL_CLEAR = "all_clear", "All clear sent"
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", "E-mail"
+        SMS = "sms", "Text message"
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Not sent yet: will retry"
+        GAVE_UP = "gave_up", "Could not be sent"
+
+    checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="deliveries")
+    stage = models.CharField(max_length=20, choices=Stage.choices)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    recipient = models.CharField(max_length=40)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    attempts = models.PositiveSmallIntegerField(default=1)
+    due_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=100, blank=True, help_text="The exception's class only: never its text.")
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["checkin", "stage", "channel", "recipient"], name="alert_delivered_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stage} {self.channel} {self.recipient} ({self.status})"
