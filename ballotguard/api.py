@@ -49,8 +49,10 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from ballotguard.accounts.api import bearer_auth, session_auth
 from ballotguard.accounts.api import router as accounts_router
+from ballotguard.checkins.api import router as checkins_router
 from ballotguard.incidents.api import router as incidents_router
 from ballotguard.monitoring.api import router as monitoring_router
+from ballotguard.outreach.api import router as outreach_router
 from ballotguard.safety.api import router as safety_router
 from ballotguard.registry.api import router as registry_router
 from ballotguard.registry.services import NotPermitted
@@ -224,6 +226,8 @@ api.add_router("", registry_router)
 api.add_router("", incidents_router)
 api.add_router("", monitoring_router)
 api.add_router("", safety_router)
+api.add_router("", checkins_router)
+api.add_router("", outreach_router)
 
 
 # ---------------------------------------------------------------------------------------------------

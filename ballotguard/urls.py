@@ -11,6 +11,8 @@ urlpatterns = [
     path("", include("ballotguard.incidents.urls")),
     path("", include("ballotguard.monitoring.urls")),
     path("", include("ballotguard.safety.urls")),
+    path("", include("ballotguard.checkins.urls")),
+    path("", include("ballotguard.outreach.urls")),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),
