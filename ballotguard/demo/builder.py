@@ -96,7 +96,9 @@ def _election(election_id: str, date: dt.date, name: str, organisation: Area | N
     election, _ = Election.objects.update_or_create(
         election_id=election_id,
         defaults={"election_type": election_type_of(election_id), "date": date, "name": name,
-                  "organisation": organisation, "operation": decision.operation.value},
+                  "organisation": organisation, "operation": decision.operation.value,
+                  # Nominations close 19 working days before polling day: about four weeks.
+                  "nominations_close": date - dt.timedelta(days=26)},
     )
     return election
 
@@ -214,4 +216,7 @@ def build_demo(seed: int = 2024) -> list[DemoLogin]:
 
     build_incidents(fake, rng)
     build_messages(rng, Candidate.objects.filter(user__username="demo-candidate").first())
+    from .companion import build_companion
+
+    build_companion(rng)
     return logins
