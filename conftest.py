@@ -120,5 +120,7 @@ def client_as():
 
 @pytest.fixture(autouse=True)
 def _evidence_root(settings, tmp_path):
-    """Each test keeps its sealed evidence files in its own folder."""
+    """Each test keeps its sealed evidence files, and its data keys, in its own folders."""
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.BALLOTGUARD_KEYSTORE_DIR = tmp_path / "keystore"
+    (tmp_path / "keystore").mkdir(mode=0o700)

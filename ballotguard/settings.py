@@ -222,6 +222,18 @@ FILE_UPLOAD_HANDLERS = ["ballotguard.incidents.uploads.EvidenceUploadHandler"]
 EVIDENCE_ROOT = Path(os.environ.get("BALLOTGUARD_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 MATCH_KEY = os.environ.get("BALLOTGUARD_MATCH_KEY", "")
 BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+# Retention (docs/operations.md, "Retention"): data keys live outside the database, so that
+# destroying one erases what it sealed in every database backup too; keep the key store out of
+# long-lived backups. Periods in days, applied by `ballotguard apply-retention`.
+BALLOTGUARD_KEYSTORE_DIR = Path(os.environ.get("BALLOTGUARD_KEYSTORE_DIR", VAR_DIR / "keystore"))
+BALLOTGUARD_RETENTION = {
+    # Unsuccessful candidates' handed-over contact details, counted from election day (>= 21: petitions).
+    "contact_details_after_election_days": int(os.environ.get("BALLOTGUARD_RETAIN_CONTACT_DAYS", "90")),
+    # Where people went on a check-in and their buddy's e-mail and phone, counted from check-out.
+    "checkin_locations_days": int(os.environ.get("BALLOTGUARD_RETAIN_CHECKIN_DAYS", "7")),
+    # Closed incidents are minimised (content erased, facts and references kept), counted from closure.
+    "closed_incidents_minimise_days": int(os.environ.get("BALLOTGUARD_RETAIN_CLOSED_INCIDENT_DAYS", str(365 * 2))),
+}
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = "Europe/London"
@@ -249,6 +261,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work: Django's task framework (django-tasks backport) with a database-backed worker
 # (`ballotguard db_worker`), so nothing but the database needs installing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Abuse scoring: "default" (the committed n-gram model) or "embeddings" (the optional MiniLM stack;
+# +0.010 macro-F1 on OLID, ~100x slower, needs requirements-embeddings.txt: docs/model-card-abuse.md).
+BALLOTGUARD_ABUSE_SCORER = os.environ.get("BALLOTGUARD_ABUSE_SCORER", "default")
+BALLOTGUARD_ABUSE_ENCODER_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_ENCODER_DIR", VAR_DIR / "models" / "minilm-l6-v2"))
 
 # E-mail: the console in development and the demo; SMTP settings from the environment in production.
 EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -22,8 +22,13 @@ Target (issue "Online abuse monitoring"): OLID macro-F1 ≥ 0.78; threat recall 
 false alarms. The best OffensEval 2019 system (BERT on a GPU) reached 0.829 on OLID's official test
 set; a plain TF-IDF + logistic regression about 0.73.
 
+With ``--embeddings``, also the optional scorer ``abuse-emb-v1``
+(``ballotguard.engines.abuse_embeddings``: the default model stacked with MiniLM sentence
+embeddings through onnxruntime) beside the default on the same rows, with its speed; where its
+runtime or its exported encoder is absent the section says why it is skipped.
+
 Run:
-    .venv/bin/python bench/abuse_quality.py [--data ../shared/data/abuse] [--skip-davidson-training]
+    .venv/bin/python bench/abuse_quality.py [--data ../shared/data/abuse] [--skip-davidson-training] [--embeddings]
 """
 
 from __future__ import annotations
@@ -108,11 +113,74 @@ def threat_section(console, model: AbuseModel, peer) -> None:
     console.print(table)
 
 
+def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
+    """The optional embedding scorer beside the default (``--embeddings``)."""
+    from rich.table import Table
+
+    from ballotguard.engines import abuse_embeddings as ae
+
+    reason = ae.runtime_missing()
+    if reason is None and not (ae.DEFAULT_ENCODER_DIR / "model.onnx").is_file():
+        reason = f"encoder not exported to {ae.DEFAULT_ENCODER_DIR} (run `{ae.REBUILD_COMMANDS[0]}`)"
+    if reason is None:
+        try:
+            start = time.perf_counter()
+            emb = ae.EmbeddingAbuseModel.load()
+            load_s = time.perf_counter() - start
+        except (ImportError, ae.ArtifactError) as exc:
+            reason = str(exc)
+    if reason is not None:
+        console.print(f"Optional embedding scorer (--embeddings): skipped: {reason}")
+        return
+    texts = [r.text for r in valid]
+    y = [r.is_abusive for r in valid]
+    start = time.perf_counter()
+    ours = model.score(texts)
+    default_s = time.perf_counter() - start
+    start = time.perf_counter()
+    theirs = emb.score(texts)
+    emb_s = time.perf_counter() - start
+    table = Table(title=f"Optional scorer {emb.version} (n-gram logit + MiniLM-embedding logit, onnxruntime) beside {model.version}", title_justify="left")
+    for column in ("Test set", "Scorer", "Macro-F1", "Abusive P / R", "Not P / R"):
+        table.add_column(column, justify="left" if column in ("Test set", "Scorer") else "right")
+    name_valid = f"OLID validation ({len(valid):,}, held out)"
+    table.add_row(name_valid, f"{model.version} @ threshold {model.threshold:.2f}", *fmt(at.classification_report(y, ours >= model.threshold)))
+    table.add_row("", f"{emb.version} @ threshold {emb.threshold:.2f}", *fmt(at.classification_report(y, theirs >= emb.threshold)))
+    table.add_row("", f"{model.version} @ review threshold {model.review_threshold:.2f}", *fmt(at.classification_report(y, ours >= model.review_threshold)))
+    table.add_row("", f"{emb.version} @ review threshold {emb.review_threshold:.2f}", *fmt(at.classification_report(y, theirs >= emb.review_threshold)))
+    y_dav = [r.is_abusive for r in davidson]
+    start = time.perf_counter()
+    dav = emb.score([r.text for r in davidson])
+    dav_s = time.perf_counter() - start
+    table.add_row(f"Davidson, all {len(davidson):,}", f"{model.version} (trained on OLID)", *fmt(at.evaluate(model, davidson)))
+    table.add_row("", f"{emb.version} (trained on OLID)", *fmt(at.classification_report(y_dav, dav >= emb.threshold)))
+    console.print(table)
+    if THREATS.is_file():
+        rows = [json.loads(line) for line in THREATS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        kinds = np.array([r.get("kind", "") for r in rows])
+        is_threat = np.array([bool(r["threat"]) for r in rows])
+        hw = [r["text"] for r in rows]
+        a, b = model.score(hw), emb.score(hw)
+        harmless = (~is_threat) & (kinds != "insult")
+        console.print(
+            f"Hand-written messages, share flagged at review threshold: harmless ({harmless.sum()}) {model.version} {(a[harmless] >= model.review_threshold).mean():.3f}, "
+            f"{emb.version} {(b[harmless] >= emb.review_threshold).mean():.3f}; insults ({(kinds == 'insult').sum()}) {model.version} "
+            f"{(a[kinds == 'insult'] >= model.review_threshold).mean():.3f}, {emb.version} {(b[kinds == 'insult'] >= emb.review_threshold).mean():.3f}"
+        )
+    threads = ae.DEFAULT_THREADS
+    console.print(
+        f"Speed on the OLID validation texts (one process, onnxruntime {threads} threads): {model.version} {len(texts) / default_s:,.0f} msg/s, "
+        f"{emb.version} {len(texts) / emb_s:,.0f} msg/s (Davidson: {len(davidson) / dav_s:,.0f} msg/s); loading {emb.version} took {load_s:.1f} s. "
+        f"Recorded at training: {emb.metadata.get('validation', {}).get('olid_validation', {}).get('macro_f1')}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help=f"the shared abuse data directory (default {DATA})")
     parser.add_argument("--model", type=Path, default=None, help="artifact to measure (default: the committed model)")
     parser.add_argument("--skip-davidson-training", action="store_true", help="do not train the Davidson → OLID model (saves ~40 s)")
+    parser.add_argument("--embeddings", action="store_true", help="also measure the optional embedding scorer (needs requirements-embeddings.txt and the exported encoder; ~3 min on 2 cores)")
     args = parser.parse_args()
     from rich.console import Console
     from rich.table import Table
@@ -165,6 +233,8 @@ def main() -> None:
         "Reference points: TF-IDF + LR ≈ 0.73; best OffensEval 2019 (BERT, official test set) 0.829."
     )
     threat_section(console, model, peer)
+    if args.embeddings:
+        embeddings_section(console, model, valid, davidson)
 
 
 if __name__ == "__main__":

@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ballotguard.core.fields import EncryptedTextField
+from ballotguard.core.fields import DataKeyField, EncryptedTextField
 
 
 class CheckIn(models.Model):
@@ -35,11 +35,14 @@ class CheckIn(models.Model):
         "registry.Candidate", null=True, blank=True, on_delete=models.SET_NULL, related_name="checkins",
         help_text="The candidacy this outing is for: it decides which police force's advisers are told.",
     )
-    where = EncryptedTextField(help_text="Where they said they were going. Blanked by retention.")
+    where = EncryptedTextField(help_text="Where they said they were going. Erased by retention.", erasable_by="data_key")
     expected_end = models.DateTimeField(db_index=True)
     buddy_name = EncryptedTextField()
-    buddy_email = EncryptedTextField(blank=True)
-    buddy_phone = EncryptedTextField(blank=True, help_text="E.164")
+    buddy_email = EncryptedTextField(blank=True, erasable_by="data_key")
+    buddy_phone = EncryptedTextField(blank=True, help_text="E.164", erasable_by="data_key")
+    # Where they went and how to reach the buddy are sealed under the check-in's own data key, which
+    # retention destroys; the buddy's name stays (bg1) so the person recognises their own history.
+    data_key = DataKeyField()
     escalate_to_feoa = models.BooleanField(default=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.ACTIVE, db_index=True)
     started_at = models.DateTimeField(default=timezone.now)

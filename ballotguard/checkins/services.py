@@ -45,6 +45,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core import erasure
 from ballotguard.engines.contact import ContactError, normalise_email, normalise_phone
 from ballotguard.registry.models import AreaForce, Candidate
 from ballotguard.registry.services import NotPermitted, advisers_for, candidates_visible_to
@@ -538,18 +539,28 @@ def read_escalated(actor: Actor, checkin_id: int) -> CheckIn:
 # Retention
 
 
-def purge_locations(older_than: datetime) -> int:
-    """Blank where people went, and their buddy's contact details, on check-ins finished before a time.
+def purge_locations(older_than: datetime, now: datetime | None = None, *, audited: bool = True) -> int:
+    """Erase where people went, and their buddy's contact details, on check-ins finished before a time.
 
-    Called by ``ballotguard apply-retention``. The row (times, status, deliveries) stays for the
-    history; the buddy's name stays so the person recognises their own history. Returns how many
-    check-ins were purged. Check-ins never finished are left alone: they are still someone's open alert.
+    Called by ``ballotguard apply-retention`` (which audits the whole run itself: ``audited=False``).
+    The check-in's data key is destroyed, so the values cannot be opened from a database backup
+    either; the columns are blanked. The row (times, status, deliveries) stays for the history; the
+    buddy's name stays so the person recognises their own history. Returns how many check-ins were
+    purged. Check-ins never finished are left alone: they are still someone's open alert.
     """
     qs = CheckIn.objects.filter(finished_at__lt=older_than, location_purged_at__isnull=True)
-    ids = list(qs.values_list("pk", flat=True))
-    if not ids:
+    if not qs.exists():
         return 0
     with transaction.atomic():
-        count = CheckIn.objects.filter(pk__in=ids).update(where="", buddy_email="", buddy_phone="", location_purged_at=timezone.now())
-        audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"], detail=f"retention: {count} check-ins")
+        rows = list(qs.select_for_update().values_list("pk", "data_key"))
+        ids = [pk for pk, _ in rows]
+        count = CheckIn.objects.filter(pk__in=ids).update(
+            where="", buddy_email="", buddy_phone="", data_key="", location_purged_at=now or timezone.now(),
+        )
+        # Inside the transaction, last: if the commit fails, the next run finds the rows again and a
+        # key already destroyed is simply not there to destroy.
+        for kid in {kid for _, kid in rows if kid}:
+            erasure.destroy(kid)
+        if audited:
+            audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"], detail=f"retention: {count} check-ins")
     return count

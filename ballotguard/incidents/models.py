@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ballotguard.core.fields import EncryptedTextField
+from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.engines.evidence_types import EvidenceKind
 from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -56,8 +56,8 @@ class Incident(models.Model):
     weapon_mentioned = models.BooleanField(default=False)
     home_address_known = models.BooleanField(default=False)
     perpetrator_known = models.BooleanField(default=False)
-    description = EncryptedTextField(blank=True)
-    perpetrator = EncryptedTextField(blank=True, help_text="What is known of the perpetrator(s).")
+    description = EncryptedTextField(blank=True, erasable_by="data_key")
+    perpetrator = EncryptedTextField(blank=True, help_text="What is known of the perpetrator(s).", erasable_by="data_key")
 
     # Forces that see the incident: those of the area where it happened and of the candidate's ballot.
     forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="incidents")
@@ -74,7 +74,13 @@ class Incident(models.Model):
 
     assigned_to = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="incidents_assigned")
     crime_reference = models.CharField(max_length=40, blank=True, help_text="The police crime reference number.")
-    advice = EncryptedTextField(blank=True, help_text="Safety advice the FEOA gave.")
+    advice = EncryptedTextField(blank=True, help_text="Safety advice the FEOA gave.", erasable_by="data_key")
+    # The incident's own data key: its description, perpetrator, advice, observables, evidence file
+    # names and timeline texts are sealed under it, so minimisation erases them in backups too.
+    data_key = DataKeyField()
+    minimised_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention minimised the closed incident: its content erased, the facts kept.",
+    )
     closure_reason = models.CharField(max_length=300, blank=True)
 
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -146,8 +152,8 @@ class Observable(models.Model):
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="observables")
     kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ObservableKind])
-    display = EncryptedTextField()
-    value = EncryptedTextField(help_text="Normalised value, as matched.")
+    display = EncryptedTextField(erasable_by="incident.data_key")
+    value = EncryptedTextField(help_text="Normalised value, as matched.", erasable_by="incident.data_key")
     match_hash = models.CharField(max_length=64, blank=True, db_index=True, help_text="Keyed hash of kind and normalised value.")
 
     class Meta:
@@ -163,7 +169,7 @@ class Evidence(models.Model):
     """An uploaded file. The original bytes are kept, encrypted, never altered; its SHA-256 is taken on arrival."""
 
     incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="evidence")
-    original_name = EncryptedTextField()
+    original_name = EncryptedTextField(erasable_by="incident.data_key")
     kind = models.CharField(max_length=10, choices=[(k.value, k.value.title()) for k in EvidenceKind])
     mime = models.CharField(max_length=100)
     extension = models.CharField(max_length=10, help_text="The usual extension of the type found, e.g. jpg.")
@@ -172,6 +178,9 @@ class Evidence(models.Model):
     blob_name = models.CharField(max_length=100, unique=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(default=timezone.now)
+    erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention deleted the file; its SHA-256 stays for the chain of custody.",
+    )
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -203,7 +212,7 @@ class IncidentEvent(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     actor_name = models.CharField(max_length=150, blank=True)
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    text = EncryptedTextField(blank=True)
+    text = EncryptedTextField(blank=True, erasable_by="incident.data_key")
     # Notes and some events are for the police only; the candidate's view leaves them out.
     internal = models.BooleanField(default=False)
 

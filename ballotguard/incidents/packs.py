@@ -27,7 +27,7 @@ def _incident_data(actor: Actor, incident: Incident, blob_of: dict[ep.PackEviden
     """The incident as the pack shows it to this actor; ``blob_of`` learns where each file is sealed."""
     user = actor.user
     evidence = []
-    for n, e in enumerate(incident.evidence.select_related("uploaded_by"), start=1):
+    for n, e in enumerate(incident.evidence.filter(erased_at__isnull=True).select_related("uploaded_by"), start=1):
         entry = ep.PackEvidence(
             filename=e.original_name, kind=e.kind, size=e.size, sha256=e.sha256, uploaded_at=e.uploaded_at,
             uploaded_by=str(e.uploaded_by), arcname=f"evidence/{incident.reference}/{n:02d}-{e.pk}.{e.extension}",
@@ -81,7 +81,7 @@ def write_pack(actor: Actor, incidents: list[Incident]) -> tuple[str, BinaryIO]:
         for incident in incidents:
             audit(actor, "export", "incident", incident.pk, fields=[*Incident.CONTENT_FIELDS, "evidence"], detail="evidence pack")
             services.add_event(actor, incident, IncidentEvent.Kind.EXPORTED, f"Evidence pack exported ({len(incidents)} incident(s))")
-            for pk in incident.evidence.values_list("pk", flat=True):
+            for pk in incident.evidence.filter(erased_at__isnull=True).values_list("pk", flat=True):
                 audit(actor, "read", "evidence", pk, fields=["file"], detail="evidence pack")
 
     files = ((entry, blobs.read_all(blob)) for entry, blob in blob_of.items())

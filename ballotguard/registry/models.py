@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ballotguard.core.fields import EncryptedTextField
+from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.core.matching import match_key
 from ballotguard.engines.contact import ContactError
 from ballotguard.engines.exposure import contact_fingerprints
@@ -154,10 +154,15 @@ class Candidate(models.Model):
     )
 
     # Contact details handed over by the returning officer, with the candidate's consent.
-    email = EncryptedTextField(blank=True)
-    phone = EncryptedTextField(blank=True)
-    address = EncryptedTextField(blank=True)
-    postcode = EncryptedTextField(blank=True)
+    # Sealed under the candidate's own data key, so retention can erase them in every backup too.
+    email = EncryptedTextField(blank=True, erasable_by="data_key")
+    phone = EncryptedTextField(blank=True, erasable_by="data_key")
+    address = EncryptedTextField(blank=True, erasable_by="data_key")
+    postcode = EncryptedTextField(blank=True, erasable_by="data_key")
+    data_key = DataKeyField(help_text="Id of the data key the contact details are sealed under (ballotguard.core.erasure).")
+    contact_erased_at = models.DateTimeField(
+        null=True, blank=True, help_text="When retention erased the contact details (not elected, election long past)."
+    )
     consent_to_share = models.BooleanField(default=False)
     handed_over_at = models.DateTimeField(null=True, blank=True, db_index=True)
     handed_over_by = models.ForeignKey(

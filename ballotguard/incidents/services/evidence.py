@@ -78,8 +78,9 @@ def _size(n: int) -> str:
 
 
 def evidence_of(incident: Incident, evidence_id: int) -> Evidence:
-    """One of the incident's files; the caller already holds the incident through ``get_incident``."""
-    return Evidence.objects.select_related("incident").get(pk=evidence_id, incident=incident)
+    """One of the incident's files; the caller already holds the incident through ``get_incident``.
+    A file deleted by retention is no longer there to open (``Evidence.DoesNotExist``)."""
+    return Evidence.objects.select_related("incident").get(pk=evidence_id, incident=incident, erased_at__isnull=True)
 
 
 def open_evidence(actor: Actor, evidence: Evidence, purpose: str = "download") -> Iterator[bytes]:

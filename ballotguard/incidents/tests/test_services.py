@@ -95,7 +95,10 @@ def test_personal_content_is_encrypted_at_rest(world, alice, file_report):
         (raw,) = cursor.fetchone()
         cursor.execute("SELECT display, value, match_hash FROM incidents_observable WHERE incident_id = %s", [incident.pk])
         display, value, match_hash = cursor.fetchone()
-    assert "knows where I live" not in raw and raw.startswith("bg1:")
+    incident.refresh_from_db()
+    # Sealed under the incident's own data key, so that minimisation can erase it (ballotguard.core.erasure).
+    assert "knows where I live" not in raw and raw.startswith(f"bg2:{incident.data_key}:")
+    assert display.startswith(f"bg2:{incident.data_key}:") and value.startswith(f"bg2:{incident.data_key}:")
     assert "7700" not in display + value + match_hash
     assert Observable.objects.get(incident=incident).value == "+447700900982"
 

@@ -17,14 +17,13 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.abuse_model import default_model
 from ballotguard.engines.messages import MessageRecord, Platform, ReadStats, iter_messages
 from ballotguard.engines.tabular import RowError
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Message
-from .scoring import apply_score, score_texts
+from .scoring import apply_score, score_texts, scorer
 
 BATCH = 2_000
 MAX_ERRORS_KEPT = 1_000
@@ -106,7 +105,7 @@ def ingest_records(actor: Actor, items: Iterable[MessageRecord | RowError], *, s
     check_ingester(actor)
     report = report or IngestReport()
     router = HandleRouter()
-    model = default_model() if score else None
+    model = scorer() if score else None
     fingerprint_cache: dict[int, frozenset[str]] = {}
     for batch in _batches(items, batch_size):
         records: dict[tuple[str, str], MessageRecord] = {}

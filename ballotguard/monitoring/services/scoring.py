@@ -14,6 +14,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from ballotguard.core.matching import match_key
+import functools
+
+from django.conf import settings
+
 from ballotguard.engines.abuse_model import AbuseModel, default_model
 from ballotguard.engines.message_scoring import MessageScore, score_messages
 from ballotguard.registry.models import Candidate
@@ -21,6 +25,18 @@ from ballotguard.registry.models import Candidate
 from ..models import Message
 
 BATCH = 2_000
+
+
+@functools.cache
+def scorer() -> AbuseModel:
+    """The abuse scorer the settings choose: the committed n-gram model (``default``), or the optional
+    sentence-embedding stack (``embeddings``: needs requirements-embeddings.txt and the exported
+    encoder, see docs/model-card-abuse.md). Choosing it is explicit, so a missing runtime fails loudly."""
+    if getattr(settings, "BALLOTGUARD_ABUSE_SCORER", "default") == "embeddings":
+        from ballotguard.engines.abuse_embeddings import EmbeddingAbuseModel
+
+        return EmbeddingAbuseModel.load(encoder_dir=settings.BALLOTGUARD_ABUSE_ENCODER_DIR)
+    return default_model()
 
 
 def fingerprints_for(candidate_ids: Iterable[int | None]) -> dict[int, frozenset[str]]:
@@ -38,7 +54,7 @@ def score_texts(texts: Sequence[str], candidate_ids: Sequence[int | None], cache
     if missing:
         cache.update(fingerprints_for(missing))
     prints = [cache.get(c, frozenset()) if c else frozenset() for c in candidate_ids]
-    return score_messages(texts, model or default_model(), key=match_key(), fingerprints=prints)
+    return score_messages(texts, model or scorer(), key=match_key(), fingerprints=prints)
 
 
 def apply_score(message: Message, score: MessageScore, version: str, now) -> None:
@@ -58,7 +74,7 @@ SCORE_FIELDS = ["scored_at", "model_version", "abuse_score", "threat_score", "is
 
 def score_pending(limit: int | None = None, rescore: bool = False) -> int:
     """Score messages not yet scored (or, with ``rescore``, all of them), in batches. Returns the count."""
-    model = default_model()
+    model = scorer()
     cache: dict[int, frozenset[str]] = {}
     done = 0
     last_pk = 0

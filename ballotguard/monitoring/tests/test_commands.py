@@ -89,3 +89,20 @@ def test_train_abuse_model_learns_from_reviewers_decisions(handles, tmp_path, mo
     with pytest.raises(Stop):
         call_command("train_abuse_model", data_dir=data, out=tmp_path / "m", with_review_feedback=True)
     assert seen["extra"] == [(ABUSE, False)]
+
+
+def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monkeypatch):
+    from ballotguard.engines import abuse_embeddings
+    from ballotguard.engines.abuse_model import default_model
+    from ballotguard.monitoring.services import scoring
+
+    scoring.scorer.cache_clear()
+    try:
+        assert scoring.scorer() is default_model()
+        settings.BALLOTGUARD_ABUSE_SCORER = "embeddings"
+        scoring.scorer.cache_clear()
+        sentinel = object()
+        monkeypatch.setattr(abuse_embeddings.EmbeddingAbuseModel, "load", classmethod(lambda cls, **kw: sentinel))
+        assert scoring.scorer() is sentinel
+    finally:
+        scoring.scorer.cache_clear()

@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--incident", default="", help="Only this incident's files (its reference, e.g. BG-7K3Q-2M9X).")
 
     def handle(self, *args, **opts):
-        rows = Evidence.objects.select_related("incident").order_by("pk")
+        rows = Evidence.objects.filter(erased_at__isnull=True).select_related("incident").order_by("pk")  # retention deleted the rest
         if opts["incident"]:
             rows = rows.filter(incident__reference=opts["incident"])
         rows = list(rows)

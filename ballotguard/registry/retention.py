@@ -1,0 +1,255 @@
+"""Retention: deleting what is no longer needed (``ballotguard apply-retention``).
+
+Three rules, periods in ``settings.BALLOTGUARD_RETENTION`` (days; docs/operations.md gives the reasons):
+
+Contact details of unsuccessful candidates (``contact_details_after_election_days``, from election day)
+    A candidate whose election is that long past, who was **not elected** (``elected is False``) and
+    who has **no open incident** (any incident not closed, drafts included: they are the candidate's
+    unsent reports) loses the contact details the returning officer handed over: the candidate's data
+    key is destroyed, the four fields and the exposure fingerprints are blanked, and
+    ``contact_erased_at`` is set. Facts kept for coverage figures: ``handed_over_at``,
+    ``consent_to_share``, the candidacy itself. ``elected is None`` (result not recorded) is kept and
+    counted, so the operator can record results; so is an elected candidate, who becomes an office-
+    holder under the Bridger/Ford protection.
+Check-in locations (``checkin_locations_days``, from check-out or cancellation)
+    ``checkins.services.purge_locations``: the check-in's data key is destroyed and where they went
+    and the buddy's e-mail and phone blanked. Check-ins still open are never touched.
+Closed incidents (``closed_incidents_minimise_days``, from closure)
+    Minimised, not deleted: the police may still need the reference, the crime reference number and
+    the fact of the incident (behaviours, place, dates, risk) for figures and for a later course of
+    conduct. The incident's data key is destroyed, so its description, perpetrator, advice,
+    observables, evidence file names and timeline texts can no longer be opened anywhere; the columns
+    are blanked; each evidence file is deleted and its row marked ``erased_at``, keeping its SHA-256
+    (the chain of custody can still show which file was held, and a copy the police hold can be
+    proved to be it). Observables keep their kind and ``match_hash``: a keyed HMAC (not reversible
+    without ``BALLOTGUARD_MATCH_KEY``), so a new report naming the same phone number or account still
+    links to the minimised one. Harassment is a course of conduct; a perpetrator who comes back after
+    two years is exactly what the link must show the FEOA.
+
+Ordering and failure
+    Each rule runs in one transaction per batch: rows are selected ``FOR UPDATE`` by the rule, the
+    columns blanked and the markers set, then the data keys destroyed and the evidence files deleted,
+    last, inside the transaction. If the commit then fails, the rows still match the rule and the next
+    run redoes them; destroying a key or deleting a file that is already gone is a no-op. So a run
+    that stops half way is finished by the next, and a second run finds nothing to do.
+
+``apply(now=..., dry_run=True)`` counts what a run would do without changing anything. A real run
+writes one audit event (``delete``, ``retention``) whose detail is the counts, never names.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.core import blobs, erasure
+
+from .models import Candidate
+
+BATCH = 500
+# Election petitions must be presented within 21 days of the return (RPA 1983 s122): never earlier.
+MIN_CONTACT_DAYS = 21
+
+DEFAULTS = {"contact_details_after_election_days": 90, "checkin_locations_days": 7, "closed_incidents_minimise_days": 730}
+
+
+class RetentionConfigError(ValueError):
+    """A retention period in the settings cannot be used."""
+
+
+@dataclass
+class RetentionReport:
+    dry_run: bool = False
+    contact_details_erased: int = 0
+    kept_elected: int = 0
+    kept_result_not_recorded: int = 0
+    kept_open_incident: int = 0
+    kept_within_period: int = 0
+    checkin_locations_erased: int = 0
+    checkins_still_open: int = 0
+    incidents_minimised: int = 0
+    evidence_files_deleted: int = 0
+    observables_blanked: int = 0
+    data_keys_destroyed: int = 0
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def changed(self) -> int:
+        return self.contact_details_erased + self.checkin_locations_erased + self.incidents_minimised
+
+
+def periods() -> dict[str, int]:
+    configured = {**DEFAULTS, **getattr(settings, "BALLOTGUARD_RETENTION", {})}
+    out = {}
+    for name in DEFAULTS:
+        try:
+            out[name] = int(configured[name])
+        except (TypeError, ValueError) as exc:
+            raise RetentionConfigError(f"BALLOTGUARD_RETENTION[{name!r}] must be a whole number of days") from exc
+        if out[name] < 0:
+            raise RetentionConfigError(f"BALLOTGUARD_RETENTION[{name!r}] cannot be negative")
+    if out["contact_details_after_election_days"] < MIN_CONTACT_DAYS:
+        raise RetentionConfigError(
+            f"contact_details_after_election_days must be at least {MIN_CONTACT_DAYS}: details are kept until any "
+            "election petition period (RPA 1983 s122) has passed"
+        )
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------
+# Which records each rule applies to
+
+
+def _open_incidents():
+    from ballotguard.incidents.models import Incident
+
+    return Incident.objects.filter(candidate=OuterRef("pk")).exclude(status=Incident.Status.CLOSED)
+
+
+def _has_contact_details() -> Q:
+    return (Q(handed_over_at__isnull=False) | ~Q(data_key="") | ~Q(email="") | ~Q(phone="")
+            | ~Q(address="") | ~Q(postcode=""))
+
+
+def candidates_past(now: dt.datetime, days: int):
+    """Candidates with contact details whose election day is at least ``days`` behind ``now``."""
+    cutoff = timezone.localdate(now) - dt.timedelta(days=days)
+    return Candidate.objects.filter(contact_erased_at__isnull=True, ballot__election__date__lte=cutoff).filter(_has_contact_details())
+
+
+def candidates_to_erase(now: dt.datetime, days: int):
+    return candidates_past(now, days).filter(elected=False).exclude(Exists(_open_incidents()))
+
+
+def checkins_to_purge(now: dt.datetime, days: int):
+    from ballotguard.checkins.models import CheckIn
+
+    return CheckIn.objects.filter(finished_at__lt=now - dt.timedelta(days=days), location_purged_at__isnull=True)
+
+
+def incidents_to_minimise(now: dt.datetime, days: int):
+    from ballotguard.incidents.models import Incident
+
+    return Incident.objects.filter(status=Incident.Status.CLOSED, closed_at__lt=now - dt.timedelta(days=days), minimised_at__isnull=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The run
+
+
+def apply(now: dt.datetime | None = None, *, dry_run: bool = False, actor: Actor | None = None,
+          progress: Callable[[str, int, int], None] | None = None) -> RetentionReport:
+    """Apply every retention rule as at ``now``. Do not call it inside a transaction you may roll back:
+    the keys it destroys cannot be brought back (a dry run destroys nothing)."""
+    now = now or timezone.now()
+    days = periods()
+    report = RetentionReport(dry_run=dry_run)
+    step = progress or (lambda stage, done, total: None)
+
+    # Who is kept, and why (counted the same way in a dry run and a real one).
+    past = candidates_past(now, days["contact_details_after_election_days"])
+    report.kept_elected = past.filter(elected=True).count()
+    report.kept_result_not_recorded = past.filter(elected__isnull=True).count()
+    report.kept_open_incident = past.filter(elected=False).filter(Exists(_open_incidents())).count()
+    report.kept_within_period = (Candidate.objects.filter(contact_erased_at__isnull=True).filter(_has_contact_details()).count()
+                                 - past.count())
+    from ballotguard.checkins.models import CheckIn
+
+    report.checkins_still_open = CheckIn.objects.filter(status__in=CheckIn.OPEN).count()
+
+    candidates = list(candidates_to_erase(now, days["contact_details_after_election_days"]).values_list("pk", flat=True))
+    checkins = checkins_to_purge(now, days["checkin_locations_days"])
+    incidents = list(incidents_to_minimise(now, days["closed_incidents_minimise_days"]).values_list("pk", flat=True))
+    if dry_run:
+        from ballotguard.incidents.models import Evidence, Observable
+
+        report.contact_details_erased = len(candidates)
+        report.checkin_locations_erased = checkins.count()
+        report.incidents_minimised = len(incidents)
+        report.evidence_files_deleted = Evidence.objects.filter(incident_id__in=incidents, erased_at__isnull=True).count()
+        report.observables_blanked = Observable.objects.filter(incident_id__in=incidents).exclude(display="", value="").count()
+        report.data_keys_destroyed = (
+            Candidate.objects.filter(pk__in=candidates).exclude(data_key="").count()
+            + checkins.exclude(data_key="").count()
+            + _incident_model().objects.filter(pk__in=incidents).exclude(data_key="").count()
+        )
+        return report
+
+    for start in range(0, len(candidates), BATCH):
+        step("Erasing contact details", start, len(candidates))
+        _erase_candidates(candidates[start:start + BATCH], now, days["contact_details_after_election_days"], report)
+    step("Erasing check-in locations", 0, 1)
+    with_key = checkins.exclude(data_key="").count()
+    report.checkin_locations_erased = _purge_checkins(now, days["checkin_locations_days"])
+    report.data_keys_destroyed += with_key
+    for start in range(0, len(incidents), BATCH):
+        step("Minimising closed incidents", start, len(incidents))
+        _minimise_incidents(incidents[start:start + BATCH], now, days["closed_incidents_minimise_days"], report)
+    step("Done", 1, 1)
+
+    audit(actor or Actor.cli(), "delete", "retention", "",
+          fields=["contact_details", "checkin_locations", "incident_content", "evidence_files"],
+          detail="apply-retention " + json.dumps({k: v for k, v in report.as_dict().items() if k != "dry_run"}, separators=(",", ":")))
+    return report
+
+
+def _incident_model():
+    from ballotguard.incidents.models import Incident
+
+    return Incident
+
+
+def _purge_checkins(now: dt.datetime, days: int) -> int:
+    from ballotguard.checkins.services import purge_locations
+
+    return purge_locations(now - dt.timedelta(days=days), now, audited=False)
+
+
+def _erase_candidates(ids: list[int], now: dt.datetime, days: int, report: RetentionReport) -> None:
+    with transaction.atomic():
+        # The rule again, under the row locks: an incident opened since the list was made keeps the details.
+        rows = list(candidates_to_erase(now, days).filter(pk__in=ids).select_for_update(of=("self",)).values_list("pk", "data_key"))
+        if not rows:
+            return
+        Candidate.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+            email="", phone="", address="", postcode="", exposure_fingerprints=[], data_key="", contact_erased_at=now,
+        )
+        report.contact_details_erased += len(rows)
+        for kid in {kid for _, kid in rows if kid}:
+            erasure.destroy(kid)
+            report.data_keys_destroyed += 1
+
+
+def _minimise_incidents(ids: list[int], now: dt.datetime, days: int, report: RetentionReport) -> None:
+    from ballotguard.incidents.models import Evidence, IncidentEvent, Observable
+
+    with transaction.atomic():
+        rows = list(incidents_to_minimise(now, days).filter(pk__in=ids).select_for_update().values_list("pk", "data_key"))
+        if not rows:
+            return
+        pks = [pk for pk, _ in rows]
+        _incident_model().objects.filter(pk__in=pks).update(
+            description="", perpetrator="", advice="", data_key="", minimised_at=now,
+        )
+        report.observables_blanked += Observable.objects.filter(incident_id__in=pks).exclude(display="", value="").update(display="", value="")
+        IncidentEvent.objects.filter(incident_id__in=pks).exclude(text="").update(text="")
+        files = list(Evidence.objects.filter(incident_id__in=pks, erased_at__isnull=True).values_list("pk", "blob_name"))
+        Evidence.objects.filter(pk__in=[pk for pk, _ in files]).update(original_name="", erased_at=now)
+        report.incidents_minimised += len(pks)
+        # Destructive steps last, still inside the transaction (see the module doc).
+        for kid in {kid for _, kid in rows if kid}:
+            erasure.destroy(kid)
+            report.data_keys_destroyed += 1
+        for _, name in files:
+            blobs.delete(name)
+            report.evidence_files_deleted += 1
