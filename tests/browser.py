@@ -31,3 +31,24 @@ def axe_violations(page, impacts=("serious", "critical")) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in impacts
     ]
+
+
+def sign_in(page, base: str, user, password: str, device=None) -> None:
+    """Sign in through the real form; ``device``: the user's TOTP device when their role needs a code."""
+    from django_otp.oath import totp
+
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    if device is not None:
+        page.wait_for_url("**/sign-in/verify**")
+        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
+        page.get_by_label("Security code").fill(f"{code:06d}")
+        page.get_by_role("button", name="Continue").click()
+    page.wait_for_url(f"{base}/")
+
+
+def assert_accessible(page) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"axe-core on {page.url}: {violations}"

@@ -11,7 +11,6 @@ import os
 import pytest
 from django.core import mail
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ballotguard.accounts.services import Actor
@@ -19,7 +18,7 @@ from ballotguard.checkins import services
 from ballotguard.checkins.models import CheckIn
 from ballotguard.checkins.notify import LocmemSMS
 from conftest import PASSWORD
-from tests.browser import CHROMIUM_FLAGS, axe_violations, chromium_path
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -28,14 +27,6 @@ PHONE = {"width": 390, "height": 844}
 WHERE = "Leafleting Stoney Lane and the Yew Tree estate"
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(autouse=True)
@@ -44,19 +35,6 @@ def _sms(settings):
     LocmemSMS.outbox.clear()
     yield
     LocmemSMS.outbox.clear()
-
-
-def _sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], f"axe-core on {page.url}: {violations}"
 
 
 def _thumb_sized(locator, above_the_fold: bool = False) -> None:
@@ -73,11 +51,11 @@ def test_check_in_on_a_phone_then_a_missed_check_out(world, live_server, browser
     context = browser.new_context(bypass_csp=True, viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _sign_in(page, base, world.users.candidate)
+    sign_in(page, base, world.users.candidate, PASSWORD)
 
     page.goto(f"{base}/checkins/")
     assert "call 999" in page.locator("#emergency").inner_text()
-    _accessible(page)
+    assert_accessible(page)
     start = page.get_by_role("button", name="Start a check-in")
     _thumb_sized(start, above_the_fold=True)
     start.click()
@@ -88,7 +66,7 @@ def test_check_in_on_a_phone_then_a_missed_check_out(world, live_server, browser
     page.get_by_role("button", name="Start check-in").click()
     assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
     assert "Enter where you are going" in page.content()
-    _accessible(page)
+    assert_accessible(page)
 
     page.get_by_label("Where are you going?").fill(WHERE)
     page.get_by_label("In 1 hour").check()
@@ -105,7 +83,7 @@ def test_check_in_on_a_phone_then_a_missed_check_out(world, live_server, browser
     assert "Check-in started" in page.locator(".govuk-notification-banner").inner_text()
     assert page.get_by_role("button", name="Extend by 30 minutes").is_visible()
     _thumb_sized(page.get_by_role("button", name="I'm safe – check out"))
-    _accessible(page)
+    assert_accessible(page)
 
     # Time moves on: the sweep runs at the first alert's due time, as the worker would.
     report = services.sweep(now=checkin.expected_end + services.grace())
@@ -118,7 +96,7 @@ def test_check_in_on_a_phone_then_a_missed_check_out(world, live_server, browser
     assert page.get_by_role("button", name="Extend by 30 minutes").count() == 0  # too late to extend
     checkout = page.get_by_role("button", name="I'm safe – check out")
     _thumb_sized(checkout, above_the_fold=True)
-    _accessible(page)
+    assert_accessible(page)
 
     checkout.tap()
     page.wait_for_selector("text=You have checked out")
@@ -126,11 +104,11 @@ def test_check_in_on_a_phone_then_a_missed_check_out(world, live_server, browser
     assert checkin.status == "checked_out"
     # The all-clear went to the buddy on both channels (the sweep enqueued on check-out).
     assert mail.outbox[-1].subject.startswith("Ballotguard: all clear") and "all clear" in LocmemSMS.outbox[-1].body
-    _accessible(page)
+    assert_accessible(page)
 
     page.goto(f"{base}/checkins/")
     assert "Checked out safely" in page.content()
-    _accessible(page)
+    assert_accessible(page)
     context.close()
 
 
@@ -146,18 +124,11 @@ def test_the_feoa_list_of_escalated_check_ins_is_accessible(world, live_server, 
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{live_server.url}/sign-in")
-    page.get_by_label("Username").fill(feoa.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url("**/sign-in/verify**")
-    page.get_by_label("Security code").fill(f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):06d}")
-    page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{live_server.url}/")
+    sign_in(page, live_server.url, feoa, PASSWORD, device)
     page.goto(f"{live_server.url}/checkins/escalated/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("link", name="Candidate-Carol Tester").click()
     page.wait_for_url(f"**/checkins/escalated/{checkin.pk}/")
     assert WHERE in page.content() and "bea@example.org" not in page.content()
-    _accessible(page)
+    assert_accessible(page)
     context.close()

@@ -31,7 +31,7 @@ from ballotguard.accounts.services import Actor
 from ballotguard.incidents import services
 from ballotguard.incidents.models import AccessRequest, Incident
 from conftest import PASSWORD, make_user
-from tests.browser import CHROMIUM_FLAGS, axe_violations, chromium_path
+from tests.browser import axe_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -59,16 +59,6 @@ def _png(width: int = 8, height: int = 8) -> bytes:
     )
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
 
 
 def _new_page(browser, **context_options):

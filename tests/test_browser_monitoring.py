@@ -8,7 +8,6 @@ import io
 import os
 
 import pytest
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ballotguard.accounts.services import Actor
@@ -17,7 +16,7 @@ from ballotguard.monitoring.models import Message
 from ballotguard.monitoring.services import ingest_file
 from ballotguard.registry.models import SocialHandle
 from conftest import PASSWORD
-from tests.browser import CHROMIUM_FLAGS, axe_violations, chromium_path
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -41,32 +40,6 @@ def _inbox(world):
     ingest_file(Actor.cli(), io.BytesIO("\n".join(json.dumps(r) for r in rows).encode()), "m.jsonl")
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def _sign_in(page, base: str, user, device=None) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if device is not None:
-        page.wait_for_url("**/sign-in/verify**")
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        page.get_by_label("Security code").fill(f"{code:06d}")
-        page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], f"axe-core on {page.url}: {violations}"
 
 
 def test_feoa_reviews_and_promotes_a_flagged_message(world, live_server, browser):
@@ -75,19 +48,19 @@ def test_feoa_reviews_and_promotes_a_flagged_message(world, live_server, browser
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _sign_in(page, live_server.url, feoa, TOTPDevice.objects.get(user=feoa))
+    sign_in(page, live_server.url, feoa, PASSWORD, TOTPDevice.objects.get(user=feoa))
 
     page.get_by_role("link", name="Flagged messages", exact=True).first.click()
     page.wait_for_url("**/monitoring/")
     rows = page.locator("table.bg-queue tbody tr")
     assert "we know where you live" in rows.first.inner_text()  # threats first
     assert "bus cuts" not in page.content()
-    _accessible(page)
+    assert_accessible(page)
 
     rows.first.get_by_role("link").click()
     page.wait_for_url("**/monitoring/messages/*/")
     assert "@troll_0" in page.content()
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Save decision").click()  # nothing chosen: a GOV.UK error
     assert "Choose what to do with this message" in page.locator(".govuk-error-message").inner_text()
     page.get_by_label("Promote to an incident").check()
@@ -114,7 +87,7 @@ def test_candidate_sees_the_abuse_timeline_drawn_under_the_real_csp(world, live_
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    _sign_in(page, live_server.url, world.users.candidate)
+    sign_in(page, live_server.url, world.users.candidate, PASSWORD)
     page.get_by_role("link", name="Abuse timeline: messages sent to you online").click()
     page.wait_for_url(f"**/candidates/{carol.pk}/abuse-timeline/")
     page.wait_for_selector("#abuse-timeline[data-rendered='true'] svg")
@@ -125,8 +98,8 @@ def test_candidate_sees_the_abuse_timeline_drawn_under_the_real_csp(world, live_
 
     checked = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
     page = checked.new_page()
-    _sign_in(page, live_server.url, world.users.candidate)
+    sign_in(page, live_server.url, world.users.candidate, PASSWORD)
     page.goto(f"{live_server.url}/candidates/{carol.pk}/abuse-timeline/")
     page.wait_for_selector("#abuse-timeline[data-rendered='true'] svg")
-    _accessible(page)
+    assert_accessible(page)
     checked.close()

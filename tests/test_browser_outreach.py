@@ -9,44 +9,17 @@ import os
 
 import pytest
 from django.utils import timezone
-from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ballotguard.outreach.models import ContactAttempt, Invitation
 from ballotguard.registry.models import Candidate
 from conftest import PASSWORD
-from tests.browser import CHROMIUM_FLAGS, axe_violations, chromium_path
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def _sign_in(page, base: str, user, device=None) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if device is not None:
-        page.wait_for_url("**/sign-in/verify**")
-        code = totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits)
-        page.get_by_label("Security code").fill(f"{code:06d}")
-        page.get_by_role("button", name="Continue").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], f"axe-core on {page.url}: {violations}"
 
 
 def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, browser):
@@ -57,15 +30,15 @@ def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, b
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _sign_in(page, live_server.url, feoa, TOTPDevice.objects.get(user=feoa))
+    sign_in(page, live_server.url, feoa, PASSWORD, TOTPDevice.objects.get(user=feoa))
 
     page.get_by_role("link", name="Outreach", exact=True).first.click()
     page.wait_for_url("**/outreach/")
     rows = page.locator("table tbody tr")
     assert "Erin Evans" in rows.first.inner_text()  # the oldest hand-over first
-    _accessible(page)
+    assert_accessible(page)
     page.goto(f"{live_server.url}/outreach/candidates/{carol.pk}/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_label("Phone", exact=True).check()
     page.get_by_label("Reached the candidate").check()
     with page.expect_navigation():
@@ -73,11 +46,11 @@ def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, b
     assert ContactAttempt.objects.filter(candidate=carol, outcome="reached").exists()
 
     page.goto(f"{live_server.url}/outreach/briefings/new/")
-    _accessible(page)
+    assert_accessible(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Create briefing").click()  # nothing filled in: GOV.UK errors, nothing saved
     assert page.locator(".govuk-error-summary").is_visible()
-    _accessible(page)
+    assert_accessible(page)
     context.close()
 
     # The candidate, invited to a briefing, accepts it on a phone.
@@ -90,11 +63,11 @@ def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, b
     phone = browser.new_context(bypass_csp=True, viewport={"width": 390, "height": 844})
     page = phone.new_page()
     page.set_default_timeout(15_000)
-    _sign_in(page, live_server.url, world.users.candidate)
+    sign_in(page, live_server.url, world.users.candidate, PASSWORD)
     page.get_by_role("link", name="Your police adviser and briefing invitations").click()
     page.wait_for_url("**/your-police-adviser/")
     assert "999" in page.content() and "Safety briefing" in page.content()
-    _accessible(page)
+    assert_accessible(page)
     with page.expect_navigation():
         page.get_by_role("button", name="Accept the invitation to Safety briefing").click()
     assert Invitation.objects.get(briefing=briefing, candidate=carol).status == "accepted"

@@ -11,7 +11,7 @@ import pytest
 
 from ballotguard.safety.models import PledgeSignature, ReadReceipt, SafetyPlan
 from conftest import PASSWORD
-from tests.browser import CHROMIUM_FLAGS, axe_violations, chromium_path
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -19,27 +19,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 PHONE = {"width": 390, "height": 844}
 
 
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def _sign_in(page, base: str, user) -> None:
-    page.goto(f"{base}/sign-in")
-    page.get_by_label("Username").fill(user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"{base}/")
-
-
-def _accessible(page) -> None:
-    violations = axe_violations(page)
-    assert violations == [], f"axe-core on {page.url}: {violations}"
 
 
 def _check(page, question: str, answer: str) -> None:
@@ -54,16 +33,16 @@ def test_candidate_on_a_phone_plans_reads_and_signs(world, live_server, browser)
     context = browser.new_context(bypass_csp=True, viewport=PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    _sign_in(page, base, world.users.candidate)
+    sign_in(page, base, world.users.candidate, PASSWORD)
 
     page.goto(f"{base}/safety/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("link", name="Start the safety plan for Carol Cooper").click()
     page.wait_for_url(f"**/candidates/{carol.pk}/safety-plan/edit/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Make my checklist").click()  # nothing answered: GOV.UK errors
     assert "There is a problem" in page.locator(".govuk-error-summary").inner_text()
-    _accessible(page)
+    assert_accessible(page)
     _check(page, "Is your home address on the ballot paper?", "Yes, it is published")
     _check(page, "Do you live alone?", "Yes")
     _check(page, "Do children live with you?", "No")
@@ -78,26 +57,26 @@ def test_candidate_on_a_phone_plans_reads_and_signs(world, live_server, browser)
     first = page.locator(".bg-checklist__title").all_inner_texts()
     assert first[0].startswith("Save 999, 101") and "Keep your home address off the ballot paper" in first[:6]
     assert SafetyPlan.objects.filter(candidate=carol).count() == 1
-    _accessible(page)
+    assert_accessible(page)
 
     page.get_by_role("link", name="Guidance: Handling post and suspicious packages").click()
     page.wait_for_url("**/guidance/handling-post/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Mark as read").click()
     page.wait_for_url("**/guidance/")
     assert "marked as read" in page.locator(".govuk-notification-banner").inner_text()
     assert ReadReceipt.objects.filter(user=world.users.candidate, slug="handling-post").exists()
-    _accessible(page)
+    assert_accessible(page)
 
     page.goto(f"{base}/candidates/{carol.pk}/pledge/")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_label("I agree to the civility pledge").check()
     page.get_by_label("List my name, party and ward or constituency on the public page of signatories").check()
     page.get_by_role("button", name="Sign the pledge").click()
     page.wait_for_url(f"**/candidates/{carol.pk}/pledge/")
     assert "signed the civility pledge" in page.locator(".govuk-notification-banner").inner_text()
     assert PledgeSignature.objects.get(candidate=carol).listed
-    _accessible(page)
+    assert_accessible(page)
     context.close()
 
     # The public list, signed out, and the print button under the real CSP (print.js is a static module).
@@ -105,9 +84,9 @@ def test_candidate_on_a_phone_plans_reads_and_signs(world, live_server, browser)
     page = public.new_page()
     page.goto(f"{base}/pledge/parl.2024-07-04/")
     assert "Carol Cooper" in page.locator("table").inner_text()
-    _accessible(page)
+    assert_accessible(page)
     page.goto(f"{base}/pledge/")
-    _accessible(page)
+    assert_accessible(page)
     public.close()
 
     strict = browser.new_context(viewport=PHONE)
@@ -115,7 +94,7 @@ def test_candidate_on_a_phone_plans_reads_and_signs(world, live_server, browser)
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
-    _sign_in(page, base, world.users.candidate)
+    sign_in(page, base, world.users.candidate, PASSWORD)
     page.goto(f"{base}/candidates/{carol.pk}/safety-plan/")
     page.get_by_role("button", name="Print this plan").wait_for(state="visible")
     assert page.locator("[data-bg-print-hint]").is_hidden()

@@ -8,6 +8,7 @@ nationally, pseudonymised; other roles get 403.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from django.db import transaction
@@ -94,12 +95,9 @@ class MessageViewOut(Schema):
 
 
 def _out(view: services.review.MessageView) -> dict:
-    return {
-        "id": view.pk, "platform": view.platform, "sent_at": view.sent_at, "text": view.text, "author": view.author,
-        "candidate": view.candidate, "area": view.area, "abuse_score": view.abuse_score, "threat_score": view.threat_score,
-        "is_threat": view.is_threat, "exposes_contact": view.exposes_contact, "reasons": view.reasons, "review": view.review,
-        "incident_reference": view.incident_reference, "pseudonymised": view.pseudonymised,
-    }
+    out = dataclasses.asdict(view)  # the schema keeps the fields it declares
+    out["id"] = out.pop("pk")
+    return out
 
 
 class QueueQuery(Schema):
