@@ -5,6 +5,8 @@ Views stay thin: scope, pseudonymisation and audit are decided in ``services``.
 
 from __future__ import annotations
 
+from datetime import date
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -107,7 +109,7 @@ def abuse_timeline(request, candidate_id: int):
     rows = services.weekly_counts(candidate)
     chart = services.timeline_chart(label, rows) if rows else None
     totals = {k: sum(r[k] for r in rows) for k in ("received", "flagged", "threats")}
-    table_rows = [{"cells": [r["week"], r["received"], r["flagged"], r["threats"]]} for r in rows]
+    table_rows = [{"cells": [date.fromisoformat(r["week"]), r["received"], r["flagged"], r["threats"]]} for r in rows]
     columns = [("week", "Week beginning"), *services.timeline.SERIES]
     return render(request, "monitoring/timeline.html", {
         "candidate": candidate, "label": label, "rows": rows, "chart": chart, "totals": totals,
