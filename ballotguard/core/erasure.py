@@ -55,6 +55,10 @@ class KeyStoreUnavailable(RuntimeError):
     """The key store folder is missing: restore it with the database (see docs/operations.md)."""
 
 
+
+class ErasedRecordError(RuntimeError):
+    """A record whose data key has been destroyed is being saved from a copy loaded before: refused."""
+
 def _ring():
     return key_ring(settings.FIELD_ENCRYPTION_KEYS)
 
@@ -250,6 +254,10 @@ def ensure_key(instance, path: str, *, adding: bool) -> str:
     kid = getattr(owner, attname) or ""
     if kid and exists(kid):
         return kid
+    if kid:
+        # The instance was loaded before retention destroyed its key: saving it would seal the old
+        # plaintext still in memory under a new key and bring erased data back.
+        raise ErasedRecordError(f"{owner._meta.label} {owner.pk} was erased under the retention policy after it was loaded; reload it")
     if owner_adding or owner.pk is None:
         kid = create()
         setattr(owner, attname, kid)

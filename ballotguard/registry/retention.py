@@ -243,6 +243,10 @@ def _minimise_incidents(ids: list[int], now: dt.datetime, days: int, report: Ret
         )
         report.observables_blanked += Observable.objects.filter(incident_id__in=pks).exclude(display="", value="").update(display="", value="")
         IncidentEvent.objects.filter(incident_id__in=pks).exclude(text="").update(text="")
+        # A promoted monitoring message is the incident's content too: the evidence file was made from it.
+        from ballotguard.monitoring.models import Message
+
+        Message.objects.filter(incident_id__in=pks).update(text="", author_handle="", author_name="", mentions="", urls="", reasons="")
         files = list(Evidence.objects.filter(incident_id__in=pks, erased_at__isnull=True).values_list("pk", "blob_name"))
         Evidence.objects.filter(pk__in=[pk for pk, _ in files]).update(original_name="", erased_at=now)
         report.incidents_minimised += len(pks)

@@ -20,6 +20,10 @@ from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceF
 from .tasks import notify_advisers_of_handover
 
 
+class HandleTaken(ValueError):
+    """The social media account is already recorded for a different person."""
+
+
 class NotPermitted(Exception):
     """The actor may not do this. Callers answer 403 (or 404 where existence itself must stay hidden)."""
 
@@ -202,6 +206,10 @@ def can_edit_handles(user: User, candidate: Candidate) -> bool:
 def add_handle(actor: Actor, candidate: Candidate, platform: str, handle: str) -> SocialHandle:
     if actor.user is None or not can_edit_handles(actor.user, candidate):
         raise NotPermitted("Only the candidate or their staff can change their social media accounts.")
+    # One account, one person: otherwise anyone could claim another candidate's handle and have the
+    # threats sent to that candidate routed to themselves, away from the victim's police force.
+    if SocialHandle.objects.filter(platform=platform, handle=handle).exclude(candidate__person_id=candidate.person_id).exists():
+        raise HandleTaken("This account is already recorded for another candidate. If it is yours, contact your police adviser.")
     item, created = SocialHandle.objects.get_or_create(candidate=candidate, platform=platform, handle=handle)
     if created:
         audit(actor, "create", "social_handle", item.pk, detail=f"candidate {candidate.pk}")

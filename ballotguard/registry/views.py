@@ -97,7 +97,11 @@ def handle_add(request, pk: int):
     form = SocialHandleForm(request.POST)
     if not form.is_valid():
         return _candidate_page(request, candidate, handle_form=form, status=400)
-    services.add_handle(Actor.from_request(request), candidate, form.cleaned_data["platform"], form.cleaned_data["handle"])
+    try:
+        services.add_handle(Actor.from_request(request), candidate, form.cleaned_data["platform"], form.cleaned_data["handle"])
+    except services.HandleTaken as exc:
+        form.add_error("handle", str(exc))
+        return _candidate_page(request, candidate, handle_form=form, status=400)
     messages.success(request, f"@{form.cleaned_data['handle']} added: messages to it will be checked.")
     return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 

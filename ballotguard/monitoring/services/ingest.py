@@ -7,6 +7,7 @@ millions of rows is held one batch at a time and an interrupted run can simply b
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -17,7 +18,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.messages import MessageRecord, Platform, ReadStats, iter_messages
+from ballotguard.engines.messages import MessageRecord, Platform, ReadStats, iter_messages, normalise_handle
 from ballotguard.engines.tabular import RowError
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
@@ -66,24 +67,36 @@ def check_ingester(actor: Actor) -> None:
 
 class HandleRouter:
     """Maps a platform handle to the candidacy it belongs to: the latest election's, where one person
-    stood more than once. Loaded once per ingest run (handles number in the thousands)."""
+    stood more than once. A handle claimed by two different people routes nowhere (analysts still see
+    the message): guessing could send threats against one candidate to another's force. Loaded once
+    per ingest run (handles number in the thousands)."""
 
     def __init__(self) -> None:
         best: dict[tuple[str, str], tuple] = {}
+        people: dict[tuple[str, str], set[str]] = {}
         rows = SocialHandle.objects.filter(candidate__ballot__cancelled=False).values_list(
-            "platform", "handle", "candidate_id", "candidate__ballot__area_id", "candidate__ballot__election__date")
-        for platform, handle, candidate_id, area_id, date in rows:
+            "platform", "handle", "candidate_id", "candidate__ballot__area_id", "candidate__ballot__election__date", "candidate__person_id")
+        for platform, handle, candidate_id, area_id, date, person in rows:
             key = (platform, handle)
+            people.setdefault(key, set()).add(person)
             if key not in best or (date, candidate_id) > (best[key][2], best[key][0]):
                 best[key] = (candidate_id, area_id, date)
-        self._map = {k: (v[0], v[1]) for k, v in best.items()}
+        self._map = {k: (v[0], v[1]) for k, v in best.items() if len(people[k]) == 1}
 
     def route(self, record: MessageRecord) -> tuple[int | None, int | None]:
-        for handle in record.mentions:
+        for handle in record.mentions or _mentioned_in(record.text):
             found = self._map.get((record.platform.value, handle))
             if found:
                 return found
         return None, None
+
+
+_MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{1,60})")
+
+
+def _mentioned_in(text: str) -> list[str]:
+    """Handles written in the text, for feeds that send no separate list of mentions."""
+    return [normalise_handle(m.rstrip(".")) for m in _MENTION.findall(text[:2000])]
 
 
 def _batches(items: Iterable, size: int) -> Iterator[list]:

