@@ -175,6 +175,60 @@ def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
     )
 
 
+def finetuned_section(console, model: AbuseModel, valid, davidson) -> None:
+    """The optional fine-tuned scorer ``abuse-ft-v1`` beside the default (``--embeddings``)."""
+    from rich.table import Table
+
+    from ballotguard.engines import abuse_embeddings as ae
+    from ballotguard.engines import abuse_finetuned as ft
+
+    reason = ae.runtime_missing()
+    if reason is None and not (ft.DEFAULT_MODEL_DIR / "model.onnx").is_file():
+        reason = f"network not built in {ft.DEFAULT_MODEL_DIR} (run `{ft.REBUILD_COMMAND}`)"
+    if reason is None:
+        try:
+            start = time.perf_counter()
+            fm = ft.FinetunedAbuseModel.load()
+            load_s = time.perf_counter() - start
+        except (ImportError, ft.ArtifactError) as exc:
+            reason = str(exc)
+    if reason is not None:
+        console.print(f"Optional fine-tuned scorer (--embeddings): skipped: {reason}")
+        return
+    texts = [r.text for r in valid]
+    y = [r.is_abusive for r in valid]
+    ours = model.score(texts)
+    start = time.perf_counter()
+    theirs = fm.score(texts)
+    fm_s = time.perf_counter() - start
+    table = Table(title=f"Optional scorer {fm.version} (MiniLM-L6 fine-tuned on OLID, onnxruntime) beside {model.version}", title_justify="left")
+    for column in ("Test set", "Scorer", "Macro-F1", "Abusive P / R", "Not P / R"):
+        table.add_column(column, justify="left" if column in ("Test set", "Scorer") else "right")
+    name_valid = f"OLID validation ({len(valid):,}, held out)"
+    table.add_row(name_valid, f"{model.version} @ threshold {model.threshold:.2f}", *fmt(at.classification_report(y, ours >= model.threshold)))
+    table.add_row("", f"{fm.version} @ threshold {fm.threshold:.2f}", *fmt(at.classification_report(y, theirs >= fm.threshold)))
+    table.add_row("", f"{model.version} @ review threshold {model.review_threshold:.2f}", *fmt(at.classification_report(y, ours >= model.review_threshold)))
+    table.add_row("", f"{fm.version} @ review threshold {fm.review_threshold:.2f}", *fmt(at.classification_report(y, theirs >= fm.review_threshold)))
+    y_dav = [r.is_abusive for r in davidson]
+    dav = fm.score([r.text for r in davidson])
+    table.add_row(f"Davidson, all {len(davidson):,}", f"{model.version} (trained on OLID)", *fmt(at.evaluate(model, davidson)))
+    table.add_row("", f"{fm.version} (trained on OLID)", *fmt(at.classification_report(y_dav, dav >= fm.threshold)))
+    console.print(table)
+    if THREATS.is_file():
+        rows = [json.loads(line) for line in THREATS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        kinds = np.array([r.get("kind", "") for r in rows])
+        is_threat = np.array([bool(r["threat"]) for r in rows])
+        b = fm.score([r["text"] for r in rows])
+        parts = []
+        for label, sel in (("counter-speech", kinds == "counter_speech"), ("harmless", (~is_threat) & (kinds != "insult")), ("insults", kinds == "insult"), ("threats", is_threat)):
+            parts.append(f"{label} ({sel.sum()}) {(b[sel] >= fm.threshold).mean():.3f} / {(b[sel] >= fm.review_threshold).mean():.3f}")
+        console.print(f"Hand-written messages, share flagged by {fm.version} at threshold / review threshold: " + "; ".join(parts))
+    console.print(
+        f"Speed on the OLID validation texts (one process, onnxruntime {ft.DEFAULT_THREADS} threads): {fm.version} {len(texts) / fm_s:,.0f} msg/s; "
+        f"loading took {load_s:.1f} s. Recorded at training: {fm.metadata.get('validation', {}).get('olid_validation', {}).get('macro_f1')}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", type=Path, default=DATA, help=f"the shared abuse data directory (default {DATA})")
@@ -235,6 +289,7 @@ def main() -> None:
     threat_section(console, model, peer)
     if args.embeddings:
         embeddings_section(console, model, valid, davidson)
+        finetuned_section(console, model, valid, davidson)
 
 
 if __name__ == "__main__":

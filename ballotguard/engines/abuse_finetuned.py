@@ -180,13 +180,15 @@ def _open(onnx_path: Path, tok_path: Path, threads: int):
 
 
 def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, seed: int | None = None,
-          progress: Callable[[str], None] | None = None) -> FinetunedAbuseModel:
+          state: str | Path | None = None, progress: Callable[[str], None] | None = None) -> FinetunedAbuseModel:
     """Fine-tune on OLID's inner-training rows, take both thresholds on the inner split, export to
     ONNX in ``model_dir`` and measure the held-out split with the exported network.
 
     The held-out split and the inner split are the default model's (``abuse_training.holdout_split``
     with the seed, then with seed + 1 on the training part). The inner-validation rows are not
     trained on: they choose the thresholds. Returns the model (its metadata holds the figures).
+    ``state``: a PyTorch state_dict of this network saved by an earlier run of the same recipe; the
+    fine-tuning is then skipped and only the export and the measurements are redone.
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import random
@@ -250,6 +252,10 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
     opt = torch.optim.AdamW(net.parameters(), lr=RECIPE["lr"], weight_decay=RECIPE["weight_decay"])
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
     start, step = time.perf_counter(), 0
+    if state is not None:
+        net.load_state_dict(torch.load(str(state), map_location="cpu", weights_only=True))
+        say(f"loaded the fine-tuned weights from {state}; not training")
+        epochs = 0
     for _epoch in range(epochs):
         net.train()
         perm = rng.permutation(len(texts))
@@ -267,7 +273,8 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
                 el = time.perf_counter() - start
                 say(f"step {step}/{total}, loss {loss.item():.3f}, {el / step:.2f} s/step")
     train_s = time.perf_counter() - start
-    say(f"trained {total} steps in {train_s / 60:.1f} min")
+    if state is None:
+        say(f"trained {total} steps in {train_s / 60:.1f} min")
 
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -314,7 +321,7 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
             "model_onnx_sha256": sha256_file(out / "model.onnx"), "tokenizer_sha256": sha256_file(out / "tokenizer.json"),
             "model_onnx_bytes": (out / "model.onnx").stat().st_size, "export_max_abs_error_vs_torch": err,
         },
-        "recipe": dict(RECIPE, steps=total, training_rows=len(inner_train), pos_weight=round(pos_weight, 4), training_minutes=round(train_s / 60, 1)),
+        "recipe": dict(RECIPE, steps=total, training_rows=len(inner_train), pos_weight=round(pos_weight, 4), training_minutes=round(train_s / 60, 1) if state is None else None),
         "threshold_rule": "macro-F1-best threshold on the inner split (not trained on)",
         "review_threshold_rule": "lowest threshold with abusive precision >= 0.80 on the inner split (abuse_training.review_threshold)",
         "inner_split": {"n": len(inner_valid), "seed": seed + 1, "macro_f1": round(inner_f1, 4), "review": review_inner},
@@ -361,9 +368,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--data-dir", type=Path, required=True)
     tr.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     tr.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
+    tr.add_argument("--state", type=Path, default=None, help="skip fine-tuning: load this network's state_dict from an earlier run of the recipe")
     args = parser.parse_args(argv)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    model = train(args.data_dir, model_dir=args.model_dir, progress=say)
+    model = train(args.data_dir, model_dir=args.model_dir, state=args.state, progress=say)
     say(f"wrote {save_metadata(model, args.out)} and {Path(args.model_dir) / 'model.onnx'}")
     return 0
 

@@ -117,7 +117,8 @@ def worklist(user: User, flt: WorklistFilter = WorklistFilter()) -> QuerySet[Can
     """Candidates of the adviser's force(s) handed over with consent and not yet reached, oldest
     hand-over first, with how many attempts were made and the last one's outcome and next step."""
     _require_adviser(user)
-    qs = handed_over(candidates_visible_to(user)).filter(ballot__cancelled=False).exclude(Exists(_reached()))
+    # Details erased under retention cannot be used to make contact: such candidates leave the list.
+    qs = handed_over(candidates_visible_to(user)).filter(ballot__cancelled=False, contact_erased_at__isnull=True).exclude(Exists(_reached()))
     qs = flt.apply(qs).select_related("ballot__council")
     return qs.annotate(
         attempts=Count("contact_attempts"),
@@ -159,6 +160,9 @@ def record_contact_attempt(
     at = at or now
     if at > now + dt.timedelta(minutes=5):
         raise InvalidInput("at", "The time of the attempt must be now or in the past")
+    # A typing error ("1926") would distort the coverage figures (days from nominations to first contact).
+    if at < now - dt.timedelta(days=730):
+        raise InvalidInput("at", "The time of the attempt must be within the last two years")
     next_step, notes = next_step.strip(), notes.strip()
     if len(next_step) > MAX_NEXT_STEP:
         raise InvalidInput("next_step", f"Next step must be {MAX_NEXT_STEP} characters or fewer")

@@ -85,7 +85,9 @@ def _candidate_page(request, candidate: Candidate, form=None, invite_form=None, 
         "contact": read_contact_details(actor, candidate),  # audited by the registry
         "history": services.contact_history(actor, candidate),
         "first_contact": services.first_contact(candidate),
-        "invitations": candidate.briefing_invitations.select_related("briefing").order_by("-briefing__starts_at"),
+        # Only this adviser's forces' briefings: another force's briefing titles are that force's business.
+        "invitations": candidate.briefing_invitations.filter(briefing__force__in=request.user.police_forces.all())
+        .select_related("briefing").order_by("-briefing__starts_at"),
         "form": form or ContactAttemptForm(),
         "invite_form": invite_form or InviteOneForm(briefings=upcoming),
         "can_invite": upcoming.exists() or invite_form is not None,

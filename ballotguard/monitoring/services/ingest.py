@@ -172,18 +172,19 @@ def _store(records, report: IngestReport, router: HandleRouter, source: str, mod
             apply_score(message, score, model.version, now)
             report.flagged += score.flagged
     with transaction.atomic():
-        _insert(messages)
-    report.created += len(messages)
+        inserted = _insert(messages)
+    report.created += inserted
+    report.duplicates += len(messages) - inserted  # stored by a concurrent ingest since the check
 
 
-def _insert(messages: list[Message]) -> None:
+def _insert(messages: list[Message]) -> int:
     """``bulk_create(ignore_conflicts=True)`` without the ORM's per-value machinery, which was half
     the cost of an ingest (bench/monitoring_ingest.py): each column's value is prepared exactly as its
     field would prepare it (``get_db_prep_save``: encryption, JSON, datetimes), then one
     ``executemany``. ``ON CONFLICT DO NOTHING`` (PostgreSQL and SQLite alike) settles a concurrent
     ingest of the same message by the unique constraint, not by an error."""
     if not messages:
-        return
+        return 0
     connection = transaction.get_connection()
     fields = [f for f in Message._meta.concrete_fields if not f.primary_key]
     for message in messages:
@@ -197,6 +198,8 @@ def _insert(messages: list[Message]) -> None:
     rows = [[f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] for m in messages]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+        # Rows actually inserted (both drivers total executemany's rowcount); a conflict inserts none.
+        return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
 
 
 def ingest_file(actor: Actor, stream: BinaryIO, filename: str, *, score: bool = True, default_platform: Platform | None = None,

@@ -60,17 +60,22 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Message]:
 # ---------------------------------------------------------------------------------------------------
 # What a reviewer sees
 
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _HANDLE = re.compile(r"(?<![\w@])@\w{1,30}")
+# A house number and a street, as exposure detection finds them ("12 Acacia Avenue", "7 St Mary's Rd").
+_STREET = re.compile(r"\b\d{1,4}[a-z]?,?\s+(?:[a-z][a-z'’-]*\.?\s+){1,3}?(?:road|rd|street|st|avenue|ave|lane|ln|close|cl|drive|dr|crescent|cres|court|ct|place|pl|square|sq|gardens|gdns|terrace|grove|way|walk|mews|hill|rise|row|park|view|green)\b\.?", re.IGNORECASE)
 _DIGITS = re.compile(r"\+?\d[\d\s().-]{7,}\d")
 _POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s*\d[A-Z]{2}\b", re.IGNORECASE)
 _URL = re.compile(r"https?://\S+|www\.\S+", re.IGNORECASE)
 
 
 def pseudonymise_text(text: str) -> str:
-    """For analysts: handles, links, phone-like numbers and postcodes masked; the words kept, because
+    """For analysts: handles, e-mail addresses, links, street addresses, phone-like numbers and postcodes masked; the words kept, because
     the words are what is being reviewed."""
     text = _URL.sub("[link]", text)
+    text = _EMAIL.sub("[email]", text)
     text = _HANDLE.sub("@[handle]", text)
+    text = _STREET.sub("[address]", text)
     text = _POSTCODE.sub("[postcode]", text)
     return _DIGITS.sub("[number]", text)
 

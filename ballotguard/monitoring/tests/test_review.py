@@ -149,3 +149,10 @@ def test_weekly_timeline_has_zero_weeks_between(inbox):
     assert sum(r["received"] for r in rows) == 4
     assert sum(r["threats"] for r in rows) == 2
     assert any(r["received"] == 0 for r in rows)
+
+
+def test_pseudonymised_text_masks_emails_and_street_addresses():
+    masked = services.pseudonymise_text("mail jo.smith@gmail.com or visit 12 Acacia Avenue, @jo_mp, 07700 900123 B25 8AA")
+    assert "jo.smith" not in masked and "Acacia" not in masked and "jo_mp" not in masked
+    assert "900123" not in masked and "B25" not in masked
+    assert "[email]" in masked and "[address]" in masked
