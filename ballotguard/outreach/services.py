@@ -160,9 +160,8 @@ def record_contact_attempt(
     at = at or now
     if at > now + dt.timedelta(minutes=5):
         raise InvalidInput("at", "The time of the attempt must be now or in the past")
-    # A typing error ("1926") would distort the coverage figures (days from nominations to first contact).
-    if at < now - dt.timedelta(days=730):
-        raise InvalidInput("at", "The time of the attempt must be within the last two years")
+    if at.year < 2000:  # a typing error ("1926") would distort the coverage figures
+        raise InvalidInput("at", "Enter the date of the attempt, like 3 May 2026")
     next_step, notes = next_step.strip(), notes.strip()
     if len(next_step) > MAX_NEXT_STEP:
         raise InvalidInput("next_step", f"Next step must be {MAX_NEXT_STEP} characters or fewer")
