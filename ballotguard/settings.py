@@ -233,6 +233,13 @@ BALLOTGUARD_RETENTION = {
     "checkin_locations_days": int(os.environ.get("BALLOTGUARD_RETAIN_CHECKIN_DAYS", "7")),
     # Closed incidents are minimised (content erased, facts and references kept), counted from closure.
     "closed_incidents_minimise_days": int(os.environ.get("BALLOTGUARD_RETAIN_CLOSED_INCIDENT_DAYS", str(365 * 2))),
+    # Monitoring messages not promoted to an incident, counted from when they were sent: long enough for
+    # a course of conduct and the coordination analysis, short for third parties' words. Their review
+    # decisions go with them (retrain with --with-review-feedback within the period to keep the lesson).
+    "monitoring_messages_days": int(os.environ.get("BALLOTGUARD_RETAIN_MESSAGE_DAYS", "180")),
+    # Safety-plan revisions that are not the candidacy's latest, counted from the revision; all of a
+    # candidacy's plans go when its contact details are erased (rule above).
+    "safety_plan_revisions_days": int(os.environ.get("BALLOTGUARD_RETAIN_SAFETY_PLAN_DAYS", "365")),
 }
 
 LANGUAGE_CODE = "en-gb"

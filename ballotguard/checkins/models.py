@@ -93,6 +93,7 @@ class AlertDelivery(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Not sent yet: will retry"
         GAVE_UP = "gave_up", "Could not be sent"
+        SKIPPED = "skipped", "Not sent: no longer an adviser of the force"
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="deliveries")
     stage = models.CharField(max_length=20, choices=Stage.choices)

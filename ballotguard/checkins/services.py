@@ -333,11 +333,12 @@ class SweepReport:
     gave_up: int = 0
     already: int = 0
     errors: int = 0
+    skipped: int = 0
     sent_by_stage: dict[str, int] = field(default_factory=dict)
 
     def as_dict(self) -> dict:
         return {"checked": self.checked, "sent": self.sent, "failed": self.failed, "gave_up": self.gave_up,
-                "already": self.already, "errors": self.errors, "sent_by_stage": dict(self.sent_by_stage)}
+                "already": self.already, "errors": self.errors, "skipped": self.skipped, "sent_by_stage": dict(self.sent_by_stage)}
 
 
 def sweep(now: datetime | None = None, notifiers: dict[str, notify.Notifier] | None = None) -> SweepReport:
@@ -415,9 +416,25 @@ def _address(checkin: CheckIn, channel: str, recipient: str) -> str:
     if recipient == "buddy":
         return checkin.buddy_email if channel == Channel.EMAIL else checkin.buddy_phone
     if recipient.startswith("user:"):
-        user = User.objects.filter(pk=int(recipient.split(":", 1)[1]), is_active=True).first()
+        user = _adviser_now(checkin, int(recipient.split(":", 1)[1]))
         return user.email if user is not None else ""
     return ""
+
+
+def _adviser_now(checkin: CheckIn, user_id: int) -> User | None:
+    """The FEOA behind a ``user:<id>`` recipient, re-checked at send time, or None.
+
+    The recipients were listed before the delivery's transaction (and, for the all-clear, at an
+    earlier sweep), so between then and now the account may have been deactivated, given another
+    role, or moved off the force: such a person must not be told who is out and where to look. The
+    check is the one ``advisers_for`` makes: active, role FEOA, and one of their forces covers the
+    area of the check-in's candidacy.
+    """
+    if checkin.candidacy_id is None:
+        return None
+    covers = AreaForce.objects.filter(area_id=checkin.candidacy.ballot.area_id, force__advisers=OuterRef("pk"))
+    return (User.objects.filter(pk=user_id, is_active=True, role=Role.FEOA)
+            .filter(Exists(covers)).first())
 
 
 def _compose(checkin: CheckIn, stage: str, channel: str, recipient: str) -> wording.Message:
@@ -459,18 +476,29 @@ def _deliver(checkin_id: int, stage: str, channel: str, recipient: str, due_at: 
                 report.already += 1
                 return
             address = _address(checkin, channel, recipient)
-            if not address:
-                return  # the buddy's number was removed by retention, or the adviser left
-            message = _compose(checkin, stage, channel, recipient)
-            if row is None:
-                AlertDelivery.objects.create(**keys, due_at=due_at, sent_at=now, status=AlertDelivery.Status.SENT)
+            if not address and recipient.startswith("user:"):
+                # The adviser left, changed role or no longer covers the force (re-checked just now):
+                # recorded as skipped, never as sent, so the all-clear does not go to them either.
+                if row is None:
+                    AlertDelivery.objects.create(**keys, due_at=due_at, status=AlertDelivery.Status.SKIPPED, attempts=0)
+                else:
+                    row.status, row.sent_at = AlertDelivery.Status.SKIPPED, None
+                    row.save(update_fields=["status", "sent_at"])
+                skipped = True
+            elif not address:
+                return  # the buddy's number was removed by retention
             else:
-                row.status, row.sent_at, row.attempts, row.last_error = AlertDelivery.Status.SENT, now, row.attempts + 1, ""
-                row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
-            try:
-                channels[channel].send(address, message.subject, message.body)
-            except Exception as exc:  # the row above is rolled back with the transaction
-                raise _SendFailed from exc
+                skipped = False
+                message = _compose(checkin, stage, channel, recipient)
+                if row is None:
+                    AlertDelivery.objects.create(**keys, due_at=due_at, sent_at=now, status=AlertDelivery.Status.SENT)
+                else:
+                    row.status, row.sent_at, row.attempts, row.last_error = AlertDelivery.Status.SENT, now, row.attempts + 1, ""
+                    row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
+                try:
+                    channels[channel].send(address, message.subject, message.body)
+                except Exception as exc:  # the row above is rolled back with the transaction
+                    raise _SendFailed from exc
     except IntegrityError:
         report.already += 1  # another sweeper recorded (and sent) it between our read and our insert
         return
@@ -480,6 +508,10 @@ def _deliver(checkin_id: int, stage: str, channel: str, recipient: str, due_at: 
     except Exception as exc:  # a bug or the database: log (class only), leave it for the next sweep, go on
         logger.error("Check-in %s: %s while delivering %s/%s", checkin_id, type(exc).__name__, stage, channel)
         report.errors += 1
+        return
+    if skipped:
+        logger.info("Check-in %s: %s alert to %s skipped: no longer an adviser of its force", checkin_id, stage, recipient)
+        report.skipped += 1
         return
     report.sent += 1
     report.sent_by_stage[stage] = report.sent_by_stage.get(stage, 0) + 1

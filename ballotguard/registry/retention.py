@@ -1,6 +1,6 @@
 """Retention: deleting what is no longer needed (``ballotguard apply-retention``).
 
-Three rules, periods in ``settings.BALLOTGUARD_RETENTION`` (days; docs/operations.md gives the reasons):
+Six rules, periods in ``settings.BALLOTGUARD_RETENTION`` (days; docs/operations.md gives the reasons):
 
 Contact details of unsuccessful candidates (``contact_details_after_election_days``, from election day)
     A candidate whose election is that long past, who was **not elected** (``elected is False``) and
@@ -11,6 +11,24 @@ Contact details of unsuccessful candidates (``contact_details_after_election_day
     ``consent_to_share``, the candidacy itself. ``elected is None`` (result not recorded) is kept and
     counted, so the operator can record results; so is an elected candidate, who becomes an office-
     holder under the Bridger/Ford protection.
+What goes with the contact details (no period of its own: ``contact_erased_at`` is set)
+    Outreach contact attempts keep method, outcome and dates (``outreach.services.coverage_by_force``
+    counts them) but lose ``notes`` (what the candidate told the adviser) and ``next_step``; briefing
+    invitations stay. Every safety-plan revision of the candidacy is deleted (the answers say who
+    lives at the address). Selected by ``contact_erased_at``, not by this run's list, so candidates
+    erased by an earlier run (before these rules existed, or by a run that stopped half way) and a
+    note added to an erased candidacy since are caught too.
+Superseded safety-plan revisions (``safety_plan_revisions_days``, from the revision's ``created_at``)
+    Revisions older than the period are deleted unless they are the candidacy's latest: the plan in
+    force is kept for as long as the candidacy's contact details are.
+Monitoring messages (``monitoring_messages_days``, from ``sent_at``)
+    Messages not promoted to an incident (``review`` is not ``promoted`` and no incident is linked)
+    are deleted, with their ``ReviewDecision`` rows (cascade: a decision is a label for the text and
+    is no use without it; retrain with ``train-abuse-model --with-review-feedback`` within the period
+    to keep what reviewers taught the model). Promoted messages go with their incident's
+    minimisation below. The columns are under the master key, not a data key (the ingest's raw
+    ``executemany`` cannot seal erasable fields), so a deleted message stays in database backups
+    until those expire.
 Check-in locations (``checkin_locations_days``, from check-out or cancellation)
     ``checkins.services.purge_locations``: the check-in's data key is destroyed and where they went
     and the buddy's e-mail and phone blanked. Check-ins still open are never touched.
@@ -58,7 +76,8 @@ BATCH = 500
 # Election petitions must be presented within 21 days of the return (RPA 1983 s122): never earlier.
 MIN_CONTACT_DAYS = 21
 
-DEFAULTS = {"contact_details_after_election_days": 90, "checkin_locations_days": 7, "closed_incidents_minimise_days": 730}
+DEFAULTS = {"contact_details_after_election_days": 90, "checkin_locations_days": 7, "closed_incidents_minimise_days": 730,
+            "monitoring_messages_days": 180, "safety_plan_revisions_days": 365}
 
 
 class RetentionConfigError(ValueError):
@@ -79,13 +98,20 @@ class RetentionReport:
     evidence_files_deleted: int = 0
     observables_blanked: int = 0
     data_keys_destroyed: int = 0
+    contact_attempt_notes_blanked: int = 0
+    safety_plans_deleted: int = 0
+    safety_plan_revisions_deleted: int = 0
+    messages_deleted: int = 0
+    review_decisions_deleted: int = 0
 
     def as_dict(self) -> dict:
         return asdict(self)
 
     @property
     def changed(self) -> int:
-        return self.contact_details_erased + self.checkin_locations_erased + self.incidents_minimised
+        return (self.contact_details_erased + self.checkin_locations_erased + self.incidents_minimised
+                + self.contact_attempt_notes_blanked + self.safety_plans_deleted + self.safety_plan_revisions_deleted
+                + self.messages_deleted)
 
 
 def periods() -> dict[str, int]:
@@ -143,6 +169,40 @@ def incidents_to_minimise(now: dt.datetime, days: int):
     return Incident.objects.filter(status=Incident.Status.CLOSED, closed_at__lt=now - dt.timedelta(days=days), minimised_at__isnull=True)
 
 
+def _erased_or(ids: list[int]) -> Q:
+    """Candidacies whose contact details are erased, or are about to be (``ids``, in a dry run)."""
+    return Q(candidate__contact_erased_at__isnull=False) | Q(candidate_id__in=ids)
+
+
+def attempts_to_blank(candidate_ids: list[int] = ()):
+    """Contact attempts with a note or next step, of candidacies whose contact details are erased."""
+    from ballotguard.outreach.models import ContactAttempt
+
+    return ContactAttempt.objects.filter(_erased_or(list(candidate_ids))).exclude(notes="", next_step="")
+
+
+def plans_of_erased(candidate_ids: list[int] = ()):
+    from ballotguard.safety.models import SafetyPlan
+
+    return SafetyPlan.objects.filter(_erased_or(list(candidate_ids)))
+
+
+def plan_revisions_superseded(now: dt.datetime, days: int):
+    """Safety-plan revisions made before the period that are not their candidacy's latest."""
+    from ballotguard.safety.models import SafetyPlan
+
+    later = SafetyPlan.objects.filter(candidate_id=OuterRef("candidate_id"), revision__gt=OuterRef("revision"))
+    return SafetyPlan.objects.filter(created_at__lt=now - dt.timedelta(days=days)).filter(Exists(later))
+
+
+def messages_to_delete(now: dt.datetime, days: int):
+    """Monitoring messages sent before the period and not promoted to an incident."""
+    from ballotguard.monitoring.models import Message
+
+    return (Message.objects.filter(sent_at__lt=now - dt.timedelta(days=days), incident__isnull=True)
+            .exclude(review=Message.Review.PROMOTED))
+
+
 # ---------------------------------------------------------------------------------------------------
 # The run
 
@@ -170,8 +230,17 @@ def apply(now: dt.datetime | None = None, *, dry_run: bool = False, actor: Actor
     candidates = list(candidates_to_erase(now, days["contact_details_after_election_days"]).values_list("pk", flat=True))
     checkins = checkins_to_purge(now, days["checkin_locations_days"])
     incidents = list(incidents_to_minimise(now, days["closed_incidents_minimise_days"]).values_list("pk", flat=True))
+    messages = list(messages_to_delete(now, days["monitoring_messages_days"]).order_by("pk").values_list("pk", flat=True))
     if dry_run:
         from ballotguard.incidents.models import Evidence, Observable
+        from ballotguard.monitoring.models import ReviewDecision
+
+        report.contact_attempt_notes_blanked = attempts_to_blank(candidates).count()
+        report.safety_plans_deleted = plans_of_erased(candidates).count()
+        report.safety_plan_revisions_deleted = (plan_revisions_superseded(now, days["safety_plan_revisions_days"])
+                                                .exclude(_erased_or(candidates)).count())
+        report.messages_deleted = len(messages)
+        report.review_decisions_deleted = ReviewDecision.objects.filter(message_id__in=messages).count()
 
         report.contact_details_erased = len(candidates)
         report.checkin_locations_erased = checkins.count()
@@ -188,6 +257,13 @@ def apply(now: dt.datetime | None = None, *, dry_run: bool = False, actor: Actor
     for start in range(0, len(candidates), BATCH):
         step("Erasing contact details", start, len(candidates))
         _erase_candidates(candidates[start:start + BATCH], now, days["contact_details_after_election_days"], report)
+    step("Erasing outreach notes and safety plans", 0, 1)
+    _blank_attempts(report)
+    _delete_plans(plans_of_erased(), "safety_plans_deleted", report)
+    _delete_plans(plan_revisions_superseded(now, days["safety_plan_revisions_days"]), "safety_plan_revisions_deleted", report)
+    for start in range(0, len(messages), BATCH):
+        step("Deleting monitoring messages", start, len(messages))
+        _delete_messages(messages[start:start + BATCH], now, days["monitoring_messages_days"], report)
     step("Erasing check-in locations", 0, 1)
     with_key = checkins.exclude(data_key="").count()
     report.checkin_locations_erased = _purge_checkins(now, days["checkin_locations_days"])
@@ -198,9 +274,31 @@ def apply(now: dt.datetime | None = None, *, dry_run: bool = False, actor: Actor
     step("Done", 1, 1)
 
     audit(actor or Actor.cli(), "delete", "retention", "",
-          fields=["contact_details", "checkin_locations", "incident_content", "evidence_files"],
-          detail="apply-retention " + json.dumps({k: v for k, v in report.as_dict().items() if k != "dry_run"}, separators=(",", ":")))
+          fields=["contact_details", "checkin_locations", "incident_content", "evidence_files", "contact_attempt_notes",
+                  "safety_plans", "monitoring_messages"],
+          detail=audit_detail(report))
     return report
+
+
+# The audit event's detail is at most 300 characters: the counts go under short names.
+AUDIT_KEYS = {
+    "contact_details_erased": "contact", "kept_elected": "k_elected", "kept_result_not_recorded": "k_result",
+    "kept_open_incident": "k_open", "kept_within_period": "k_period", "checkin_locations_erased": "checkins",
+    "checkins_still_open": "k_open_ci", "incidents_minimised": "incidents", "evidence_files_deleted": "files",
+    "observables_blanked": "obs", "data_keys_destroyed": "keys", "contact_attempt_notes_blanked": "notes",
+    "safety_plans_deleted": "plans", "safety_plan_revisions_deleted": "plan_revs", "messages_deleted": "messages",
+    "review_decisions_deleted": "decisions",
+}
+
+
+def audit_detail(report: RetentionReport) -> str:
+    """``apply-retention {"contact":2,...}``: every count under its ``AUDIT_KEYS`` name (zeros left out
+    only if the whole would not fit, which needs counts in the millions)."""
+    counts = {short: getattr(report, name) for name, short in AUDIT_KEYS.items()}
+    text = "apply-retention " + json.dumps(counts, separators=(",", ":"))
+    if len(text) > 300:
+        text = "apply-retention " + json.dumps({k: v for k, v in counts.items() if v}, separators=(",", ":"))
+    return text
 
 
 def _incident_model():
@@ -228,6 +326,41 @@ def _erase_candidates(ids: list[int], now: dt.datetime, days: int, report: Reten
         for kid in {kid for _, kid in rows if kid}:
             erasure.destroy(kid)
             report.data_keys_destroyed += 1
+
+
+def _batches(qs) -> list[list[int]]:
+    ids = list(qs.order_by("pk").values_list("pk", flat=True))
+    return [ids[start:start + BATCH] for start in range(0, len(ids), BATCH)]
+
+
+def _blank_attempts(report: RetentionReport) -> None:
+    for ids in _batches(attempts_to_blank()):
+        with transaction.atomic():
+            # The rule again, under the row locks.
+            locked = list(attempts_to_blank().filter(pk__in=ids).select_for_update(of=("self",)).values_list("pk", flat=True))
+            report.contact_attempt_notes_blanked += attempts_to_blank().model.objects.filter(pk__in=locked).update(notes="", next_step="")
+
+
+def _delete_plans(rule, counter: str, report: RetentionReport) -> None:
+    model = rule.model
+    for ids in _batches(rule):
+        with transaction.atomic():
+            locked = list(rule.filter(pk__in=ids).select_for_update(of=("self",)).values_list("pk", flat=True))
+            deleted, _ = model.objects.filter(pk__in=locked).delete()
+            setattr(report, counter, getattr(report, counter) + deleted)
+
+
+def _delete_messages(ids: list[int], now: dt.datetime, days: int, report: RetentionReport) -> None:
+    from ballotguard.monitoring.models import Message, ReviewDecision
+
+    with transaction.atomic():
+        # Under the row locks: a message promoted since the list was made is kept.
+        locked = list(messages_to_delete(now, days).filter(pk__in=ids).select_for_update(of=("self",)).values_list("pk", flat=True))
+        if not locked:
+            return
+        _, by_model = Message.objects.filter(pk__in=locked).delete()
+        report.messages_deleted += by_model.get(Message._meta.label, 0)
+        report.review_decisions_deleted += by_model.get(ReviewDecision._meta.label, 0)
 
 
 def _minimise_incidents(ids: list[int], now: dt.datetime, days: int, report: RetentionReport) -> None:

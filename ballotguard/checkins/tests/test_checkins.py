@@ -107,6 +107,56 @@ def test_buddy_then_again_then_feoa_then_all_clear_each_exactly_once(world):
     ])
 
 
+@pytest.mark.parametrize("change", ["deactivated", "role_changed", "moved_off_the_force"])
+def test_the_feoa_is_re_checked_at_send_time_and_skipped_if_no_longer_eligible(world, monkeypatch, change):
+    """The recipients are listed before each delivery's transaction: an adviser deactivated, given
+    another role or moved to another force in between is not told; the delivery is recorded as
+    skipped (never as sent), so no all-clear follows either."""
+    checkin = start(world)
+    feoa = world.users.feoa_wmp
+    services.sweep(now=at(35, checkin))  # buddy, buddy again
+    listed = services._recipients
+
+    def then_change(c, stage):
+        out = listed(c, stage)
+        if stage == AlertDelivery.Stage.FEOA:
+            assert out == [("email", f"user:{feoa.pk}")]  # still eligible when listed
+            if change == "deactivated":
+                type(feoa).objects.filter(pk=feoa.pk).update(is_active=False)
+            elif change == "role_changed":
+                type(feoa).objects.filter(pk=feoa.pk).update(role="staff")
+            else:
+                feoa.police_forces.set([world.forces.met])
+        return out
+
+    monkeypatch.setattr(services, "_recipients", then_change)
+    before = len(mail.outbox)
+    report = services.sweep(now=at(65, checkin))
+    assert report.sent == 0 and report.skipped == 1 and report.as_dict()["skipped"] == 1
+    assert len(mail.outbox) == before  # nothing to the former adviser
+    row = AlertDelivery.objects.get(checkin=checkin, stage="feoa")
+    assert (row.status, row.recipient, row.sent_at) == ("skipped", f"user:{feoa.pk}", None)
+    assert ("feoa", "email", f"user:{feoa.pk}") not in sent()
+    # Final: a later sweep does not send it either, and the all-clear goes to the buddy only.
+    monkeypatch.setattr(services, "_recipients", listed)
+    assert services.sweep(now=at(66, checkin)).sent == 0
+    services.check_out(Actor(user=world.users.candidate), checkin, now=at(70, checkin))
+    assert services.sweep(now=at(71, checkin)).sent_by_stage == {"all_clear": 2}
+    assert all(feoa.email not in m.to for m in mail.outbox)
+
+
+def test_the_all_clear_is_not_sent_to_an_adviser_who_has_since_left_the_force(world):
+    checkin = start(world)
+    feoa = world.users.feoa_wmp
+    assert services.sweep(now=at(65, checkin)).sent_by_stage == {"buddy": 2, "buddy_again": 2, "feoa": 1}
+    feoa.police_forces.set([world.forces.city])
+    services.check_out(Actor(user=world.users.candidate), checkin, now=at(70, checkin))
+    report = services.sweep(now=at(71, checkin))
+    assert report.sent_by_stage == {"all_clear": 2} and report.skipped == 1
+    assert AlertDelivery.objects.get(checkin=checkin, stage="all_clear", recipient=f"user:{feoa.pk}").status == "skipped"
+    assert sum(feoa.email in m.to for m in mail.outbox) == 1  # the escalation only
+
+
 def test_without_escalation_the_feoa_is_never_alerted(world):
     checkin = start(world, escalate=False, phone="")
     services.sweep(now=at(500, checkin))

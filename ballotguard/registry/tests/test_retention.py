@@ -27,16 +27,20 @@ from ballotguard.engines.contact import ContactDetails
 from ballotguard.incidents import services as incidents
 from ballotguard.incidents.models import Evidence, Incident, IncidentEvent, Observable
 from ballotguard.incidents.tests.conftest import PNG, report_input
+from ballotguard.monitoring.models import Message, ReviewDecision
+from ballotguard.outreach.models import ContactAttempt
 from ballotguard.registry import retention
 from ballotguard.registry.models import Candidate
 from ballotguard.registry.services import handover
+from ballotguard.safety.models import SafetyPlan
 from conftest import make_user
 
 UTC = dt.timezone.utc
 # The general election (4 July 2024) is long past; the local election (7 May 2026) is 25 days past.
 NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
 CHANGES = ("contact_details_erased", "checkin_locations_erased", "incidents_minimised", "evidence_files_deleted",
-           "observables_blanked", "data_keys_destroyed")
+           "observables_blanked", "data_keys_destroyed", "contact_attempt_notes_blanked", "safety_plans_deleted",
+           "safety_plan_revisions_deleted", "messages_deleted", "review_decisions_deleted")
 
 
 def _raw(table: str, column: str, pk: int) -> str:
@@ -61,6 +65,24 @@ def _user_for(candidate: Candidate):
     Candidate.objects.filter(pk=candidate.pk).update(user=user)
     candidate.user = user
     return user
+
+
+def _attempt(candidate: Candidate, *, notes: str = "", next_step: str = "", days_ago: int = 100) -> ContactAttempt:
+    return ContactAttempt.objects.create(candidate=candidate, at=NOW - dt.timedelta(days=days_ago), method="phone",
+                                         outcome="reached", notes=notes, next_step=next_step)
+
+
+def _plan(candidate: Candidate, revision: int, days_ago: int) -> SafetyPlan:
+    return SafetyPlan.objects.create(candidate=candidate, revision=revision, answers='{"lives_alone": true}',
+                                     created_at=NOW - dt.timedelta(days=days_ago))
+
+
+def _message(candidate: Candidate, message_id: str, days_ago: int, review: str, *, decisions: int = 0, incident=None) -> Message:
+    message = Message.objects.create(platform="x", message_id=message_id, candidate=candidate, sent_at=NOW - dt.timedelta(days=days_ago),
+                                     text=f"words of a third party {message_id}", author_handle="someone", review=review, incident=incident)
+    for _ in range(decisions):
+        ReviewDecision.objects.create(message=message, decision="dismissed", is_abusive=False, decided_by_role="analyst")
+    return message
 
 
 def _close(incident: Incident, at: dt.datetime) -> None:
@@ -107,6 +129,28 @@ def estate(world):
     _close(old, NOW - dt.timedelta(days=800))
     # The rule is "no open incident": Dan's closed one (recent) does not keep his details either.
 
+    # Outreach: Dan's note goes with his contact details (the attempt stays); Erin's is kept.
+    attempts = SimpleNamespace(
+        dan=_attempt(dan, notes="Lives with his mother; call after six", next_step="Send the home-security leaflet"),
+        fay=_attempt(fay),  # nothing to blank: not counted
+        erin=_attempt(erin, notes="Prefers e-mail", next_step="Invite to the briefing"),
+    )
+    # Safety plans: Dan's (both revisions) go with his contact details; Erin's superseded revision from
+    # 400 days ago goes, the one from 100 days ago and her latest stay; Carol's only (latest) one stays.
+    plans = SimpleNamespace(
+        dan=[_plan(dan, 1, 500), _plan(dan, 2, 5)],
+        erin_old=_plan(erin, 1, 400), erin_mid=_plan(erin, 2, 100), erin_latest=_plan(erin, 3, 10),
+        carol=_plan(carol, 1, 500),
+    )
+    # Monitoring: two old messages not promoted go (with their two decisions); a recent one and an old
+    # one promoted to the still-open incident stay.
+    messages = SimpleNamespace(
+        dismissed=_message(erin, "old-dismissed", 200, "dismissed", decisions=1),
+        confirmed=_message(carol, "old-confirmed", 181, "confirmed", decisions=1),
+        recent=_message(carol, "recent", 179, "waiting"),
+        promoted=_message(alice, "old-promoted", 300, "promoted", decisions=1, incident=open_incident),
+    )
+
     checkins = SimpleNamespace(
         old=_checkin(reporter, started=NOW - dt.timedelta(days=10), finished=NOW - dt.timedelta(days=10, hours=-1)),
         recent=_checkin(reporter, started=NOW - dt.timedelta(days=2), finished=NOW - dt.timedelta(days=2, hours=-1)),
@@ -116,7 +160,7 @@ def estate(world):
         obj.refresh_from_db()
     return SimpleNamespace(
         carol=carol, dan=dan, fay=fay, alice=alice, bob=bob, erin=erin, open=open_incident, recent=recent, old=old,
-        evidence=evidence, checkins=checkins, observable=Observable.objects.get(incident=old),
+        evidence=evidence, checkins=checkins, attempts=attempts, plans=plans, messages=messages, observable=Observable.objects.get(incident=old),
         note=IncidentEvent.objects.get(incident=old, kind=IncidentEvent.Kind.NOTE),
     )
 
@@ -145,6 +189,10 @@ def _state() -> dict:
         "incidents_observable": ["display", "value", "match_hash"],
         "incidents_incidentevent": ["text"],
         "incidents_evidence": ["original_name", "erased_at", "sha256"],
+        "outreach_contactattempt": ["notes", "next_step", "method", "outcome", "at"],
+        "safety_safetyplan": ["candidate_id", "revision"],
+        "monitoring_message": ["text", "review"],
+        "monitoring_reviewdecision": ["message_id"],
     }
     out = {}
     with connection.cursor() as cursor:
@@ -173,6 +221,8 @@ def test_retention_on_a_fixture_that_covers_every_rule(estate, settings):
         "dry_run": False, "contact_details_erased": 2, "kept_elected": 1, "kept_result_not_recorded": 1,
         "kept_open_incident": 1, "kept_within_period": 1, "checkin_locations_erased": 1, "checkins_still_open": 1,
         "incidents_minimised": 1, "evidence_files_deleted": 1, "observables_blanked": 1, "data_keys_destroyed": 4,
+        "contact_attempt_notes_blanked": 1, "safety_plans_deleted": 2, "safety_plan_revisions_deleted": 1,
+        "messages_deleted": 2, "review_decisions_deleted": 2,
     }
     # Not elected, past the period, no open incident: erased; the facts for coverage figures stay.
     for who in (e.dan, e.fay):
@@ -185,6 +235,21 @@ def test_retention_on_a_fixture_that_covers_every_rule(estate, settings):
     for who, email in ((e.carol, "carol@example.org"), (e.alice, "1001@example.org"), (e.bob, "1002@example.org"), (e.erin, "erin@example.org")):
         who.refresh_from_db()
         assert who.email == email and who.contact_erased_at is None and erasure.exists(who.data_key)
+
+    # Outreach: the note and next step go with the contact details; the facts for coverage stay.
+    dan_attempt = ContactAttempt.objects.get(pk=e.attempts.dan.pk)
+    assert (dan_attempt.notes, dan_attempt.next_step) == ("", "")
+    assert (dan_attempt.method, dan_attempt.outcome, dan_attempt.at) == ("phone", "reached", e.attempts.dan.at)
+    assert _raw("outreach_contactattempt", "notes", dan_attempt.pk) == ""
+    assert ContactAttempt.objects.get(pk=e.attempts.erin.pk).notes == "Prefers e-mail"
+    assert ContactAttempt.objects.filter(candidate=e.fay).count() == 1
+    # Safety plans: all of Dan's; Erin's superseded revision past the period; latest revisions kept.
+    assert not SafetyPlan.objects.filter(candidate=e.dan).exists()
+    assert sorted(SafetyPlan.objects.filter(candidate=e.erin).values_list("revision", flat=True)) == [2, 3]
+    assert SafetyPlan.objects.filter(pk=e.plans.carol.pk).exists()
+    # Monitoring: old messages not promoted deleted with their decisions; recent and promoted kept.
+    assert sorted(Message.objects.values_list("message_id", flat=True)) == ["old-promoted", "recent"]
+    assert list(ReviewDecision.objects.values_list("message__message_id", flat=True)) == ["old-promoted"]
 
     # Check-ins: finished 10 days ago erased; 2 days ago kept; an open one never touched.
     old, recent, still_open = (CheckIn.objects.get(pk=c.pk) for c in (e.checkins.old, e.checkins.recent, e.checkins.still_open))
@@ -241,12 +306,40 @@ def test_a_second_run_is_a_no_op_and_every_run_is_audited_with_counts_only(estat
     events = list(AuditEvent.objects.filter(action="delete", object_type="retention").order_by("id"))
     assert len(events) == 2
     counts = json.loads(events[0].detail.removeprefix("apply-retention "))
-    assert counts["contact_details_erased"] == first.contact_details_erased == 2
-    assert counts["incidents_minimised"] == 1 and counts["evidence_files_deleted"] == 1
+    assert counts == {short: getattr(first, name) for name, short in retention.AUDIT_KEYS.items()}
+    assert set(retention.AUDIT_KEYS) == set(first.as_dict()) - {"dry_run"}
+    assert counts["contact"] == first.contact_details_erased == 2 and counts["messages"] == 2
+    assert counts["incidents"] == 1 and counts["files"] == 1
     for event in events:
         assert not any(word in event.detail for word in ("Dan", "Fay", "example.org", "Vic", "BG-"))
     # The check-in purge inside the run is not audited separately: one event per run.
     assert not AuditEvent.objects.filter(object_type="checkin", action="delete").exists()
+
+
+def test_notes_and_plans_of_candidates_erased_earlier_are_caught_up(estate):
+    """Selected by ``contact_erased_at``: a candidacy erased before these rules existed (or by a run that
+    stopped half way), and a note added to an erased candidacy since, are blanked by the next run."""
+    retention.apply(now=NOW)
+    late_note = _attempt(estate.dan, notes="Called back after erasure", days_ago=1)
+    late_plan = _plan(estate.fay, 1, 1)
+    dry = retention.apply(now=NOW, dry_run=True)
+    assert (dry.contact_attempt_notes_blanked, dry.safety_plans_deleted, dry.contact_details_erased) == (1, 1, 0)
+    report = retention.apply(now=NOW)
+    assert {**dry.as_dict(), "dry_run": False} == report.as_dict()
+    assert ContactAttempt.objects.get(pk=late_note.pk).notes == ""
+    assert not SafetyPlan.objects.filter(pk=late_plan.pk).exists()
+
+
+def test_the_message_period_is_a_setting(estate, settings):
+    settings.BALLOTGUARD_RETENTION = {**settings.BALLOTGUARD_RETENTION, "monitoring_messages_days": 178,
+                                      "safety_plan_revisions_days": 50}
+    report = retention.apply(now=NOW)
+    assert report.messages_deleted == 3 and report.safety_plan_revisions_deleted == 2
+    assert sorted(Message.objects.values_list("message_id", flat=True)) == ["old-promoted"]
+    assert list(SafetyPlan.objects.filter(candidate=estate.erin).values_list("revision", flat=True)) == [3]
+    settings.BALLOTGUARD_RETENTION = {"monitoring_messages_days": -1}
+    with pytest.raises(retention.RetentionConfigError):
+        retention.periods()
 
 
 def test_rotate_keys_still_works_after_retention_with_data_keys_present(estate, settings):
@@ -375,3 +468,9 @@ def test_a_promoted_message_goes_with_its_minimised_incident(estate):
     retention.apply(now=NOW)
     message.refresh_from_db()
     assert (message.text, message.author_handle) == ("", "")
+
+
+def test_the_audit_detail_fits_its_column_with_large_counts():
+    report = retention.RetentionReport(**{name: 999_999 for name in retention.AUDIT_KEYS})
+    assert len(retention.audit_detail(report)) <= 300
+    assert json.loads(retention.audit_detail(report).removeprefix("apply-retention "))["messages"] == 999_999

@@ -18,6 +18,11 @@ ROWS = [
     ("kept_result_not_recorded", "Kept: result not recorded (record it so retention can apply)"),
     ("kept_open_incident", "Kept: an incident still open"),
     ("kept_within_period", "Kept: election not yet past the period"),
+    ("contact_attempt_notes_blanked", "Outreach contact attempts' notes blanked (method, outcome, dates kept)"),
+    ("safety_plans_deleted", "Safety plans deleted (contact details erased)"),
+    ("safety_plan_revisions_deleted", "Superseded safety-plan revisions deleted"),
+    ("messages_deleted", "Monitoring messages deleted (not promoted to an incident)"),
+    ("review_decisions_deleted", "Review decisions deleted with their messages"),
     ("checkin_locations_erased", "Check-in locations and buddy contacts erased"),
     ("checkins_still_open", "Check-ins still open (never touched)"),
     ("incidents_minimised", "Closed incidents minimised"),
@@ -30,9 +35,11 @@ ROWS = [
 class Command(BaseCommand):
     help = (
         "Apply the retention periods in BALLOTGUARD_RETENTION: erase unsuccessful candidates' contact details once "
-        "the election is past the period (unless an incident is open), erase check-in locations, and minimise "
-        "closed incidents. Erased fields cannot be recovered, not even from a database backup: their data keys "
-        "are destroyed. Audited with counts. Use --dry-run first."
+        "the election is past the period (unless an incident is open), with their outreach notes and safety plans; "
+        "delete superseded safety-plan revisions and monitoring messages not promoted to an incident; erase "
+        "check-in locations; and minimise closed incidents. Fields under a data key cannot be recovered, not even "
+        "from a database backup: their data keys are destroyed (deleted rows stay in backups until those expire). "
+        "Audited with counts. Use --dry-run first."
     )
 
     def add_arguments(self, parser):
@@ -61,7 +68,9 @@ class Command(BaseCommand):
         console.print(
             f"Periods (days): contact details {periods['contact_details_after_election_days']} after election day, "
             f"check-in locations {periods['checkin_locations_days']} after check-out, "
-            f"closed incidents {periods['closed_incidents_minimise_days']} after closure.",
+            f"closed incidents {periods['closed_incidents_minimise_days']} after closure, "
+            f"monitoring messages {periods['monitoring_messages_days']} after sending, "
+            f"superseded safety-plan revisions {periods['safety_plan_revisions_days']} after the revision.",
             highlight=False,
         )
 
