@@ -269,10 +269,13 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # (`ballotguard db_worker`), so nothing but the database needs installing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
-# Abuse scoring: "default" (the committed n-gram model) or "embeddings" (the optional MiniLM stack;
-# +0.010 macro-F1 on OLID, ~100x slower, needs requirements-embeddings.txt: docs/model-card-abuse.md).
+# Abuse scoring: "default" (the committed n-gram model, 0.743 macro-F1 on OLID, ~20,000 msg/s),
+# "embeddings" (MiniLM embeddings stacked on it: 0.753, ~150 msg/s) or "finetuned" (fine-tuned
+# MiniLM: 0.772, ~350 msg/s, fewer false flags); the optional two need requirements-embeddings.txt
+# and a model built on the server (docs/model-card-abuse.md).
 BALLOTGUARD_ABUSE_SCORER = os.environ.get("BALLOTGUARD_ABUSE_SCORER", "default")
 BALLOTGUARD_ABUSE_ENCODER_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_ENCODER_DIR", VAR_DIR / "models" / "minilm-l6-v2"))
+BALLOTGUARD_ABUSE_FINETUNED_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_FINETUNED_DIR", VAR_DIR / "models" / "abuse-ft-v1"))
 
 # E-mail: the console in development and the demo; SMTP settings from the environment in production.
 EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

@@ -25,7 +25,10 @@ set; a plain TF-IDF + logistic regression about 0.73.
 With ``--embeddings``, also the optional scorer ``abuse-emb-v1``
 (``ballotguard.engines.abuse_embeddings``: the default model stacked with MiniLM sentence
 embeddings through onnxruntime) beside the default on the same rows, with its speed; where its
-runtime or its exported encoder is absent the section says why it is skipped.
+runtime or its exported encoder is absent the section says why it is skipped. The same flag also
+measures the optional fine-tuned scorer ``abuse-ft-v1`` (``ballotguard.engines.abuse_finetuned``:
+MiniLM-L6 fine-tuned on OLID, through onnxruntime), skipped, saying why, where its network in
+``var/models/abuse-ft-v1`` or the runtime is absent.
 
 Run:
     .venv/bin/python bench/abuse_quality.py [--data ../shared/data/abuse] [--skip-davidson-training] [--embeddings]

@@ -29,13 +29,19 @@ BATCH = 2_000
 
 @functools.cache
 def scorer() -> AbuseModel:
-    """The abuse scorer the settings choose: the committed n-gram model (``default``), or the optional
-    sentence-embedding stack (``embeddings``: needs requirements-embeddings.txt and the exported
-    encoder, see docs/model-card-abuse.md). Choosing it is explicit, so a missing runtime fails loudly."""
-    if getattr(settings, "BALLOTGUARD_ABUSE_SCORER", "default") == "embeddings":
+    """The abuse scorer the settings choose: the committed n-gram model (``default``), the optional
+    sentence-embedding stack (``embeddings``) or the optional fine-tuned MiniLM (``finetuned``); the
+    optional ones need requirements-embeddings.txt and a model built by their train command (see
+    docs/model-card-abuse.md). Choosing one is explicit, so a missing runtime fails loudly."""
+    choice = getattr(settings, "BALLOTGUARD_ABUSE_SCORER", "default")
+    if choice == "embeddings":
         from ballotguard.engines.abuse_embeddings import EmbeddingAbuseModel
 
         return EmbeddingAbuseModel.load(encoder_dir=settings.BALLOTGUARD_ABUSE_ENCODER_DIR)
+    if choice == "finetuned":
+        from ballotguard.engines.abuse_finetuned import FinetunedAbuseModel
+
+        return FinetunedAbuseModel.load(model_dir=settings.BALLOTGUARD_ABUSE_FINETUNED_DIR)
     return default_model()
 
 

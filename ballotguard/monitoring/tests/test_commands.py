@@ -104,5 +104,12 @@ def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monke
         sentinel = object()
         monkeypatch.setattr(abuse_embeddings.EmbeddingAbuseModel, "load", classmethod(lambda cls, **kw: sentinel))
         assert scoring.scorer() is sentinel
+        from ballotguard.engines import abuse_finetuned
+
+        settings.BALLOTGUARD_ABUSE_SCORER = "finetuned"
+        scoring.scorer.cache_clear()
+        other = object()
+        monkeypatch.setattr(abuse_finetuned.FinetunedAbuseModel, "load", classmethod(lambda cls, **kw: other))
+        assert scoring.scorer() is other
     finally:
         scoring.scorer.cache_clear()
