@@ -122,20 +122,28 @@ class Encoder:
         out = np.zeros((len(texts), EMBED_DIM), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch([t[:2000] for t in texts])
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
-        order = np.argsort(lengths, kind="stable")
-        for lo in range(0, len(order), BATCH_SIZE):
-            idx = order[lo : lo + BATCH_SIZE]
-            width = int(lengths[idx].max())
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for j, i in enumerate(idx):
-                n = lengths[i]
-                ids[j, :n] = encodings[i].ids
-                mask[j, :n] = 1
-            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
+        for idx, result in run_in_batches(self.session, self.tokenizer, texts):
+            out[idx] = result
         return out
+
+
+def run_in_batches(session, tokenizer, texts: list[str], batch_size: int = BATCH_SIZE):
+    """Yield ``(indices, first output)`` for the texts, in batches of similar length (so little
+    padding is computed) and each padded only to its own longest message. Shared by the encoder here
+    and the fine-tuned classifier in :mod:`.abuse_finetuned`."""
+    encodings = tokenizer.encode_batch([t[:2000] for t in texts])
+    lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
+    order = np.argsort(lengths, kind="stable")
+    for lo in range(0, len(order), batch_size):
+        idx = order[lo : lo + batch_size]
+        width = int(lengths[idx].max())
+        ids = np.zeros((len(idx), width), dtype=np.int64)
+        mask = np.zeros((len(idx), width), dtype=np.int64)
+        for j, i in enumerate(idx):
+            n = lengths[i]
+            ids[j, :n] = encodings[i].ids
+            mask[j, :n] = 1
+        yield idx, session.run(None, {"input_ids": ids, "attention_mask": mask})[0]
 
 
 def export_encoder(out_dir: str | Path = DEFAULT_ENCODER_DIR, *, progress: Callable[[str], None] | None = None) -> Path:

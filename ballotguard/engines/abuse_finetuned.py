@@ -38,7 +38,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballotguard.engines.abuse_embeddings import ENCODER_SOURCE, REPO_ROOT, runtime_missing, sha256_file
+from ballotguard.engines.abuse_embeddings import ENCODER_SOURCE, REPO_ROOT, run_in_batches, runtime_missing, sha256_file
 from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, _sigmoid, default_model
 
 DEFAULT_ARTIFACT = MODELS_DIR / "abuse-ft-v1"
@@ -120,19 +120,8 @@ class FinetunedAbuseModel:
         out = np.zeros(len(texts), dtype=np.float64)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch([t[:2000] for t in texts])
-        lengths = np.fromiter((len(e.ids) for e in encodings), dtype=np.int64, count=len(texts))
-        order = np.argsort(lengths, kind="stable")
-        for lo in range(0, len(order), BATCH_SIZE):
-            idx = order[lo : lo + BATCH_SIZE]
-            width = int(lengths[idx].max())
-            ids = np.zeros((len(idx), width), dtype=np.int64)
-            mask = np.zeros((len(idx), width), dtype=np.int64)
-            for j, i in enumerate(idx):
-                n = lengths[i]
-                ids[j, :n] = encodings[i].ids
-                mask[j, :n] = 1
-            out[idx] = self.session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
+        for idx, result in run_in_batches(self.session, self.tokenizer, texts, BATCH_SIZE):
+            out[idx] = result.reshape(-1)
         return out
 
     def score(self, texts: Sequence[str]) -> np.ndarray:

@@ -7,9 +7,10 @@ Analysts arrive with exports from other tools, so the reader accepts:
   its users can switch without converting anything;
 - CooRTweet-style columns (``account_id``, ``content_id``, ``timestamp_share``; map ``object_id``
   to a behaviour with ``columns={"object_id": "repost_of"}``);
-- plain CSV or JSONL (``.jsonl``/``.ndjson``) with the engine's own names (see
-  :data:`ballotguard.engines.coordination.COLUMNS`); list fields are space-separated in CSV and
-  JSON lists (or strings) in JSONL.
+- plain CSV, JSONL (``.jsonl``/``.ndjson``) or Parquet (``.parquet``/``.pq``) with the engine's own
+  names (see :data:`ballotguard.engines.coordination.COLUMNS`); list fields are space-separated in
+  CSV and JSON lists (or strings) in JSONL; in Parquet a list column or a date-time column is fine.
+  Parquet has no lines, so a Parquet row is reported by its 1-based row number.
 
 A row with no account or a time that is neither seconds nor an ISO 8601 date-time is *not used*
 and is reported with its physical line number; a repeated ``message_id`` keeps the first row (as
@@ -66,11 +67,13 @@ class ActionFile:
 
 
 def read_actions(path: str | pathlib.Path, *, columns: dict[str, str] | None = None) -> ActionFile:
-    """Read a CSV or JSONL file of actions. ``columns`` maps extra source names to engine names."""
+    """Read a CSV, JSONL or Parquet file of actions. ``columns`` maps extra source names to engine names."""
     path = pathlib.Path(path)
     mapping = {**ALIASES, **(columns or {})}
     if path.suffix.lower() in (".jsonl", ".ndjson"):
         raw, problems = _read_jsonl(path)
+    elif path.suffix.lower() in (".parquet", ".pq"):
+        raw, problems = _read_parquet(path), []
     else:
         raw, problems = _read_csv(path)
     return _clean(raw, mapping, problems, path)
@@ -144,6 +147,24 @@ def _read_jsonl(path: pathlib.Path) -> tuple[pl.DataFrame, list[RowError]]:
     schema = {"_line": pl.Int64, **{k: pl.String for k in keys}}
     frame = pl.DataFrame(records, schema=schema) if records else pl.DataFrame(schema=schema)
     return frame.with_row_index("_pos"), problems
+
+
+def _read_parquet(path: pathlib.Path) -> pl.DataFrame:
+    """Every column as text, as the CSV reader sees it: lists space-joined, date-times as epoch seconds."""
+    raw = pl.read_parquet(path)
+    exprs = []
+    for name, dtype in raw.schema.items():
+        column = pl.col(name)
+        if isinstance(dtype, (pl.List, pl.Array)):
+            column = column.cast(pl.List(pl.String)).list.join(" ")
+        elif isinstance(dtype, pl.Datetime):
+            column = (column.dt.epoch("us") / 1_000_000).cast(pl.String)
+        elif isinstance(dtype, pl.Date):
+            column = (column.cast(pl.Datetime("us")).dt.epoch("us") / 1_000_000).cast(pl.String)
+        else:
+            column = column.cast(pl.String)
+        exprs.append(column.alias(name))
+    return raw.select(exprs).with_row_index("_pos").with_columns((pl.col("_pos").cast(pl.Int64) + 1).alias("_line"))
 
 
 def _clean(raw: pl.DataFrame, mapping: dict[str, str], problems: list[RowError], path: pathlib.Path) -> ActionFile:
