@@ -11,7 +11,6 @@ import stat
 from types import SimpleNamespace
 
 import pytest
-from django.db import transaction
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core.management import call_command

@@ -1,0 +1,204 @@
+"""``ballotguard detect-campaigns INPUT --window 60 --similarity 0.8 --out DIR``: find coordinated
+accounts in any file of actions, no database needed.
+
+Reads CSV (including the QUT coordination-network-toolkit's ``message_id,user_id,username,repost_id,
+reply_id,message,timestamp,urls`` format), JSONL or Parquet with
+:func:`ballotguard.engines.coordination_io.read_actions`, detects with
+:func:`ballotguard.engines.coordination.detect`, and writes:
+
+- ``DIR/campaigns.json``: the settings, the row counts, every bad row, and the campaigns best first
+  (id, accounts, message count and ids, time span, score, behaviours, places, example evidence);
+- ``DIR/edges.csv``: every surviving account pair with its weight, behaviours and time span;
+- ``DIR/bad_rows.csv``: every row that was not used, with its line number and why (only when there are any).
+
+The output is deterministic: the same input (in any row order) gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import pathlib
+import time
+
+import polars as pl
+from django.core.management.base import BaseCommand, CommandError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect
+from ballotguard.engines.coordination_io import ActionFile, read_actions
+
+SHOWN_BAD_ROWS = 5
+
+
+def _iso(seconds: float) -> str | None:
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _behaviours(value: str) -> frozenset[Behaviour]:
+    names = [v.strip().lower().replace("-", "_") for v in value.replace(",", " ").split() if v.strip()]
+    try:
+        return frozenset(Behaviour(n) for n in names)
+    except ValueError:
+        known = ", ".join(b.value for b in Behaviour)
+        raise CommandError(f"Unknown behaviour in {value!r}; choose from {known}") from None
+
+
+def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection, settings: Settings) -> dict:
+    """What ``campaigns.json`` holds. Pure data in a fixed order, so the file is reproducible."""
+    return {
+        "input": path.name,
+        "settings": {
+            "window_seconds": settings.window,
+            "similarity": settings.similarity,
+            "behaviours": sorted(b.value for b in settings.behaviours),
+            "min_edge_weight": settings.min_edge_weight,
+            "min_account_actions": settings.min_account_actions,
+            "max_object_accounts": settings.max_object_accounts,
+            "min_text_words": settings.min_text_words,
+            "loops": settings.loops,
+        },
+        "rows_read": actions.rows_read,
+        "rows_used": actions.frame.height,
+        "bad_rows": len(actions.problems),
+        "bad_row_details": [p.to_dict() for p in actions.problems],
+        "edges": len(found.edges),
+        "directed_edges": found.directed_edges,
+        "campaigns": [
+            {
+                "id": c.id,
+                "accounts": list(c.accounts),
+                "account_count": len(c.accounts),
+                "messages": len(c.message_ids),
+                "message_ids": list(c.message_ids),
+                "first_time": c.first_time,
+                "last_time": c.last_time,
+                "first_at": _iso(c.first_time),
+                "last_at": _iso(c.last_time),
+                "span_seconds": round(c.last_time - c.first_time, 3),
+                "score": c.score,
+                "edges": c.edges,
+                "total_weight": c.total_weight,
+                "behaviours": list(c.behaviours),
+                "constituencies": list(c.constituencies),
+                "forces": list(c.forces),
+                "candidates": list(c.candidates),
+                "evidence": [e.__dict__ for e in c.evidence],
+            }
+            for c in found.campaigns
+        ],
+    }
+
+
+class Command(BaseCommand):
+    help = (
+        "Find accounts acting together: the same text, near-identical text, link, hashtag, reply or repost "
+        "target shared by different accounts within --window seconds. Reads CSV (including the QUT "
+        "coordination-network-toolkit's format), JSONL or Parquet; writes DIR/campaigns.json and DIR/edges.csv. "
+        "Rows without an account or a usable time are counted and reported with their line numbers, never dropped silently."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser):
+        parser.add_argument("input", metavar="INPUT", type=pathlib.Path, help="A .csv, .jsonl/.ndjson or .parquet file of actions.")
+        parser.add_argument("--out", required=True, type=pathlib.Path, metavar="DIR", help="Directory for campaigns.json and edges.csv (created if missing).")
+        parser.add_argument("--window", type=float, default=Settings.window, help="Seconds within which two shares are co-actions (default 60).")
+        parser.add_argument("--similarity", type=float, default=Settings.similarity, help="Minimum Jaccard word similarity for near-identical text (default 0.8).")
+        parser.add_argument(
+            "--behaviours", default=None,
+            help=f"Comma-separated behaviours to look for (default all: {', '.join(b.value for b in Behaviour)}).",
+        )
+        parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight, help="Minimum co-actions for an edge (default 2).")
+        parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions,
+                            help="Minimum coordinated messages per account (default 2; 1 is the QUT toolkit's behaviour).")
+        parser.add_argument("--max-object-accounts", type=int, default=Settings.max_object_accounts,
+                            help="Ignore objects shared by more accounts than this (default 100; 0 keeps all).")
+        parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words, help="Never compare texts shorter than this (default 3).")
+        parser.add_argument("--loops", action="store_true", help="Keep an account's co-actions with itself.")
+        parser.add_argument("--column", action="append", default=[], metavar="SOURCE=ENGINE",
+                            help="Map another column name to an engine column, e.g. object_id=repost_of (CooRTweet); repeatable.")
+        parser.add_argument("--json", action="store_true", help="Print a JSON summary on standard output instead of the table.")
+
+    def handle(self, *args, input: pathlib.Path, out: pathlib.Path, window, similarity, behaviours, min_weight,
+               min_account_actions, max_object_accounts, min_text_words, loops, column, json: bool, **options):
+        if not input.exists():
+            raise CommandError(f"{input} does not exist")
+        if not input.is_file():
+            raise CommandError(f"{input} is not a file")
+        try:
+            settings = Settings(
+                window=window, similarity=similarity,
+                behaviours=_behaviours(behaviours) if behaviours else frozenset(Behaviour),
+                min_edge_weight=min_weight, min_account_actions=min_account_actions,
+                max_object_accounts=max_object_accounts or None, min_text_words=min_text_words, loops=loops,
+            )
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        mapping = {}
+        for pair in column:
+            source, sep, target = pair.partition("=")
+            if not sep or not source.strip() or not target.strip():
+                raise CommandError(f"--column {pair!r}: write SOURCE=ENGINE, e.g. object_id=repost_of")
+            mapping[source.strip()] = target.strip()
+        if out.exists() and not out.is_dir():
+            raise CommandError(f"--out {out} exists and is not a directory")
+        console = Console(stderr=True)
+        quiet = options.get("verbosity", 1) == 0 or json
+        started = time.perf_counter()
+        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                      TimeElapsedColumn(), console=console, transient=True, disable=quiet) as bar:
+            task = bar.add_task("Reading", total=3)
+            try:
+                actions = read_actions(input, columns=mapping)
+            except ValueError as exc:  # no account/time column
+                raise CommandError(str(exc)) from None
+            except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
+                raise CommandError(f"{input.name} cannot be read as {input.suffix.lstrip('.') or 'CSV'}: {exc}") from None
+            bar.update(task, advance=1, description=f"Detecting in {actions.frame.height:,} actions")
+            found = detect(actions.frame, settings)
+            bar.update(task, advance=1, description="Writing")
+            document = campaigns_document(input, actions, found, settings)
+            try:
+                out.mkdir(parents=True, exist_ok=True)
+                (out / "campaigns.json").write_text(_dumps(document, indent=2) + "\n", encoding="utf-8")
+                found.edge_frame().write_csv(out / "edges.csv")
+                bad = out / "bad_rows.csv"
+                if actions.problems:
+                    pl.DataFrame([p.to_dict() for p in actions.problems],
+                                 schema={"line": pl.Int64, "message": pl.String, "column": pl.String, "file": pl.String}).write_csv(bad)
+                elif bad.exists():
+                    bad.unlink()  # a stale report from an earlier run would mislead
+            except OSError as exc:
+                raise CommandError(f"cannot write to {out}: {exc}") from None
+            bar.update(task, advance=1)
+        seconds = time.perf_counter() - started
+        summary = {
+            "input": str(input), "out": str(out), "rows_read": actions.rows_read, "rows_used": actions.frame.height,
+            "bad_rows": len(actions.problems), "first_bad_rows": [p.to_dict() for p in actions.problems[:SHOWN_BAD_ROWS]],
+            "campaigns": len(found.campaigns), "accounts_in_campaigns": sum(len(c.accounts) for c in found.campaigns),
+            "edges": len(found.edges), "seconds": round(seconds, 3),
+        }
+        if json:
+            self.stdout.write(_dumps(summary))
+            return
+        self.stdout.write(
+            f"Read {actions.rows_read:,} rows from {input.name}: {actions.frame.height:,} used, {len(actions.problems):,} bad."
+        )
+        for problem in actions.problems[:SHOWN_BAD_ROWS]:
+            self.stdout.write(f"  {problem}")
+        if len(actions.problems) > SHOWN_BAD_ROWS:
+            self.stdout.write(f"  … and {len(actions.problems) - SHOWN_BAD_ROWS:,} more in {out / 'bad_rows.csv'}")
+        self.stdout.write(
+            f"Found {len(found.campaigns):,} campaigns ({summary['accounts_in_campaigns']:,} accounts, {len(found.edges):,} edges) "
+            f"in {seconds:.1f} s; wrote {out / 'campaigns.json'} and {out / 'edges.csv'}."
+        )
+        for c in found.campaigns[:5]:
+            self.stdout.write(f"  {c.id}: {len(c.accounts)} accounts, {len(c.message_ids)} messages, score {c.score:g}, {', '.join(c.behaviours)}")
+
+
+def _dumps(value, **kwargs) -> str:
+    return json.dumps(value, ensure_ascii=False, **kwargs)

@@ -1,0 +1,170 @@
+"""``detect-campaigns``: the toolkit's own fixture, small files with planted copies and bad rows,
+JSONL and Parquet, determinism, and clear errors. No database."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pathlib
+
+import polars as pl
+import pytest
+from django.core.management import CommandError, call_command
+
+SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" / "coordination"
+QUT = SHARED / "qut_toolkit_coretweet_test_input.csv"
+HEADER = ["message_id", "user_id", "username", "repost_id", "reply_id", "message", "timestamp", "urls"]
+COPY = "Resign now you are a disgrace to this constituency and everyone knows it"
+
+
+def run(path: pathlib.Path, out: pathlib.Path, capsys, **options) -> dict:
+    call_command("detect_campaigns", str(path), out=out, json=True, **options)
+    return json.loads(capsys.readouterr().out)
+
+
+def toolkit_csv(path: pathlib.Path, rows: list[list], *, extra: str = "") -> pathlib.Path:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
+        f.write(extra)
+    return path
+
+
+def planted_rows() -> list[list]:
+    """Three accounts copy-paste the same long reply twice within seconds; a fourth edits a word;
+    an ordinary account posts something else at the same time."""
+    rows = []
+    n = 0
+    for burst, start in enumerate((1_000, 5_000)):
+        for k, account in enumerate(("a1", "a2", "a3")):
+            rows.append([n, account, account, "", f"cand{k}", COPY, start + 7 * k, ""])
+            n += 1
+        rows.append([n, "a4", "a4", "", "cand9", COPY.replace("disgrace", "disgraces"), start + 30, ""])
+        n += 1
+        rows.append([n, "bystander", "bystander", "", "other-thread", f"What is your plan for the buses in ward {burst}?", start + 5, ""])
+        n += 1
+    return rows
+
+
+@pytest.mark.skipif(not QUT.is_file(), reason=f"QUT toolkit fixture not found at {QUT} (shared data not mounted)")
+@pytest.mark.parametrize(("window", "min_weight", "loops", "nodes"), [(1, 1, False, 2), (1, 1, True, 3), (1, 2, False, 0), (1, 2, True, 1), (60, 1, False, 6), (60, 1, True, 7)])
+def test_qut_fixture_gives_the_toolkits_node_counts(tmp_path, capsys, window, min_weight, loops, nodes):
+    summary = run(QUT, tmp_path, capsys, window=window, min_weight=min_weight, loops=loops, behaviours="repost", min_account_actions=1)
+    assert summary["rows_read"] == 15 and summary["bad_rows"] == 0
+    edges = pl.read_csv(tmp_path / "edges.csv")
+    assert len(set(edges["account_a"].to_list()) | set(edges["account_b"].to_list())) == nodes
+    document = json.loads((tmp_path / "campaigns.json").read_text())
+    assert sum(c["account_count"] for c in document["campaigns"]) == nodes
+
+
+def test_copies_and_near_copies_make_one_campaign_with_evidence(tmp_path, capsys):
+    path = toolkit_csv(tmp_path / "replies.csv", planted_rows())
+    summary = run(path, tmp_path / "out", capsys)
+    assert summary["campaigns"] == 1 and summary["bad_rows"] == 0
+    document = json.loads((tmp_path / "out" / "campaigns.json").read_text())
+    campaign = document["campaigns"][0]
+    assert campaign["id"] == "C1"
+    assert campaign["accounts"] == ["a1", "a2", "a3", "a4"]
+    assert campaign["messages"] == 8
+    assert campaign["first_time"] == 1_000 and campaign["last_time"] == 5_030 and campaign["span_seconds"] == 4_030
+    assert campaign["first_at"] == "1970-01-01T00:16:40Z"
+    assert set(campaign["behaviours"]) == {"text", "near_text"}
+    assert campaign["score"] > 0 and campaign["evidence"] and "disgrace" in campaign["evidence"][0]["shared"]
+    edges = pl.read_csv(tmp_path / "out" / "edges.csv")
+    assert edges.columns[:3] == ["account_a", "account_b", "weight"] and edges.height == 6
+    assert "bystander" not in set(edges["account_a"]) | set(edges["account_b"])
+
+
+def test_near_copies_need_the_similarity_threshold(tmp_path, capsys):
+    path = toolkit_csv(tmp_path / "replies.csv", planted_rows())
+    strict = run(path, tmp_path / "out", capsys, similarity=1.0)
+    document = json.loads((tmp_path / "out" / "campaigns.json").read_text())
+    assert strict["campaigns"] == 1 and document["campaigns"][0]["accounts"] == ["a1", "a2", "a3"]
+
+
+def test_bad_rows_are_counted_and_reported_with_line_numbers(tmp_path, capsys):
+    rows = planted_rows()
+    rows.insert(2, [100, "", "", "", "", "no account here", 1_001, ""])  # line 4
+    rows.insert(4, [101, "a9", "a9", "", "", "bad time", "yesterday-ish", ""])  # line 6
+    rows.append([0, "a1", "a1", "", "", COPY, 9_999, ""])  # repeats message_id 0; line 14
+    path = toolkit_csv(tmp_path / "bad.csv", rows, extra="7,short,row\n")  # line 15
+    out = tmp_path / "out"
+    summary = run(path, out, capsys)
+    assert summary["rows_read"] == 14 and summary["rows_used"] == 10 and summary["bad_rows"] == 4
+    assert [p["line"] for p in summary["first_bad_rows"]] == [4, 6, 14, 15]
+    assert summary["campaigns"] == 1
+    report = pl.read_csv(out / "bad_rows.csv")
+    assert report["line"].to_list() == [4, 6, 14, 15]
+    assert "yesterday-ish" in report["message"][1]
+    # The human-readable report names file and line.
+    call_command("detect_campaigns", str(path), out=out)
+    text = capsys.readouterr().out
+    assert "4 bad" in text and "bad.csv line 4: has no account" in text and "bad.csv line 15: has 3 cells" in text
+    # A clean rerun into the same directory removes the stale bad-row report.
+    run(toolkit_csv(tmp_path / "good.csv", planted_rows()), out, capsys)
+    assert not (out / "bad_rows.csv").exists()
+
+
+def test_jsonl_and_parquet_give_the_same_campaigns_as_csv(tmp_path, capsys):
+    rows = [dict(zip(HEADER, r)) for r in planted_rows()]
+    for r in rows:
+        r["timestamp"] = float(r["timestamp"])
+    jsonl = tmp_path / "replies.jsonl"
+    jsonl.write_text("".join(json.dumps(r) + "\n" for r in rows) + "{not json\n")
+    parquet = tmp_path / "replies.parquet"
+    pl.DataFrame([{**r, "message_id": str(r["message_id"]), "urls": []} for r in rows],
+                 schema_overrides={"urls": pl.List(pl.String)}).write_parquet(parquet)
+    csv_doc = _campaigns(toolkit_csv(tmp_path / "replies.csv", planted_rows()), tmp_path / "c", capsys)
+    summary = run(jsonl, tmp_path / "j", capsys)
+    assert summary["bad_rows"] == 1 and summary["first_bad_rows"][0]["line"] == len(rows) + 1
+    assert json.loads((tmp_path / "j" / "campaigns.json").read_text())["campaigns"] == csv_doc
+    assert _campaigns(parquet, tmp_path / "p", capsys) == csv_doc
+
+
+def test_output_is_deterministic_whatever_the_row_order(tmp_path, capsys):
+    rows = planted_rows()
+    first = toolkit_csv(tmp_path / "a.csv", rows)
+    second = toolkit_csv(tmp_path / "b.csv", rows[::-1])
+    run(first, tmp_path / "a", capsys)
+    run(second, tmp_path / "b", capsys)
+    assert (tmp_path / "a" / "edges.csv").read_bytes() == (tmp_path / "b" / "edges.csv").read_bytes()
+    a = json.loads((tmp_path / "a" / "campaigns.json").read_text())
+    b = json.loads((tmp_path / "b" / "campaigns.json").read_text())
+    assert a["campaigns"] == b["campaigns"]
+
+
+def test_clear_errors(tmp_path, capsys):
+    with pytest.raises(CommandError, match="does not exist"):
+        call_command("detect_campaigns", str(tmp_path / "missing.csv"), out=tmp_path / "o")
+    with pytest.raises(CommandError, match="is not a file"):
+        call_command("detect_campaigns", str(tmp_path), out=tmp_path / "o")
+    no_account = tmp_path / "x.csv"
+    no_account.write_text("id,body\n1,hello\n")
+    with pytest.raises(CommandError, match="no column for 'account'"):
+        call_command("detect_campaigns", str(no_account), out=tmp_path / "o")
+    broken = tmp_path / "broken.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(CommandError, match="cannot be read as parquet"):
+        call_command("detect_campaigns", str(broken), out=tmp_path / "o")
+    with pytest.raises(CommandError, match="Unknown behaviour"):
+        call_command("detect_campaigns", str(no_account), out=tmp_path / "o", behaviours="text,telepathy")
+    with pytest.raises(CommandError, match="similarity"):
+        call_command("detect_campaigns", str(no_account), out=tmp_path / "o", similarity=1.5)
+    with pytest.raises(CommandError, match="SOURCE=ENGINE"):
+        call_command("detect_campaigns", str(no_account), out=tmp_path / "o", column=["object_id"])
+
+
+def test_column_mapping_reads_coortweet_files(tmp_path, capsys):
+    path = tmp_path / "coortweet.csv"
+    path.write_text("object_id,account_id,content_id,timestamp_share\n" + "".join(
+        f"obj{k},acc{a},c{k}{a},{100 * k + a}\n" for k in range(3) for a in range(2)
+    ))
+    assert run(path, tmp_path / "o", capsys)["campaigns"] == 0  # object_id is not a behaviour by itself
+    summary = run(path, tmp_path / "o", capsys, column=["object_id=repost_of"])
+    assert summary["campaigns"] == 1 and summary["accounts_in_campaigns"] == 2
+
+
+def _campaigns(path: pathlib.Path, out: pathlib.Path, capsys) -> list:
+    run(path, out, capsys)
+    return json.loads((out / "campaigns.json").read_text())["campaigns"]
