@@ -180,7 +180,7 @@ class Command(BaseCommand):
             "input": str(input), "out": str(out), "rows_read": actions.rows_read, "rows_used": actions.frame.height,
             "bad_rows": len(actions.problems), "first_bad_rows": [p.to_dict() for p in actions.problems[:SHOWN_BAD_ROWS]],
             "campaigns": len(found.campaigns), "accounts_in_campaigns": sum(len(c.accounts) for c in found.campaigns),
-            "edges": len(found.edges), "seconds": round(seconds, 3),
+            "edges": len(found.edges), "directed_edges": found.directed_edges, "seconds": round(seconds, 3),
         }
         if json:
             self.stdout.write(_dumps(summary))
@@ -193,7 +193,8 @@ class Command(BaseCommand):
         if len(actions.problems) > SHOWN_BAD_ROWS:
             self.stdout.write(f"  … and {len(actions.problems) - SHOWN_BAD_ROWS:,} more in {out / 'bad_rows.csv'}")
         self.stdout.write(
-            f"Found {len(found.campaigns):,} campaigns ({summary['accounts_in_campaigns']:,} accounts, {len(found.edges):,} edges) "
+            f"Found {len(found.campaigns):,} campaigns ({summary['accounts_in_campaigns']:,} accounts, {len(found.edges):,} edges; "
+            f"{found.directed_edges:,} directed, as the QUT toolkit counts them) "
             f"in {seconds:.1f} s; wrote {out / 'campaigns.json'} and {out / 'edges.csv'}."
         )
         for c in found.campaigns[:5]:
