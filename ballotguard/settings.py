@@ -263,6 +263,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# GOV.UK Frontend's stylesheet asks for its fonts and images at /assets/ (its $govuk-assets-path):
+# serve that folder at the site's root, as GOV.UK's own setup expects.
+WHITENOISE_ROOT = BASE_DIR / "node_modules" / "govuk-frontend" / "dist" / "govuk"
 WHITENOISE_AUTOREFRESH = DEBUG
 
 # Background work: Django's task framework (django-tasks backport) with a database-backed worker

@@ -94,9 +94,13 @@ def test_candidate_on_a_phone_plans_reads_and_signs(world, live_server, browser)
     problems: list[str] = []
     page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.append(str(exc)))
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     sign_in(page, base, world.users.candidate, PASSWORD)
     page.goto(f"{base}/candidates/{carol.pk}/safety-plan/")
     page.get_by_role("button", name="Print this plan").wait_for(state="visible")
+    # GOV.UK's typeface loads from /assets/ (served at the root, as govuk-frontend expects).
+    loaded = page.evaluate("""async () => (await document.fonts.load('bold 19px "GDS Transport"')).map(f => f.status)""")
+    assert loaded and all(status == "loaded" for status in loaded), loaded
     assert page.locator("[data-bg-print-hint]").is_hidden()
     page.emulate_media(media="print")
     assert page.locator(".govuk-footer").is_hidden() and page.locator(".bg-checklist").first.is_visible()
