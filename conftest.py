@@ -124,3 +124,14 @@ def _evidence_root(settings, tmp_path):
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     settings.BALLOTGUARD_KEYSTORE_DIR = tmp_path / "keystore"
     (tmp_path / "keystore").mkdir(mode=0o700)
+
+
+@pytest.fixture(autouse=True)
+def _sms_outbox():
+    """Text messages sent by a test (the test settings use LocmemSMS), emptied around each test like
+    Django's mail outbox."""
+    from ballotguard.checkins.notify import LocmemSMS
+
+    LocmemSMS.outbox.clear()
+    yield
+    LocmemSMS.outbox.clear()

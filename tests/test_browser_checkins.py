@@ -29,14 +29,6 @@ WHERE = "Leafleting Stoney Lane and the Yew Tree estate"
 
 
 
-@pytest.fixture(autouse=True)
-def _sms(settings):
-    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = "ballotguard.checkins.notify.LocmemSMS"
-    LocmemSMS.outbox.clear()
-    yield
-    LocmemSMS.outbox.clear()
-
-
 def _thumb_sized(locator, above_the_fold: bool = False) -> None:
     """Full width on the phone, at least 44px tall (WCAG 2.5.5), and reachable without scrolling."""
     box = locator.bounding_box()

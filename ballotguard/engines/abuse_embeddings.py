@@ -31,7 +31,6 @@ import time: importing it never requires them, and :func:`runtime_missing` says 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import os
 import platform
@@ -41,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, _sigmoid
+from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, Scorer, _sigmoid, package_version, sha256_file
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_ARTIFACT = MODELS_DIR / "abuse-emb-v1"
@@ -77,14 +76,6 @@ def runtime_missing() -> str | None:
     if missing:
         return f"{' and '.join(missing)} not installed (pip install -r requirements-embeddings.txt)"
     return None
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,7 +210,7 @@ def export_encoder(out_dir: str | Path = DEFAULT_ENCODER_DIR, *, progress: Calla
 # The scorer
 
 
-class EmbeddingAbuseModel:
+class EmbeddingAbuseModel(Scorer):
     """Same API as :class:`~ballotguard.engines.abuse_model.AbuseModel` (``score``, ``threshold``,
     ``review_threshold``, ``version``, ``explain``, ``metadata``); load with :meth:`load`."""
 
@@ -314,16 +305,6 @@ class EmbeddingAbuseModel:
         texts = list(texts)
         z_ngram = self.base.logits(texts)  # also type-checks the messages
         return self.combine(z_ngram, self.embedding_logits(texts))
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """The probability that each message is abusive (offensive), as float64 in [0, 1]."""
-        return _sigmoid(self.logits(texts))
-
-    def is_abusive(self, texts: Sequence[str]) -> np.ndarray:
-        return self.score(texts) >= self.threshold
-
-    def needs_review(self, texts: Sequence[str]) -> np.ndarray:
-        return self.score(texts) >= self.review_threshold
 
     def explain(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The default model's word and phrase contributions to its own logit (see
@@ -447,8 +428,8 @@ def train(
         "threshold_rule": "macro-F1-best threshold of the combined score on the inner split",
         "review_threshold_rule": "lowest threshold with abusive precision >= 0.80 on the inner split (abuse_training.review_threshold)",
         "rebuild_commands": list(REBUILD_COMMANDS),
-        "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": at.sha256_file(data_dir / at.OLID_FILE)}},
-        "environment": {"python": platform.python_version(), "numpy": np.__version__, "scikit_learn": sklearn.__version__, "onnxruntime": _version("onnxruntime"), "tokenizers": _version("tokenizers")},
+        "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": sha256_file(data_dir / at.OLID_FILE)}},
+        "environment": {"python": platform.python_version(), "numpy": np.__version__, "scikit_learn": sklearn.__version__, "onnxruntime": package_version("onnxruntime"), "tokenizers": package_version("tokenizers")},
     }
     model = EmbeddingAbuseModel(base, encoder, head_w, head_b, combiner, threshold=threshold, review_threshold=review_t, metadata=metadata)
     # stored weights are float32: score the held-out split with the rounded head, as it will be loaded
@@ -472,13 +453,6 @@ def _encoder_manifest(directory: Path) -> dict:
     path = directory / "manifest.json"
     info = json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
     return {k: info[k] for k in ("weights", "model_onnx_sha256", "tokenizer_sha256", "torch") if k in info}
-
-
-def _version(module: str) -> str | None:
-    try:
-        return __import__(module).__version__
-    except (ImportError, AttributeError):
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -38,8 +38,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ballotguard.engines.abuse_embeddings import ENCODER_SOURCE, REPO_ROOT, run_in_batches, runtime_missing, sha256_file
-from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, _sigmoid, default_model
+from ballotguard.engines.abuse_embeddings import ENCODER_SOURCE, REPO_ROOT, run_in_batches, runtime_missing
+from ballotguard.engines.abuse_model import MODELS_DIR, AbuseModel, ArtifactError, Scorer, default_model, package_version, sha256_file
 
 DEFAULT_ARTIFACT = MODELS_DIR / "abuse-ft-v1"
 #: Where ``train`` writes the ONNX network and tokenizer (ignored by git: ``var/``).
@@ -60,7 +60,7 @@ REBUILD_COMMAND = (
 )
 
 
-class FinetunedAbuseModel:
+class FinetunedAbuseModel(Scorer):
     """Same API as :class:`~ballotguard.engines.abuse_model.AbuseModel` (``score``, ``threshold``,
     ``review_threshold``, ``version``, ``explain``, ``metadata``); load with :meth:`load`."""
 
@@ -123,16 +123,6 @@ class FinetunedAbuseModel:
         for idx, result in run_in_batches(self.session, self.tokenizer, texts, BATCH_SIZE):
             out[idx] = result.reshape(-1)
         return out
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """The probability that each message is abusive (offensive), as float64 in [0, 1]."""
-        return _sigmoid(self.logits(texts))
-
-    def is_abusive(self, texts: Sequence[str]) -> np.ndarray:
-        return self.score(texts) >= self.threshold
-
-    def needs_review(self, texts: Sequence[str]) -> np.ndarray:
-        return self.score(texts) >= self.review_threshold
 
     def explain(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The DEFAULT n-gram model's word and phrase contributions (see :meth:`AbuseModel.explain`):
@@ -321,9 +311,9 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
         },
         "speed_msgs_per_s_2_threads_at_training": round(speed),
         "rebuild_command": REBUILD_COMMAND,
-        "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": at.sha256_file(data_dir / at.OLID_FILE)}},
+        "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": sha256_file(data_dir / at.OLID_FILE)}},
         "environment": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
-                        "onnxruntime": _version("onnxruntime"), "tokenizers": _version("tokenizers")},
+                        "onnxruntime": package_version("onnxruntime"), "tokenizers": package_version("tokenizers")},
     }
     say(f"inner split: threshold {threshold:.2f} (macro-F1 {inner_f1:.4f}), review threshold {review_t:.2f}; "
         f"OLID validation macro-F1 {model.metadata['validation']['olid_validation']['macro_f1']:.4f}")
@@ -339,13 +329,6 @@ def save_metadata(model: FinetunedAbuseModel, path: str | Path = DEFAULT_ARTIFAC
     meta = dict(model.metadata, version=model.version, threshold=model.threshold, review_threshold=model.review_threshold)
     meta_path.write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return meta_path
-
-
-def _version(module: str) -> str | None:
-    try:
-        return __import__(module).__version__
-    except (ImportError, AttributeError):
-        return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -39,6 +39,7 @@ word (its unigram plus all its character n-grams) and each word pair of the mess
 from __future__ import annotations
 
 import functools
+import hashlib
 import html
 import json
 import re
@@ -325,7 +326,48 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * z))  # no overflow warnings for large |z|
 
 
-class AbuseModel:
+class Scorer:
+    """What every abuse scorer offers on top of its ``logits``: the probability and its two operating
+    points. The default model, the optional embedding stack and the optional fine-tuned network all
+    inherit it, so the queue can use any of them (``monitoring.services.scoring.scorer``)."""
+
+    threshold: float
+    review_threshold: float
+
+    def logits(self, texts: Sequence[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def score(self, texts: Sequence[str]) -> np.ndarray:
+        """The probability that each message is abusive (offensive), as float64 in [0, 1]."""
+        return _sigmoid(self.logits(texts))
+
+    def is_abusive(self, texts: Sequence[str]) -> np.ndarray:
+        """At the macro-F1 operating point (``threshold``)."""
+        return self.score(texts) >= self.threshold
+
+    def needs_review(self, texts: Sequence[str]) -> np.ndarray:
+        """At the review-queue operating point (``review_threshold``, precision-first)."""
+        return self.score(texts) >= self.review_threshold
+
+
+def sha256_file(path: str | Path) -> str:
+    """Of an artifact or a data file, read in 1 MiB blocks (ONNX networks are ~90 MB)."""
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def package_version(module: str) -> str | None:
+    """For the environment recorded in an artifact's metadata; ``None`` when not installed."""
+    try:
+        return __import__(module).__version__
+    except (ImportError, AttributeError):
+        return None
+
+
+class AbuseModel(Scorer):
     """A trained abuse scorer. Load with :meth:`load`; :func:`default_model` caches the default."""
 
     #: messages featurised at once inside :meth:`score` (bounds memory for huge batches)
@@ -450,18 +492,6 @@ class AbuseModel:
             m = featurise(chunk, self.idf, self.params)
             out[lo : lo + len(chunk)] = np.bincount(m.row, weights=m.value * self.weights[m.col], minlength=len(chunk)) + self.bias
         return out
-
-    def score(self, texts: Sequence[str]) -> np.ndarray:
-        """The probability that each message is abusive (offensive), as float64 in [0, 1]."""
-        return _sigmoid(self.logits(texts))
-
-    def is_abusive(self, texts: Sequence[str]) -> np.ndarray:
-        """At the macro-F1 operating point (``threshold``)."""
-        return self.score(texts) >= self.threshold
-
-    def needs_review(self, texts: Sequence[str]) -> np.ndarray:
-        """At the review-queue operating point (``review_threshold``, precision-first)."""
-        return self.score(texts) >= self.review_threshold
 
     def explain(self, text: str, top: int = 5) -> list[tuple[str, float]]:
         """The message's own strongest features and their signed contributions to the logit.

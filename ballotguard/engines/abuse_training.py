@@ -41,6 +41,7 @@ from ballotguard.engines.abuse_model import (
     FeaturiserParams,
     FeatureMatrix,
     load_lexicon,
+    sha256_file,
     term_counts,
     tfidf,
 )
@@ -108,14 +109,6 @@ def read_feedback_csv(path: str | Path) -> list[tuple[str, bool]]:
                 raise ValueError(f"{path}, line {n}: is_abusive must be 1/0 or true/false, got {row['is_abusive']!r}")
             out.append((row["text"] or "", flag in truthy))
     return out
-
-
-def sha256_file(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with Path(path).open("rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 # ---------------------------------------------------------------------------------------------

@@ -316,7 +316,7 @@ def iter_messages(stream: BinaryIO, filename: str = "", *, stats: ReadStats | No
         raise TableError("The file is empty")
     kind = sniff_format(head, filename)
     lines = _decode_lines(stream, stats)
-    rows = _jsonl_rows(lines, stats) if kind == "jsonl" else _csv_rows(lines, stats)
+    rows = _jsonl_rows(lines) if kind == "jsonl" else _csv_rows(lines, stats)
     for line, raw in rows:
         stats.rows += 1
         item = raw if isinstance(raw, RowError) else record_from(raw, line, default_platform=default_platform, now=now)
@@ -337,7 +337,7 @@ def _head(stream: BinaryIO) -> bytes:
     return head
 
 
-def _jsonl_rows(lines: Iterable[str], stats: ReadStats) -> Iterator[tuple[int, dict | RowError]]:
+def _jsonl_rows(lines: Iterable[str]) -> Iterator[tuple[int, dict | RowError]]:
     for number, text in enumerate(lines, start=1):
         if not text.strip():
             continue

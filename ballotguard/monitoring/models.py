@@ -27,8 +27,6 @@ class Message(models.Model):
     platform = models.CharField(max_length=20, choices=[(p.value, p.label) for p in Platform])
     message_id = models.CharField(max_length=200)
     candidate = models.ForeignKey("registry.Candidate", null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
-    # The candidate's constituency or ward, copied at routing time so the queue scopes by force with one join.
-    area = models.ForeignKey("registry.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
     sent_at = models.DateTimeField(db_index=True)
     text = EncryptedTextField()

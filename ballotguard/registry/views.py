@@ -57,13 +57,18 @@ def candidate_list(request):
     return render(request, "registry/candidate_list.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "filtered": filtered})
 
 
+def _candidate(request, pk: int) -> Candidate:
+    """A candidate in the user's scope; anything else is 404, so another area's records stay unseen."""
+    try:
+        return services.get_candidate(request.user, pk)
+    except Candidate.DoesNotExist:
+        raise Http404("No such candidate in your area") from None
+
+
 @require_GET
 @login_required
 def candidate_detail(request, pk: int):
-    try:
-        candidate = services.get_candidate(request.user, pk)
-    except Candidate.DoesNotExist:
-        raise Http404("No such candidate in your area") from None
+    candidate = _candidate(request, pk)
     links = {link.force_id: link for link in candidate.ballot.area.force_links.all()}
     forces = [{"force": f, "primary": links[f.pk].is_primary if f.pk in links else False} for f in services.forces_for(candidate)]
     contact = None
@@ -88,10 +93,7 @@ def _candidate_page(request, candidate: Candidate, *, contact=None, forces=None,
 @require_POST
 @login_required
 def handle_add(request, pk: int):
-    try:
-        candidate = services.get_candidate(request.user, pk)
-    except Candidate.DoesNotExist:
-        raise Http404("No such candidate") from None
+    candidate = _candidate(request, pk)
     if not services.can_edit_handles(request.user, candidate):
         raise PermissionDenied
     form = SocialHandleForm(request.POST)
@@ -109,10 +111,7 @@ def handle_add(request, pk: int):
 @require_POST
 @login_required
 def handle_remove(request, pk: int, handle_id: int):
-    try:
-        candidate = services.get_candidate(request.user, pk)
-    except Candidate.DoesNotExist:
-        raise Http404("No such candidate") from None
+    candidate = _candidate(request, pk)
     if not services.can_edit_handles(request.user, candidate):
         raise PermissionDenied
     services.remove_handle(Actor.from_request(request), candidate, handle_id)
@@ -144,10 +143,7 @@ def handover_list(request):
 @login_required
 def handover_candidate(request, pk: int):
     _require_returning_officer(request)
-    try:
-        candidate = services.get_candidate(request.user, pk)  # other councils' candidates: 404
-    except Candidate.DoesNotExist:
-        raise Http404("No such candidate in your council") from None
+    candidate = _candidate(request, pk)  # other councils' candidates: 404
     if request.method == "POST":
         form = HandoverForm(request.POST)
         if form.is_valid():

@@ -26,14 +26,6 @@ T0 = dt.datetime(2026, 4, 30, 17, 0, tzinfo=dt.timezone.utc)  # 18:00 in London
 WHERE = "Canvassing Church Road and Yardley Green Road, B25"
 
 
-@pytest.fixture(autouse=True)
-def _sms(settings):
-    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = "ballotguard.checkins.notify.LocmemSMS"
-    LocmemSMS.outbox.clear()
-    yield
-    LocmemSMS.outbox.clear()
-
-
 def start(world, user=None, *, escalate=True, email="bea@example.org", phone="07700 900 982", end=T0 + dt.timedelta(hours=1), now=T0, **kw) -> CheckIn:
     user = user or world.users.candidate
     data = services.CheckInInput(

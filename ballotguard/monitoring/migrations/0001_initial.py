@@ -44,7 +44,6 @@ class Migration(migrations.Migration):
                 ('reasons', ballotguard.core.fields.EncryptedTextField(blank=True, help_text='JSON list of reasons; encrypted because features quote the text.')),
                 ('review', models.CharField(choices=[('not_flagged', 'Not flagged'), ('waiting', 'Waiting for review'), ('dismissed', 'Dismissed'), ('confirmed', 'Confirmed abusive'), ('promoted', 'Promoted to an incident')], db_index=True, default='not_flagged', max_length=20)),
                 ('reviewed_at', models.DateTimeField(blank=True, null=True)),
-                ('area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='registry.area')),
                 ('candidate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='messages', to='registry.candidate')),
                 ('incident', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='messages', to='incidents.incident')),
                 ('reviewed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),

@@ -9,7 +9,7 @@ a role that may never do something is ``NotPermitted`` (403).
 from .ingest import IngestReport, check_ingester, ingest_file, ingest_records
 from .review import (
     QueueFilter, ReviewConflict, decide, evidence_text, feedback_rows, promote, pseudonymise_text, queue, read_message,
-    read_messages, view_of, waiting_count,
+    read_messages, view_of,
 )
 from .scope import can_review, get_message, messages_visible_to, sees_identities
 from .scoring import score_pending, score_texts
@@ -19,5 +19,5 @@ __all__ = [
     "IngestReport", "QueueFilter", "ReviewConflict", "can_review", "check_ingester", "decide", "evidence_text", "feedback_rows",
     "get_message", "ingest_file", "ingest_records", "messages_visible_to", "promote", "pseudonymise_text", "queue",
     "read_message", "read_messages", "score_pending", "score_texts", "sees_identities", "timeline_candidates",
-    "timeline_chart", "view_of", "waiting_count", "weekly_counts",
+    "timeline_chart", "view_of", "weekly_counts",
 ]

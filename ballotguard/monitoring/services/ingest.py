@@ -75,20 +75,21 @@ class HandleRouter:
         best: dict[tuple[str, str], tuple] = {}
         people: dict[tuple[str, str], set[str]] = {}
         rows = SocialHandle.objects.filter(candidate__ballot__cancelled=False).values_list(
-            "platform", "handle", "candidate_id", "candidate__ballot__area_id", "candidate__ballot__election__date", "candidate__person_id")
-        for platform, handle, candidate_id, area_id, date, person in rows:
+            "platform", "handle", "candidate_id", "candidate__ballot__election__date", "candidate__person_id")
+        for platform, handle, candidate_id, date, person in rows:
             key = (platform, handle)
             people.setdefault(key, set()).add(person)
-            if key not in best or (date, candidate_id) > (best[key][2], best[key][0]):
-                best[key] = (candidate_id, area_id, date)
-        self._map = {k: (v[0], v[1]) for k, v in best.items() if len(people[k]) == 1}
+            if key not in best or (date, candidate_id) > best[key]:
+                best[key] = (date, candidate_id)
+        self._map = {k: v[1] for k, v in best.items() if len(people[k]) == 1}
 
-    def route(self, record: MessageRecord) -> tuple[int | None, int | None]:
+    def route(self, record: MessageRecord) -> int | None:
+        """The candidacy the message was sent to, or ``None``."""
         for handle in record.mentions or _mentioned_in(record.text):
             found = self._map.get((record.platform.value, handle))
             if found:
                 return found
-        return None, None
+        return None
 
 
 _MENTION = re.compile(r"(?<![\w@.])@([A-Za-z0-9_.]{1,60})")
@@ -156,11 +157,11 @@ def _store(records, report: IngestReport, router: HandleRouter, source: str, mod
     now = timezone.now()
     messages = []
     for record in fresh:
-        candidate_id, area_id = router.route(record)
+        candidate_id = router.route(record)
         if candidate_id is None:
             report.unrouted += 1
         messages.append(Message(
-            platform=record.platform.value, message_id=record.message_id, candidate_id=candidate_id, area_id=area_id,
+            platform=record.platform.value, message_id=record.message_id, candidate_id=candidate_id,
             sent_at=record.sent_at, text=record.text, author_handle=record.author_handle, author_name=record.author_name,
             author_hash=keyed_hash("message-author", f"{record.platform.value}:{record.author_handle}") if record.author_handle else "",
             reply_to=record.reply_to, mentions="\n".join(record.mentions), urls="\n".join(record.urls),

@@ -127,7 +127,7 @@ def view_of(user: User, message: Message) -> MessageView:
         text=message.text if identities else pseudonymise_text(message.text),
         author=f"@{message.author_handle}" if identities and message.author_handle else message.pseudonym,
         author_name=message.author_name if identities else "",
-        candidate=candidate_label, area=message.area.name if message.area else "",
+        candidate=candidate_label, area=candidate.ballot.area.name if candidate else "",
         abuse_score=message.abuse_score, threat_score=message.threat_score, is_threat=message.is_threat,
         exposes_contact=message.exposes_contact, reasons=_reasons(message, identities), review=message.review,
         review_label=message.get_review_display(),
@@ -269,8 +269,3 @@ def feedback_rows(actor: Actor) -> list[tuple[str, bool]]:
     texts = dict(Message.objects.filter(pk__in=latest).values_list("pk", "text"))
     audit(actor, "export", "message", "", fields=["text"], detail=f"review feedback for training: {len(texts)} messages")
     return [(texts[pk], label) for pk, label in latest.items() if pk in texts]
-
-
-def waiting_count(user: User) -> int:
-    return messages_visible_to(user).filter(review=Message.Review.WAITING).count() if can_review(user) else 0
-

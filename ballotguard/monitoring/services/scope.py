@@ -28,7 +28,7 @@ def sees_identities(user: User) -> bool:
 
 
 def _base() -> QuerySet[Message]:
-    return Message.objects.select_related("candidate__ballot__area", "candidate__ballot__election", "candidate__party", "area", "incident")
+    return Message.objects.select_related("candidate__ballot__area", "candidate__ballot__election", "candidate__party", "incident")
 
 
 def messages_visible_to(user: User) -> QuerySet[Message]:
@@ -36,7 +36,7 @@ def messages_visible_to(user: User) -> QuerySet[Message]:
     if not can_review(user):
         return qs.none()
     if user.role == Role.FEOA:
-        in_force = AreaForce.objects.filter(area_id=OuterRef("area_id"), force__in=user.police_forces.all())
+        in_force = AreaForce.objects.filter(area_id=OuterRef("candidate__ballot__area_id"), force__in=user.police_forces.all())
         return qs.filter(Exists(in_force))
     return qs  # analysts: national
 

@@ -29,7 +29,7 @@ def test_jsonl_is_routed_scored_and_idempotent(handles):
     assert (report.rows, report.created, report.duplicates, report.rejected, report.unrouted) == (5, 5, 0, 0, 1)
     carol = handles.candidates.yardley_1
     assert Message.objects.filter(candidate=carol).count() == 3
-    assert Message.objects.get(message_id="4").area == handles.areas.clw
+    assert Message.objects.get(message_id="4").candidate.ballot.area == handles.areas.clw
     threat = Message.objects.get(message_id="1")
     assert threat.is_threat and threat.review == Message.Review.WAITING and threat.scored_at is not None
     assert Message.objects.get(message_id="3").review == Message.Review.NOT_FLAGGED
