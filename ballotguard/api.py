@@ -51,6 +51,7 @@ from ballotguard.accounts.api import bearer_auth, session_auth
 from ballotguard.accounts.api import router as accounts_router
 from ballotguard.checkins.api import router as checkins_router
 from ballotguard.incidents.api import router as incidents_router
+from ballotguard.insights.api import router as insights_router
 from ballotguard.monitoring.api import router as monitoring_router
 from ballotguard.outreach.api import router as outreach_router
 from ballotguard.safety.api import router as safety_router
@@ -228,6 +229,7 @@ api.add_router("", monitoring_router)
 api.add_router("", safety_router)
 api.add_router("", checkins_router)
 api.add_router("", outreach_router)
+api.add_router("", insights_router)
 
 
 # ---------------------------------------------------------------------------------------------------

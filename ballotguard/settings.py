@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "ballotguard.safety",
     "ballotguard.checkins",
     "ballotguard.outreach",
+    "ballotguard.insights",
     "ballotguard.demo",
 ]
 

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", include("ballotguard.safety.urls")),
     path("", include("ballotguard.checkins.urls")),
     path("", include("ballotguard.outreach.urls")),
+    path("", include("ballotguard.insights.urls")),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -1,0 +1,7 @@
+"""Insights in the JSON API."""
+
+from __future__ import annotations
+
+from ninja import Router
+
+router = Router(tags=["insights"])

@@ -1,0 +1,1 @@
+"""The briefing pack: a dated OFFICIAL-SENSITIVE PDF of the headline figures, charts, tables, methods and caveats."""

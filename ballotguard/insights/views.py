@@ -1,0 +1,1 @@
+"""Insights pages: trends, disparities, coverage gaps, the map, pseudonymised records and the briefing pack."""
