@@ -1,0 +1,1 @@
+"""Insights forms: filters and the reason asked before a pseudonym is revealed."""
