@@ -119,6 +119,37 @@ CHARACTERISTIC_LABELS: dict[ProtectedCharacteristic, str] = {
 }
 
 
+class IssueTag(str, enum.Enum):
+    """The political issue an incident seemed to be about, if any: the Taskforce tracks whether
+    intimidation clusters around particular issues (the 2024 general election saw protests focused
+    on single issues). Optional for the reporter; a FEOA can add it at triage. Stored values: never rename."""
+
+    MIDDLE_EAST_CONFLICT = "middle_east_conflict"
+    IMMIGRATION = "immigration"
+    CLIMATE_AND_NET_ZERO = "climate_and_net_zero"
+    LOCAL_TRAFFIC_AND_PLANNING = "local_traffic_and_planning"
+    GENDER_AND_SEXUALITY = "gender_and_sexuality"
+    COST_OF_LIVING = "cost_of_living"
+    HEALTH_AND_VACCINES = "health_and_vaccines"
+    OTHER_ISSUE = "other_issue"
+
+    @property
+    def label(self) -> str:
+        return ISSUE_TAG_LABELS[self]
+
+
+ISSUE_TAG_LABELS: dict[IssueTag, str] = {
+    IssueTag.MIDDLE_EAST_CONFLICT: "The conflict in Israel and Gaza",
+    IssueTag.IMMIGRATION: "Immigration or asylum",
+    IssueTag.CLIMATE_AND_NET_ZERO: "Climate change or net zero",
+    IssueTag.LOCAL_TRAFFIC_AND_PLANNING: "Local traffic schemes, housing or planning",
+    IssueTag.GENDER_AND_SEXUALITY: "Gender identity or sexuality",
+    IssueTag.COST_OF_LIVING: "Cost of living or taxes",
+    IssueTag.HEALTH_AND_VACCINES: "Health, the NHS or vaccines",
+    IssueTag.OTHER_ISSUE: "Another political issue",
+}
+
+
 class TargetRole(str, enum.Enum):
     """Who was targeted: the Elections Act 2022 sanction covers all three."""
 

@@ -19,7 +19,7 @@ from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
 from ballotguard.engines.evidence_types import EvidenceRejected
-from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
 from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.engines.risk import RiskLevel
@@ -60,6 +60,7 @@ class ReportIn(Schema):
     platform: str = Field("", max_length=50)
     behaviours: list[Behaviour] = Field(min_length=1, max_length=20)
     characteristics: list[ProtectedCharacteristic] = Field([], max_length=10)
+    issue_tags: list[IssueTag] = Field([], max_length=10, description="The political issue it seemed to be about, if any.")
     in_danger_now: bool = False
     weapon_mentioned: bool = False
     home_address_known: bool = False
@@ -146,6 +147,7 @@ class IncidentOut(IncidentSummaryOut):
     platform: str
     behaviours: list[str]
     characteristics: list[str]
+    issue_tags: list[str]
     in_danger_now: bool
     weapon_mentioned: bool
     home_address_known: bool
@@ -242,7 +244,7 @@ def _detail(request, i: Incident) -> dict:
     return {
         **_summary(i, user),
         "place": i.place, "area_code": i.area.code if i.area else None, "platform": i.platform,
-        "behaviours": i.behaviours, "characteristics": i.characteristics,
+        "behaviours": i.behaviours, "characteristics": i.characteristics, "issue_tags": i.issue_tags,
         "in_danger_now": i.in_danger_now, "weapon_mentioned": i.weapon_mentioned,
         "home_address_known": i.home_address_known, "perpetrator_known": i.perpetrator_known,
         "description": i.description, "perpetrator": i.perpetrator,
@@ -285,6 +287,7 @@ def _input(payload: ReportIn) -> services.ReportInput:
         candidate_id=payload.candidate_id, occurred_at=payload.occurred_at, place=payload.place.value,
         area_code=payload.area_code.strip(), platform=payload.platform,
         behaviours=[b.value for b in payload.behaviours], characteristics=[c.value for c in payload.characteristics],
+        issue_tags=[t.value for t in payload.issue_tags],
         in_danger_now=payload.in_danger_now, weapon_mentioned=payload.weapon_mentioned,
         home_address_known=payload.home_address_known, perpetrator_known=payload.perpetrator_known,
         description=payload.description, perpetrator=payload.perpetrator,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ballotguard.core.forms import GovukForm
 from ballotguard.engines.evidence_types import ALLOWED_DESCRIPTION
-from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
 from ballotguard.engines.risk import RiskLevel
 
@@ -54,6 +54,9 @@ class ReportForm(GovukForm):
     characteristics = forms.MultipleChoiceField(label="What was the hostility about?", required=False, widget=forms.CheckboxSelectMultiple,
                                                 choices=[(c.value, c.label) for c in ProtectedCharacteristic],
                                                 help_text="Only if you ticked hostility because of who you are")
+    issue_tags = forms.MultipleChoiceField(label="Did it seem to be about a political issue? (optional)", required=False,
+                                           widget=forms.CheckboxSelectMultiple, choices=[(t.value, t.label) for t in IssueTag],
+                                           help_text="This helps the police see whether intimidation clusters around particular issues")
     in_danger_now = forms.BooleanField(label="I am in danger now, or the person is still nearby", required=False)
     weapon_mentioned = forms.BooleanField(label="A weapon was seen, mentioned or threatened", required=False)
     home_address_known = forms.BooleanField(label="They seem to know my home address", required=False)
@@ -108,6 +111,7 @@ class ReportForm(GovukForm):
             platform=data.get("platform", ""),
             behaviours=list(data.get("behaviours") or []),
             characteristics=list(data.get("characteristics") or []),
+            issue_tags=list(data.get("issue_tags") or []),
             in_danger_now=bool(data.get("in_danger_now")),
             weapon_mentioned=bool(data.get("weapon_mentioned")),
             home_address_known=bool(data.get("home_address_known")),
@@ -130,7 +134,7 @@ class ReportForm(GovukForm):
         initial = {
             "candidate": incident.candidate_id, "place": incident.place, "platform": incident.platform,
             "area": incident.area.code if incident.area and incident.area_id != incident.candidate.ballot.area_id else "",
-            "behaviours": incident.behaviours, "characteristics": incident.characteristics,
+            "behaviours": incident.behaviours, "characteristics": incident.characteristics, "issue_tags": incident.issue_tags,
             "in_danger_now": incident.in_danger_now, "weapon_mentioned": incident.weapon_mentioned,
             "home_address_known": incident.home_address_known, "perpetrator_known": incident.perpetrator_known,
             "description": incident.description, "perpetrator": incident.perpetrator,

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.engines.evidence_types import EvidenceKind
-from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
 from ballotguard.engines.risk import RiskLevel
 
@@ -52,6 +52,7 @@ class Incident(models.Model):
     platform = models.CharField(max_length=50, blank=True)
     behaviours = models.JSONField(default=list, blank=True)
     characteristics = models.JSONField(default=list, blank=True)
+    issue_tags = models.JSONField(default=list, blank=True, help_text="IssueTag values: the political issue it seemed to be about.")
     in_danger_now = models.BooleanField(default=False)
     weapon_mentioned = models.BooleanField(default=False)
     home_address_known = models.BooleanField(default=False)
@@ -124,6 +125,10 @@ class Incident(models.Model):
     @property
     def characteristic_labels(self) -> list[str]:
         return [ProtectedCharacteristic(c).label for c in self.characteristics]
+
+    @property
+    def issue_tag_labels(self) -> list[str]:
+        return [IssueTag(t).label for t in self.issue_tags]
 
     @property
     def place_label(self) -> str:

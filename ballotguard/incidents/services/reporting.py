@@ -14,7 +14,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.incident_facts import Behaviour, Place, ProtectedCharacteristic
+from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import Observable as ObservableValue
 from ballotguard.engines.observables import ObservableKind, parse_observable_lines
 from ballotguard.registry.models import Area, Candidate, PoliceForce
@@ -51,6 +51,7 @@ class ReportInput:
     platform: str = ""
     behaviours: list[str] = field(default_factory=list)
     characteristics: list[str] = field(default_factory=list)
+    issue_tags: list[str] = field(default_factory=list)
     in_danger_now: bool = False
     weapon_mentioned: bool = False
     home_address_known: bool = False
@@ -113,6 +114,8 @@ def _clean(user: User, data: ReportInput, *, complete: bool, candidates: QuerySe
         errors["characteristics"] = "Select the characteristic from the list"
     elif complete and Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY.value in data.behaviours and not data.characteristics:
         errors["characteristics"] = "Select what the hostility was about"
+    if any(t not in {t.value for t in IssueTag} for t in data.issue_tags):
+        errors["issue_tags"] = "Select the issue from the list"
 
     if len(data.description) > MAX_DESCRIPTION:
         errors["description"] = f"What happened must be {MAX_DESCRIPTION:,} characters or fewer"
@@ -163,6 +166,7 @@ def _apply(incident: Incident, data: ReportInput, cleaned: _Cleaned) -> None:
     incident.platform = data.platform.strip()
     incident.behaviours = [b.value for b in Behaviour if b.value in data.behaviours]
     incident.characteristics = [c.value for c in ProtectedCharacteristic if c.value in data.characteristics]
+    incident.issue_tags = [t.value for t in IssueTag if t.value in data.issue_tags]
     incident.in_danger_now = data.in_danger_now
     incident.weapon_mentioned = data.weapon_mentioned
     incident.home_address_known = data.home_address_known
@@ -241,7 +245,7 @@ def input_from(incident: Incident) -> ReportInput:
     return ReportInput(
         candidate_id=incident.candidate_id, occurred_at=incident.occurred_at, place=incident.place,
         area_code=incident.area.code if incident.area else "", platform=incident.platform,
-        behaviours=list(incident.behaviours), characteristics=list(incident.characteristics),
+        behaviours=list(incident.behaviours), characteristics=list(incident.characteristics), issue_tags=list(incident.issue_tags),
         in_danger_now=incident.in_danger_now, weapon_mentioned=incident.weapon_mentioned,
         home_address_known=incident.home_address_known, perpetrator_known=incident.perpetrator_known,
         description=incident.description, perpetrator=incident.perpetrator, observables=observables_as_text(incident),
