@@ -43,3 +43,60 @@ def weekly_series(rows: Sequence[dict], *, x: str, series: Sequence[tuple[str, s
         "mark": {"type": mark, "point": True} if mark == "line" else {"type": mark},
         "encoding": encoding,
     }
+
+
+def rate_bars(rows: Sequence[dict], *, title: str, description: str, x_title: str = "Incidents per 100 candidates") -> dict:
+    """Horizontal bars with a 95% confidence interval line each. ``rows``: dicts with ``category``
+    and ``rate`` ({"estimate", "lower", "upper"}, or None when suppressed: left out of the chart and
+    marked in the table)."""
+    values = [{"category": r["category"], "estimate": r["rate"]["estimate"], "lower": r["rate"]["lower"], "upper": r["rate"]["upper"]}
+              for r in rows if r.get("rate")]
+    y = {"field": "category", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 260}}
+    return {
+        "$schema": VEGA_LITE_SCHEMA, "title": title, "description": description, "width": "container",
+        "height": {"step": 22}, "data": {"values": values},
+        "layer": [
+            {"mark": {"type": "bar", "color": PALETTE[0]},
+             "encoding": {"y": y, "x": {"field": "estimate", "type": "quantitative", "title": x_title},
+                          "tooltip": [{"field": "category", "title": "Group"}, {"field": "estimate", "title": "Rate", "format": ".1f"},
+                                      {"field": "lower", "title": "95% CI from", "format": ".1f"}, {"field": "upper", "title": "to", "format": ".1f"}]}},
+            {"mark": {"type": "rule", "color": "#0b0c0c"},
+             "encoding": {"y": y, "x": {"field": "lower", "type": "quantitative"}, "x2": {"field": "upper"}}},
+        ],
+    }
+
+
+def forest(rows: Sequence[dict], *, title: str, description: str, x_title: str = "Rate ratio vs all others (log scale)") -> dict:
+    """A forest plot: each group's rate ratio as a point with its 95% CI, on a log scale with a line at
+    1 (no difference). Rows without a ratio (suppressed, or infinite) are left out of the chart."""
+    values = [{"group": r["group"], "ratio": r["ratio"]["ratio"], "lower": r["ratio"]["lower"], "upper": r["ratio"]["upper"]}
+              for r in rows if r.get("ratio") and r["ratio"].get("ratio") and r["ratio"].get("upper") and r["ratio"].get("lower")]
+    y = {"field": "group", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 260}}
+    x_scale = {"type": "log"}
+    return {
+        "$schema": VEGA_LITE_SCHEMA, "title": title, "description": description, "width": "container",
+        "height": {"step": 22}, "data": {"values": values},
+        "layer": [
+            {"mark": {"type": "rule", "color": "#0b0c0c"},
+             "encoding": {"y": y, "x": {"field": "lower", "type": "quantitative", "scale": x_scale, "title": x_title}, "x2": {"field": "upper"}}},
+            {"mark": {"type": "point", "filled": True, "size": 60, "color": PALETTE[1]},
+             "encoding": {"y": y, "x": {"field": "ratio", "type": "quantitative", "scale": x_scale},
+                          "tooltip": [{"field": "group", "title": "Group"}, {"field": "ratio", "title": "Rate ratio", "format": ".2f"},
+                                      {"field": "lower", "title": "95% CI from", "format": ".2f"}, {"field": "upper", "title": "to", "format": ".2f"}]}},
+            {"data": {"values": [{"one": 1}]}, "mark": {"type": "rule", "strokeDash": [4, 4], "color": PALETTE[5]},
+             "encoding": {"x": {"field": "one", "type": "quantitative", "scale": x_scale}}},
+        ],
+    }
+
+
+def share_bars(rows: Sequence[dict], *, category: str, field: str, title: str, description: str, x_title: str) -> dict:
+    """Horizontal bars of a share from 0 to 100%. Rows whose ``field`` is None are left out."""
+    values = [{"category": r[category], "share": 100 * r[field]} for r in rows if r.get(field) is not None]
+    return {
+        "$schema": VEGA_LITE_SCHEMA, "title": title, "description": description, "width": "container",
+        "height": {"step": 16}, "data": {"values": values},
+        "mark": {"type": "bar", "color": PALETTE[3]},
+        "encoding": {"y": {"field": "category", "type": "nominal", "title": None, "sort": None, "axis": {"labelLimit": 260}},
+                     "x": {"field": "share", "type": "quantitative", "title": x_title, "scale": {"domain": [0, 100]}},
+                     "tooltip": [{"field": "category", "title": "Police force"}, {"field": "share", "title": "Per cent", "format": ".0f"}]},
+    }

@@ -1,7 +1,101 @@
-"""Insights in the JSON API."""
+"""Insights in the JSON API: the same snapshots the pages show, already suppressed.
+
+``GET /insights`` lists the elections and scopes the caller may read; ``GET /insights/figures``
+returns every figure of one snapshot (``?election=&force=``; default the latest election and the
+caller's first scope); ``GET /insights/tables/{name}`` one table; ``POST /insights/refresh`` queues a
+refresh (202). Analysts may read national and every force's figures; FEOAs their own force(s);
+other roles get 403, and a force outside the caller's scope is 404.
+"""
 
 from __future__ import annotations
 
-from ninja import Router
+from typing import Any
+
+from ninja import Query, Router, Schema, Status
+from ninja.errors import HttpError
+
+from ballotguard.accounts.api import actor_of
+from ballotguard.core.api_schemas import MessageOut
+from ballotguard.registry.services import NotPermitted
+
+from . import services
+from .models import Snapshot
 
 router = Router(tags=["insights"])
+
+
+class ScopeOut(Schema):
+    code: str
+    name: str
+
+
+class ElectionOut(Schema):
+    election_id: str
+    name: str
+    date: str
+
+
+class IndexOut(Schema):
+    elections: list[ElectionOut]
+    scopes: list[str]
+    computed_at: str | None
+
+
+class FiguresOut(Schema):
+    election_id: str
+    scope: str
+    computed_at: str
+    figures: dict[str, Any]
+
+
+def _scopes(request) -> list[str]:
+    try:
+        return services.scopes_for(request.user)
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+
+
+def _snapshot(request, election: str | None, force: str | None) -> Snapshot:
+    scopes = _scopes(request)
+    if force and force not in scopes:
+        raise HttpError(404, "Not found.")
+    try:
+        return services.snapshot_for(request.user, election_id=election or None, scope=force or None)
+    except Snapshot.DoesNotExist:
+        raise HttpError(404, "Not found.") from None
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+
+
+@router.get("/insights", response=IndexOut, summary="Elections and scopes with figures")
+def index(request):
+    scopes = _scopes(request)
+    run = services.last_refresh()
+    return {"elections": [{"election_id": e.election_id, "name": e.name, "date": e.date.isoformat()} for e in services.elections_available()],
+            "scopes": scopes, "computed_at": run.finished_at.isoformat() if run and run.finished_at else None}
+
+
+@router.get("/insights/figures", response=FiguresOut, summary="Every figure of one election in one scope")
+def figures(request, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
+    snapshot = _snapshot(request, election, force)
+    return {"election_id": snapshot.election.election_id, "scope": snapshot.scope, "computed_at": snapshot.computed_at.isoformat(),
+            "figures": snapshot.payload}
+
+
+@router.get("/insights/tables/{name}", response=dict[str, Any], summary="One table of figures")
+def one_table(request, name: str, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
+    snapshot = _snapshot(request, election, force)
+    table = services.find_table(snapshot.payload, name)
+    if table is None:
+        raise HttpError(404, "Not found.")
+    services.record_export(actor_of(request), snapshot, name)
+    return table
+
+
+@router.post("/insights/refresh", response={202: MessageOut}, summary="Queue a refresh of the figures")
+def refresh(request):
+    try:
+        services.request_refresh(request.user)
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+    return Status(202, {"detail": "Refresh queued: the task worker recomputes every snapshot."})

@@ -1,0 +1,373 @@
+"""Insights operations: refresh the snapshots, read them within the user's scope, export tables,
+list pseudonymised records and reveal one with a recorded reason.
+
+Who sees what:
+
+* **Taskforce analysts**: national figures and every force's; incident records only under
+  pseudonyms; revealing whose incident a pseudonym is needs a reason and is audited.
+* **FEOAs**: the figures of their own force(s) only. They already see their force's incidents by
+  name on the case pages, so the records page is for analysts.
+* Everyone else: nothing here (403).
+
+The arithmetic and the disclosure control live in :mod:`ballotguard.engines.insights`; this module
+only gathers rows from the database and stores what the engine returns.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+import polars as pl
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ballotguard.accounts.models import AuditEvent, Role, User
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.matching import keyed_hash
+from ballotguard.engines import insights as engine
+from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
+from ballotguard.engines.risk import RiskLevel
+from ballotguard.incidents.models import Incident
+from ballotguard.outreach.services import coverage_by_force, outreach_records
+from ballotguard.registry.models import AreaForce, Candidate, Election, PoliceForce
+from ballotguard.registry.services import NotPermitted
+
+from .models import NATIONAL, RefreshRun, RevealReason, Snapshot
+
+ANALYST_ROLES = (Role.ANALYST,)
+MIN_REASON = 20  # characters: a reason a reviewer can judge, not "x"
+
+
+def threshold() -> int:
+    return int(getattr(settings, "BALLOTGUARD_SUPPRESSION_THRESHOLD", engine.DEFAULT_THRESHOLD))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Scope
+
+
+def scopes_for(user: User) -> list[str]:
+    """The scopes a user may read, national first. Raises NotPermitted for any other role."""
+    if getattr(user, "role", None) == Role.ANALYST:
+        return [NATIONAL, *PoliceForce.objects.order_by("name").values_list("code", flat=True)]
+    if getattr(user, "role", None) == Role.FEOA:
+        return list(user.police_forces.order_by("name").values_list("code", flat=True))
+    raise NotPermitted("Insights are for Taskforce analysts and police FEOAs.")
+
+
+def sees_records(user: User) -> bool:
+    return getattr(user, "role", None) == Role.ANALYST
+
+
+def elections_available() -> list[Election]:
+    ids = Snapshot.objects.values_list("election_id", flat=True).distinct()
+    return list(Election.objects.filter(pk__in=ids).order_by("-date", "name"))
+
+
+def snapshot_for(user: User, *, election_id: str | None = None, scope: str | None = None) -> Snapshot:
+    """The snapshot the user asked for, within their scope. ``None`` means the latest election and
+    the user's first scope. Raises NotPermitted for a scope outside theirs (the caller answers 404
+    for a force, so a FEOA cannot probe others) and Snapshot.DoesNotExist before the first refresh."""
+    scopes = scopes_for(user)
+    if not scopes:
+        raise NotPermitted("Your account is not attached to a police force.")
+    scope = scope or scopes[0]
+    if scope not in scopes:
+        raise NotPermitted("That police force is outside your scope.")
+    qs = Snapshot.objects.select_related("election").filter(scope=scope)
+    if election_id:
+        return qs.get(election__election_id=election_id)
+    found = qs.order_by("-election__date", "election__name").first()
+    if found is None:
+        raise Snapshot.DoesNotExist
+    return found
+
+
+def last_refresh() -> RefreshRun | None:
+    return RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first()
+
+
+STALE_RUN = dt.timedelta(minutes=30)  # a run "running" for longer than this died without saying so
+
+
+def refresh_running() -> bool:
+    return RefreshRun.objects.filter(status=RefreshRun.Status.RUNNING, started_at__gte=timezone.now() - STALE_RUN).exists()
+
+
+def request_refresh(user: User) -> None:
+    """Queue a refresh for the task worker (the page's button and the API)."""
+    scopes_for(user)  # raises NotPermitted for anyone without insights
+    from .tasks import refresh_insights
+
+    refresh_insights.enqueue(trigger="on_demand", requested_by_id=user.pk)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Gathering rows
+
+
+def _week_of(moment: dt.datetime) -> dt.date:
+    day = timezone.localtime(moment).date()
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass
+class Frames:
+    candidates: pl.DataFrame
+    incidents: pl.DataFrame
+    elections: list[engine.ElectionRef]
+    force_names: dict[str, str]
+    coverage: list[engine.ForceCoverage]
+
+
+def load_frames(today: dt.date | None = None) -> Frames:
+    """Everything the engine needs, as two tables. No personal data leaves this function: names,
+    contact details and free text are never read."""
+    forces = {f.pk: f for f in PoliceForce.objects.all()}
+    area_forces: dict[int, list[str]] = {}
+    primary_nation: dict[int, str] = {}
+    for area_id, force_id, primary in AreaForce.objects.values_list("area_id", "force_id", "is_primary").order_by("area_id", "-is_primary"):
+        area_forces.setdefault(area_id, []).append(forces[force_id].code)
+        if primary or area_id not in primary_nation:
+            primary_nation.setdefault(area_id, forces[force_id].nation)
+    contacted = {r.candidate_id for r in outreach_records() if r.first_contact_at is not None}
+    rows = Candidate.objects.values_list(
+        "pk", "ballot__election__election_id", "gender", "party__name", "ballot__area_id", "ballot__area__code",
+        "ballot__area__area_type", "ballot__area__region__name", "ballot__council__name",
+    )
+    candidates = engine.candidate_frame(
+        {"id": pk, "election": election, "gender": gender or "", "party": party or "Independent", "nation": primary_nation.get(area_id, "Not known"),
+         "region": region or "Not known", "constituency": code if area_type == "constituency" else "", "council": council or "",
+         "forces": area_forces.get(area_id, []), "contacted": pk in contacted}
+        for pk, election, gender, party, area_id, code, area_type, region, council in rows.iterator(chunk_size=5000)
+    )
+    high = RiskLevel.HIGH.value
+    incident_rows = (
+        Incident.objects.exclude(status=Incident.Status.DRAFT)
+        .values_list("pk", "candidate_id", "occurred_at", "submitted_at", "created_at", "place", "behaviours", "characteristics",
+                     "issue_tags", "risk_level", "risk_override_level", "crime_reference", "status")
+    )
+    incidents = engine.incident_frame(
+        {"id": pk, "candidate_id": cid, "week": _week_of(occurred or submitted or created), "channel": place or "",
+         "behaviours": list(behaviours or []), "characteristics": list(characteristics or []), "issue_tags": list(tags or []),
+         "serious": (override or risk) == high, "reported_to_police": bool(crime_ref), "awaiting_triage": status == Incident.Status.NEW}
+        for pk, cid, occurred, submitted, created, place, behaviours, characteristics, tags, risk, override, crime_ref, status
+        in incident_rows.iterator(chunk_size=5000)
+    )
+    elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
+    coverage = [
+        engine.ForceCoverage(code=f.code, name=f.name, handed_over=c.handed_over, contacted=c.contacted, briefed=c.briefed,
+                             median_days_to_first_contact=c.median_days_to_first_contact, waiting_days=c.waiting_days)
+        for f, c in coverage_by_force(today)
+    ]
+    return Frames(candidates, incidents, elections, {f.code: f.name for f in forces.values()}, coverage)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Refreshing
+
+
+def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command", requested_by: User | None = None,
+                      progress: Callable[[int, int], None] | None = None) -> RefreshRun:
+    """Recompute every snapshot (each election × national and each force with candidates in it) and
+    replace the old ones in one transaction, so a page never shows half old, half new figures."""
+    run = RefreshRun.objects.create(trigger=trigger, requested_by=requested_by)
+    started = time.perf_counter()
+    try:
+        frames = load_frames(today)
+        cands = frames.candidates
+        jobs: list[tuple[engine.ElectionRef, str | None]] = []
+        for election in frames.elections:
+            in_election = cands.filter(pl.col("election") == election.election_id)
+            if not in_election.height:
+                continue
+            jobs.append((election, None))
+            codes = sorted(set(in_election.select(pl.col("forces").explode()).drop_nulls().to_series().to_list()))
+            jobs.extend((election, code) for code in codes)
+        totals_by_scope: dict[str | None, dict[str, tuple[int, int]]] = {}
+        snapshots = []
+        now = timezone.now()
+        by_id = {e.election_id: e for e in Election.objects.all()}
+        for done, (election, force) in enumerate(jobs, start=1):
+            if force not in totals_by_scope:
+                totals_by_scope[force] = _totals(frames, force)
+            payload = engine.dashboard(
+                frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
+                force_names=frames.force_names, coverage_rows=frames.coverage, threshold=threshold(), totals=totals_by_scope[force],
+            )
+            x, n = totals_by_scope[force].get(election.election_id, (0, 0))
+            snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
+                                      candidates=n, incidents=x, computed_at=now))
+            if progress:
+                progress(done, len(jobs))
+        with transaction.atomic():
+            Snapshot.objects.all().delete()
+            Snapshot.objects.bulk_create(snapshots, batch_size=100)
+        run.status = RefreshRun.Status.DONE
+        run.snapshots, run.incidents, run.candidates = len(snapshots), frames.incidents.height, frames.candidates.height
+    except Exception as exc:
+        run.status, run.error = RefreshRun.Status.FAILED, type(exc).__name__
+        raise
+    finally:
+        run.finished_at = timezone.now()
+        run.seconds = round(time.perf_counter() - started, 3)
+        run.save()
+    return run
+
+
+def _totals(frames: Frames, force: str | None) -> dict[str, tuple[int, int]]:
+    """(incidents, candidates) per election in one scope, for the comparisons between elections."""
+    cands = frames.candidates if force is None else frames.candidates.filter(pl.col("forces").list.contains(force))
+    n = {r["election"]: r["len"] for r in cands.group_by("election").len().iter_rows(named=True)}
+    joined = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id"), "election"), on="candidate_id", how="inner")
+    x = {r["election"]: r["len"] for r in joined.group_by("election").len().iter_rows(named=True)}
+    return {e: (x.get(e, 0), n[e]) for e in n}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Tables out
+
+
+def find_table(payload: dict, name: str) -> dict | None:
+    """A table of a snapshot by name: weekly, comparisons, coverage, a breakdown or a disparity."""
+    tables = [payload["weekly"], payload["comparisons"], payload["coverage"], *payload["breakdowns"], *payload["disparities"]]
+    return next((t for t in tables if t["name"] == name), None)
+
+
+def _csv_safe(value: str) -> str:
+    # A cell that starts like a formula would run in a spreadsheet (CSV injection): quote it.
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+def table_csv(snapshot: Snapshot, table: dict) -> str:
+    """The table as CSV, exactly as displayed (suppressed cells as the marker), with a provenance line."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([f"# {table['title']}. {snapshot.election.name}; "
+                     f"{'national' if snapshot.scope == NATIONAL else snapshot.payload.get('force_name')}; "
+                     f"figures as of {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}; "
+                     f"{engine.MARKER} = fewer than {snapshot.payload['threshold']}, or suppressed so a total cannot reveal one. OFFICIAL-SENSITIVE"])
+    writer.writerow([c["label"] for c in table["columns"]])
+    for row in table["rows"]:
+        writer.writerow([_csv_safe(str(row[c["key"]])) for c in table["columns"]])
+    return out.getvalue()
+
+
+def record_export(actor: Actor, snapshot: Snapshot, table_name: str) -> None:
+    audit(actor, AuditEvent.Action.EXPORT, "insights.table", snapshot.pk, detail=f"table={table_name} scope={snapshot.scope}")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pseudonymised records
+
+
+def pseudonym(incident_reference: str) -> str:
+    """A stable keyed pseudonym for an incident: the same on every page and export, useless without
+    the key, and unlike the reference it says nothing a FEOA or candidate would recognise."""
+    return "P-" + keyed_hash("insights-pseudonym", incident_reference)[:10].upper()
+
+
+def candidate_pseudonym(candidate_id: int) -> str:
+    return "C-" + keyed_hash("insights-candidate", str(candidate_id))[:8].upper()
+
+
+@dataclass(frozen=True)
+class PseudonymisedRecord:
+    pseudonym: str
+    candidate: str
+    election: str
+    week: dt.date
+    forces: tuple[str, ...]
+    region: str
+    channel: str
+    behaviours: tuple[str, ...]
+    characteristics: tuple[str, ...]
+    issues: tuple[str, ...]
+    risk: str
+    status: str
+
+
+PAGE_SIZE = 50
+
+
+def records(user: User, *, election_id: str | None = None, page: int = 1) -> tuple[list[PseudonymisedRecord], int]:
+    """Submitted incidents, newest first, under pseudonyms: no names, references, text or observables.
+    Analysts only. Returns one page and the total count."""
+    if not sees_records(user):
+        raise NotPermitted("Pseudonymised records are for Taskforce analysts.")
+    qs = Incident.objects.exclude(status=Incident.Status.DRAFT).select_related("candidate__ballot__election", "candidate__ballot__area__region")
+    if election_id:
+        qs = qs.filter(candidate__ballot__election__election_id=election_id)
+    total = qs.count()
+    page = max(1, page)
+    rows = list(qs.order_by("-submitted_at", "-pk").prefetch_related("forces")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    out = [
+        PseudonymisedRecord(
+            pseudonym=pseudonym(i.reference), candidate=candidate_pseudonym(i.candidate_id), election=i.candidate.ballot.election.name,
+            week=_week_of(i.occurred_at or i.submitted_at or i.created_at),
+            forces=tuple(sorted(f.name for f in i.forces.all())),
+            region=i.candidate.ballot.area.region.name if i.candidate.ballot.area.region_id else "",
+            channel=i.place_label, behaviours=tuple(BEHAVIOUR_LABELS[Behaviour(b)] for b in i.behaviours),
+            characteristics=tuple(label for c, label in CHARACTERISTIC_LABELS.items() if c.value in i.characteristics),
+            issues=tuple(label for t, label in ISSUE_TAG_LABELS.items() if t.value in i.issue_tags),
+            risk=i.effective_risk or "", status=i.get_status_display(),
+        )
+        for i in rows
+    ]
+    audit(Actor(user=user), AuditEvent.Action.READ, "insights.records", "", detail=f"pseudonymised page={page} rows={len(out)}")
+    return out, total
+
+
+@dataclass(frozen=True)
+class Revealed:
+    pseudonym: str
+    reference: str
+    candidate_name: str
+    election: str
+    forces: tuple[str, ...]
+
+
+class RevealError(ValueError):
+    """A reveal request that cannot be granted as asked; ``field`` names the input at fault."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
+def reveal(actor: Actor, pseudonym_text: str, reason: str) -> Revealed:
+    """Who is behind a pseudonym: only for an analyst, only with a reason of at least MIN_REASON
+    characters, and always audited with the reason's length (not its text, which may name people)."""
+    user = actor.user
+    if not sees_records(user):
+        raise NotPermitted("Only a Taskforce analyst can reveal a pseudonymised record.")
+    reason = (reason or "").strip()
+    wanted = (pseudonym_text or "").strip().upper()
+    if not wanted.startswith("P-") or len(wanted) != 12:
+        raise RevealError("pseudonym", "Enter a record pseudonym like P-1A2B3C4D5E")
+    if len(reason) < MIN_REASON:
+        raise RevealError("reason", f"Give the reason you need to see who this is, in at least {MIN_REASON} characters")
+    # The pseudonym is a keyed hash: find it by hashing the candidates' references, newest first.
+    for ref, pk in Incident.objects.exclude(status=Incident.Status.DRAFT).order_by("-pk").values_list("reference", "pk").iterator(chunk_size=5000):
+        if pseudonym(ref) == wanted:
+            incident = Incident.objects.select_related("candidate__ballot__election").prefetch_related("forces").get(pk=pk)
+            audit(actor, AuditEvent.Action.READ, "incident", incident.reference, fields=["candidate.name"],
+                  detail=f"insights reveal of {wanted}; reason given ({len(reason)} characters)")
+            _store_reason(actor, wanted, reason)
+            return Revealed(wanted, incident.reference, incident.candidate.name, incident.candidate.ballot.election.name,
+                            tuple(sorted(f.name for f in incident.forces.all())))
+    raise RevealError("pseudonym", "No record has that pseudonym")
+
+
+def _store_reason(actor: Actor, wanted: str, reason: str) -> None:
+    RevealReason.objects.create(user=actor.user, pseudonym=wanted, reason=reason)
+
+
+def reveal_history(user: User) -> list[RevealReason]:
+    return list(RevealReason.objects.filter(user=user).order_by("-at")[:20])

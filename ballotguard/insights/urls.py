@@ -4,4 +4,13 @@ from . import views
 
 app_name = "insights"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("insights/", views.overview, name="overview"),
+    path("insights/trends/", views.trends, name="trends"),
+    path("insights/disparities/", views.disparities, name="disparities"),
+    path("insights/coverage/", views.coverage, name="coverage"),
+    path("insights/map/", views.area_map, name="map"),
+    path("insights/records/", views.records, name="records"),
+    path("insights/refresh/", views.refresh, name="refresh"),
+    path("insights/tables/<slug:name>.csv", views.table_csv, name="table-csv"),
+]

@@ -1,1 +1,236 @@
-"""Insights pages: trends, disparities, coverage gaps, the map, pseudonymised records and the briefing pack."""
+"""Insights pages: the overview, trends, disparities, coverage gaps, the map, pseudonymised records,
+CSV exports of every table and the refresh button.
+
+Views stay thin: scope and audit are in ``services``; every figure comes already suppressed from the
+snapshot. A role without insights gets 403; a police force outside the user's scope is 404, so a FEOA
+cannot learn which forces have figures.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ballotguard.accounts.services import Actor
+from ballotguard.engines import charts, hexmap
+from ballotguard.registry.models import Area, PoliceForce
+from ballotguard.registry.services import NotPermitted
+
+from . import services
+from .forms import RevealForm
+from .models import NATIONAL, Snapshot
+
+TABS = [
+    ("overview", "Overview"),
+    ("trends", "Trends"),
+    ("disparities", "Disparities"),
+    ("coverage", "Coverage gaps"),
+    ("map", "Map"),
+]
+
+
+def _scopes(request) -> list[str]:
+    try:
+        return services.scopes_for(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+
+
+def _snapshot(request) -> tuple[Snapshot | None, dict]:
+    """The snapshot named by ``?election=&force=`` within the user's scope, and the page context
+    every insights page shares (selectors, tabs, freshness)."""
+    scopes = _scopes(request)
+    election_id = request.GET.get("election") or None
+    scope = request.GET.get("force") or None
+    if scope is not None and scope not in scopes:
+        raise Http404("No figures for that police force in your scope")
+    try:
+        snapshot = services.snapshot_for(request.user, election_id=election_id, scope=scope)
+    except Snapshot.DoesNotExist:
+        if election_id:
+            raise Http404("No figures for that election") from None
+        snapshot = None
+    except NotPermitted:
+        raise PermissionDenied from None
+    names = dict(PoliceForce.objects.filter(code__in=scopes).values_list("code", "name"))
+    scope_choices = [(code, "All of the UK" if code == NATIONAL else names.get(code, code)) for code in scopes]
+    query = ""
+    if snapshot is not None:
+        query = f"?election={snapshot.election.election_id}&force={snapshot.scope}"
+    context = {
+        "snapshot": snapshot, "payload": snapshot.payload if snapshot else None,
+        "elections": services.elections_available(), "scope_choices": scope_choices,
+        "selected_election": snapshot.election.election_id if snapshot else "", "selected_scope": snapshot.scope if snapshot else "",
+        "scope_name": dict(scope_choices).get(snapshot.scope) if snapshot else "",
+        "tabs": TABS, "query": query, "is_analyst": services.sees_records(request.user),
+        "last_refresh": services.last_refresh(), "refreshing": services.refresh_running(),
+    }
+    return snapshot, context
+
+
+def _rows(table: dict) -> list[dict]:
+    """A payload table's rows as the chart include wants them: display cells in column order."""
+    keys = [c["key"] for c in table["columns"]]
+    return [{"cells": [row[k] for k in keys]} for row in table["rows"]]
+
+
+def _columns(table: dict) -> list[tuple[str, str]]:
+    return [(c["key"], c["label"]) for c in table["columns"]]
+
+
+def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
+    return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec", "rows": _rows(table),
+            "columns": _columns(table)}
+
+
+@require_GET
+@login_required
+def overview(request):
+    snapshot, context = _snapshot(request)
+    if snapshot is not None:
+        payload = snapshot.payload
+        weekly = payload["weekly"]
+        spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
+                                    series=[("incidents", "Incidents")], title="Incidents reported, by week",
+                                    description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
+        context["weekly"] = _figure(weekly, spec, "weekly")
+        context["comparisons"] = _figure(payload["comparisons"], None, "comparisons")
+    context["tab"] = "overview"
+    return render(request, "insights/overview.html", context)
+
+
+@require_GET
+@login_required
+def trends(request):
+    snapshot, context = _snapshot(request)
+    if snapshot is not None:
+        figures = []
+        for table in snapshot.payload["breakdowns"]:
+            spec = charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
+                                    description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, {snapshot.election.name}.")
+            figures.append(_figure(table, spec, f"trend-{table['name']}"))
+        context["figures"] = figures
+        weekly = snapshot.payload["weekly"]
+        context["weekly"] = _figure(weekly, charts.weekly_series(
+            [r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week", series=[("incidents", "Incidents")],
+            title="Incidents reported, by week", description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents"), "weekly")
+    context["tab"] = "trends"
+    return render(request, "insights/trends.html", context)
+
+
+@require_GET
+@login_required
+def disparities(request):
+    snapshot, context = _snapshot(request)
+    if snapshot is not None:
+        figures = []
+        for table in snapshot.payload["disparities"]:
+            spec = charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
+                                 description=f"{table['title']}: each group's incidents per candidate compared with all other candidates, "
+                                             f"rate ratio with 95% confidence interval on a log scale, {snapshot.election.name}.")
+            figures.append(_figure(table, spec, f"disparity-{table['name']}"))
+        context["figures"] = figures
+    context["tab"] = "disparities"
+    return render(request, "insights/disparities.html", context)
+
+
+@require_GET
+@login_required
+def coverage(request):
+    snapshot, context = _snapshot(request)
+    if snapshot is not None:
+        table = snapshot.payload["coverage"]
+        spec = charts.share_bars([r["_values"] for r in table["rows"]], category="force", field="contacted_share",
+                                 title="Share of handed-over candidates contacted by their FEOA",
+                                 description="For each police force, the share of candidates whose details were handed over that the FEOA has reached, worst first.",
+                                 x_title="Contacted (%)")
+        context["figure"] = _figure(table, spec, "coverage")
+    context["tab"] = "coverage"
+    return render(request, "insights/coverage.html", context)
+
+
+@require_GET
+@login_required
+def area_map(request):
+    snapshot, context = _snapshot(request)
+    if snapshot is not None:
+        areas = snapshot.payload["map"]["areas"]
+        kind = snapshot.payload["map"]["kind"]
+        if kind == "constituency":
+            cells = Area.objects.filter(area_type=Area.Type.CONSTITUENCY, hex_q__isnull=False).values_list("code", "name", "hex_q", "hex_r")
+            layout = hexmap.layout_from_cells(cells)
+            values = {code: a["rate"] for code, a in areas.items() if a["rate"] is not None}
+            context["svg"] = hexmap.render_svg(
+                layout, values, title=f"Incidents per 100 candidates by constituency, {snapshot.election.name}",
+                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates. "
+                            "Hatched: fewer than 5 incidents, not shown. Grey: no candidates in scope. The table below has every figure.",
+                scale=hexmap.sequential_scale(values.values()) if values else None, value_label=lambda v: f"{v:.1f} per 100 candidates",
+                suppressed=[code for code, a in areas.items() if a["suppressed"]], id_prefix="insights-map",
+            ) if layout.hexes else ""
+            names = dict(cells.values_list("code", "name")) if cells else {}
+        else:
+            names = {}  # councils are keyed by name already
+        ranked = sorted(areas.items(), key=lambda kv: (-(kv[1]["rate"] if kv[1]["rate"] is not None else -1), names.get(kv[0], kv[0])))
+        context["kind"] = kind
+        context["ranked"] = [{"name": names.get(code, code), **a} for code, a in ranked]
+    context["tab"] = "map"
+    return render(request, "insights/map.html", context)
+
+
+@require_GET
+@login_required
+def table_csv(request, name: str):
+    snapshot, _context = _snapshot(request)
+    if snapshot is None:
+        raise Http404("No figures yet")
+    table = services.find_table(snapshot.payload, name)
+    if table is None:
+        raise Http404("No such table")
+    services.record_export(Actor.from_request(request), snapshot, name)
+    response = HttpResponse(services.table_csv(snapshot, table), content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime(snapshot.computed_at).strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="ballotguard-{name}-{snapshot.scope}-{stamp}.csv"'
+    return response
+
+
+@require_POST
+@login_required
+def refresh(request):
+    try:
+        services.request_refresh(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    messages.success(request, "Refresh requested: the figures will update in a minute or two. Reload this page to see them.")
+    next_url = request.POST.get("next", "")
+    return redirect(next_url if next_url.startswith("/insights/") else "insights:overview")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def records(request):
+    if not services.sees_records(request.user):
+        raise PermissionDenied
+    election_id = request.GET.get("election") or None
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    form = RevealForm(request.POST or None)
+    revealed = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            revealed = services.reveal(Actor.from_request(request), form.cleaned_data["pseudonym"], form.cleaned_data["reason"])
+        except services.RevealError as exc:
+            form.add_error(exc.field, str(exc))
+    rows, total = services.records(request.user, election_id=election_id, page=page)
+    pages = (total + services.PAGE_SIZE - 1) // services.PAGE_SIZE
+    return render(request, "insights/records.html", {
+        "rows": rows, "total": total, "page": page, "pages": pages, "form": form, "revealed": revealed,
+        "elections": services.elections_available(), "selected_election": election_id or "", "tab": "records", "tabs": TABS,
+        "is_analyst": True, "query": "",
+    })

@@ -1,0 +1,413 @@
+"""The Taskforce's figures: trends, disparities, coverage gaps and the map, from plain rows.
+
+The insights app loads two tables from the database and hands them here; this module does the
+arithmetic and the disclosure control and returns plain dicts that the pages, the JSON API, the CSV
+exports and the briefing pack all render. One home for each figure, so the web page and the PDF
+can never disagree.
+
+Definitions (say them the same way in ``docs/insights.md``):
+
+* **Candidates** are candidacies in an election: a person standing twice is two candidates. They are
+  the denominator of every rate ("incidents per 100 candidates"), as in the Electoral Commission's
+  surveys. Candidate lists are published by returning officers, so denominators are never suppressed.
+* **Incidents** are submitted reports (drafts are not counted), attributed to the election of the
+  candidate targeted and to the police force(s) of the candidate's constituency or ward. A
+  constituency that spans two forces counts for both, so force figures do not add up to the national
+  figure: the page says so.
+* An incident can record several behaviours, characteristics and issues, so breakdowns by these can
+  add up to more than the total: shares are of incidents, not of a partition.
+* **Serious** means the incident's risk (after any FEOA override) is high.
+* **Rate ratios** compare a group with all other candidates in the same scope and election, with an
+  exact conditional Poisson interval (:func:`ballotguard.engines.statistics.rate_ratio`).
+* **Suppression**: every displayed or exported incident count from 1 to ``threshold - 1`` is replaced
+  by a marker, with secondary suppression so that totals cannot reveal it
+  (:mod:`ballotguard.engines.disclosure`); a rate, share or ratio computed from a suppressed count is
+  suppressed with it, because with the (public) denominator it would give the count back.
+
+Pure Python with Polars: no Django.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import polars as pl
+
+from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, Cell, is_small, suppress_counts
+from ballotguard.engines.incident_facts import (
+    BEHAVIOUR_LABELS,
+    CHARACTERISTIC_LABELS,
+    ISSUE_TAG_LABELS,
+    PLACE_LABELS,
+)
+from ballotguard.engines.statistics import Rate, RateRatio, poisson_rate, proportion, rate_ratio
+
+PER = 100.0  # rates are per 100 candidates
+MARKER = "[c]"  # the Office for National Statistics' marker for a confidential (suppressed) value
+
+GENDER_LABELS = {"female": "Women", "male": "Men", "non_binary": "Non-binary", "": "Not known"}
+
+CANDIDATE_SCHEMA = {
+    "id": pl.Int64, "election": pl.Utf8, "gender": pl.Utf8, "party": pl.Utf8, "nation": pl.Utf8,
+    "region": pl.Utf8, "constituency": pl.Utf8, "council": pl.Utf8, "forces": pl.List(pl.Utf8), "contacted": pl.Boolean,
+}
+INCIDENT_SCHEMA = {
+    "id": pl.Int64, "candidate_id": pl.Int64, "week": pl.Date, "channel": pl.Utf8, "behaviours": pl.List(pl.Utf8),
+    "characteristics": pl.List(pl.Utf8), "issue_tags": pl.List(pl.Utf8), "serious": pl.Boolean,
+    "reported_to_police": pl.Boolean, "awaiting_triage": pl.Boolean,
+}
+
+
+@dataclass(frozen=True)
+class ElectionRef:
+    election_id: str
+    name: str
+    date: dt.date
+    election_type: str  # "parl", "local", ...
+
+
+@dataclass(frozen=True)
+class ForceCoverage:
+    """Outreach coverage for one force, from :mod:`ballotguard.engines.outreach_stats`."""
+
+    code: str
+    name: str
+    handed_over: int
+    contacted: int
+    briefed: int
+    median_days_to_first_contact: float | None
+    waiting_days: float | None
+
+
+def candidate_frame(rows: Iterable[Mapping]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=CANDIDATE_SCHEMA)
+
+
+def incident_frame(rows: Iterable[Mapping]) -> pl.DataFrame:
+    return pl.DataFrame(list(rows), schema=INCIDENT_SCHEMA)
+
+
+def in_scope(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: str | None, force: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The candidates (and incidents against them) of one election and, if given, one police force."""
+    cands = candidates
+    if election is not None:
+        cands = cands.filter(pl.col("election") == election)
+    if force is not None:
+        cands = cands.filter(pl.col("forces").list.contains(force))
+    incs = incidents.join(cands.select(pl.col("id").alias("candidate_id"), "election", "gender", "party", "nation", "region",
+                                       "constituency", "council", "forces", "contacted"), on="candidate_id", how="inner")
+    return cands, incs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Formatting: what a table cell shows. Numbers stay numbers for the charts and the CSV (None when
+# suppressed); ``display`` strings are what people read.
+
+
+def alone(count: int, threshold: int) -> Cell:
+    """A count published on its own, in no linear relation with other published counts (a headline
+    figure, or one category of a list whose categories overlap): primary suppression is enough."""
+    small = is_small(count, threshold)
+    return Cell(value=None if small else count, suppressed=small, reason="primary" if small else None)
+
+
+def fmt_count(cell: Cell) -> str:
+    return MARKER if cell.suppressed else f"{cell.value:,}"
+
+
+def fmt_rate(rate: Rate | None) -> str:
+    if rate is None or rate.estimate is None:
+        return MARKER if rate is None else "–"
+    return f"{rate.estimate:.1f} ({rate.lower:.1f} to {rate.upper:.1f})"
+
+
+def fmt_ratio(rr: RateRatio | None) -> str:
+    if rr is None:
+        return MARKER
+    if rr.ratio is None or rr.lower is None:
+        return "–"
+    upper = "∞" if rr.upper is None else f"{rr.upper:.2f}"
+    return f"{rr.ratio:.2f} ({rr.lower:.2f} to {upper})"
+
+
+def fmt_share(part: int | None, whole: int) -> str:
+    if part is None:
+        return MARKER
+    return f"{100 * part / whole:.0f}%" if whole else "–"
+
+
+def _rate_dict(rate: Rate | None) -> dict | None:
+    if rate is None or rate.estimate is None:
+        return None
+    return {"estimate": rate.estimate, "lower": rate.lower, "upper": rate.upper}
+
+
+def _ratio_dict(rr: RateRatio | None) -> dict | None:
+    if rr is None or rr.ratio is None:
+        return None
+    return {"ratio": rr.ratio, "lower": rr.lower, "upper": rr.upper, "p_value": rr.p_value, "text": rr.describe()}
+
+
+def table(name: str, title: str, columns: Sequence[tuple[str, str]], rows: list[dict], *, notes: Sequence[str] = ()) -> dict:
+    """A table as every renderer needs it: ``columns`` pairs a key with its heading; each row maps keys
+    to display strings and keeps numbers for charts and CSV under ``_values``."""
+    return {"name": name, "title": title, "columns": [{"key": k, "label": label} for k, label in columns], "rows": rows, "notes": list(notes)}
+
+
+# ---------------------------------------------------------------------------------------------------
+# The figures
+
+
+def headline(cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
+    n = cands.height
+    x = incs.height
+    reporting = incs.select(pl.col("candidate_id").n_unique()).item() if x else 0
+    serious = int(incs["serious"].sum()) if x else 0
+    police = int(incs["reported_to_police"].sum()) if x else 0
+    waiting = int(incs.filter(pl.col("serious") & pl.col("awaiting_triage")).height) if x else 0
+    # Serious, reported-to-police, awaiting triage and reporting candidates overlap and none is the
+    # total minus the others, so no subtraction recovers one: each is suppressed on its own.
+    total = alone(x, threshold)
+    cells = {"serious": alone(serious, threshold), "police": alone(police, threshold)}
+    reporting_cell = alone(reporting, threshold)
+    waiting_cell = alone(waiting, threshold)
+    share = proportion(reporting, n) if n and not reporting_cell.suppressed else None
+    rate = poisson_rate(x, n, per=PER) if n and not total.suppressed else None
+    return {
+        "candidates": n,
+        "incidents": {"value": total.value, "display": fmt_count(total)},
+        "candidates_reporting": {"value": reporting_cell.value, "display": fmt_count(reporting_cell)},
+        "share_reporting": None if share is None else {"estimate": share.estimate, "lower": share.lower, "upper": share.upper,
+                                                       "display": f"{100 * share.estimate:.0f}% (95% CI {100 * share.lower:.0f}% to {100 * share.upper:.0f}%)"},
+        "rate_per_100": _rate_dict(rate), "rate_display": fmt_rate(rate) if n else "–",
+        "serious": {"value": cells["serious"].value, "display": fmt_count(cells["serious"]),
+                    "share": fmt_share(cells["serious"].value, x)},
+        "reported_to_police": {"value": cells["police"].value, "display": fmt_count(cells["police"]),
+                               "share": fmt_share(cells["police"].value, x)},
+        "serious_awaiting_triage": {"value": waiting_cell.value, "display": fmt_count(waiting_cell)},
+    }
+
+
+def weekly(incs: pl.DataFrame, threshold: int) -> dict:
+    counts = {}
+    if incs.height:
+        grouped = incs.group_by("week").len().sort("week")
+        counts = {row["week"]: row["len"] for row in grouped.iter_rows(named=True)}
+    # Fill the weeks with no incidents, so a quiet week shows as 0 rather than vanishing.
+    if counts:
+        week, last = min(counts), max(counts)
+        while week <= last:
+            counts.setdefault(week, 0)
+            week += dt.timedelta(days=7)
+    protected = suppress_counts(dict(sorted(counts.items())), threshold=threshold)
+    rows = [{"week": w.isoformat(), "incidents": fmt_count(c), "_values": {"week": w.isoformat(), "incidents": c.value}}
+            for w, c in protected.cells.items()]
+    return table("weekly", "Incidents reported, by week", [("week", "Week beginning"), ("incidents", "Incidents")], rows,
+                 notes=[f"Total {fmt_count(protected.total)}."])
+
+
+def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[str, int]:
+    if not incs.height:
+        return {}
+    frame = incs.select(column)
+    if multi:
+        frame = frame.explode(column).drop_nulls()
+    return {row[column]: row["len"] for row in frame.group_by(column).len().iter_rows(named=True) if row[column] not in (None, "")}
+
+
+def breakdown(incs: pl.DataFrame, n_candidates: int, *, name: str, title: str, heading: str, column: str, labels: Mapping[str, str],
+              multi: bool, threshold: int, order: Sequence[str] | None = None, incidents: int | None = None) -> dict:
+    """Incidents by one attribute of the incident (behaviour, channel, issue, characteristic) or of
+    the candidate's place (force, region), as counts, per 100 candidates in scope and share.
+    ``incidents`` is the number shares are of, when ``incs`` has been exploded (one row per force)."""
+    counts = _category_counts(incs, column, multi=multi)
+    incidents = incs.height if incidents is None else incidents
+    keys = list(order) if order is not None else sorted(counts, key=lambda k: (-counts[k], labels.get(k, k)))
+    keys = [k for k in keys if counts.get(k, 0) or order is not None]
+    if multi:
+        # Categories overlap (an incident records several behaviours), so they are in no linear
+        # relation with the total: each count is protected on its own.
+        cells = {k: alone(counts.get(k, 0), threshold) for k in keys}
+    else:
+        cells = suppress_counts({k: counts.get(k, 0) for k in keys}, threshold=threshold, total=incs.height).cells
+    rows = []
+    for key, cell in cells.items():
+        rate = poisson_rate(cell.value, n_candidates, per=PER) if n_candidates and not cell.suppressed else None
+        rows.append({
+            "category": labels.get(key, key), "incidents": fmt_count(cell), "rate": fmt_rate(rate) if n_candidates else "–",
+            "share": fmt_share(cell.value, incidents),
+            "_values": {"category": labels.get(key, key), "key": key, "incidents": cell.value, "rate": _rate_dict(rate)},
+        })
+    notes = [f"Per 100 candidates: {n_candidates:,} candidates in scope; 95% exact Poisson confidence interval in brackets."]
+    if multi:
+        notes.append("An incident can record more than one, so the rows can add up to more than the total.")
+    return table(name, title, [("category", heading), ("incidents", "Incidents"), ("rate", "Per 100 candidates (95% CI)"),
+                               ("share", "Share of incidents")], rows, notes=notes)
+
+
+def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str, heading: str, column: str,
+              labels: Mapping[str, str] | None, threshold: int, min_candidates: int = 1) -> dict:
+    """Rates by a characteristic of the candidate, each compared with all other candidates in scope."""
+    labels = labels or {}
+    n_total, x_total = cands.height, incs.height
+    denominators = {r[column]: r["len"] for r in cands.group_by(column).len().iter_rows(named=True)}
+    numerators = {r[column]: r["len"] for r in incs.group_by(column).len().iter_rows(named=True)} if x_total else {}
+    reporters = ({r[column]: r["candidate_id"] for r in incs.group_by(column).agg(pl.col("candidate_id").n_unique()).iter_rows(named=True)}
+                 if x_total else {})
+    keys = sorted((k for k in denominators if denominators[k] >= min_candidates), key=lambda k: (-denominators[k], labels.get(k, k or "")))
+    protected = suppress_counts({k: numerators.get(k, 0) for k in keys}, threshold=threshold, total=x_total)
+    reporting = suppress_counts({k: reporters.get(k, 0) for k in keys}, threshold=threshold)
+    rows = []
+    for key in keys:
+        cell, n = protected.cells[key], denominators[key]
+        shown = not cell.suppressed
+        rate = poisson_rate(cell.value, n, per=PER) if shown else None
+        rest_n, rest_x = n_total - n, x_total - numerators.get(key, 0)
+        rr = rate_ratio(numerators.get(key, 0), n, rest_x, rest_n) if shown and rest_n > 0 else None
+        rep = reporting.cells[key]
+        label = labels.get(key, key) or "Not known"
+        rows.append({
+            "group": label, "candidates": f"{n:,}", "incidents": fmt_count(cell), "reporting": fmt_share(rep.value, n),
+            "rate": fmt_rate(rate), "ratio": fmt_ratio(rr) if rest_n > 0 else "–",
+            "_values": {"group": label, "key": key, "candidates": n, "incidents": cell.value, "reporting": rep.value,
+                        "rate": _rate_dict(rate), "ratio": _ratio_dict(rr)},
+        })
+    return table(name, title, [("group", heading), ("candidates", "Candidates"), ("incidents", "Incidents"),
+                               ("reporting", "Candidates reporting"), ("rate", "Per 100 candidates (95% CI)"),
+                               ("ratio", "Rate ratio vs all others (95% CI)")], rows,
+                 notes=[f"{n_total:,} candidates and {fmt_count(protected.total)} incidents in scope. A rate ratio above 1 means this group "
+                        "reported more incidents per candidate than all other candidates together; exact conditional Poisson 95% CI."])
+
+
+def comparisons(election: ElectionRef, totals: Mapping[str, tuple[int, int]], elections: Sequence[ElectionRef], threshold: int) -> dict:
+    """This election against each earlier election of the same type: the "alarming rise" as a rate
+    ratio with its confidence interval, not two bars. ``totals`` maps an election id to (incidents,
+    candidates) in the same scope."""
+    rows = []
+    x, n = totals.get(election.election_id, (0, 0))
+    for other in sorted(elections, key=lambda e: e.date, reverse=True):
+        if other.election_type != election.election_type or other.date >= election.date:
+            continue
+        ox, on = totals.get(other.election_id, (0, 0))
+        small = any(1 <= v < threshold for v in (x, ox))
+        rr = rate_ratio(x, n, ox, on) if n and on and not small else None
+        rows.append({
+            "comparison": f"{election.name} vs {other.name}",
+            "this": fmt_rate(poisson_rate(x, n, per=PER)) if n and not small else MARKER,
+            "other": fmt_rate(poisson_rate(ox, on, per=PER)) if on and not small else MARKER,
+            "ratio": fmt_ratio(rr) if not small else MARKER,
+            "_values": {"comparison": other.election_id, "ratio": _ratio_dict(rr)},
+        })
+    return table("comparisons", "Compared with earlier elections", [("comparison", "Elections"), ("this", "This election, per 100 candidates"),
+                                                                    ("other", "Earlier, per 100 candidates"), ("ratio", "Rate ratio (95% CI)")],
+                 rows, notes=["Exact conditional Poisson interval for the ratio of the two rates; a ratio above 1 is a rise."])
+
+
+def area_rates(cands: pl.DataFrame, incs: pl.DataFrame, column: str, threshold: int) -> dict[str, dict]:
+    """Per constituency (or council): candidates, incidents (suppressed when small) and the rate."""
+    denominators = {r[column]: r["len"] for r in cands.group_by(column).len().iter_rows(named=True) if r[column]}
+    numerators = {r[column]: r["len"] for r in incs.group_by(column).len().iter_rows(named=True)} if incs.height else {}
+    protected = suppress_counts({k: numerators.get(k, 0) for k in sorted(denominators)}, threshold=threshold, total=incs.height)
+    out = {}
+    for key, cell in protected.cells.items():
+        n = denominators[key]
+        rate = poisson_rate(cell.value, n, per=PER) if not cell.suppressed else None
+        out[key] = {"candidates": n, "incidents": cell.value, "display": fmt_count(cell), "suppressed": cell.suppressed,
+                    "rate": None if rate is None else rate.estimate, "rate_display": fmt_rate(rate)}
+    return out
+
+
+def coverage(forces: Sequence[ForceCoverage], cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
+    """Coverage gaps per police force, worst first: high-risk incidents waiting for triage, then the
+    smallest share of handed-over candidates contacted, then incidents from candidates never contacted."""
+    never = incs.filter(~pl.col("contacted")).explode("forces") if incs.height else None
+    never_by = {r["forces"]: r["len"] for r in never.group_by("forces").len().iter_rows(named=True)} if never is not None else {}
+    waiting = incs.filter(pl.col("serious") & pl.col("awaiting_triage")).explode("forces") if incs.height else None
+    waiting_by = {r["forces"]: r["len"] for r in waiting.group_by("forces").len().iter_rows(named=True)} if waiting is not None else {}
+    candidates_by = {r["forces"]: r["len"] for r in cands.explode("forces").group_by("forces").len().iter_rows(named=True)}
+    codes = [f.code for f in forces]
+    never_cells = suppress_counts({c: never_by.get(c, 0) for c in codes}, threshold=threshold).cells
+    waiting_cells = suppress_counts({c: waiting_by.get(c, 0) for c in codes}, threshold=threshold).cells
+
+    def share(part: int, whole: int) -> float | None:
+        return part / whole if whole else None
+
+    def badness(f: ForceCoverage):
+        contacted = share(f.contacted, f.handed_over)
+        return (-waiting_by.get(f.code, 0), -1 if contacted is None else contacted, -never_by.get(f.code, 0), f.name)
+
+    rows = []
+    for f in sorted(forces, key=badness):
+        contacted, briefed = share(f.contacted, f.handed_over), share(f.briefed, f.handed_over)
+        n = candidates_by.get(f.code, 0)
+        rows.append({
+            "force": f.name, "candidates": f"{n:,}",
+            "handed_over": fmt_share(f.handed_over, n) if n else "–",
+            "contacted": "–" if contacted is None else f"{100 * contacted:.0f}%",
+            "briefed": "–" if briefed is None else f"{100 * briefed:.0f}%",
+            "median_days": "–" if f.median_days_to_first_contact is None else f"{f.median_days_to_first_contact:g}",
+            "never_contacted_incidents": fmt_count(never_cells[f.code]),
+            "serious_waiting": fmt_count(waiting_cells[f.code]),
+            "_values": {"force": f.name, "code": f.code, "candidates": n, "handed_over": f.handed_over, "contacted": f.contacted,
+                        "briefed": f.briefed, "contacted_share": contacted, "briefed_share": briefed,
+                        "median_days": f.median_days_to_first_contact, "waiting_days": f.waiting_days,
+                        "never_contacted_incidents": never_cells[f.code].value, "serious_waiting": waiting_cells[f.code].value},
+        })
+    return table("coverage", "FEOA coverage gaps by police force, worst first",
+                 [("force", "Police force"), ("candidates", "Candidates"), ("handed_over", "Details handed over"),
+                  ("contacted", "Of those, contacted"), ("briefed", "Of those, briefed"), ("median_days", "Median days to first contact"),
+                  ("never_contacted_incidents", "Incidents from candidates never contacted"), ("serious_waiting", "High-risk incidents awaiting triage")],
+                 rows, notes=["Sorted so the worst gaps come first: high-risk incidents awaiting triage, then the lowest share contacted, "
+                              "then incidents from candidates the FEOA never reached.",
+                              "Days are counted from the close of nominations to the first successful contact."])
+
+
+def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: ElectionRef, elections: Sequence[ElectionRef],
+              force: str | None, force_names: Mapping[str, str], coverage_rows: Sequence[ForceCoverage],
+              threshold: int = DEFAULT_THRESHOLD, totals: Mapping[str, tuple[int, int]] | None = None) -> dict:
+    """Every figure for one election in one scope (national when ``force`` is None)."""
+    cands, incs = in_scope(candidates, incidents, election=election.election_id, force=force)
+    n = cands.height
+    if totals is None:
+        totals = {}
+        for e in elections:
+            c, i = in_scope(candidates, incidents, election=e.election_id, force=force)
+            totals[e.election_id] = (i.height, c.height)
+    place_incs = incs.explode("forces") if incs.height else incs
+    breakdowns = [
+        breakdown(incs, n, name="behaviours", title="What happened", heading="Behaviour", column="behaviours",
+                  labels={b.value: label for b, label in BEHAVIOUR_LABELS.items()}, multi=True, threshold=threshold),
+        breakdown(incs, n, name="channels", title="Where or how it happened", heading="Channel", column="channel",
+                  labels={p.value: label for p, label in PLACE_LABELS.items()}, multi=False, threshold=threshold),
+        breakdown(incs, n, name="issues", title="The political issue it seemed to be about", heading="Issue", column="issue_tags",
+                  labels={t.value: label for t, label in ISSUE_TAG_LABELS.items()}, multi=True, threshold=threshold),
+        breakdown(incs, n, name="characteristics", title="Hostility because of a protected characteristic", heading="Characteristic targeted",
+                  column="characteristics", labels={c.value: label for c, label in CHARACTERISTIC_LABELS.items()}, multi=True, threshold=threshold),
+        breakdown(incs, n, name="regions", title="By region", heading="Region", column="region", labels={}, multi=False, threshold=threshold),
+    ]
+    if force is None:
+        breakdowns.append(breakdown(place_incs, n, name="forces", title="By police force", heading="Police force", column="forces",
+                                    labels=force_names, multi=False, threshold=threshold, incidents=incs.height))
+    disparities = [
+        disparity(cands, incs, name="gender", title="By gender", heading="Gender", column="gender", labels=GENDER_LABELS, threshold=threshold),
+        disparity(cands, incs, name="party", title="By party", heading="Party", column="party", labels=None, threshold=threshold),
+        disparity(cands, incs, name="nation", title="By nation", heading="Nation", column="nation", labels=None, threshold=threshold),
+        disparity(cands, incs, name="region", title="By region", heading="Region", column="region", labels=None, threshold=threshold),
+    ]
+    scoped_coverage = [f for f in coverage_rows if force is None or f.code == force]
+    map_column = "constituency" if election.election_type == "parl" else "council"
+    areas = area_rates(cands, incs, map_column, threshold)
+    return {
+        "election": {"election_id": election.election_id, "name": election.name, "date": election.date.isoformat(), "type": election.election_type},
+        "force": force, "force_name": force_names.get(force) if force else None,
+        "threshold": threshold,
+        "headline": headline(cands, incs, threshold),
+        "weekly": weekly(incs, threshold),
+        "comparisons": comparisons(election, totals, elections, threshold),
+        "breakdowns": breakdowns,
+        "disparities": disparities,
+        "coverage": coverage(scoped_coverage, cands, incs, threshold),
+        "map": {"kind": map_column, "areas": areas},
+    }

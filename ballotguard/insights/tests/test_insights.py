@@ -1,0 +1,157 @@
+"""Insights end to end on the shared test world: refresh, scope per role, suppression on the page
+and in exports, pseudonymised records and the audited reveal, and the JSON API."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+import pytest
+from django.utils import timezone
+
+from ballotguard.accounts.models import AuditEvent
+from ballotguard.incidents.models import Incident
+from ballotguard.insights import services
+from ballotguard.insights.models import RefreshRun, RevealReason, Snapshot
+from ballotguard.registry.models import Candidate
+
+pytestmark = pytest.mark.django_db
+
+
+def add_incidents(candidate: Candidate, n: int, *, forces, reporter, status=Incident.Status.NEW, risk="medium", **fields) -> list[Incident]:
+    made = []
+    for k in range(n):
+        when = timezone.now() - dt.timedelta(days=7 * (k % 3))
+        incident = Incident.objects.create(
+            candidate=candidate, reported_by=reporter, status=status, occurred_at=when, submitted_at=when, place=fields.get("place", "online"),
+            behaviours=fields.get("behaviours", ["abusive_or_hateful_message"]), characteristics=fields.get("characteristics", []),
+            issue_tags=fields.get("issue_tags", []), risk_level=risk, description="test", crime_reference=fields.get("crime_reference", ""),
+        )
+        incident.forces.set(forces)
+        made.append(incident)
+    return made
+
+
+@pytest.fixture
+def figures(world):
+    """Twelve incidents against a Westminster candidate (Met and City), three against a Yardley one
+    (West Midlands: a small number, suppressed), one draft that must not count."""
+    add_incidents(world.candidates.clw_1, 12, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate, issue_tags=["immigration"])
+    add_incidents(world.candidates.yardley_1, 3, forces=[world.forces.wmp], reporter=world.users.candidate, risk="high")
+    add_incidents(world.candidates.yardley_2, 1, forces=[world.forces.wmp], reporter=world.users.candidate, status=Incident.Status.DRAFT)
+    run = services.refresh_snapshots(trigger="test")
+    assert run.status == RefreshRun.Status.DONE
+    return run
+
+
+def test_refresh_makes_national_and_force_snapshots_per_election(world, figures):
+    ge = world.elections.ge
+    scopes = set(Snapshot.objects.filter(election=ge).values_list("scope", flat=True))
+    assert scopes == {"national", world.forces.met.code, world.forces.city.code, world.forces.wmp.code}
+    national = Snapshot.objects.get(election=ge, scope="national")
+    assert national.incidents == 15  # the draft is not counted
+    assert national.payload["headline"]["incidents"]["value"] == 15
+    met = Snapshot.objects.get(election=ge, scope=world.forces.met.code)
+    assert met.incidents == 12
+
+
+def test_small_counts_never_reach_the_page(world, figures, client_as):
+    page = client_as(world.users.analyst).get(f"/insights/trends/?election={world.elections.ge.election_id}&force=national")
+    assert page.status_code == 200
+    wmp = client_as(world.users.feoa_wmp).get(f"/insights/?election={world.elections.ge.election_id}")
+    html = wmp.content.decode()
+    # The West Midlands has 3 incidents: the headline shows the marker, never the 3.
+    headline = html[html.index('data-testid="headline"'):html.index("</dl>", html.index('data-testid="headline"'))]
+    assert "[c]" in headline
+    assert not re.search(r"<dd class=\"govuk-summary-list__value\">3</dd>", headline)
+
+
+def test_feoa_sees_only_their_force_and_other_roles_nothing(world, figures, client_as):
+    met = client_as(world.users.feoa_met)
+    assert met.get("/insights/").status_code == 200
+    assert met.get(f"/insights/?force={world.forces.wmp.code}").status_code == 404
+    assert met.get("/insights/?force=national").status_code == 404
+    assert met.get(f"/api/v1/insights/figures?force={world.forces.wmp.code}").status_code == 404
+    assert met.get("/api/v1/insights").json()["scopes"] == [world.forces.met.code]
+    for user in (world.users.candidate, world.users.ro_westminster, world.users.admin):
+        client = client_as(user)
+        assert client.get("/insights/").status_code == 403
+        assert client.get("/api/v1/insights/figures").status_code == 403
+        assert client.get("/insights/records/").status_code == 403
+    assert met.get("/insights/records/").status_code == 403  # records are for analysts
+
+
+def test_analyst_sees_national_and_any_force(world, figures, client_as):
+    analyst = client_as(world.users.analyst)
+    body = analyst.get(f"/api/v1/insights/figures?election={world.elections.ge.election_id}").json()
+    assert body["scope"] == "national"
+    genders = {r["group"]: r for r in next(t for t in body["figures"]["disparities"] if t["name"] == "gender")["rows"]}
+    assert genders["Women"]["candidates"]  # denominators are shown
+    assert analyst.get(f"/insights/map/?force={world.forces.wmp.code}").status_code == 200
+
+
+def test_csv_export_is_suppressed_safe_and_audited(world, figures, client_as):
+    analyst = client_as(world.users.analyst)
+    response = analyst.get(f"/insights/tables/forces.csv?election={world.elections.ge.election_id}&force=national")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "OFFICIAL-SENSITIVE" in text.splitlines()[0]
+    west_midlands = next(line for line in text.splitlines() if line.startswith("West Midlands"))
+    assert west_midlands.split(",")[1] == "[c]"
+    assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_type="insights.table").exists()
+    assert analyst.get("/insights/tables/nonsense.csv").status_code == 404
+
+
+def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(world, figures, client_as):
+    analyst = client_as(world.users.analyst)
+    page = analyst.get("/insights/records/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert world.candidates.clw_1.name not in html
+    assert not any(i.reference in html for i in Incident.objects.all())
+    first = re.search(r"<code>(P-[0-9A-F]{10})</code>", html).group(1)
+
+    short = analyst.post("/insights/records/", {"pseudonym": first, "reason": "curious"})
+    assert "Give the reason you need to see who this is" in short.content.decode()
+    assert not RevealReason.objects.exists()
+
+    reason = "Possible coordinated campaign: checking whether the same candidate is behind two clusters"
+    shown = analyst.post("/insights/records/", {"pseudonym": first, "reason": reason})
+    html = shown.content.decode()
+    incident = next(i for i in Incident.objects.exclude(status=Incident.Status.DRAFT) if services.pseudonym(i.reference) == first)
+    assert f"is incident {incident.reference}" in html and incident.candidate.name in html
+    stored = RevealReason.objects.get()
+    assert stored.reason == reason and stored.user == world.users.analyst
+    event = AuditEvent.objects.filter(object_type="incident", object_id=incident.reference).get()
+    assert "reason" in event.detail and reason not in event.detail
+
+    unknown = analyst.post("/insights/records/", {"pseudonym": "P-0000000000", "reason": reason})
+    assert "No record has that pseudonym" in unknown.content.decode()
+
+
+def test_refresh_button_queues_the_task(world, figures, client_as):
+    before = RefreshRun.objects.count()
+    response = client_as(world.users.feoa_met).post("/insights/refresh/", {"next": "/insights/trends/"})
+    assert response.status_code == 302 and response["Location"] == "/insights/trends/"
+    assert RefreshRun.objects.count() == before + 1  # the test settings run tasks at once
+    api = client_as(world.users.analyst).post("/api/v1/insights/refresh")
+    assert api.status_code == 202
+    assert client_as(world.users.candidate).post("/api/v1/insights/refresh").status_code == 403
+
+
+def test_pages_before_the_first_refresh_say_so(world, client_as):
+    page = client_as(world.users.analyst).get("/insights/")
+    assert page.status_code == 200
+    assert "The figures have not been computed yet." in page.content.decode()
+
+
+def test_every_page_renders_for_analyst_and_feoa(world, figures, client_as):
+    for user in (world.users.analyst, world.users.feoa_met):
+        client = client_as(user)
+        for path in ("/insights/", "/insights/trends/", "/insights/disparities/", "/insights/coverage/", "/insights/map/"):
+            response = client.get(path)
+            assert response.status_code == 200, (user, path)
+            assert b"OFFICIAL-SENSITIVE" in response.content
+    local = client_as(world.users.analyst).get(f"/insights/map/?election={world.elections.local.election_id}")
+    assert local.status_code == 200
+    assert "Councils, highest rate first" in local.content.decode() and "Birmingham" in local.content.decode()
