@@ -84,6 +84,8 @@ def _columns(table: dict) -> list[tuple[str, str]]:
 
 
 def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
+    if spec is not None and not spec.get("data", {}).get("values"):
+        spec = None  # nothing to draw (every value suppressed or none to compare): the table alone says so
     return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec", "rows": _rows(table),
             "columns": _columns(table)}
 

@@ -1,0 +1,79 @@
+"""An analyst reads the insights dashboard in a real browser: the headline, a chart drawn by
+vega-embed beside its table, the disparities, the constituency hex map and a CSV download; a FEOA
+sees their own force only. axe-core finds no serious or critical violations."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ballotguard.insights import services
+from ballotguard.insights.tests.test_insights import add_incidents
+from ballotguard.registry.models import Area
+from conftest import PASSWORD
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def test_analyst_reads_the_dashboard_and_the_map(world, live_server, browser):
+    Area.objects.filter(pk=world.areas.clw.pk).update(hex_q=64, hex_r=-40)
+    Area.objects.filter(pk=world.areas.yardley.pk).update(hex_q=55, hex_r=-33)
+    add_incidents(world.candidates.clw_1, 9, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate)
+    add_incidents(world.candidates.clw_2, 6, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate)
+    add_incidents(world.candidates.yardley_1, 2, forces=[world.forces.wmp], reporter=world.users.candidate)
+    services.refresh_snapshots(trigger="test")
+
+    analyst = world.users.analyst
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, analyst, PASSWORD, TOTPDevice.objects.get(user=analyst))
+
+    page.get_by_role("link", name="Insights", exact=True).first.click()
+    page.wait_for_url("**/insights/")
+    page.get_by_label("Election", exact=True).select_option(label="UK Parliament general election 2024")
+    page.get_by_role("button", name="Show figures").click()
+    page.wait_for_url("**/insights/?election=parl.2024-07-04*")
+    headline = page.get_by_test_id("headline")
+    assert "17" in headline.inner_text()  # every incident nationally
+    page.locator('[data-vega-spec="weekly-spec"][data-rendered="true"]').wait_for()
+    assert page.locator("#weekly svg").count() == 1  # drawn under the real CSP
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Disparities").click()
+    page.locator('#disparity-gender[data-rendered="true"]').wait_for()
+    assert "Rate ratio vs all others" in page.content()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Map").click()
+    svg = page.get_by_test_id("hexmap").locator("svg")
+    svg.wait_for()
+    assert svg.locator("polygon").count() >= 2
+    table = page.get_by_test_id("area-table").inner_text()
+    assert "Cities of London and Westminster" in table and "[c]" in table  # Yardley's 2 incidents are not shown
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Trends", exact=True).click()
+    page.wait_for_url("**/insights/trends/**")
+    with page.expect_download() as download:
+        page.locator("a[href*=\"/insights/tables/forces.csv\"]").click()
+    text = open(download.value.path(), encoding="utf-8").read()
+    assert "OFFICIAL-SENSITIVE" in text and "Metropolitan Police" in text
+    context.close()
+
+    # A FEOA sees their own force, and no national figures.
+    feoa = world.users.feoa_wmp
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, feoa, PASSWORD, TOTPDevice.objects.get(user=feoa))
+    page.goto(f"{live_server.url}/insights/?election=parl.2024-07-04")
+    options = page.locator("#id_force option").all_inner_texts()
+    assert options == ["West Midlands"]
+    assert "[c]" in page.get_by_test_id("headline").inner_text()
+    assert_accessible(page)
+    context.close()
