@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from rich.console import Console
 
-from ballotguard.demo import builder
+from ballotguard.demo import builder, national
 
 
 class Command(BaseCommand):
@@ -26,6 +26,10 @@ class Command(BaseCommand):
                             help="where the reference data lives (default: ../shared/data/uk beside the repository)")
         parser.add_argument("--reset-passwords", action="store_true", help="give every demo user a new password and authenticator secret")
         parser.add_argument("--seed", type=int, default=2024, help="random seed for the fake people")
+        parser.add_argument("--no-national", action="store_true",
+                            help="skip the national insights demo (every constituency, fake GE2024 and GE2019 candidates, generated incidents)")
+        parser.add_argument("--national-constituencies", type=int, default=None, metavar="N",
+                            help="build the national insights demo for an evenly spread subset of N constituencies (quicker)")
 
     def handle(self, *args, **opts):
         console = Console()
@@ -41,7 +45,24 @@ class Command(BaseCommand):
         else:
             with console.status("Building demo data…"):
                 logins = builder.build_demo(seed=opts["seed"])
+        if not opts["no_national"]:
+            self._national(opts, console)
         self._print(console, logins)
+
+    def _national(self, opts, console: Console) -> None:
+        """The national insights demo, once (ballotguard.demo.national): skipped, saying why, when the
+        reference data is absent or real candidates are loaded."""
+        if national.national_exists():
+            return
+        reason = national.skip_reason(opts["data_dir"])
+        if reason is None and (opts["real_candidates"] or national.real_candidates_present()):
+            reason = "real GE2024 candidates are loaded, and invented incidents are never put next to real people's names"
+        if reason is not None:
+            console.print(f"National insights demo skipped: {reason}.", highlight=False, soft_wrap=True)
+            return
+        result = national.build_national(opts["data_dir"], seed=opts["seed"], constituencies=opts["national_constituencies"], console=console)
+        for line in result.lines():
+            console.print(line, highlight=False, soft_wrap=True)
 
     def _real(self, data_dir: Path, console: Console):
         if not (data_dir / "geography").is_dir() or not (data_dir / "candidates").is_dir():
