@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .briefing_views import briefing_pdf
 
 app_name = "insights"
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("insights/records/", views.records, name="records"),
     path("insights/refresh/", views.refresh, name="refresh"),
     path("insights/tables/<slug:name>.csv", views.table_csv, name="table-csv"),
+    path("insights/briefing.pdf", briefing_pdf, name="briefing-pdf"),
 ]
