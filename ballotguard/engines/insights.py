@@ -190,7 +190,7 @@ def headline(cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
     }
 
 
-def weekly(incs: pl.DataFrame, threshold: int) -> dict:
+def weekly(incs: pl.DataFrame, n_candidates: int, threshold: int) -> dict:
     counts = {}
     if incs.height:
         grouped = incs.group_by("week").len().sort("week")
@@ -202,10 +202,14 @@ def weekly(incs: pl.DataFrame, threshold: int) -> dict:
             counts.setdefault(week, 0)
             week += dt.timedelta(days=7)
     protected = suppress_counts(dict(sorted(counts.items())), threshold=threshold)
-    rows = [{"week": w.isoformat(), "incidents": fmt_count(c), "_values": {"week": w.isoformat(), "incidents": c.value}}
-            for w, c in protected.cells.items()]
-    return table("weekly", "Incidents reported, by week", [("week", "Week beginning"), ("incidents", "Incidents")], rows,
-                 notes=[f"Total {fmt_count(protected.total)}."])
+    rows = []
+    for w, c in protected.cells.items():
+        per_100 = None if c.suppressed or not n_candidates else PER * c.value / n_candidates
+        rows.append({"week": w.isoformat(), "incidents": fmt_count(c), "rate": MARKER if c.suppressed else ("–" if per_100 is None else f"{per_100:.2f}"),
+                     "_values": {"week": w.isoformat(), "incidents": c.value, "rate": per_100}})
+    return table("weekly", "Incidents reported, by week", [("week", "Week beginning"), ("incidents", "Incidents"),
+                                                           ("rate", "Per 100 candidates")], rows,
+                 notes=[f"Total {fmt_count(protected.total)}, over {n_candidates:,} candidates."])
 
 
 def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[str, int]:
@@ -404,7 +408,7 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
         "force": force, "force_name": force_names.get(force) if force else None,
         "threshold": threshold,
         "headline": headline(cands, incs, threshold),
-        "weekly": weekly(incs, threshold),
+        "weekly": weekly(incs, n, threshold),
         "comparisons": comparisons(election, totals, elections, threshold),
         "breakdowns": breakdowns,
         "disparities": disparities,
