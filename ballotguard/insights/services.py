@@ -153,13 +153,27 @@ def load_frames(today: dt.date | None = None) -> Frames:
         .values_list("pk", "candidate_id", "occurred_at", "submitted_at", "created_at", "place", "behaviours", "characteristics",
                      "issue_tags", "risk_level", "risk_override_level", "crime_reference", "status")
     )
-    incidents = engine.incident_frame(
-        {"id": pk, "candidate_id": cid, "week": _week_of(occurred or submitted or created), "channel": place or "",
-         "behaviours": list(behaviours or []), "characteristics": list(characteristics or []), "issue_tags": list(tags or []),
-         "serious": (override or risk) == high, "reported_to_police": bool(crime_ref), "awaiting_triage": status == Incident.Status.NEW}
-        for pk, cid, occurred, submitted, created, place, behaviours, characteristics, tags, risk, override, crime_ref, status
-        in incident_rows.iterator(chunk_size=5000)
-    )
+    # Column lists rather than a dict per row: a million incidents stay a few hundred MB.
+    columns: dict[str, list] = {name: [] for name in engine.INCIDENT_SCHEMA}
+    weeks: dict[dt.date, dt.date] = {}
+    for pk, cid, occurred, submitted, created, place, behaviours, characteristics, tags, risk, override, crime_ref, status in (
+            incident_rows.iterator(chunk_size=10000)):
+        moment = occurred or submitted or created
+        day = timezone.localtime(moment).date()
+        week = weeks.get(day)
+        if week is None:
+            week = weeks[day] = day - dt.timedelta(days=day.weekday())
+        columns["id"].append(pk)
+        columns["candidate_id"].append(cid)
+        columns["week"].append(week)
+        columns["channel"].append(place or "")
+        columns["behaviours"].append(behaviours or [])
+        columns["characteristics"].append(characteristics or [])
+        columns["issue_tags"].append(tags or [])
+        columns["serious"].append((override or risk) == high)
+        columns["reported_to_police"].append(bool(crime_ref))
+        columns["awaiting_triage"].append(status == Incident.Status.NEW)
+    incidents = pl.DataFrame(columns, schema=engine.INCIDENT_SCHEMA)
     elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
     coverage = [
         engine.ForceCoverage(code=f.code, name=f.name, handed_over=c.handed_over, contacted=c.contacted, briefed=c.briefed,
