@@ -16,6 +16,7 @@ def navigation(request):
             items.append(("Your reports", reverse("incidents:list")))
         if user.role in {Role.FEOA, Role.ANALYST}:
             items.append(("Flagged messages", reverse("monitoring:queue")))
+            items.append(("Campaigns", reverse("monitoring:campaigns")))
             items.append(("Insights", reverse("insights:overview")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
             items.append(("Your safety", reverse("safety:home")))

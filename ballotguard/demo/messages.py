@@ -78,5 +78,51 @@ def build_messages(rng: random.Random, demo_candidate: Candidate | None) -> int:
                 text=f"Anyone want to pay our candidate a visit? {candidate.postcode}. Go and tell her what you think",
                 author_handle="demo_user_13", author_name="Demo account", mentions=(handle,),
             ))
+    records += _planted_campaign(random.Random(20240505), candidates, now)  # its own seed: the rest of the demo is unchanged
     report = ingest_records(Actor.cli(), records, source="demo", score=True)
+    # Detect campaigns now, so the campaigns page has something to show before the worker's first run.
+    from ballotguard.monitoring.services.campaigns import run_now
+
+    run_now(Actor.cli(), trigger="command")
     return report.created
+
+
+BRIGADE_TEXTS = [
+    "Traitor. Everyone in {place} knows you lied about the budget. Resign now #TraitorsOut",
+    "Traitor! Everyone in {place} knows you lied about the budget. Resign now #TraitorsOut",
+    "TRAITOR. Everyone in {place} knows that you lied about the budget. Resign now #TraitorsOut",
+    "Traitor. Everybody in {place} knows you lied about the budget. Resign now. #TraitorsOut",
+]
+
+
+def _planted_campaign(rng: random.Random, candidates: list[Candidate], now: dt.datetime) -> list[MessageRecord]:
+    """A planted coordinated campaign for the campaigns page: six accounts post the same slogan, with
+    small edits, to candidates in two police forces within a minute, on four evenings. One of them is
+    the account the demo candidate reported (``demo/incidents.py``), so the campaign leads to those
+    incidents too."""
+    targets = list(dict.fromkeys(
+        Candidate.objects.filter(ballot__area__area_type="constituency", ballot__area__force_links__force__code__in=["E23000014", "E23000001"])
+        .select_related("ballot__area").order_by("id")
+    ))
+    by_force: dict[str, list[Candidate]] = {}
+    for candidate in targets:
+        code = candidate.ballot.area.force_links.order_by("-is_primary").values_list("force__code", flat=True).first()
+        by_force.setdefault(code, []).append(candidate)
+    chosen = [c for force in sorted(by_force) for c in by_force[force][:2]]
+    chosen = [c for c in dict.fromkeys([*[c for c in candidates if c in chosen], *chosen])][:4]
+    if len(chosen) < 2:
+        return []
+    for candidate in chosen:
+        SocialHandle.objects.get_or_create(candidate=candidate, platform=Platform.X.value, handle=f"demo_cand_{candidate.pk}")
+    accounts = ["patriot_watcher_1984", *[f"demo_brigade_{n}" for n in range(1, 6)]]
+    records = []
+    for evening in (9, 6, 4, 2):
+        start = (now - dt.timedelta(days=evening)).replace(hour=20, minute=0, second=0, microsecond=0) + dt.timedelta(seconds=rng.randrange(600))
+        for n, account in enumerate(accounts):
+            candidate = chosen[n % len(chosen)]
+            records.append(MessageRecord(
+                platform=Platform.X, message_id=f"demo-brigade-{evening}-{n}", sent_at=start + dt.timedelta(seconds=7 * n + rng.randrange(5)),
+                text=BRIGADE_TEXTS[n % len(BRIGADE_TEXTS)].format(place=candidate.ballot.area.name), author_handle=account,
+                author_name="Demo account", mentions=(f"demo_cand_{candidate.pk}",), hashtags=("TraitorsOut",),
+            ))
+    return records

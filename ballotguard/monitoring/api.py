@@ -166,3 +166,166 @@ class WeekOut(Schema):
 def abuse_timeline(request, candidate_id: int):
     candidate = services.timeline_candidates(request.user).get(pk=candidate_id)
     return services.weekly_counts(candidate)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Coordinated campaigns (docs/monitoring.md, "Coordinated campaigns")
+
+
+class PlaceOut(Schema):
+    code: str
+    name: str
+
+
+class CampaignSummaryOut(Schema):
+    id: int
+    reference: str
+    status: str
+    score: float
+    accounts_count: int
+    messages_count: int
+    constituencies: list[PlaceOut]
+    forces: list[PlaceOut]
+    behaviours: list[str]
+    first_at: dt.datetime
+    last_at: dt.datetime
+    last_found_at: dt.datetime
+
+
+class CampaignListOut(Schema):
+    count: int
+    items: list[CampaignSummaryOut]
+
+
+class CampaignMessageOut(Schema):
+    id: int
+    sent_at: dt.datetime
+    author: str
+    candidate: str
+    text: str
+    review: str
+
+
+class CampaignIncidentOut(Schema):
+    reference: str
+    status: str
+
+
+class EvidenceSideOut(Schema):
+    kind: str
+    who: str
+    message_id: int | None = None
+    time: dt.datetime
+
+
+class EvidenceOut(Schema):
+    behaviour: str
+    label: str
+    shared: str
+    a: EvidenceSideOut
+    b: EvidenceSideOut
+
+
+class CampaignOut(CampaignSummaryOut):
+    accounts: list[str]
+    candidates: list[str]
+    evidence: list[EvidenceOut]
+    messages: list[CampaignMessageOut]
+    messages_total: int
+    messages_not_shown: int = Field(description="Messages in the campaign outside your scope (other forces' areas).")
+    incidents: list[CampaignIncidentOut]
+    incidents_total: int
+    decided_by: str
+    decided_at: dt.datetime | None
+    decision_note: str
+    joined_since_decision: list[str]
+
+
+class CampaignQuery(Schema):
+    status: str = Field("", pattern="^(|new|confirmed|dismissed)$")
+    force: str = Field("", max_length=20, description="A police force code, e.g. E23000014")
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _places(items) -> list[dict]:
+    return [{"code": p.code, "name": p.name} for p in items]
+
+
+def _summary(c, message_count: int | None = None) -> dict:
+    return {
+        "id": c.pk, "reference": c.reference, "status": c.status, "score": c.score, "accounts_count": len(c.accounts),
+        "messages_count": message_count if message_count is not None else getattr(c, "message_count", None) or c.messages.count(),
+        "constituencies": _places(sorted(c.areas.all(), key=lambda a: a.name)), "forces": _places(sorted(c.forces.all(), key=lambda f: f.name)),
+        "behaviours": c.behaviours, "first_at": c.first_at, "last_at": c.last_at, "last_found_at": c.last_found_at,
+    }
+
+
+def _side(side: dict, when: dt.datetime) -> dict:
+    if side["kind"] == "incident":
+        return {"kind": "incident", "who": side.get("incident_ref") or "an incident", "message_id": None, "time": when}
+    view = side.get("view")
+    return {"kind": "account", "who": side["pseudonym"], "message_id": view.pk if view else None, "time": when}
+
+
+@router.get("/campaigns", response={200: CampaignListOut, 403: MessageOut}, summary="Coordinated campaigns, highest score first",
+            auth=restricted_to(Role.FEOA, Role.ANALYST))
+def campaign_list(request, q: Query[CampaignQuery]):
+    qs = services.campaigns.campaign_list(request.user, services.campaigns.CampaignFilter(status=q.status, force=q.force))
+    page = list(qs[q.offset: q.offset + q.limit])
+    return {"count": qs.count(), "items": [_summary(c) for c in page]}
+
+
+@router.get("/campaigns/{int:campaign_id}", response={200: CampaignOut, 403: MessageOut, 404: MessageOut}, summary="One campaign, as you may see it",
+            auth=restricted_to(Role.FEOA, Role.ANALYST))
+def campaign_detail(request, campaign_id: int):
+    campaign = services.campaigns.get_campaign(request.user, campaign_id)
+    view = services.campaigns.read_campaign(actor_of(request), campaign, message_limit=200)
+    out = _summary(campaign, view.messages_total)
+    out.update({
+        "accounts": view.pseudonyms, "candidates": view.candidates,
+        "evidence": [{"behaviour": e["behaviour"], "label": e["label"], "shared": e["shared"], "a": _side(e["a"], e["time_a"]), "b": _side(e["b"], e["time_b"])} for e in view.evidence],
+        "messages": [{"id": m.pk, "sent_at": m.sent_at, "author": m.author, "candidate": m.candidate, "text": m.text, "review": m.review} for m in view.messages],
+        "messages_total": view.messages_total, "messages_not_shown": view.messages_hidden,
+        "incidents": [{"reference": i.reference, "status": i.status} for i in view.incidents], "incidents_total": view.incidents_total,
+        "decided_by": campaign.decided_by.username if campaign.decided_by else "", "decided_at": campaign.decided_at,
+        "decision_note": view.note, "joined_since_decision": view.joined_since_decision,
+    })
+    return out
+
+
+class CampaignDecisionIn(Schema):
+    decision: str = Field(pattern="^(confirm|dismiss)$", description="confirm (the accounts are working together) or dismiss")
+    note: str = Field("", max_length=2000, description="Why: required.")
+    expected_status: str | None = Field(None, description="The status you saw; 409 if someone decided meanwhile.")
+
+
+class CampaignDecisionOut(Schema):
+    id: int
+    status: str
+
+
+@router.post("/campaigns/{int:campaign_id}/decision", response={200: CampaignDecisionOut, 403: MessageOut, 404: MessageOut, 409: MessageOut, 422: FieldErrorsOut},
+             summary="Confirm or dismiss a campaign (analysts)", auth=restricted_to(Role.FEOA, Role.ANALYST))
+def campaign_decision(request, campaign_id: int, payload: CampaignDecisionIn):
+    campaign = services.campaigns.get_campaign(request.user, campaign_id)
+    try:
+        campaign = services.campaigns.decide(actor_of(request), campaign, payload.decision, payload.note, expected=payload.expected_status)
+    except services.campaigns.DecisionConflict as exc:
+        return Status(409, {"detail": str(exc)})
+    except services.campaigns.DecisionInvalid as exc:
+        return Status(422, {"detail": [{"field": k, "message": v, "loc": ["body", k]} for k, v in exc.errors.items()]})
+    return {"id": campaign.pk, "status": campaign.status}
+
+
+class DetectionRunOut(Schema):
+    run_id: int
+    status: str
+    trigger: str
+
+
+@router.post("/campaigns/detect", response={202: DetectionRunOut, 403: MessageOut}, summary="Run campaign detection now, in the task worker",
+             auth=restricted_to(Role.FEOA, Role.ANALYST))
+def campaign_detect(request):
+    run = services.campaigns.request_run(actor_of(request))
+    return Status(202, {"run_id": run.pk, "status": run.status, "trigger": run.trigger})

@@ -1,6 +1,8 @@
 from django import forms
 
-from .models import Message
+from ballotguard.core.forms import GovukForm
+
+from .models import Campaign, Message
 
 REVIEW_CHOICES = [
     ("waiting", "Waiting for review"),
@@ -20,3 +22,29 @@ class DecisionForm(forms.Form):
     decision = forms.ChoiceField(choices=[("dismiss", "Dismiss"), ("confirm", "Confirm abusive"), ("promote", "Promote to an incident")],
                                  error_messages={"required": "Choose what to do with this message", "invalid_choice": "Choose what to do with this message"})
     expected_review = forms.ChoiceField(choices=Message.Review.choices, required=False)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Coordinated campaigns
+
+class CampaignFilterForm(GovukForm):
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Campaign.Status.choices], required=False)
+    force = forms.ChoiceField(label="Police force", choices=[("", "Any force")], required=False)
+
+    def __init__(self, *args, forces=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["force"].choices = [("", "Any force"), *[(f.code, f.name) for f in forces]]
+
+
+class CampaignDecisionForm(GovukForm):
+    decision = forms.ChoiceField(
+        label="Are these accounts working together?", widget=forms.RadioSelect,
+        choices=[("confirm", "Confirm: these accounts are working together"), ("dismiss", "Dismiss: not a coordinated campaign")],
+        error_messages={"required": "Choose whether the accounts are working together", "invalid_choice": "Choose whether the accounts are working together"},
+    )
+    note = forms.CharField(
+        label="Why?", widget=forms.Textarea(attrs={"rows": 3}), max_length=2000,
+        help_text="Say what you checked. Other analysts and the FEOAs of the forces involved will read this.",
+        error_messages={"required": "Say why you confirmed or dismissed this campaign", "max_length": "The note must be 2,000 characters or fewer"},
+    )
+    expected_status = forms.ChoiceField(choices=Campaign.Status.choices, required=False, widget=forms.HiddenInput)

@@ -91,3 +91,120 @@ class ReviewDecision(models.Model):
 
     class Meta:
         ordering = ["-decided_at", "-id"]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Coordinated campaigns (issue 5): detection runs and what they found
+
+
+class DetectionRun(models.Model):
+    """One run of coordination detection over ingested messages and incident observables.
+
+    Runs are made by the task worker on a schedule (a chain of delayed tasks, one at a time: the
+    partial unique constraint allows one queued scheduled run), on demand from the campaigns page or
+    the API, or by ``ballotguard detect-campaigns-db``. Only counts and settings are kept, never text.
+    """
+
+    class Trigger(models.TextChoices):
+        SCHEDULED = "scheduled", "On the schedule"
+        ON_DEMAND = "on_demand", "On demand"
+        COMMAND = "command", "From the command line"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Finished"
+        FAILED = "failed", "Failed"
+
+    trigger = models.CharField(max_length=20, choices=Trigger.choices)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    run_after = models.DateTimeField(null=True, blank=True, help_text="When a scheduled run is due.")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    window_start = models.DateTimeField(null=True, blank=True, help_text="Messages sent and incidents that happened from here...")
+    window_end = models.DateTimeField(null=True, blank=True, help_text="...to here.")
+    settings = models.JSONField(default=dict, blank=True, help_text="The engine's settings for this run.")
+    messages_count = models.PositiveIntegerField(default=0)
+    incidents_count = models.PositiveIntegerField(default=0)
+    observables_count = models.PositiveIntegerField(default=0)
+    actions_count = models.PositiveIntegerField(default=0)
+    campaigns_found = models.PositiveIntegerField(default=0)
+    campaigns_new = models.PositiveIntegerField(default=0)
+    error = models.CharField(max_length=200, blank=True, help_text="The exception's class only: its text may quote data.")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["trigger"], condition=models.Q(trigger="scheduled", status="queued"), name="one_queued_scheduled_detection"),
+        ]
+
+    def __str__(self) -> str:
+        return f"detection run {self.pk} ({self.status})"
+
+
+class Campaign(models.Model):
+    """A group of accounts (and incidents) found acting together, kept across runs.
+
+    ``key`` never changes: a later run that finds the same group again (the same members, or mostly
+    the same: overlap matching in ``services.campaigns``) updates this row, so the analyst's decision
+    stays with it. Accounts are stored only as ``author_hash`` pseudonyms; evidence names behaviours,
+    message and incident ids and times, never text.
+    """
+
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CONFIRMED = "confirmed", "Confirmed as coordinated"
+        DISMISSED = "dismissed", "Dismissed"
+
+    key = models.CharField(max_length=24, unique=True, help_text="Stable identity: the fingerprint of the members when first found.")
+    fingerprint = models.CharField(max_length=64, db_index=True, help_text="Hash of the sorted members as last found.")
+    first_run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+")
+    run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="campaigns", help_text="The latest run that found it.")
+    first_found_at = models.DateTimeField(default=timezone.now)
+    last_found_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    accounts = models.JSONField(default=list, help_text="Author hashes (keyed pseudonyms) of the member accounts, sorted.")
+    candidate_ids = models.JSONField(default=list)
+    constituencies = models.JSONField(default=list, help_text="Codes of the areas targeted, sorted.")
+    behaviours = models.JSONField(default=list)
+    first_at = models.DateTimeField()
+    last_at = models.DateTimeField()
+    score = models.FloatField(db_index=True)
+    edges = models.PositiveIntegerField(default=0)
+    total_weight = models.PositiveIntegerField(default=0)
+    evidence = models.JSONField(default=list, help_text="Co-actions: behaviour, who (pseudonym or incident id), which message, when. No text.")
+    areas = models.ManyToManyField("registry.Area", blank=True, related_name="+")
+    forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="+")
+    messages = models.ManyToManyField(Message, blank=True, related_name="campaigns")
+    incidents = models.ManyToManyField("incidents.Incident", blank=True, related_name="+")
+
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.NEW, db_index=True)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_by_role = models.CharField(max_length=20, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = EncryptedTextField(blank=True, help_text="Why it was confirmed or dismissed (required).")
+    accounts_at_decision = models.JSONField(default=list, blank=True, help_text="The members when decided, to show who joined since.")
+
+    class Meta:
+        ordering = ["-score", "-last_found_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"campaign {self.key}"
+
+    @property
+    def reference(self) -> str:
+        return f"CMP-{self.key[:8].upper()}"
+
+    @property
+    def pseudonyms(self) -> list[str]:
+        return [f"author-{h[:10]}" for h in self.accounts]
+
+    @property
+    def joined_since_decision(self) -> list[str]:
+        if not self.decided_at:
+            return []
+        before = set(self.accounts_at_decision)
+        return [f"author-{h[:10]}" for h in self.accounts if h not in before]

@@ -1,4 +1,5 @@
-"""Monitoring pages: the review queue, a flagged message with its decisions, a candidate's abuse timeline.
+"""Monitoring pages: the review queue, a flagged message with its decisions, a candidate's abuse timeline,
+and coordinated campaigns (list, detail with timeline and hex map, decision, run detection now).
 
 Views stay thin: scope, pseudonymisation and audit are decided in ``services``.
 """
@@ -22,9 +23,13 @@ from ballotguard.incidents.services import ReportInvalid
 from ballotguard.registry.models import Candidate
 
 from . import services
-from .forms import DecisionForm, QueueFilterForm
-from .models import Message
-
+from .forms import (
+    CampaignDecisionForm,
+    CampaignFilterForm,
+    DecisionForm,
+    QueueFilterForm,
+)
+from .models import Campaign, DetectionRun, Message
 
 TIMELINE_ROLES = {Role.CANDIDATE, Role.STAFF, Role.FEOA, Role.ANALYST}
 
@@ -116,3 +121,94 @@ def abuse_timeline(request, candidate_id: int):
         "table_rows": table_rows, "columns": columns,
         "can_review": services.can_review(user),
     })
+
+
+# ---------------------------------------------------------------------------------------------------
+# Coordinated campaigns
+
+
+def _campaign(request, pk: int) -> Campaign:
+    if not services.campaigns.can_see_campaigns(request.user):
+        raise PermissionDenied
+    try:
+        return services.campaigns.get_campaign(request.user, pk)
+    except Campaign.DoesNotExist:
+        raise Http404("No such campaign") from None
+
+
+@require_GET
+@login_required
+def campaign_list(request):
+    user = request.user
+    if not services.campaigns.can_see_campaigns(user):
+        raise PermissionDenied
+    from ballotguard.registry.models import PoliceForce
+
+    forces = PoliceForce.objects.order_by("name") if user.role == Role.ANALYST else user.police_forces.order_by("name")
+    form = CampaignFilterForm(request.GET or None, forces=forces)
+    flt = services.campaigns.CampaignFilter()
+    if form.is_bound and form.is_valid():
+        flt = services.campaigns.CampaignFilter(status=form.cleaned_data["status"], force=form.cleaned_data["force"])
+    page_obj, page_links = paginate(request, services.campaigns.campaign_list(user, flt))
+    return render(request, "monitoring/campaign_list.html", {
+        "form": form, "page_obj": page_obj, "page_links": page_links, "campaigns": page_obj.object_list,
+        "last_run": DetectionRun.objects.order_by("-created_at", "-id").first(),
+        "last_finished": services.campaigns.last_finished(),
+        "can_run": services.campaigns.can_run(user),
+    })
+
+
+def _campaign_page(request, campaign: Campaign, form: CampaignDecisionForm, status: int = 200):
+    view = services.campaigns.read_campaign(Actor.from_request(request), campaign)
+    rows, unit = services.campaigns.timeline_rows(campaign)
+    chart = services.campaigns.timeline_chart(campaign, rows, unit) if rows else None
+    table_rows = [{"cells": [r["at"].strftime("%d %b %Y %H:%M") if unit == "hour" else r["at"].date(), r["messages"], r["incidents"]]} for r in rows]
+    columns = [("when", "Hour (UTC)" if unit == "hour" else "Day"), *services.campaigns.TIMELINE_SERIES]
+    svg, map_rows = services.campaigns.hex_map(campaign)
+    return render(request, "monitoring/campaign_detail.html", {
+        "c": campaign, "v": view, "form": form, "chart": chart, "table_rows": table_rows, "columns": columns,
+        "map_svg": svg, "map_rows": map_rows, "can_decide": services.campaigns.can_decide(request.user),
+        "can_run": services.campaigns.can_run(request.user), "pseudonymised": not services.sees_identities(request.user),
+    }, status=status)
+
+
+@require_GET
+@login_required
+def campaign_detail(request, pk: int):
+    campaign = _campaign(request, pk)
+    return _campaign_page(request, campaign, CampaignDecisionForm(initial={"expected_status": campaign.status}))
+
+
+@require_POST
+@login_required
+def campaign_decide(request, pk: int):
+    campaign = _campaign(request, pk)
+    if not services.campaigns.can_decide(request.user):
+        raise PermissionDenied
+    form = CampaignDecisionForm(request.POST)
+    if not form.is_valid():
+        return _campaign_page(request, campaign, form, status=400)
+    decision = form.cleaned_data["decision"]
+    try:
+        services.campaigns.decide(Actor.from_request(request), campaign, decision, form.cleaned_data["note"],
+                                  expected=form.cleaned_data["expected_status"] or None)
+    except services.campaigns.DecisionConflict as exc:
+        messages.error(request, str(exc))
+        return redirect("monitoring:campaign", pk=campaign.pk)
+    except services.campaigns.DecisionInvalid as exc:
+        for name, message in exc.errors.items():
+            form.add_error(name if name in form.fields else None, message)
+        return _campaign_page(request, campaign, form, status=400)
+    messages.success(request, "Campaign confirmed: the accounts are working together." if decision == "confirm" else "Campaign dismissed.")
+    return redirect("monitoring:campaign", pk=campaign.pk)
+
+
+@require_POST
+@login_required
+def campaign_detect(request):
+    if not services.campaigns.can_run(request.user):
+        raise PermissionDenied
+    run = services.campaigns.request_run(Actor.from_request(request))
+    messages.success(request, f"Detection has started (run {run.pk}): the task worker looks at the last "
+                              f"{services.campaigns.lookback_days()} days of messages and incidents. Refresh this page in a minute.")
+    return redirect(reverse("monitoring:campaigns"))
