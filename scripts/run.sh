@@ -14,10 +14,13 @@ worker=$!
 # The safety net for check-in alerts: every minute, send whatever is due and not yet sent.
 $bg checkin-sweep --loop 60 >var/checkin-sweep.log 2>&1 &
 sweeper=$!
+# Coordinated campaigns over the database: the worker's chain runs every 15 minutes; this restarts a lost chain.
+$bg detect-campaigns-db --loop 300 >var/campaign-detection.log 2>&1 &
+detector=$!
 # The Taskforce's figures: recomputed now and every 5 minutes (pages read these snapshots).
 $bg refresh-insights --loop 300 >var/insights.log 2>&1 &
 insights=$!
-trap 'kill $worker $sweeper $insights 2>/dev/null || true' EXIT INT TERM
+trap 'kill $worker $sweeper $detector $insights 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
 .venv/bin/gunicorn ballotguard.wsgi:application --bind 127.0.0.1:8000 --workers 2 --access-logfile - \

@@ -91,6 +91,13 @@ MATRIX = {
     "page escalated check-ins":     (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
     "api check-ins":                (401, 401, 200, 200, 403, 403, 403, 403, 403, 403),
     "api escalated check-ins":      (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
+    # Insights: analysts nationally, FEOAs their own force; pseudonymised records for analysts only.
+    "page insights":                (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
+    "page insights records":        (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
+    "api insights":                 (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # Coordinated campaigns: analysts nationally, FEOAs those touching their force.
+    "page campaigns":               (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
+    "api campaigns":                (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
 }
 
 
@@ -192,6 +199,8 @@ def _request(client: Client, target: str, world):
         "api outreach worklist": "/api/v1/outreach/worklist", "api invitations": "/api/v1/invitations",
         "page check-ins": "/checkins/", "page escalated check-ins": "/checkins/escalated/",
         "api check-ins": "/api/v1/checkins", "api escalated check-ins": "/api/v1/checkins/escalated",
+        "page insights": "/insights/", "page insights records": "/insights/records/", "api insights": "/api/v1/insights",
+        "page campaigns": "/monitoring/campaigns/", "api campaigns": "/api/v1/campaigns",
     })
     if target in pages:
         return client.get(pages[target])

@@ -38,9 +38,8 @@ def navigation(request):
             items.append(("Audit log", reverse("accounts:audit-log")))
         items.append(("API tokens", reverse("accounts:tokens")))
     current = request.path if request is not None else ""
-    return {
-        "nav_items": [
-            {"text": text, "href": href, "current": current == href or (href != "/" and current.startswith(href))}
-            for text, href in items
-        ]
-    }
+    # The longest matching link is the current one, so /monitoring/campaigns/ highlights "Campaigns",
+    # not "Flagged messages" (/monitoring/) too.
+    matches = [href for _, href in items if current == href or (href != "/" and current.startswith(href))]
+    active = max(matches, key=len) if matches else None
+    return {"nav_items": [{"text": text, "href": href, "current": href == active} for text, href in items]}
