@@ -129,16 +129,16 @@ def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
     return 1 <= count < threshold
 
 
-def suppressed_rate(cells: Cell | Iterable[Cell], value: T) -> T | None:
-    """``value`` (a rate, a ratio, an interval, a percentage) unless it was computed from a hidden
-    count, then ``None``.
+def suppressed_rate(cell: Cell | Iterable[Cell], rate: T) -> T | None:
+    """``rate`` (or any figure: a ratio, an interval, a percentage) unless it was computed from a
+    hidden count, then ``None``.
 
     Why: the denominators here (candidates) are public, so a rate of 60 per 100 among 5 candidates
     gives the count back as 3; the same goes for a confidence interval, whose width depends on the
     count. Pass every count the figure was computed from (both counts of a rate ratio).
     """
-    group = (cells,) if isinstance(cells, Cell) else tuple(cells)
-    return None if any(cell.suppressed for cell in group) else value
+    group = (cell,) if isinstance(cell, Cell) else tuple(cell)
+    return None if any(each.suppressed for each in group) else rate
 
 
 # --- validation -----------------------------------------------------------------------------------

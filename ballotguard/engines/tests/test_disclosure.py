@@ -392,4 +392,5 @@ def test_rates_from_hidden_counts_are_hidden_too():
     # A ratio needs both of its counts shown.
     assert suppressed_rate([table.cells["Men"], table.cells["Women"]], 1.2) is None
     assert suppressed_rate([table.cells["Men"]], 1.2) == 1.2
+    assert suppressed_rate(cell=table.cells["Men"], rate=men) is men
     assert suppressed_rate(table.cells["Other or not known"], "x") is None  # hidden as the complement
