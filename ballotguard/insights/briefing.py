@@ -19,7 +19,7 @@ What it promises:
   ``demo/national.py``): the flag travels with the figures, so a demo pack cannot lose its label.
 * **Every chart has its table.** A chart is a picture of the table printed under it; groups left
   out of a chart (suppressed, no interval, or beyond the first :data:`MAX_CHART_ROWS`) stay in the
-  table. Long tables run over pages with their header repeated (the evidence pack's ``grid``).
+  table. Long tables run over pages with their header repeated (``MarkedDocument.grid``).
 
 How the charts are drawn: natively with fpdf2's own drawing primitives (rectangles, lines, circles,
 polygons), from the same ``_values`` the Vega-Lite specs of :mod:`ballotguard.engines.charts` are
@@ -34,8 +34,8 @@ The hex map reuses :func:`ballotguard.engines.hexmap.place` for the geometry and
 :func:`~ballotguard.engines.hexmap.sequential_scale` for the classes, so it matches the Map page.
 
 Page furniture, fonts (DejaVu Sans when installed, else Helvetica) and the Unicode handling
-(characters the font lacks are replaced, never dropped silently) are the evidence pack's
-(:mod:`ballotguard.incidents.evidence_pack`), reused rather than copied.
+(characters the font lacks are replaced, never dropped silently) are shared with the evidence pack
+through :mod:`ballotguard.core.pdf`, reused rather than copied.
 """
 
 from __future__ import annotations
@@ -46,16 +46,18 @@ import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 
+from ballotguard.core.pdf import (
+    GREY,
+    MARKING,
+    MONTHS,
+    RED,
+    RED_FILL,
+    MarkedDocument,
+    as_utc,
+    uk_time,
+)
 from ballotguard.engines import charts, hexmap
 from ballotguard.engines.insights import MARKER
-from ballotguard.incidents.evidence_pack import (
-    _GREY,
-    _RED,
-    _RED_FILL,
-    MARKING,
-    _Doc,
-    _uk,
-)
 
 __all__ = ["MAX_CHART_ROWS", "MAX_MAP_ROWS", "briefing_filename", "briefing_for", "is_demo", "render_briefing", "scope_label"]
 
@@ -67,7 +69,6 @@ DEMO_BANNER = ("DEMO DATA. These figures come from generated incidents against f
 EC_REPORTING = ("The Electoral Commission found that only 21% of candidates who were harassed, abused or intimidated at the "
                 "2024 general election reported it to the police.")
 
-_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
 _INK = (11, 12, 12)
 _AXIS = (80, 90, 95)
 _GRIDLINE = (222, 224, 226)
@@ -98,19 +99,15 @@ def scope_label(payload: Mapping) -> str:
     return "All of the UK" if not payload.get("force") else str(payload.get("force_name") or payload["force"])
 
 
-def _as_utc(when: dt.datetime) -> dt.datetime:
-    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
-
-
 def _long(when: dt.datetime) -> str:
     """``21 November 2025, 14:03 GMT`` in UK time."""
-    local, zone = _uk(when)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone}"
+    local, zone = uk_time(when)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}, {local:%H:%M} {zone}"
 
 
 def _day(when: dt.datetime) -> str:
-    local, _ = _uk(when)
-    return f"{local.day} {_MONTHS[local.month - 1]} {local.year}"
+    local, _ = uk_time(when)
+    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
 
 
 def _slug(text: str) -> str:
@@ -122,7 +119,7 @@ def briefing_filename(payload: Mapping, generated_at: dt.datetime) -> str:
     """``briefing-pack-parl-2024-07-04-national-2025-11-21.pdf``: election, scope and the day it was made."""
     election = _slug(str(payload["election"]["election_id"]))[:60] or "election"
     scope = _slug(str(payload.get("force") or "national"))[:20] or "national"
-    local, _ = _uk(generated_at)
+    local, _ = uk_time(generated_at)
     return f"briefing-pack-{election}-{scope}-{local:%Y-%m-%d}.pdf"
 
 
@@ -130,8 +127,8 @@ def briefing_filename(payload: Mapping, generated_at: dt.datetime) -> str:
 # The document
 
 
-class _Briefing(_Doc):
-    """The evidence pack's A4 page with its marking and page numbers, plus DEMO DATA in every header."""
+class _Briefing(MarkedDocument):
+    """The shared A4 page with its marking and page numbers, plus DEMO DATA in every header."""
 
     def __init__(self, footer_note: str, demo: bool) -> None:
         super().__init__(footer_note)
@@ -141,7 +138,7 @@ class _Briefing(_Doc):
     def header(self) -> None:
         super().header()
         if self.demo:
-            self.font(8, bold=True, colour=_RED)
+            self.font(8, bold=True, colour=RED)
             self.set_xy(self.l_margin, 7)
             self.cell(self.epw, 4, "DEMO DATA", align="R")
             self.set_xy(self.l_margin, self.t_margin)
@@ -157,7 +154,7 @@ class _Briefing(_Doc):
         return text.rstrip() + dots
 
     def small(self, text: str) -> None:
-        self.para(text, size=8, colour=_GREY, after=1)
+        self.para(text, size=8, colour=GREY, after=1)
 
     def caption(self, text: str) -> None:
         self.need(14)
@@ -389,7 +386,7 @@ def weekly_chart(pdf: _Briefing, table: Mapping, *, height: float = 48) -> None:
     for i, (week, _) in enumerate(points):
         if i % every == 0 or i == n - 1 and n <= 8:
             day = dt.date.fromisoformat(week)
-            text = f"{day.day} {_MONTHS[day.month - 1][:3]}" + (f" {day.year}" if i == 0 else "")
+            text = f"{day.day} {MONTHS[day.month - 1][:3]}" + (f" {day.year}" if i == 0 else "")
             w = pdf.get_string_width(text)
             pdf.set_xy(px(i) - w / 2, bottom + 0.8)
             pdf.cell(w + 1, 3, text)
@@ -498,17 +495,17 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     pdf.set_subject(f"{MARKING}. Figures as of {as_of}.")
     pdf.set_creator("Ballotguard")
     pdf.set_lang("en-GB")
-    pdf.set_creation_date(_as_utc(generated_at))
+    pdf.set_creation_date(as_utc(generated_at))
     pdf.add_page()
 
     # -- cover, headline figures, "is it rising?" ------------------------------------------------
     pdf.font(19, bold=True)
     pdf.multi_cell(pdf.epw, 8.5, pdf.t(TITLE), new_x="LMARGIN", new_y="NEXT")
-    pdf.font(13, bold=True, colour=_GREY)
+    pdf.font(13, bold=True, colour=GREY)
     pdf.multi_cell(pdf.epw, 6.5, pdf.t(f"{election['name']}: {scope_name}"), new_x="LMARGIN", new_y="NEXT")
     pdf.ln(3)
     if demo:
-        pdf.boxed(DEMO_BANNER, size=11, bold=True, colour=_RED, fill=_RED_FILL, border=_RED)
+        pdf.boxed(DEMO_BANNER, size=11, bold=True, colour=RED, fill=RED_FILL, border=RED)
     pdf.fields((
         ("Election", f"{election['name']} (polling day {_day(dt.datetime.combine(dt.date.fromisoformat(election['date']), dt.time(12)))})"),
         ("Area", scope_name),
@@ -539,7 +536,7 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
         forest_chart(pdf, comparisons, "comparison", x_title="Rate ratio, this election vs the earlier one named (log scale); 1 = no change")
         _table(pdf, comparisons)
     else:
-        pdf.para("There are no figures for an earlier election of the same kind to compare with.", size=9, colour=_GREY)
+        pdf.para("There are no figures for an earlier election of the same kind to compare with.", size=9, colour=GREY)
 
     # -- trends -----------------------------------------------------------------------------------
     pdf.add_page()
