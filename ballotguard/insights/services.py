@@ -35,7 +35,7 @@ from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_
 from ballotguard.engines.risk import RiskLevel
 from ballotguard.incidents.models import Incident
 from ballotguard.outreach.services import coverage_by_force, outreach_records
-from ballotguard.registry.models import AreaForce, Candidate, Election, PoliceForce
+from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from .models import NATIONAL, RefreshRun, RevealReason, Snapshot
@@ -249,9 +249,27 @@ def _totals(frames: Frames, force: str | None) -> dict[str, tuple[int, int]]:
 
 
 def find_table(payload: dict, name: str) -> dict | None:
-    """A table of a snapshot by name: weekly, comparisons, coverage, a breakdown or a disparity."""
+    """A table of a snapshot by name: weekly, comparisons, coverage, a breakdown, a disparity, or
+    ``areas`` (the map's table)."""
+    if name == "areas":
+        return area_table(payload)
     tables = [payload["weekly"], payload["comparisons"], payload["coverage"], *payload["breakdowns"], *payload["disparities"]]
     return next((t for t in tables if t["name"] == name), None)
+
+
+def area_table(payload: dict, names: dict[str, str] | None = None) -> dict:
+    """The map's figures as a table, highest rate first (suppressed last): what the Map page lists."""
+    kind = payload["map"]["kind"]
+    if names is None and kind == "constituency":
+        names = dict(Area.objects.filter(area_type=Area.Type.CONSTITUENCY).values_list("code", "name"))
+    names = names or {}
+    areas = sorted(payload["map"]["areas"].items(),
+                   key=lambda kv: (kv[1]["rate"] is None, -(kv[1]["rate"] or 0), names.get(kv[0], kv[0])))
+    rows = [{"area": names.get(code, code), "candidates": f"{a['candidates']:,}", "incidents": a["display"], "rate": a["rate_display"],
+             "_values": {"area": names.get(code, code), "code": code, **a}} for code, a in areas]
+    label = "Constituency" if kind == "constituency" else "Council"
+    return engine.table("areas", f"{label}s, highest rate first", [("area", label), ("candidates", "Candidates"), ("incidents", "Incidents"),
+                                                                    ("rate", "Per 100 candidates (95% CI)")], rows)
 
 
 def _csv_safe(value: str) -> str:

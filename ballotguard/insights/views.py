@@ -170,16 +170,13 @@ def area_map(request):
             context["svg"] = hexmap.render_svg(
                 layout, values, title=f"Incidents per 100 candidates by constituency, {snapshot.election.name}",
                 description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates. "
-                            "Hatched: fewer than 5 incidents, not shown. Grey: no candidates in scope. The table below has every figure.",
+                            "Hatched: not shown, to protect small numbers. Grey: no candidates in scope. The table below has every figure.",
                 scale=hexmap.sequential_scale(values.values()) if values else None, value_label=lambda v: f"{v:.1f} per 100 candidates",
-                suppressed=[code for code, a in areas.items() if a["suppressed"]], id_prefix="insights-map",
+                suppressed=[code for code, a in areas.items() if a["suppressed"]], suppressed_label="not shown, to protect small numbers",
+                id_prefix="insights-map",
             ) if layout.hexes else ""
-            names = dict(cells.values_list("code", "name")) if cells else {}
-        else:
-            names = {}  # councils are keyed by name already
-        ranked = sorted(areas.items(), key=lambda kv: (-(kv[1]["rate"] if kv[1]["rate"] is not None else -1), names.get(kv[0], kv[0])))
         context["kind"] = kind
-        context["ranked"] = [{"name": names.get(code, code), **a} for code, a in ranked]
+        context["areas"] = _figure(services.area_table(snapshot.payload), None, "areas")
     context["tab"] = "map"
     return render(request, "insights/map.html", context)
 

@@ -100,6 +100,10 @@ def test_csv_export_is_suppressed_safe_and_audited(world, figures, client_as):
     assert west_midlands.split(",")[1] == "[c]"
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_type="insights.table").exists()
     assert analyst.get("/insights/tables/nonsense.csv").status_code == 404
+    areas = analyst.get(f"/insights/tables/areas.csv?election={world.elections.ge.election_id}&force=national").content.decode()
+    assert areas.splitlines()[1] == "Constituency,Candidates,Incidents,Per 100 candidates (95% CI)"
+    # Yardley's 3 is hidden, and with only two constituencies the other one too: 15 - 12 would give it back.
+    assert areas.splitlines()[2:] == ["Birmingham Yardley,2,[c],[c]", "Cities of London and Westminster,2,[c],[c]"]
 
 
 def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(world, figures, client_as):
@@ -109,7 +113,7 @@ def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(wo
     assert page.status_code == 200
     assert world.candidates.clw_1.name not in html
     assert not any(i.reference in html for i in Incident.objects.all())
-    first = re.search(r"<code>(P-[0-9A-F]{10})</code>", html).group(1)
+    first = re.search(r"<code class=\"bg-nowrap\">(P-[0-9A-F]{10})</code>", html).group(1)
 
     short = analyst.post("/insights/records/", {"pseudonym": first, "reason": "curious"})
     assert "Give the reason you need to see who this is" in short.content.decode()
