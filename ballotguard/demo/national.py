@@ -643,7 +643,8 @@ class NationalResult:
             f"{now['crime_reference_share']:.0%} of incidents have a crime reference.",
             f"  Rise: {now['incidents'] / max(1, now['candidates']) * 100:.0f} incidents per 100 candidates in 2024 vs "
             f"{then['incidents'] / max(1, then['candidates']) * 100:.0f} in 2019 (rate ratio {rr_rise:.2f}).",
-        ]
+        ] + ([f"  (Figures of the plan; {len(self.skipped_seats)} seat(s) already had demo candidates, kept as they were: "
+              f"{', '.join(self.skipped_seats)}.)"] if self.skipped_seats else [])
 
 
 def national_exists() -> bool:
