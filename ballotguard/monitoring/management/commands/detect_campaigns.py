@@ -122,6 +122,10 @@ class Command(BaseCommand):
         parser.add_argument("--column", action="append", default=[], metavar="SOURCE=ENGINE",
                             help="Map another column name to an engine column, e.g. object_id=repost_of (CooRTweet); repeatable.")
         parser.add_argument("--json", action="store_true", help="Print a JSON summary on standard output instead of the table.")
+        parser.add_argument("--engine", choices=("local", "spark"), default="local",
+                            help="local (default): Polars on this machine; spark: the same stages on Apache Spark (needs pyspark and Java 17+).")
+        parser.add_argument("--spark-master", default="local[2]", metavar="URL",
+                            help="Spark master for --engine spark: local[N] (default local[2]), spark://HOST:7077, yarn, k8s://...")
 
     def handle(self, *args, input: pathlib.Path, out: pathlib.Path, window, similarity, behaviours, min_weight,
                min_account_actions, max_object_accounts, min_text_words, loops, column, json: bool, **options):
@@ -159,7 +163,7 @@ class Command(BaseCommand):
             except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
                 raise CommandError(f"{input.name} cannot be read as {input.suffix.lstrip('.') or 'CSV'}: {exc}") from None
             bar.update(task, advance=1, description=f"Detecting in {actions.frame.height:,} actions")
-            found = detect(actions.frame, settings)
+            found = _detect_with(options.get("engine", "local"), options.get("spark_master", "local[2]"), actions.frame, settings)
             bar.update(task, advance=1, description="Writing")
             document = campaigns_document(input, actions, found, settings)
             try:
@@ -199,6 +203,17 @@ class Command(BaseCommand):
         )
         for c in found.campaigns[:5]:
             self.stdout.write(f"  {c.id}: {len(c.accounts)} accounts, {len(c.message_ids)} messages, score {c.score:g}, {', '.join(c.behaviours)}")
+
+
+def _detect_with(engine: str, master: str, frame: pl.DataFrame, settings: Settings) -> Detection:
+    if engine != "spark":
+        return detect(frame, settings)
+    from ballotguard.engines import coordination_spark
+
+    try:
+        return coordination_spark.detect(frame, settings, master=master)
+    except ImportError as exc:
+        raise CommandError(f"--engine spark needs pyspark (pip install -r requirements-dev.txt) and Java 17+: {exc}") from None
 
 
 def _dumps(value, **kwargs) -> str:
