@@ -328,17 +328,19 @@ class PseudonymisedRecord:
 PAGE_SIZE = 50
 
 
-def records(user: User, *, election_id: str | None = None, page: int = 1) -> tuple[list[PseudonymisedRecord], int]:
+def records(user: User, *, election_id: str | None = None, page: int = 1) -> tuple[list[PseudonymisedRecord], bool]:
     """Submitted incidents, newest first, under pseudonyms: no names, references, text or observables.
-    Analysts only. Returns one page and the total count."""
+    Analysts only. Returns one page and whether there is a next one. No total: counting a million
+    rows through the joins would cost more than the page itself (``bench/insights.py``); the
+    snapshots carry the counts."""
     if not sees_records(user):
         raise NotPermitted("Pseudonymised records are for Taskforce analysts.")
     qs = Incident.objects.exclude(status=Incident.Status.DRAFT).select_related("candidate__ballot__election", "candidate__ballot__area__region")
     if election_id:
         qs = qs.filter(candidate__ballot__election__election_id=election_id)
-    total = qs.count()
     page = max(1, page)
-    rows = list(qs.order_by("-submitted_at", "-pk").prefetch_related("forces")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE])
+    rows = list(qs.order_by("-submitted_at", "-pk").prefetch_related("forces")[(page - 1) * PAGE_SIZE: page * PAGE_SIZE + 1])
+    more = len(rows) > PAGE_SIZE
     out = [
         PseudonymisedRecord(
             pseudonym=pseudonym(i.reference), candidate=candidate_pseudonym(i.candidate_id), election=i.candidate.ballot.election.name,
@@ -350,10 +352,10 @@ def records(user: User, *, election_id: str | None = None, page: int = 1) -> tup
             issues=tuple(label for t, label in ISSUE_TAG_LABELS.items() if t.value in i.issue_tags),
             risk=i.effective_risk or "", status=i.get_status_display(),
         )
-        for i in rows
+        for i in rows[:PAGE_SIZE]
     ]
     audit(Actor(user=user), AuditEvent.Action.READ, "insights.records", "", detail=f"pseudonymised page={page} rows={len(out)}")
-    return out, total
+    return out, more
 
 
 @dataclass(frozen=True)

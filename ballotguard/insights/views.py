@@ -226,10 +226,9 @@ def records(request):
             revealed = services.reveal(Actor.from_request(request), form.cleaned_data["pseudonym"], form.cleaned_data["reason"])
         except services.RevealError as exc:
             form.add_error(exc.field, str(exc))
-    rows, total = services.records(request.user, election_id=election_id, page=page)
-    pages = (total + services.PAGE_SIZE - 1) // services.PAGE_SIZE
+    rows, more = services.records(request.user, election_id=election_id, page=page)
     return render(request, "insights/records.html", {
-        "rows": rows, "total": total, "page": page, "pages": pages, "form": form, "revealed": revealed,
+        "rows": rows, "more": more, "page": page, "form": form, "revealed": revealed,
         "elections": services.elections_available(), "selected_election": election_id or "", "tab": "records", "tabs": TABS,
         "is_analyst": True, "query": "",
     })

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path, capsys):
     settings.VAR_DIR = tmp_path
-    call_command("demo")
+    call_command("demo", "--no-national")
     out = capsys.readouterr().out
     assert "demo-feoa" in out and (tmp_path / "demo-logins.json").exists()
     assert Candidate.objects.filter(user__username="demo-candidate").exists()
@@ -27,5 +27,5 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     crossing = [link for link in IncidentLink.objects.all()
                 if set(link.first.forces.values_list("code", flat=True)) != set(link.second.forces.values_list("code", flat=True))]
     assert crossing
-    call_command("demo")  # a second run changes nothing
+    call_command("demo", "--no-national")  # a second run changes nothing
     assert Incident.objects.count() == 8

@@ -159,3 +159,12 @@ def test_every_page_renders_for_analyst_and_feoa(world, figures, client_as):
     local = client_as(world.users.analyst).get(f"/insights/map/?election={world.elections.local.election_id}")
     assert local.status_code == 200
     assert "Councils, highest rate first" in local.content.decode() and "Birmingham" in local.content.decode()
+
+
+def test_records_page_through_without_a_total(world, client_as):
+    add_incidents(world.candidates.clw_1, services.PAGE_SIZE + 3, forces=[world.forces.met], reporter=world.users.candidate)
+    analyst = client_as(world.users.analyst)
+    first = analyst.get("/insights/records/").content.decode()
+    assert first.count('<code class="bg-nowrap">P-') == services.PAGE_SIZE and "Next page" in first
+    second = analyst.get("/insights/records/?page=2").content.decode()
+    assert second.count('<code class="bg-nowrap">P-') == 3 and "Next page" not in second
