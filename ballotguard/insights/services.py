@@ -24,7 +24,7 @@ from dataclasses import dataclass
 
 import polars as pl
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
@@ -147,33 +147,7 @@ def load_frames(today: dt.date | None = None) -> Frames:
          "forces": area_forces.get(area_id, []), "contacted": pk in contacted}
         for pk, election, gender, party, area_id, code, area_type, region, council in rows.iterator(chunk_size=5000)
     )
-    high = RiskLevel.HIGH.value
-    incident_rows = (
-        Incident.objects.exclude(status=Incident.Status.DRAFT)
-        .values_list("pk", "candidate_id", "occurred_at", "submitted_at", "created_at", "place", "behaviours", "characteristics",
-                     "issue_tags", "risk_level", "risk_override_level", "crime_reference", "status")
-    )
-    # Column lists rather than a dict per row: a million incidents stay a few hundred MB.
-    columns: dict[str, list] = {name: [] for name in engine.INCIDENT_SCHEMA}
-    weeks: dict[dt.date, dt.date] = {}
-    for pk, cid, occurred, submitted, created, place, behaviours, characteristics, tags, risk, override, crime_ref, status in (
-            incident_rows.iterator(chunk_size=10000)):
-        moment = occurred or submitted or created
-        day = timezone.localtime(moment).date()
-        week = weeks.get(day)
-        if week is None:
-            week = weeks[day] = day - dt.timedelta(days=day.weekday())
-        columns["id"].append(pk)
-        columns["candidate_id"].append(cid)
-        columns["week"].append(week)
-        columns["channel"].append(place or "")
-        columns["behaviours"].append(behaviours or [])
-        columns["characteristics"].append(characteristics or [])
-        columns["issue_tags"].append(tags or [])
-        columns["serious"].append((override or risk) == high)
-        columns["reported_to_police"].append(bool(crime_ref))
-        columns["awaiting_triage"].append(status == Incident.Status.NEW)
-    incidents = pl.DataFrame(columns, schema=engine.INCIDENT_SCHEMA)
+    incidents = _incident_frame()
     elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
     coverage = [
         engine.ForceCoverage(code=f.code, name=f.name, handed_over=c.handed_over, contacted=c.contacted, briefed=c.briefed,
@@ -181,6 +155,51 @@ def load_frames(today: dt.date | None = None) -> Frames:
         for f, c in coverage_by_force(today)
     ]
     return Frames(candidates, incidents, elections, {f.code: f.name for f in forces.values()}, coverage)
+
+
+def _incident_frame() -> pl.DataFrame:
+    """Submitted incidents as the engine's table, read with one plain SQL query.
+
+    Why not the ORM: at a million incidents, building a Python object per JSON list and per
+    timestamp took most of the refresh (``bench/insights.py``). Here the database returns the time as
+    epoch seconds and the lists as JSON text, and Polars decodes both in bulk. Only the fixed
+    vocabulary columns are read: never a description, name or other personal field.
+    """
+    table = connection.ops.quote_name(Incident._meta.db_table)
+    if connection.vendor == "postgresql":
+        epoch = "EXTRACT(EPOCH FROM COALESCE(occurred_at, submitted_at, created_at))::float8"
+        as_text = "{}::text"
+    else:  # SQLite keeps datetimes as UTC text and JSON as text
+        epoch = "(julianday(COALESCE(occurred_at, submitted_at, created_at)) - 2440587.5) * 86400.0"
+        as_text = "{}"
+    sql = (f"SELECT id, candidate_id, {epoch}, place, {as_text.format('behaviours')}, {as_text.format('characteristics')}, "
+           f"{as_text.format('issue_tags')}, COALESCE(NULLIF(risk_override_level, ''), risk_level), crime_reference <> '', status "
+           f"FROM {table} WHERE status <> %s")
+    names = ["id", "candidate_id", "moment", "channel", "behaviours", "characteristics", "issue_tags", "risk", "police", "status"]
+    columns: list[list] = [[] for _ in names]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [Incident.Status.DRAFT.value])
+        while chunk := cursor.fetchmany(20000):
+            for column, values in zip(columns, zip(*chunk, strict=True), strict=True):
+                column.extend(values)
+    raw = pl.DataFrame(dict(zip(names, columns, strict=True)), schema={
+        "id": pl.Int64, "candidate_id": pl.Int64, "moment": pl.Float64, "channel": pl.Utf8, "behaviours": pl.Utf8,
+        "characteristics": pl.Utf8, "issue_tags": pl.Utf8, "risk": pl.Utf8, "police": pl.Boolean, "status": pl.Utf8},
+        strict=False)  # SQLite answers the comparison as 0 or 1
+    local_day = (pl.from_epoch((pl.col("moment") * 1_000_000).cast(pl.Int64), time_unit="us")
+                 .dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.date())
+    as_list = pl.List(pl.Utf8)
+    return raw.select(
+        "id", "candidate_id",
+        week=local_day - pl.duration(days=local_day.dt.weekday() - 1),  # Monday of the UK week
+        channel=pl.col("channel").fill_null(""),
+        behaviours=pl.col("behaviours").fill_null("[]").str.json_decode(as_list),
+        characteristics=pl.col("characteristics").fill_null("[]").str.json_decode(as_list),
+        issue_tags=pl.col("issue_tags").fill_null("[]").str.json_decode(as_list),
+        serious=pl.col("risk") == RiskLevel.HIGH.value,
+        reported_to_police=pl.col("police").fill_null(False),
+        awaiting_triage=pl.col("status") == Incident.Status.NEW.value,
+    ).cast(engine.INCIDENT_SCHEMA)
 
 
 # ---------------------------------------------------------------------------------------------------

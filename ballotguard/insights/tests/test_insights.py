@@ -168,3 +168,16 @@ def test_records_page_through_without_a_total(world, client_as):
     assert first.count('<code class="bg-nowrap">P-') == services.PAGE_SIZE and "Next page" in first
     second = analyst.get("/insights/records/?page=2").content.decode()
     assert second.count('<code class="bg-nowrap">P-') == 3 and "Next page" not in second
+
+
+def test_weeks_are_uk_weeks_from_monday(world):
+    """00:30 on Monday 1 July 2024 in London is 23:30 UTC on Sunday: it belongs to the week of 1 July."""
+    london = dt.timezone(dt.timedelta(hours=1))  # BST
+    monday_early = dt.datetime(2024, 7, 1, 0, 30, tzinfo=london)
+    sunday_late = dt.datetime(2024, 6, 30, 23, 30, tzinfo=london)
+    for when in (monday_early, sunday_late):
+        incident = Incident.objects.create(candidate=world.candidates.clw_1, reported_by=world.users.candidate, status=Incident.Status.NEW,
+                                           occurred_at=when, submitted_at=when, place="online", behaviours=["assault"], description="x")
+        incident.forces.set([world.forces.met])
+    weeks = services.load_frames().incidents.sort("week")["week"].to_list()
+    assert weeks == [dt.date(2024, 6, 24), dt.date(2024, 7, 1)]
