@@ -6,7 +6,9 @@ Analysts arrive with exports from other tools, so the reader accepts:
   message,timestamp,urls``; URLs space-separated; its own test file starts with a UTF-8 BOM), so
   its users can switch without converting anything;
 - CooRTweet-style columns (``account_id``, ``content_id``, ``timestamp_share``; map ``object_id``
-  to a behaviour with ``columns={"object_id": "repost_of"}``);
+  to a behaviour with ``columns={"object_id": "repost_of"}``), including the ids of its multi-modal
+  ``german_elections`` data (``post_id``, ``url_id``, ``hashtag_id``, ``domain_id``, ``phash_id``:
+  links, hashtags, web sites and perceptual image hashes);
 - plain CSV, JSONL (``.jsonl``/``.ndjson``) or Parquet (``.parquet``/``.pq``) with the engine's own
   names (see :data:`ballotguard.engines.coordination.COLUMNS`); list fields are space-separated in
   CSV and JSON lists (or strings) in JSONL; in Parquet a list column or a date-time column is fine.
@@ -29,6 +31,7 @@ import json
 import pathlib
 from dataclasses import dataclass
 
+import numpy as np
 import polars as pl
 
 from ballotguard.engines.coordination import COLUMNS
@@ -45,11 +48,18 @@ ALIASES = {
     "content_id": "message_id",
     "post_id": "message_id",
     "url": "urls",
+    "url_id": "urls",
     "hashtag": "hashtags",
+    "hashtag_id": "hashtags",
+    "domain": "domains",
+    "domain_id": "domains",
+    "phash": "images",
+    "phash_id": "images",
+    "image_hash": "images",
 }
 """Other tools' column names and the engine's name for each."""
 
-_LISTS = ("urls", "hashtags", "observables")
+_LISTS = ("urls", "hashtags", "observables", "domains", "images")
 
 
 @dataclass(frozen=True)
@@ -88,17 +98,20 @@ def _read_csv(path: pathlib.Path) -> tuple[pl.DataFrame, list[RowError]]:
         # Polars pads a row with too few cells with empty strings, indistinguishable from empty
         # trailing cells. Only rows whose last cell is empty can be short; count their cells.
         last = raw.columns[-1]
-        maybe = raw.filter(pl.col(last).fill_null("") == "")["_pos"].to_list()
-        if not maybe:
+        maybe = (raw[last].fill_null("") == "").to_numpy()
+        if not maybe.any():
             return raw, []
-        short = _short_rows(path, set(maybe), raw.width - 1)
-        if not short:
-            return raw, []
-        problems = [RowError(line, f"has {n} cells but the header has {raw.width - 1} columns", file=path.name) for _, line, n in short]
-        kept = raw.filter(~pl.col("_pos").is_in([pos for pos, _, _ in short]))
-        return kept.drop("_pos").with_row_index("_pos").with_columns(
-            pl.Series("_line", _physical_lines(path, [p for p in range(raw.height)]), dtype=pl.Int64).gather(kept["_pos"])
-        ), problems
+        cells, lines = _records(path)
+        if len(cells) == raw.height:  # otherwise the two parsers disagree: read it row by row below
+            short = np.flatnonzero(maybe & (cells < raw.width - 1))
+            if not len(short):
+                return raw.with_columns(pl.Series("_line", lines, dtype=pl.Int64)), []
+            problems = [RowError(int(lines[p]), f"has {int(cells[p])} cells but the header has {raw.width - 1} columns", file=path.name) for p in short]
+            keep = np.ones(raw.height, bool)
+            keep[short] = False
+            return raw.filter(pl.Series(keep)).drop("_pos").with_row_index("_pos").with_columns(
+                pl.Series("_line", lines[keep], dtype=pl.Int64)
+            ), problems
     # Slow path: a ragged or otherwise odd file. Read it row by row and report what cannot be used.
     text = path.read_bytes().decode("utf-8-sig", errors="replace")
     reader = csv.reader(io.StringIO(text, newline=""))
@@ -190,13 +203,13 @@ def _clean(raw: pl.DataFrame, mapping: dict[str, str], problems: list[RowError],
         text_columns = [c for c, t in frame.schema.items() if t == pl.String]
         multiline = frame.select(pl.any_horizontal(pl.col(c).str.contains("\n", literal=True) for c in text_columns).any()).item()
         if multiline:  # quoted cells span lines: row positions are not line numbers, so count them
-            frame = frame.with_columns(pl.Series("_line", _physical_lines(path, frame["_pos"].to_list())))
+            frame = frame.with_columns(pl.Series("_line", _physical_lines(path, frame["_pos"].to_numpy()), dtype=pl.Int64))
     bad_account = frame["account"] == ""
     bad_time = frame["_t"].is_null() & ~bad_account
     duplicate = pl.Series([False] * frame.height)
     if "message_id" in frame.columns:
         ok = ~(bad_account | bad_time)
-        first = frame.with_columns(pl.Series("_ok", ok)).filter(pl.col("_ok") & (pl.col("message_id").fill_null("") != "")).select("_pos", "message_id")
+        first = frame.select("_pos", "message_id").filter(pl.Series(ok) & (pl.col("message_id").fill_null("") != ""))
         repeated = first.filter(first["message_id"].is_duplicated() & ~first["message_id"].is_first_distinct())["_pos"]
         duplicate = frame["_pos"].is_in(repeated.implode())
     reasons = (
@@ -211,7 +224,7 @@ def _clean(raw: pl.DataFrame, mapping: dict[str, str], problems: list[RowError],
     )
     if reasons.height:
         if "_line" not in reasons.columns:
-            reasons = reasons.with_columns(pl.Series("_line", _physical_lines(path, reasons["_pos"].to_list())))
+            reasons = reasons.with_columns(pl.Series("_line", _physical_lines(path, reasons["_pos"].to_numpy()), dtype=pl.Int64))
         bad_times = dict(zip(frame["_pos"].to_list(), frame["time"].to_list())) if bad_time.any() else {}
         for pos, line, why in reasons.select("_pos", "_line", "_why").iter_rows():
             if why.startswith("has a time"):
@@ -249,16 +262,76 @@ def _data_rows(path: pathlib.Path):
             pos += 1
 
 
+def _records(path: pathlib.Path, block: int = 1 << 23) -> tuple[np.ndarray, np.ndarray]:
+    """``(cells, line)`` for each non-blank data record of a CSV file (header excluded): how many cells
+    it has and the physical line it starts on (header = line 1; quoted cells may span lines).
+
+    Vectorised over the bytes, a block at a time: a comma or newline separates only outside quotes,
+    and "inside quotes" is the parity of the quote characters so far (an escaped ``""`` toggles twice).
+    Agrees with the :mod:`csv` module on well-formed files, many times faster.
+    """
+    cells: list[np.ndarray] = []
+    lines: list[np.ndarray] = []
+    parity = np.uint8(0)
+    carry_commas = carry_length = 0  # of the record in progress
+    carry_line = 1
+    newlines_before = 0
+    with path.open("rb") as f:
+        while True:
+            data = np.frombuffer(f.read(block), dtype=np.uint8)
+            last = len(data) < block
+            if len(data):
+                inside = np.bitwise_xor.accumulate(data == 34, dtype=np.uint8)  # 34 = '"'
+                if parity:
+                    inside ^= np.uint8(1)
+                parity = inside[-1]
+                outside = inside == 0
+                del inside
+                newline = np.flatnonzero(data == 10)
+                ends = newline[outside[newline]]
+                commas = np.flatnonzero((data == 44) & outside)  # 44 = ','
+                del outside
+                count = np.diff(np.searchsorted(commas, ends), prepend=0)
+                starts = np.concatenate(([0], ends[:-1] + 1))
+                length = ends - starts - (data[np.maximum(ends - 1, 0)] == 13)  # 13 = '\r'
+                start_line = newlines_before + 1 + np.searchsorted(newline, starts)
+                if len(ends):
+                    count[0] += carry_commas
+                    length[0] += carry_length
+                    start_line[0] = carry_line
+                    keep = length > 0
+                    cells.append(count[keep] + 1)
+                    lines.append(start_line[keep])
+                    carry_commas = len(commas) - int(np.searchsorted(commas, ends[-1]))
+                    carry_length = len(data) - int(ends[-1]) - 1
+                    carry_line = newlines_before + 1 + int(np.searchsorted(newline, ends[-1]) + 1)
+                else:
+                    carry_commas += len(commas)
+                    carry_length += len(data)
+                newlines_before += len(newline)
+            if last:
+                break
+    if carry_length > 0:  # a last record without a final newline
+        cells.append(np.array([carry_commas + 1]))
+        lines.append(np.array([carry_line]))
+    cells_all = np.concatenate(cells) if cells else np.empty(0, np.int64)
+    lines_all = np.concatenate(lines) if lines else np.empty(0, np.int64)
+    return cells_all[1:], lines_all[1:]  # the first record is the header
+
+
 def _short_rows(path: pathlib.Path, positions: set[int], width: int) -> list[tuple[int, int, int]]:
     """``(position, line, cells)`` for the rows among ``positions`` that have fewer than ``width`` cells."""
-    return [(pos, line, len(cells)) for pos, line, cells in _data_rows(path) if pos in positions and len(cells) < width]
+    cells, lines = _records(path)
+    short = np.flatnonzero(cells < width)
+    return [(int(p), int(lines[p]), int(cells[p])) for p in short if int(p) in positions]
 
 
-def _physical_lines(path: pathlib.Path, positions: list[int]) -> list[int]:
+def _physical_lines(path: pathlib.Path, positions: np.ndarray) -> np.ndarray:
     """The physical line on which each 0-based data row starts (header = line 1)."""
-    wanted = set(positions)
-    found = {pos: line for pos, line, _ in _data_rows(path) if pos in wanted}
-    return [found.get(p, p + 2) for p in positions]
+    _, lines = _records(path)
+    positions = np.asarray(positions, dtype=np.int64)
+    inside = (positions >= 0) & (positions < len(lines))
+    return np.where(inside, lines[np.clip(positions, 0, max(len(lines) - 1, 0))] if len(lines) else 0, positions + 2)
 
 
 __all__ = ["ALIASES", "ActionFile", "read_actions"]

@@ -3,8 +3,13 @@ fixture, real co-retweet data, and bad input rows."""
 
 from __future__ import annotations
 
+import csv
+import io
+import itertools
+import json
 import pathlib
 import random
+import re
 
 import numpy as np
 import polars as pl
@@ -12,15 +17,28 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.coordination import Action, Settings, detect, window_pairs
-from ballotguard.engines.coordination_io import read_actions
+from ballotguard.engines import coordination
+from ballotguard.engines.coordination import (
+    Action,
+    Settings,
+    detect,
+    jaccard,
+    normalise_text,
+    window_pairs,
+)
+from ballotguard.engines.coordination_io import _data_rows, _records, read_actions
 
 SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" / "coordination"
 QUT = SHARED / "qut_toolkit_coretweet_test_input.csv"
 RUSSIAN = SHARED / "russian_coord_tweets.csv"
 
-TOOLKIT = dict(min_account_actions=1, max_object_accounts=None, min_text_words=0)
+TOOLKIT = {"min_account_actions": 1, "max_object_accounts": None, "min_text_words": 0}
 """Settings that reproduce the QUT toolkit: no participation minimum, no popularity filter."""
+
+
+def within(a: float, b: float, window: float) -> bool:
+    """The engine's |Δt| ≤ W: the later time at most the earlier plus W, rounded once as a double."""
+    return max(a, b) <= min(a, b) + window
 
 
 def brute_force(objects: list[int], times: list[float], window: float) -> set[tuple[int, int]]:
@@ -28,7 +46,7 @@ def brute_force(objects: list[int], times: list[float], window: float) -> set[tu
         (i, j)
         for i in range(len(times))
         for j in range(i + 1, len(times))
-        if objects[i] == objects[j] and abs(times[i] - times[j]) <= window
+        if objects[i] == objects[j] and within(times[i], times[j], window)
     }
 
 
@@ -44,6 +62,16 @@ def test_sliding_window_equals_brute_force(shares, window):
     got = {(min(a, b), max(a, b)) for a, b in zip(i.tolist(), j.tolist())}
     assert len(got) == len(i)  # each pair once
     assert got == brute_force(objects, times, window)
+
+
+def test_the_brute_force_window_disagrees_with_nothing_at_bucket_edges():
+    # A fixed-bucket implementation (floor(t / W)) misses 59 → 61; the engine must not.
+    times = [59.0, 61.0, 119.0, 120.0, 0.1, 0.30000000000000004]
+    objects = [0, 0, 0, 0, 1, 1]
+    i, j = window_pairs(np.array(objects), np.array(times), 60.0)
+    assert {(min(a, b), max(a, b)) for a, b in zip(i.tolist(), j.tolist())} == brute_force(objects, times, 60.0)
+    buckets = {(a, b) for a, b in brute_force(objects, times, 60.0) if times[a] // 60 == times[b] // 60}
+    assert buckets != brute_force(objects, times, 60.0)
 
 
 def test_window_boundary_is_inclusive_and_buckets_are_not_used():
@@ -168,3 +196,200 @@ def test_ragged_csv_and_bad_jsonl_rows_are_reported(tmp_path):
 def test_engine_refuses_rows_without_account():
     with pytest.raises(ValueError):
         detect(pl.DataFrame({"account": ["", "b"], "time": [1.0, 2.0]}))
+
+
+# --------------------------------------------------------------------------- the whole engine against brute force
+
+WORDS = ["vote", "liar", "resign", "now", "shame", "tax", "nhs", "#go", "well", "said"]
+
+
+def reference(actions: list[Action], s: Settings) -> dict[tuple[str, str], tuple[int, int, int, tuple[str, ...]]]:
+    """Edges by comparing every pair of actions, written from the definitions in the engine's docstring."""
+    norms = pl.DataFrame({"t": [a.text for a in actions]}, schema={"t": pl.String}).select(normalise_text(pl.col("t")))["t"].to_list()
+    objects: list[dict[str, set]] = []
+    for a, norm in zip(actions, norms):
+        words = norm.split(" ") if norm else []
+        o = {
+            "repost": {a.repost_of} - {""}, "reply": {a.reply_to} - {""}, "url": set(a.urls) - {""},
+            "observable": set(a.observables) - {""}, "image": set(a.images) - {""},
+            "hashtag": {h.lower().lstrip("#") for h in a.hashtags} | {m.lower()[1:] for m in re.findall(r"#\w+", a.text)},
+            "text": {norm} if len(words) >= max(s.min_text_words, 1) else set(),
+        }
+        objects.append({k: v for k, v in o.items() if k in {b.value for b in s.behaviours}} | {"_words": set(words), "_text": o["text"]})
+    holders: dict[tuple[str, str], set[str]] = {}
+    for a, o in zip(actions, objects):
+        for kind, values in o.items():
+            for v in values:
+                holders.setdefault((kind, v), set()).add(a.account)
+    cap = s.max_object_accounts
+
+    def popular(kind: str, v: str) -> bool:
+        return cap is not None and len(holders[(kind, v)]) > cap
+
+    pairs = set()
+    for i, j in itertools.combinations(range(len(actions)), 2):
+        a, b = actions[i], actions[j]
+        if not within(a.time, b.time, s.window) or (a.account == b.account and not s.loops):
+            continue
+        for kind in {b.value for b in s.behaviours} - {"near_text", "domain"}:
+            if any(not popular(kind, v) for v in objects[i][kind] & objects[j][kind]):
+                pairs.add((i, j, kind))
+        ti, tj = objects[i]["_text"], objects[j]["_text"]
+        if (
+            "near_text" in {b.value for b in s.behaviours} and ti and tj and ti != tj
+            and not popular("_text", next(iter(ti))) and not popular("_text", next(iter(tj)))
+            and jaccard(objects[i]["_words"], objects[j]["_words"]) >= s.similarity
+        ):
+            pairs.add((i, j, "near_text"))
+    messages: dict[tuple[str, str], set[int]] = {}
+    kinds: dict[tuple[str, str], set[str]] = {}
+    for i, j, kind in pairs:
+        u, v = actions[i].account, actions[j].account
+        messages.setdefault((u, v), set()).add(i)
+        messages.setdefault((v, u), set()).add(j)
+        kinds.setdefault((min(u, v), max(u, v)), set()).add(kind)
+    participation: dict[str, set[int]] = {}
+    for (u, _), ms in messages.items():
+        participation.setdefault(u, set()).update(ms)
+    active = {u for u, ms in participation.items() if len(ms) >= s.min_account_actions}
+    weight = {k: len(ms) for k, ms in messages.items() if k[0] in active and k[1] in active}
+    edges = {}
+    for (u, v) in weight:
+        a, b = min(u, v), max(u, v)
+        w_ab, w_ba = weight.get((a, b), 0), weight.get((b, a), 0)
+        if max(w_ab, w_ba) >= s.min_edge_weight:
+            edges[(a, b)] = (max(w_ab, w_ba), w_ab, w_ba, tuple(sorted(kinds[(a, b)], key=lambda k: coordination._CODE[coordination.Behaviour(k)])))
+    return edges
+
+
+action_strategy = st.builds(
+    lambda account, time, words, reply, url, tag, image: Action(
+        f"u{account}", time, "", " ".join(words), urls=(f"https://site{url}.example/x",) if url is not None else (),
+        hashtags=(f"#T{tag}",) if tag is not None else (), reply_to=f"post{reply}" if reply is not None else "",
+        images=(f"img{image}",) if image is not None else (),
+    ),
+    st.integers(0, 6),
+    st.one_of(st.integers(0, 300).map(float), st.floats(0, 300, allow_nan=False)),
+    st.lists(st.sampled_from(WORDS), max_size=7),
+    st.one_of(st.none(), st.integers(0, 3)),
+    st.one_of(st.none(), st.integers(0, 3)),
+    st.one_of(st.none(), st.integers(0, 2)),
+    st.one_of(st.none(), st.integers(0, 2)),
+)
+
+
+def engine_edges(found) -> dict:
+    return {(e.account_a, e.account_b): (e.weight, e.weight_ab, e.weight_ba, e.behaviours) for e in found.edges}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(action_strategy, max_size=30),
+    st.sampled_from([0.0, 30.0, 60.0]),
+    st.sampled_from([0.5, 0.8, 1.0]),
+    st.sampled_from([None, 3]),
+    st.booleans(),
+    st.sampled_from([(1, 1), (2, 2), (1, 2)]),
+    st.sampled_from([0, 3]),
+)
+def test_engine_edges_equal_brute_force(actions, window, similarity, cap, loops, minimums, min_words):
+    """Every behaviour, the popularity filter, near-identical text (prefix filtering and the bitmap bound
+    must never lose a pair), participation and thresholds, against comparing every pair of actions."""
+    s = Settings(window=window, similarity=similarity, max_object_accounts=cap, loops=loops, min_account_actions=minimums[0],
+                 min_edge_weight=minimums[1], min_text_words=min_words, behaviours=frozenset(coordination.Behaviour) - {coordination.Behaviour.DOMAIN})
+    assert engine_edges(detect(actions, s)) == reference(actions, s)
+
+
+def test_near_text_time_slices_change_nothing(monkeypatch):
+    """Large inputs are compared in overlapping time slices; tiny slices must give the same edges."""
+    rng = random.Random(5)
+    actions = [Action(f"u{rng.randrange(12)}", float(rng.randrange(2000)), f"m{k}", " ".join(rng.choices(WORDS, k=rng.randrange(3, 8))))
+               for k in range(400)]
+    s = Settings(min_edge_weight=1, min_account_actions=1, max_object_accounts=None, similarity=0.6)
+    whole = detect(actions, s)
+    monkeypatch.setattr(coordination, "NEAR_CHUNK_ROWS", 7)
+    monkeypatch.setattr(coordination, "NORM_KEEP_ROWS", 50)
+    sliced = detect(actions, s)
+    assert whole.stats["co_actions_near_text"] > 50
+    assert sliced == whole
+    assert engine_edges(whole) == reference(actions, s)
+
+
+def test_domains_come_from_urls_and_the_domains_column():
+    actions = [
+        Action("a", 0, "1", urls=("https://www.BBC.co.uk/news/1",)), Action("b", 10, "2", urls=("http://bbc.co.uk/sport",)),
+        Action("a", 100, "3", domains=("example.org",)), Action("b", 120, "4", urls=("https://example.org:8080/x?y",)),
+        Action("c", 5, "5", urls=("12345",)), Action("d", 6, "6", urls=("12345",)),  # opaque ids: a link, but no site
+    ]
+    found = detect(actions, Settings(behaviours={"domain"}, min_edge_weight=2, min_account_actions=1))
+    assert [(e.account_a, e.account_b, e.weight) for e in found.edges] == [("a", "b", 2)]
+    assert found.campaigns[0].evidence[0].shared == "bbc.co.uk"
+    assert detect(actions, Settings()).stats["co_actions_domain"] == 0  # not a default behaviour
+
+
+# --------------------------------------------------------------------------- determinism on generated traffic
+
+
+def test_generated_campaigns_are_found_and_campaigns_json_ignores_row_order(tmp_path):
+    from ballotguard.monitoring.management.commands.detect_campaigns import (
+        _dumps,
+        campaigns_document,
+    )
+    from bench.coordination import score
+    from bench.coordination_data import generate
+
+    traffic = generate(40_000, accounts=20_000, days=7, groups=4, seed=11)
+    frame = traffic.frame
+    documents = []
+    for seed in (None, 1, 2):
+        shuffled = frame if seed is None else frame.sample(fraction=1.0, shuffle=True, seed=seed)
+        path = tmp_path / "replies.csv"
+        shuffled.write_csv(path)
+        actions = read_actions(path)
+        found = detect(actions.frame, Settings())
+        documents.append(_dumps(campaigns_document(path, actions, found, Settings()), indent=2))
+    assert documents[0] == documents[1] == documents[2]
+    campaigns = [c["accounts"] for c in json.loads(documents[0])["campaigns"]]
+    recovered, background = score(campaigns, traffic.groups)
+    assert recovered == 4 and background <= 1
+
+
+# --------------------------------------------------------------------------- bad rows: the fast record scanner
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.lists(st.sampled_from(["", "a", "b,c", "x\ny", 'q"q', " ", "z\r\nw", "ü"]), min_size=1, max_size=5), max_size=20),
+    st.sampled_from(["\n", "\r\n"]),
+    st.booleans(),
+    st.booleans(),
+    st.sampled_from([1, 2, 5, 64, 1 << 20]),
+)
+def test_record_scanner_agrees_with_the_csv_module(rows, terminator, bom, trailing_blank, block):
+    """Short rows and physical line numbers are found by scanning bytes; it must agree with :mod:`csv`."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer, lineterminator=terminator)
+    writer.writerow(["h1", "h2", "h3"])
+    writer.writerows(rows)
+    text = ("\ufeff" if bom else "") + buffer.getvalue() + ("\n\n" if trailing_blank else "")
+    path = pathlib.Path(f"/tmp/records-{id(rows)}.csv")
+    try:
+        path.write_bytes(text.encode("utf-8"))
+        cells, lines = _records(path, block=block)
+        assert list(zip(cells.tolist(), lines.tolist())) == [(len(c), line) for _, line, c in _data_rows(path)]
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def test_short_toolkit_rows_with_an_empty_last_column_are_reported(tmp_path):
+    path = tmp_path / "toolkit.csv"
+    path.write_text(
+        "message_id,user_id,username,repost_id,reply_id,message,timestamp,urls\n"
+        "1,u1,n1,r1,,hello,10,\n"
+        "2,u2,n2,r1,,hello,11\n"  # seven cells: reported, not padded silently
+        '3,u3,n3,r1,,"two\nlines",12,""\n',
+        encoding="utf-8",
+    )
+    result = read_actions(path)
+    assert [(p.line, "7 cells" in p.message) for p in result.problems] == [(3, True)]
+    assert result.frame["line"].to_list() == [2, 4]

@@ -110,13 +110,14 @@ class Command(BaseCommand):
         parser.add_argument("--similarity", type=float, default=Settings.similarity, help="Minimum Jaccard word similarity for near-identical text (default 0.8).")
         parser.add_argument(
             "--behaviours", default=None,
-            help=f"Comma-separated behaviours to look for (default all: {', '.join(b.value for b in Behaviour)}).",
+            help=f"Comma-separated behaviours to look for, from {', '.join(b.value for b in Behaviour)} "
+                 f"(default all but domain: {', '.join(sorted(b.value for b in Settings.behaviours))}).",
         )
         parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight, help="Minimum co-actions for an edge (default 2).")
         parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions,
                             help="Minimum coordinated messages per account (default 2; 1 is the QUT toolkit's behaviour).")
         parser.add_argument("--max-object-accounts", type=int, default=Settings.max_object_accounts,
-                            help="Ignore objects shared by more accounts than this (default 100; 0 keeps all).")
+                            help="Ignore objects shared by more accounts than this (default 50; 0 keeps all).")
         parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words, help="Never compare texts shorter than this (default 3).")
         parser.add_argument("--loops", action="store_true", help="Keep an account's co-actions with itself.")
         parser.add_argument("--column", action="append", default=[], metavar="SOURCE=ENGINE",
@@ -136,7 +137,7 @@ class Command(BaseCommand):
         try:
             settings = Settings(
                 window=window, similarity=similarity,
-                behaviours=_behaviours(behaviours) if behaviours else frozenset(Behaviour),
+                behaviours=_behaviours(behaviours) if behaviours else Settings.behaviours,
                 min_edge_weight=min_weight, min_account_actions=min_account_actions,
                 max_object_accounts=max_object_accounts or None, min_text_words=min_text_words, loops=loops,
             )
