@@ -26,6 +26,7 @@ line numbers (quoted cells may span lines). Pure Python: no Django.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 import json
 import pathlib
@@ -34,7 +35,7 @@ from dataclasses import dataclass
 import numpy as np
 import polars as pl
 
-from ballotguard.engines.coordination import COLUMNS
+from ballotguard.engines.coordination import COLUMNS, Detection, Settings
 from ballotguard.engines.tabular import RowError
 
 ALIASES = {
@@ -335,3 +336,61 @@ def _physical_lines(path: pathlib.Path, positions: np.ndarray) -> np.ndarray:
 
 
 __all__ = ["ALIASES", "ActionFile", "read_actions"]
+
+
+def _iso(seconds: float) -> str | None:
+    try:
+        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat().replace("+00:00", "Z")
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection, settings: Settings) -> dict:
+    """What ``campaigns.json`` holds. Pure data in a fixed order, so the file is reproducible."""
+    return {
+        "input": path.name,
+        "settings": {
+            "window_seconds": settings.window,
+            "similarity": settings.similarity,
+            "behaviours": sorted(b.value for b in settings.behaviours),
+            "min_edge_weight": settings.min_edge_weight,
+            "min_account_actions": settings.min_account_actions,
+            "max_object_accounts": settings.max_object_accounts,
+            "min_text_words": settings.min_text_words,
+            "loops": settings.loops,
+        },
+        "rows_read": actions.rows_read,
+        "rows_used": actions.frame.height,
+        "bad_rows": len(actions.problems),
+        "bad_row_details": [p.to_dict() for p in actions.problems],
+        "edges": len(found.edges),
+        "directed_edges": found.directed_edges,
+        "campaigns": [
+            {
+                "id": c.id,
+                "accounts": list(c.accounts),
+                "account_count": len(c.accounts),
+                "messages": len(c.message_ids),
+                "message_ids": list(c.message_ids),
+                "first_time": c.first_time,
+                "last_time": c.last_time,
+                "first_at": _iso(c.first_time),
+                "last_at": _iso(c.last_time),
+                "span_seconds": round(c.last_time - c.first_time, 3),
+                "score": c.score,
+                "edges": c.edges,
+                "total_weight": c.total_weight,
+                "behaviours": list(c.behaviours),
+                "constituencies": list(c.constituencies),
+                "forces": list(c.forces),
+                "candidates": list(c.candidates),
+                "evidence": [e.__dict__ for e in c.evidence],
+            }
+            for c in found.campaigns
+        ],
+    }
+
+
+def dumps_json(value, **kwargs) -> str:
+    """JSON as campaigns.json is written: UTF-8 text kept as it is."""
+    return json.dumps(value, ensure_ascii=False, **kwargs)

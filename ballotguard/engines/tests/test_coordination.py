@@ -331,10 +331,7 @@ def test_domains_come_from_urls_and_the_domains_column():
 
 
 def test_generated_campaigns_are_found_and_campaigns_json_ignores_row_order(tmp_path):
-    from ballotguard.monitoring.management.commands.detect_campaigns import (
-        _dumps,
-        campaigns_document,
-    )
+    from ballotguard.engines.coordination_io import campaigns_document, dumps_json
     from bench.coordination import score
     from bench.coordination_data import generate
 
@@ -347,7 +344,7 @@ def test_generated_campaigns_are_found_and_campaigns_json_ignores_row_order(tmp_
         shuffled.write_csv(path)
         actions = read_actions(path)
         found = detect(actions.frame, Settings())
-        documents.append(_dumps(campaigns_document(path, actions, found, Settings()), indent=2))
+        documents.append(dumps_json(campaigns_document(path, actions, found, Settings()), indent=2))
     assert documents[0] == documents[1] == documents[2]
     campaigns = [c["accounts"] for c in json.loads(documents[0])["campaigns"]]
     recovered, background = score(campaigns, traffic.groups)

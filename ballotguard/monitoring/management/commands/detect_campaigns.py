@@ -16,8 +16,6 @@ The output is deterministic: the same input (in any row order) gives byte-identi
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import pathlib
 import time
 
@@ -27,16 +25,9 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect
-from ballotguard.engines.coordination_io import ActionFile, read_actions
+from ballotguard.engines.coordination_io import campaigns_document, dumps_json, read_actions
 
 SHOWN_BAD_ROWS = 5
-
-
-def _iso(seconds: float) -> str | None:
-    try:
-        return dt.datetime.fromtimestamp(seconds, tz=dt.UTC).isoformat().replace("+00:00", "Z")
-    except (OverflowError, OSError, ValueError):
-        return None
 
 
 def _behaviours(value: str) -> frozenset[Behaviour]:
@@ -46,52 +37,6 @@ def _behaviours(value: str) -> frozenset[Behaviour]:
     except ValueError:
         known = ", ".join(b.value for b in Behaviour)
         raise CommandError(f"Unknown behaviour in {value!r}; choose from {known}") from None
-
-
-def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection, settings: Settings) -> dict:
-    """What ``campaigns.json`` holds. Pure data in a fixed order, so the file is reproducible."""
-    return {
-        "input": path.name,
-        "settings": {
-            "window_seconds": settings.window,
-            "similarity": settings.similarity,
-            "behaviours": sorted(b.value for b in settings.behaviours),
-            "min_edge_weight": settings.min_edge_weight,
-            "min_account_actions": settings.min_account_actions,
-            "max_object_accounts": settings.max_object_accounts,
-            "min_text_words": settings.min_text_words,
-            "loops": settings.loops,
-        },
-        "rows_read": actions.rows_read,
-        "rows_used": actions.frame.height,
-        "bad_rows": len(actions.problems),
-        "bad_row_details": [p.to_dict() for p in actions.problems],
-        "edges": len(found.edges),
-        "directed_edges": found.directed_edges,
-        "campaigns": [
-            {
-                "id": c.id,
-                "accounts": list(c.accounts),
-                "account_count": len(c.accounts),
-                "messages": len(c.message_ids),
-                "message_ids": list(c.message_ids),
-                "first_time": c.first_time,
-                "last_time": c.last_time,
-                "first_at": _iso(c.first_time),
-                "last_at": _iso(c.last_time),
-                "span_seconds": round(c.last_time - c.first_time, 3),
-                "score": c.score,
-                "edges": c.edges,
-                "total_weight": c.total_weight,
-                "behaviours": list(c.behaviours),
-                "constituencies": list(c.constituencies),
-                "forces": list(c.forces),
-                "candidates": list(c.candidates),
-                "evidence": [e.__dict__ for e in c.evidence],
-            }
-            for c in found.campaigns
-        ],
-    }
 
 
 class Command(BaseCommand):
@@ -169,7 +114,7 @@ class Command(BaseCommand):
             document = campaigns_document(input, actions, found, settings)
             try:
                 out.mkdir(parents=True, exist_ok=True)
-                (out / "campaigns.json").write_text(_dumps(document, indent=2) + "\n", encoding="utf-8")
+                (out / "campaigns.json").write_text(dumps_json(document, indent=2) + "\n", encoding="utf-8")
                 found.edge_frame().write_csv(out / "edges.csv")
                 bad = out / "bad_rows.csv"
                 if actions.problems:
@@ -188,7 +133,7 @@ class Command(BaseCommand):
             "edges": len(found.edges), "directed_edges": found.directed_edges, "seconds": round(seconds, 3),
         }
         if json:
-            self.stdout.write(_dumps(summary))
+            self.stdout.write(dumps_json(summary))
             return
         self.stdout.write(
             f"Read {actions.rows_read:,} rows from {input.name}: {actions.frame.height:,} used, {len(actions.problems):,} bad."
@@ -215,7 +160,3 @@ def _detect_with(engine: str, master: str, frame: pl.DataFrame, settings: Settin
         return coordination_spark.detect(frame, settings, master=master)
     except ImportError as exc:
         raise CommandError(f"--engine spark needs pyspark (pip install -r requirements-dev.txt) and Java 17+: {exc}") from None
-
-
-def _dumps(value, **kwargs) -> str:
-    return json.dumps(value, ensure_ascii=False, **kwargs)
