@@ -41,7 +41,7 @@ Pure Python: no Django (an import-linter contract keeps it so).
 from __future__ import annotations
 
 import numbers
-from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
@@ -53,6 +53,7 @@ __all__ = [
     "Table2D",
     "is_small",
     "suppress_counts",
+    "suppress_linked",
     "suppress_table",
     "suppressed_rate",
 ]
@@ -179,11 +180,11 @@ def _line_needs_more(line: Line, values: Sequence[int], hidden: Mapping[int, str
     return False
 
 
-def _complement(line: Line, values: Sequence[int], hidden: Mapping[int, str]) -> int | None:
+def _complement(line: Line, values: Sequence[int], hidden: Mapping[int, str], fixed: Collection[int] = ()) -> int | None:
     """The published entry of ``line`` whose hiding loses least: smallest non-zero, inner before
-    total, earliest first. ``None`` if everything in the line is hidden already."""
+    total, earliest first, never one of ``fixed``. ``None`` if nothing in the line can be hidden."""
     inner, total = line
-    candidates = [i for i in (*inner, total) if i not in hidden]
+    candidates = [i for i in (*inner, total) if i not in hidden and i not in fixed]
     if not candidates:
         return None
     return min(candidates, key=lambda i: (values[i] == 0, i == total, values[i], i))
@@ -194,14 +195,16 @@ def _protect(
     lines: Sequence[Line],
     threshold: int,
     extra: Callable[[Mapping[int, str]], int | None] | None = None,
+    fixed: Collection[int] = (),
 ) -> dict[int, str]:
-    """Which entries to hide, and why: rules 1–3, then ``extra`` (rule 4 for tables), until stable."""
+    """Which entries to hide, and why: rules 1–3, then ``extra`` (rule 4 for tables), until stable.
+    ``fixed`` entries are never hidden as complements (they may still be small themselves)."""
     hidden: dict[int, str] = {i: PRIMARY for i, v in enumerate(values) if is_small(v, threshold)}
     while True:
         changed = False
         for line in lines:
             while _line_needs_more(line, values, hidden, threshold):
-                pick = _complement(line, values, hidden)
+                pick = _complement(line, values, hidden, fixed)
                 if pick is None:
                     break
                 hidden[pick] = SECONDARY
@@ -401,3 +404,108 @@ def _reachable(start: int, adjacency: Mapping[int, list[int]]) -> set[int]:
                 seen.add(neighbour)
                 frontier.append(neighbour)
     return seen
+
+
+# --- counts bound by several published sums at once -------------------------------------------------
+
+
+def suppress_linked(
+    values: Mapping[K, int], lines: Sequence[tuple[Sequence[K], K]], *, threshold: int = DEFAULT_THRESHOLD,
+    fixed: Collection[K] = (),
+) -> dict[K, Cell]:
+    """Suppress counts that several published sums tie together, as one problem.
+
+    Why: a constituency's count sits in its region's total, its nation's and its police force's,
+    and each of those is published in another table. Protecting each table alone leaves a hidden
+    constituency that is its region's total minus the constituencies shown. Here every entry (the
+    constituencies and the totals alike) is hidden or shown once, for every table that shows it.
+
+    ``lines`` pairs the keys of the inner counts with the key of their total; every line must hold
+    (the inner counts add up to the total). ``fixed`` keys are never hidden to protect another (a
+    remainder that is not published but that an attacker may know is best passed as fixed, which
+    is the cautious reading).
+
+    Rules 1–3 apply per line as in :func:`suppress_counts`. Lines that cross (regions and police
+    forces) can still pin a hidden count where each line alone looks protected, so an **exact audit**
+    follows: for every hidden count, the attacker's linear programme (the published entries fixed,
+    hidden ones at least 0, every line's sum) gives the least and most it could be; a count pinned
+    to less than one unit of room gets another hidden entry from one of its lines, and the rules
+    and the audit run again until nothing is pinned.
+    """
+    threshold = _check_threshold(threshold)
+    keys = list(values)
+    index = {key: i for i, key in enumerate(keys)}
+    entries = [_check_count(f"values[{key!r}]", values[key]) for key in keys]
+    line_index: list[Line] = []
+    for inner, total in lines:
+        members = tuple(index[k] for k in inner)
+        if sum(entries[i] for i in members) != entries[index[total]]:
+            raise ValueError(f"line for {total!r} does not add up: its counts sum to {sum(entries[i] for i in members)}, not {entries[index[total]]}")
+        line_index.append((members, index[total]))
+    fixed_index = {index[k] for k in fixed}
+
+    def pinned(hidden: Mapping[int, str]) -> int | None:
+        """A complement to hide for the first small count the attacker can pin, or None."""
+        for i in _pinned_entries(entries, line_index, hidden):
+            for line in line_index:
+                if i == line[1] or i in line[0]:
+                    pick = _complement(line, entries, hidden, fixed_index)
+                    if pick is not None:
+                        return pick
+            # Pinned through lines it is not in (a force's total minus the other forces): try the
+            # published entries, smallest first, for one whose hiding frees it.
+            for pick in sorted((j for j in range(len(entries)) if j not in hidden and j not in fixed_index),
+                               key=lambda j: (entries[j] == 0, entries[j], j)):
+                if i not in _pinned_entries(entries, line_index, {**hidden, pick: SECONDARY}, only=i):
+                    return pick
+            raise RuntimeError("a small count cannot be protected: every other entry is hidden or fixed")
+        return None
+
+    hidden = _protect(entries, line_index, threshold, extra=pinned, fixed=fixed_index)
+    return {key: _cell(entries[i], i, hidden) for key, i in index.items()}
+
+
+def _pinned_entries(values: Sequence[int], lines: Sequence[Line], hidden: Mapping[int, str], only: int | None = None) -> list[int]:
+    """Small (primary) hidden entries whose value the published ones fix to within less than one unit."""
+    from scipy.optimize import linprog  # only the linked problem needs it
+
+    order = sorted(hidden)
+    if not order:
+        return []
+    column = {i: k for k, i in enumerate(order)}
+    rows, rhs = [], []
+    for inner, total in lines:
+        involved = [i for i in (*inner, total) if i in hidden]
+        if not involved:
+            continue
+        row = [0.0] * len(order)
+        known = 0
+        for i in inner:
+            if i in hidden:
+                row[column[i]] += 1.0
+            else:
+                known += values[i]
+        if total in hidden:
+            row[column[total]] -= 1.0
+            rhs.append(float(-known))
+        else:
+            rhs.append(float(values[total] - known))
+        rows.append(row)
+    if not rows:
+        return []
+    out = []
+    for i in order:
+        if hidden[i] != PRIMARY or (only is not None and i != only):
+            continue
+        objective = [0.0] * len(order)
+        objective[column[i]] = 1.0
+        low = linprog(objective, A_eq=rows, b_eq=rhs, bounds=(0, None), method="highs")
+        objective[column[i]] = -1.0
+        high = linprog(objective, A_eq=rows, b_eq=rhs, bounds=(0, None), method="highs")
+        if high.status == 3:  # unbounded above: plenty of room
+            continue
+        if low.status != 0 or high.status != 0:
+            raise RuntimeError(f"the attacker's linear programme failed ({low.message}; {high.message})")
+        if -high.fun - low.fun < 1 - 1e-9:
+            out.append(i)
+    return out
