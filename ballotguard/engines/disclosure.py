@@ -68,6 +68,7 @@ T = TypeVar("T")
 
 PRIMARY = "primary"
 SECONDARY = "secondary"
+UNPUBLISHED = "unpublished"  # an entry no table shows (a finer breakdown the sums are made of)
 
 
 @dataclass(frozen=True)
@@ -196,10 +197,13 @@ def _protect(
     threshold: int,
     extra: Callable[[Mapping[int, str]], int | None] | None = None,
     fixed: Collection[int] = (),
+    unpublished: Collection[int] = (),
 ) -> dict[int, str]:
     """Which entries to hide, and why: rules 1–3, then ``extra`` (rule 4 for tables), until stable.
-    ``fixed`` entries are never hidden as complements (they may still be small themselves)."""
-    hidden: dict[int, str] = {i: PRIMARY for i, v in enumerate(values) if is_small(v, threshold)}
+    ``fixed`` entries are never hidden as complements (they may still be small themselves);
+    ``unpublished`` ones are hidden from the start: they are never shown anywhere."""
+    hidden: dict[int, str] = {i: UNPUBLISHED for i in unpublished}
+    hidden.update({i: PRIMARY for i, v in enumerate(values) if is_small(v, threshold) and i not in hidden})
     while True:
         changed = False
         for line in lines:
@@ -411,7 +415,7 @@ def _reachable(start: int, adjacency: Mapping[int, list[int]]) -> set[int]:
 
 def suppress_linked(
     values: Mapping[K, int], lines: Sequence[tuple[Sequence[K], K]], *, threshold: int = DEFAULT_THRESHOLD,
-    fixed: Collection[K] = (),
+    fixed: Collection[K] = (), unpublished: Collection[K] = (),
 ) -> dict[K, Cell]:
     """Suppress counts that several published sums tie together, as one problem.
 
@@ -422,8 +426,9 @@ def suppress_linked(
 
     ``lines`` pairs the keys of the inner counts with the key of their total; every line must hold
     (the inner counts add up to the total). ``fixed`` keys are never hidden to protect another (a
-    remainder that is not published but that an attacker may know is best passed as fixed, which
-    is the cautious reading).
+    remainder that is published elsewhere is best passed as fixed). ``unpublished`` keys are parts
+    that no table shows (a constituency split across two regions is two parts): they count as
+    hidden from the start and are returned suppressed.
 
     Rules 1–3 apply per line as in :func:`suppress_counts`. Lines that cross (regions and police
     forces) can still pin a hidden count where each line alone looks protected, so an **exact audit**
@@ -443,25 +448,48 @@ def suppress_linked(
             raise ValueError(f"line for {total!r} does not add up: its counts sum to {sum(entries[i] for i in members)}, not {entries[index[total]]}")
         line_index.append((members, index[total]))
     fixed_index = {index[k] for k in fixed}
+    unpublished_index = {index[k] for k in unpublished}
+
+    queue: list[int] = []
 
     def pinned(hidden: Mapping[int, str]) -> int | None:
-        """A complement to hide for the first small count the attacker can pin, or None."""
+        """A complement to hide for a small count the attacker can pin, or None. One audit finds
+        every pinned count; their complements are handed out one by one before auditing again
+        (hiding more only widens what the attacker can say, so a queued pick is never wrong)."""
+        while queue:
+            pick = queue.pop(0)
+            if pick not in hidden:
+                return pick
+        chosen: set[int] = set()
         for i in _pinned_entries(entries, line_index, hidden):
-            for line in line_index:
-                if i == line[1] or i in line[0]:
-                    pick = _complement(line, entries, hidden, fixed_index)
-                    if pick is not None:
-                        return pick
-            # Pinned through lines it is not in (a force's total minus the other forces): try the
-            # published entries, smallest first, for one whose hiding frees it.
-            for pick in sorted((j for j in range(len(entries)) if j not in hidden and j not in fixed_index),
-                               key=lambda j: (entries[j] == 0, entries[j], j)):
-                if i not in _pinned_entries(entries, line_index, {**hidden, pick: SECONDARY}, only=i):
-                    return pick
-            raise RuntimeError("a small count cannot be protected: every other entry is hidden or fixed")
-        return None
+            pick = _free(i, hidden, chosen)
+            if pick is not None:
+                chosen.add(pick)
+                queue.append(pick)
+        return queue.pop(0) if queue else None
 
-    hidden = _protect(entries, line_index, threshold, extra=pinned, fixed=fixed_index)
+    def _free(i: int, hidden: Mapping[int, str], chosen: set[int]) -> int | None:
+        now = {**hidden, **dict.fromkeys(chosen, SECONDARY)}
+        if chosen and i not in _pinned_entries(entries, line_index, now, only=i):
+            return None  # freed by a complement already chosen for another
+        for line in line_index:
+            if i == line[1] or i in line[0]:
+                pick = _complement(line, entries, now, fixed_index)
+                if pick is not None:
+                    return pick
+        # Pinned through lines it is not in (a force's total minus the other forces): hide the
+        # published entry, smallest first, whose hiding frees it; failing one, the smallest, and
+        # audit again (hiding more only ever widens what an attacker can say).
+        published = sorted((j for j in range(len(entries)) if j not in now and j not in fixed_index),
+                           key=lambda j: (entries[j] == 0, entries[j], j))
+        for pick in published:
+            if i not in _pinned_entries(entries, line_index, {**now, pick: SECONDARY}, only=i):
+                return pick
+        if published:
+            return published[0]
+        raise RuntimeError("a small count cannot be protected: every other entry is hidden or fixed")
+
+    hidden = _protect(entries, line_index, threshold, extra=pinned, fixed=fixed_index, unpublished=unpublished_index)
     return {key: _cell(entries[i], i, hidden) for key, i in index.items()}
 
 

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
-from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, Cell, is_small, suppress_counts
+from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, Cell, is_small, suppress_counts, suppress_linked
 from ballotguard.engines.incident_facts import (
     BEHAVIOUR_LABELS,
     CHARACTERISTIC_LABELS,
@@ -160,6 +160,71 @@ def table(name: str, title: str, columns: Sequence[tuple[str, str]], rows: list[
 # The figures
 
 
+def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, threshold: int) -> dict[tuple, Cell]:
+    """Incident counts by area (constituency or council), region, nation and police force, and the
+    total, suppressed as ONE problem: each is published on some page (the map, the regions and
+    forces breakdowns, the nation and region disparities), and an area's count sits inside its
+    region's, its nation's and its force's. Keys: ("area", code), ("region", name), ("nation", name),
+    ("force", code), ("total",).
+
+    The leaves are the groups of incidents with the same area, region, nation and forces. Usually a
+    leaf is an area; an area split across regions or forces (or incidents with no area) becomes
+    several leaves that no table shows (passed as *unpublished*)."""
+    if incs.height:
+        grouped = incs.group_by(area_column, "region", "nation", pl.col("forces").list.sort().list.join(",").alias("force_key")).len()
+        leaves = [(r[area_column] or "", r["region"], r["nation"], r["force_key"], r["len"]) for r in grouped.iter_rows(named=True)]
+    else:
+        leaves = []
+    values: dict[tuple, int] = {}
+    lines: list[tuple[list[tuple], tuple]] = []
+    unpublished: list[tuple] = []
+    by_area: dict[str, list[tuple]] = {}
+    for area, region, nation, force_key, n in leaves:
+        by_area.setdefault(area, []).append((region, nation, force_key, n))
+    members: dict[tuple, list[tuple]] = {}
+    for area in sorted({a for a in cands[area_column].to_list() if a} | {a for a in by_area if a}):
+        parts = by_area.get(area, [])
+        if area and len(parts) <= 1:
+            key = ("area", area)
+            values[key] = parts[0][3] if parts else 0
+            leaf_keys = [(key, parts[0][:3])] if parts else []
+        else:
+            leaf_keys = []
+        if area and len(parts) > 1:
+            values[("area", area)] = sum(p[3] for p in parts)
+            sub = []
+            for region, nation, force_key, n in parts:
+                leaf = ("leaf", area, region, nation, force_key)
+                values[leaf] = n
+                unpublished.append(leaf)
+                sub.append(leaf)
+                leaf_keys.append((leaf, (region, nation, force_key)))
+            lines.append((sub, ("area", area)))
+        for key, (region, nation, force_key) in leaf_keys:
+            members.setdefault(("region", region), []).append(key)
+            members.setdefault(("nation", nation), []).append(key)
+            for force in force_key.split(",") if force_key else []:
+                members.setdefault(("force", force), []).append(key)
+            members.setdefault(("total",), []).append(key)
+    for region, nation, force_key, n in by_area.get("", []):  # incidents with no area: never published
+        leaf = ("leaf", "", region, nation, force_key)
+        values[leaf] = n
+        unpublished.append(leaf)
+        for key in (("region", region), ("nation", nation), ("total",), *(("force", f) for f in (force_key.split(",") if force_key else []))):
+            members.setdefault(key, []).append(leaf)
+    for key in [k for k in members if k != ("total",)] + [k for k in members if k == ("total",)]:
+        values[key] = sum(values[m] for m in members[key])
+        lines.append((members[key], key))
+    values.setdefault(("total",), 0)
+    regions = [k for k in members if k[0] == "region"]
+    nations = [k for k in members if k[0] == "nation"]
+    if regions:
+        lines.append((regions, ("total",)))
+    if nations:
+        lines.append((nations, ("total",)))
+    return suppress_linked(values, lines, threshold=threshold, unpublished=unpublished)
+
+
 def headline(cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
     n = cands.height
     x = incs.height
@@ -222,20 +287,26 @@ def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[st
 
 
 def breakdown(incs: pl.DataFrame, n_candidates: int, *, name: str, title: str, heading: str, column: str, labels: Mapping[str, str],
-              multi: bool, threshold: int, order: Sequence[str] | None = None, incidents: int | None = None) -> dict:
+              multi: bool, threshold: int, order: Sequence[str] | None = None, incidents: int | None = None,
+              cells: Mapping[str, Cell] | None = None) -> dict:
     """Incidents by one attribute of the incident (behaviour, channel, issue, characteristic) or of
     the candidate's place (force, region), as counts, per 100 candidates in scope and share.
     ``incidents`` is the number shares are of, when ``incs`` has been exploded (one row per force)."""
     counts = _category_counts(incs, column, multi=multi)
     incidents = incs.height if incidents is None else incidents
-    keys = list(order) if order is not None else sorted(counts, key=lambda k: (-counts[k], labels.get(k, k)))
+    keys = list(order) if order is not None else sorted(counts, key=lambda k: labels.get(k, k))
     keys = [k for k in keys if counts.get(k, 0) or order is not None]
-    if multi:
+    if cells is not None:  # suppressed with the tables they are linked to (see geography)
+        cells = {k: cells[k] for k in keys}
+    elif multi:
         # Categories overlap (an incident records several behaviours), so they are in no linear
         # relation with the total: each count is protected on its own.
         cells = {k: alone(counts.get(k, 0), threshold) for k in keys}
     else:
         cells = suppress_counts({k: counts.get(k, 0) for k in keys}, threshold=threshold, total=incs.height).cells
+    # Largest published count first; hidden ones after, by name: ranking a hidden count among the
+    # shown ones would say how big it is.
+    cells = dict(sorted(cells.items(), key=lambda kv: (kv[1].suppressed, -(kv[1].value or 0), labels.get(kv[0], kv[0]))))
     rows = []
     for key, cell in cells.items():
         rate = poisson_rate(cell.value, n_candidates, per=PER) if n_candidates and not cell.suppressed else None
@@ -252,7 +323,7 @@ def breakdown(incs: pl.DataFrame, n_candidates: int, *, name: str, title: str, h
 
 
 def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str, heading: str, column: str,
-              labels: Mapping[str, str] | None, threshold: int, min_candidates: int = 1) -> dict:
+              labels: Mapping[str, str] | None, threshold: int, min_candidates: int = 1, cells: Mapping[str, Cell] | None = None) -> dict:
     """Rates by a characteristic of the candidate, each compared with all other candidates in scope."""
     labels = labels or {}
     n_total, x_total = cands.height, incs.height
@@ -261,16 +332,20 @@ def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str,
     reporters = ({r[column]: r["candidate_id"] for r in incs.group_by(column).agg(pl.col("candidate_id").n_unique()).iter_rows(named=True)}
                  if x_total else {})
     keys = sorted((k for k in denominators if denominators[k] >= min_candidates), key=lambda k: (-denominators[k], labels.get(k, k or "")))
-    protected = suppress_counts({k: numerators.get(k, 0) for k in keys}, threshold=threshold, total=x_total)
-    reporting = suppress_counts({k: reporters.get(k, 0) for k in keys}, threshold=threshold)
+    if cells is not None:  # suppressed with the tables they are linked to (see geography)
+        incident_cells = {k: cells.get(k, alone(0, threshold)) for k in keys}
+    else:
+        incident_cells = suppress_counts({k: numerators.get(k, 0) for k in keys}, threshold=threshold, total=x_total).cells
     rows = []
     for key in keys:
-        cell, n = protected.cells[key], denominators[key]
+        cell, n = incident_cells[key], denominators[key]
         shown = not cell.suppressed
         rate = poisson_rate(cell.value, n, per=PER) if shown else None
         rest_n, rest_x = n_total - n, x_total - numerators.get(key, 0)
         rr = rate_ratio(numerators.get(key, 0), n, rest_x, rest_n) if shown and rest_n > 0 else None
-        rep = reporting.cells[key]
+        # Candidates reporting is at most the incidents: shown beside a hidden incident count it would
+        # bound it, so it is hidden with it.
+        rep = alone(reporters.get(key, 0), threshold) if shown else Cell(value=None, suppressed=True, reason="secondary")
         label = labels.get(key, key) or "Not known"
         rows.append({
             "group": label, "candidates": f"{n:,}", "incidents": fmt_count(cell), "reporting": fmt_share(rep.value, n),
@@ -281,7 +356,7 @@ def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str,
     return table(name, title, [("group", heading), ("candidates", "Candidates"), ("incidents", "Incidents"),
                                ("reporting", "Candidates reporting"), ("rate", "Per 100 candidates (95% CI)"),
                                ("ratio", "Rate ratio vs all others (95% CI)")], rows,
-                 notes=[f"{n_total:,} candidates and {fmt_count(protected.total)} incidents in scope. A rate ratio above 1 means this group "
+                 notes=[f"{n_total:,} candidates and {fmt_count(alone(x_total, threshold))} incidents in scope. A rate ratio above 1 means this group "
                         "reported more incidents per candidate than all other candidates together; exact conditional Poisson 95% CI."])
 
 
@@ -309,14 +384,12 @@ def comparisons(election: ElectionRef, totals: Mapping[str, tuple[int, int]], el
                  rows, notes=["Exact conditional Poisson interval for the ratio of the two rates; a ratio above 1 is a rise."])
 
 
-def area_rates(cands: pl.DataFrame, incs: pl.DataFrame, column: str, threshold: int) -> dict[str, dict]:
-    """Per constituency (or council): candidates, incidents (suppressed when small) and the rate."""
+def area_rates(cands: pl.DataFrame, column: str, geo: Mapping[tuple, Cell]) -> dict[str, dict]:
+    """Per constituency (or council): candidates, incidents (suppressed with the linked tables) and the rate."""
     denominators = {r[column]: r["len"] for r in cands.group_by(column).len().iter_rows(named=True) if r[column]}
-    numerators = {r[column]: r["len"] for r in incs.group_by(column).len().iter_rows(named=True)} if incs.height else {}
-    protected = suppress_counts({k: numerators.get(k, 0) for k in sorted(denominators)}, threshold=threshold, total=incs.height)
     out = {}
-    for key, cell in protected.cells.items():
-        n = denominators[key]
+    for key in sorted(denominators):
+        cell, n = geo[("area", key)], denominators[key]
         rate = poisson_rate(cell.value, n, per=PER) if not cell.suppressed else None
         out[key] = {"candidates": n, "incidents": cell.value, "display": fmt_count(cell), "suppressed": cell.suppressed,
                     "rate": None if rate is None else rate.estimate, "rate_display": fmt_rate(rate)}
@@ -338,9 +411,14 @@ def coverage(forces: Sequence[ForceCoverage], cands: pl.DataFrame, incs: pl.Data
     def share(part: int, whole: int) -> float | None:
         return part / whole if whole else None
 
+    def published(cell: Cell) -> float:
+        # A hidden count ranks as the middle of 1..threshold-1, whatever it is: ordering by the true
+        # value would say which hidden counts are bigger.
+        return threshold / 2 if cell.suppressed else cell.value
+
     def badness(f: ForceCoverage):
         contacted = share(f.contacted, f.handed_over)
-        return (-waiting_by.get(f.code, 0), -1 if contacted is None else contacted, -never_by.get(f.code, 0), f.name)
+        return (-published(waiting_cells[f.code]), -1 if contacted is None else contacted, -published(never_cells[f.code]), f.name)
 
     rows = []
     for f in sorted(forces, key=badness):
@@ -380,6 +458,11 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
             c, i = in_scope(candidates, incidents, election=e.election_id, force=force)
             totals[e.election_id] = (i.height, c.height)
     place_incs = incs.explode("forces") if incs.height else incs
+    map_column = "constituency" if election.election_type == "parl" else "council"
+    geo = geography(cands, incs, map_column, threshold)
+    region_cells = {k[1]: c for k, c in geo.items() if k[0] == "region"}
+    nation_cells = {k[1]: c for k, c in geo.items() if k[0] == "nation"}
+    force_cells = {k[1]: c for k, c in geo.items() if k[0] == "force"}
     breakdowns = [
         breakdown(incs, n, name="behaviours", title="What happened", heading="Behaviour", column="behaviours",
                   labels={b.value: label for b, label in BEHAVIOUR_LABELS.items()}, multi=True, threshold=threshold),
@@ -389,20 +472,22 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
                   labels={t.value: label for t, label in ISSUE_TAG_LABELS.items()}, multi=True, threshold=threshold),
         breakdown(incs, n, name="characteristics", title="Hostility because of a protected characteristic", heading="Characteristic targeted",
                   column="characteristics", labels={c.value: label for c, label in CHARACTERISTIC_LABELS.items()}, multi=True, threshold=threshold),
-        breakdown(incs, n, name="regions", title="By region", heading="Region", column="region", labels={}, multi=False, threshold=threshold),
+        breakdown(incs, n, name="regions", title="By region", heading="Region", column="region", labels={}, multi=False, threshold=threshold,
+                  cells=region_cells),
     ]
     if force is None:
         breakdowns.append(breakdown(place_incs, n, name="forces", title="By police force", heading="Police force", column="forces",
-                                    labels=force_names, multi=False, threshold=threshold, incidents=incs.height))
+                                    labels=force_names, multi=False, threshold=threshold, incidents=incs.height, cells=force_cells))
     disparities = [
         disparity(cands, incs, name="gender", title="By gender", heading="Gender", column="gender", labels=GENDER_LABELS, threshold=threshold),
         disparity(cands, incs, name="party", title="By party", heading="Party", column="party", labels=None, threshold=threshold),
-        disparity(cands, incs, name="nation", title="By nation", heading="Nation", column="nation", labels=None, threshold=threshold),
-        disparity(cands, incs, name="region", title="By region", heading="Region", column="region", labels=None, threshold=threshold),
+        disparity(cands, incs, name="nation", title="By nation", heading="Nation", column="nation", labels=None, threshold=threshold,
+                  cells=nation_cells),
+        disparity(cands, incs, name="region", title="By region", heading="Region", column="region", labels=None, threshold=threshold,
+                  cells=region_cells),
     ]
     scoped_coverage = [f for f in coverage_rows if force is None or f.code == force]
-    map_column = "constituency" if election.election_type == "parl" else "council"
-    areas = area_rates(cands, incs, map_column, threshold)
+    areas = area_rates(cands, map_column, geo)
     return {
         "election": {"election_id": election.election_id, "name": election.name, "date": election.date.isoformat(), "type": election.election_type},
         "force": force, "force_name": force_names.get(force) if force else None,

@@ -120,3 +120,65 @@ def test_a_force_scope_counts_only_that_forces_candidates():
     incs = incidents(range(10)) + incidents(range(100, 120), start=10)
     assert run(cands, incs, force="F2")["headline"]["incidents"]["value"] == 20
     assert run(cands, incs)["headline"]["incidents"]["value"] == 30
+
+
+def published_geography(payload: dict) -> dict:
+    """What a reader of the whole snapshot sees of the geography: the map's areas, the regions and
+    forces breakdowns, the nation and region disparities, the headline total (None when hidden)."""
+    seen = {("area", code): a["incidents"] for code, a in payload["map"]["areas"].items()}
+    for table in payload["breakdowns"]:
+        kind = {"regions": "region", "forces": "force"}.get(table["name"])
+        for row in table["rows"] if kind else ():
+            seen[(kind, row["_values"]["key"])] = row["_values"]["incidents"]
+    for table in payload["disparities"]:
+        if table["name"] in ("region", "nation"):
+            for row in table["rows"]:
+                key = (table["name"], row["_values"]["key"])
+                assert seen.get(key, row["_values"]["incidents"]) == row["_values"]["incidents"], "two tables disagree"
+                seen[key] = row["_values"]["incidents"]
+    seen[("total",)] = payload["headline"]["incidents"]["value"]
+    return seen
+
+
+@pytest.mark.parametrize(("counts", "regions"), [
+    ([3, 20, 22, 6], ["R1", "R1", "R1", "R2"]),                 # the region total minus the shown constituencies
+    ([3, 10, 10, 50], ["Alpha", "Beta", "Gamma", "Delta"]),      # regions suppressed twice, differently
+])
+def test_no_small_count_can_be_worked_out_from_the_whole_snapshot(counts, regions):
+    from ballotguard.engines.tests.test_disclosure import _bounds
+
+    cands, incs, start = [], [], 0
+    for k, (n, region) in enumerate(zip(counts, regions, strict=True)):
+        cands += candidates(2, region=region, constituency=f"E{k}", start=10 * k)
+        incs += incidents([10 * k] * n, start=start)
+        start += n
+    payload = run(cands, incs)
+    seen = published_geography(payload)
+    truth = {("area", f"E{k}"): n for k, n in enumerate(counts)}
+    for r in set(regions):
+        truth[("region", r)] = sum(n for n, rr in zip(counts, regions, strict=True) if rr == r)
+    truth[("nation", "England")] = truth[("force", "F1")] = truth[("total",)] = sum(counts)
+    lines = [([("area", f"E{k}") for k, rr in enumerate(regions) if rr == r], ("region", r)) for r in set(regions)]
+    lines += [([("region", r) for r in set(regions)], ("total",)), ([("area", f"E{k}") for k in range(len(counts))], ("total",)),
+              ([("area", f"E{k}") for k in range(len(counts))], ("force", "F1")), ([("nation", "England")], ("total",))]
+    unknown = [k for k in truth if seen.get(k) is None]
+    var = {k: n for n, k in enumerate(unknown)}
+    a_eq, b_eq = [], []
+    for inner, total in lines:
+        row, rhs = [0.0] * len(unknown), 0.0
+        for k in inner:
+            if k in var:
+                row[var[k]] += 1
+            else:
+                rhs -= seen[k]
+        if total in var:
+            row[var[total]] -= 1
+        else:
+            rhs += seen[total]
+        if any(row):
+            a_eq.append(row)
+            b_eq.append(rhs)
+    for key, (low, high) in zip(unknown, _bounds(len(unknown), a_eq, b_eq) if unknown else [], strict=True):
+        if 1 <= truth[key] < 5:
+            assert high - low >= 1, f"{key} = {truth[key]} is pinned to [{low}, {high}]"
+    assert seen[("area", "E0")] is None  # the 3 itself is never shown
