@@ -78,6 +78,7 @@ def index(request):
 @router.get("/insights/figures", response=FiguresOut, summary="Every figure of one election in one scope")
 def figures(request, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
     snapshot = _snapshot(request, election, force)
+    services.record_export(actor_of(request), snapshot, "figures")
     return {"election_id": snapshot.election.election_id, "scope": snapshot.scope, "computed_at": snapshot.computed_at.isoformat(),
             "figures": snapshot.payload}
 

@@ -360,7 +360,7 @@ def weekly_chart(pdf: _Briefing, table: Mapping, *, height: float = 48) -> None:
     points = [(r["_values"]["week"], r["_values"]["incidents"]) for r in table["rows"]]
     shown = [v for _, v in points if v is not None]
     if not shown:
-        pdf.small(f"No chart: no week has a count that can be shown (weeks with fewer than the threshold are {MARKER}).")
+        pdf.small(f"No chart: no week has a count that can be shown (weeks with small counts, and some others that would give them away, are {MARKER}).")
         return
     pdf.need(height + 14)
     top = pdf.get_y() + 2
@@ -456,7 +456,7 @@ def hex_chart(pdf: _Briefing, areas: Mapping[str, Mapping], layout: hexmap.HexLa
     pdf.multi_cell(legend_w, 3.6, "Incidents per 100 candidates", new_x="LMARGIN", new_y="NEXT")
     ly = pdf.get_y() + 1
     entries = [(c, lbl) for c, lbl in zip(scale.colours, scale.labels)] if scale else []
-    entries += [(hexmap.HATCH, f"Fewer than {threshold} incidents: {MARKER}, not shown"),
+    entries += [(hexmap.HATCH, f"{MARKER}: not shown, to protect small numbers"),
                 (hexmap.NO_DATA_FILL, "No candidates in scope")]
     for colour, text in entries:
         pdf.set_fill_color(*_rgb(colour))

@@ -62,7 +62,7 @@ class RevealReason(models.Model):
 
     at = models.DateTimeField(default=timezone.now, db_index=True)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    pseudonym = models.CharField(max_length=12)
+    pseudonym = models.CharField(max_length=18)
     reason = EncryptedTextField()
 
     class Meta:

@@ -18,8 +18,9 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import polars as pl
@@ -34,7 +35,8 @@ from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
 from ballotguard.engines.risk import RiskLevel
 from ballotguard.incidents.models import Incident
-from ballotguard.outreach.services import coverage_by_force, outreach_records
+from ballotguard.engines.outreach_stats import coverage_by
+from ballotguard.outreach.services import outreach_records
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
@@ -65,8 +67,11 @@ def sees_records(user: User) -> bool:
     return getattr(user, "role", None) == Role.ANALYST
 
 
-def elections_available() -> list[Election]:
-    ids = Snapshot.objects.values_list("election_id", flat=True).distinct()
+def elections_available(scope: str | None = None) -> list[Election]:
+    """Elections with figures, for one scope when given (a force has none for an election it had
+    no candidates in)."""
+    snapshots = Snapshot.objects.all() if scope is None else Snapshot.objects.filter(scope=scope)
+    ids = snapshots.values_list("election_id", flat=True).distinct()
     return list(Election.objects.filter(pk__in=ids).order_by("-date", "name"))
 
 
@@ -93,6 +98,7 @@ def last_refresh() -> RefreshRun | None:
     return RefreshRun.objects.filter(status=RefreshRun.Status.DONE).first()
 
 
+REFRESH_LOCK = 7_140_001  # any fixed number unique to this use of pg_advisory_xact_lock
 STALE_RUN = dt.timedelta(minutes=30)  # a run "running" for longer than this died without saying so
 
 
@@ -123,7 +129,7 @@ class Frames:
     incidents: pl.DataFrame
     elections: list[engine.ElectionRef]
     force_names: dict[str, str]
-    coverage: list[engine.ForceCoverage]
+    coverage: dict[str, list[engine.ForceCoverage]]  # per election id
 
 
 def load_frames(today: dt.date | None = None) -> Frames:
@@ -136,7 +142,8 @@ def load_frames(today: dt.date | None = None) -> Frames:
         area_forces.setdefault(area_id, []).append(forces[force_id].code)
         if primary or area_id not in primary_nation:
             primary_nation.setdefault(area_id, forces[force_id].nation)
-    contacted = {r.candidate_id for r in outreach_records() if r.first_contact_at is not None}
+    outreach = outreach_records()
+    contacted = {r.candidate_id for r in outreach if r.first_contact_at is not None}
     rows = Candidate.objects.values_list(
         "pk", "ballot__election__election_id", "gender", "party__name", "ballot__area_id", "ballot__area__code",
         "ballot__area__area_type", "ballot__area__region__name", "ballot__council__name",
@@ -149,11 +156,22 @@ def load_frames(today: dt.date | None = None) -> Frames:
     )
     incidents = _incident_frame()
     elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
-    coverage = [
-        engine.ForceCoverage(code=f.code, name=f.name, handed_over=c.handed_over, contacted=c.contacted, briefed=c.briefed,
-                             median_days_to_first_contact=c.median_days_to_first_contact, waiting_days=c.waiting_days)
-        for f, c in coverage_by_force(today)
-    ]
+    # Coverage per election: a FEOA's outreach for one election says nothing about another's.
+    election_of = dict(zip(candidates["id"].to_list(), candidates["election"].to_list(), strict=True))
+    by_election: dict[str, list] = {}
+    for record in outreach:
+        for force_id in record.force_ids:
+            by_election.setdefault(election_of.get(record.candidate_id), []).append((force_id, record.for_stats()))
+    today = today or timezone.localdate()
+    coverage = {
+        e.election_id: [
+            engine.ForceCoverage(code=forces[force_id].code, name=forces[force_id].name, handed_over=c.handed_over, contacted=c.contacted,
+                                 briefed=c.briefed, median_days_to_first_contact=c.median_days_to_first_contact, waiting_days=c.waiting_days)
+            for force_id, c in sorted(coverage_by(by_election.get(e.election_id, []), keys=forces, today=today).items(),
+                                      key=lambda kv: forces[kv[0]].name)
+        ]
+        for e in elections
+    }
     return Frames(candidates, incidents, elections, {f.code: f.name for f in forces.values()}, coverage)
 
 
@@ -232,7 +250,8 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                 totals_by_scope[force] = _totals(frames, force)
             payload = engine.dashboard(
                 frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
-                force_names=frames.force_names, coverage_rows=frames.coverage, threshold=threshold(), totals=totals_by_scope[force],
+                force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
+                totals=totals_by_scope[force],
             )
             x, n = totals_by_scope[force].get(election.election_id, (0, 0))
             snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
@@ -240,6 +259,12 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             if progress:
                 progress(done, len(jobs))
         with transaction.atomic():
+            # Two refreshes at once (the schedule and a button) must not both delete and insert: on
+            # PostgreSQL the second would not see the first's new rows and hit the unique constraint.
+            # A transaction-scoped advisory lock queues them; SQLite's write lock already does.
+            if connection.vendor == "postgresql":
+                with connection.cursor() as cursor:
+                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
             Snapshot.objects.all().delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
         run.status = RefreshRun.Status.DONE
@@ -318,14 +343,18 @@ def record_export(actor: Actor, snapshot: Snapshot, table_name: str) -> None:
 # Pseudonymised records
 
 
+PSEUDONYM_HEX = 16
+
+
 def pseudonym(incident_reference: str) -> str:
     """A stable keyed pseudonym for an incident: the same on every page and export, useless without
     the key, and unlike the reference it says nothing a FEOA or candidate would recognise."""
-    return "P-" + keyed_hash("insights-pseudonym", incident_reference)[:10].upper()
+    # 16 hex characters (64 bits): no two of even tens of millions of incidents share one by chance.
+    return "P-" + keyed_hash("insights-pseudonym", incident_reference)[:PSEUDONYM_HEX].upper()
 
 
 def candidate_pseudonym(candidate_id: int) -> str:
-    return "C-" + keyed_hash("insights-candidate", str(candidate_id))[:8].upper()
+    return "C-" + keyed_hash("insights-candidate", str(candidate_id))[:PSEUDONYM_HEX].upper()
 
 
 @dataclass(frozen=True)
@@ -402,19 +431,24 @@ def reveal(actor: Actor, pseudonym_text: str, reason: str) -> Revealed:
         raise NotPermitted("Only a Taskforce analyst can reveal a pseudonymised record.")
     reason = (reason or "").strip()
     wanted = (pseudonym_text or "").strip().upper()
-    if not wanted.startswith("P-") or len(wanted) != 12:
-        raise RevealError("pseudonym", "Enter a record pseudonym like P-1A2B3C4D5E")
+    if not re.fullmatch(rf"P-[0-9A-F]{{{PSEUDONYM_HEX}}}", wanted):
+        raise RevealError("pseudonym", "Enter a record pseudonym like P-1A2B3C4D5E6F7A8B")
     if len(reason) < MIN_REASON:
         raise RevealError("reason", f"Give the reason you need to see who this is, in at least {MIN_REASON} characters")
-    # The pseudonym is a keyed hash: find it by hashing the candidates' references, newest first.
-    for ref, pk in Incident.objects.exclude(status=Incident.Status.DRAFT).order_by("-pk").values_list("reference", "pk").iterator(chunk_size=5000):
-        if pseudonym(ref) == wanted:
-            incident = Incident.objects.select_related("candidate__ballot__election").prefetch_related("forces").get(pk=pk)
-            audit(actor, AuditEvent.Action.READ, "incident", incident.reference, fields=["candidate.name"],
-                  detail=f"insights reveal of {wanted}; reason given ({len(reason)} characters)")
-            _store_reason(actor, wanted, reason)
-            return Revealed(wanted, incident.reference, incident.candidate.name, incident.candidate.ballot.election.name,
-                            tuple(sorted(f.name for f in incident.forces.all())))
+    # The pseudonym is a keyed hash, so it is found by hashing every reference (about a second at a
+    # million incidents; a reveal is rare and deliberate). Two matches would mean a collision: refuse
+    # rather than show someone who may be the wrong person.
+    matches = [pk for ref, pk in Incident.objects.exclude(status=Incident.Status.DRAFT).values_list("reference", "pk").iterator(chunk_size=5000)
+               if pseudonym(ref) == wanted]
+    if len(matches) > 1:
+        raise RevealError("pseudonym", "That pseudonym matches more than one record: ask an administrator to check it")
+    if matches:
+        incident = Incident.objects.select_related("candidate__ballot__election").prefetch_related("forces").get(pk=matches[0])
+        audit(actor, AuditEvent.Action.READ, "incident", incident.reference, fields=["candidate.name"],
+              detail=f"insights reveal of {wanted}; reason given ({len(reason)} characters)")
+        _store_reason(actor, wanted, reason)
+        return Revealed(wanted, incident.reference, incident.candidate.name, incident.candidate.ballot.election.name,
+                        tuple(sorted(f.name for f in incident.forces.all())))
     raise RevealError("pseudonym", "No record has that pseudonym")
 
 

@@ -8,9 +8,9 @@ from django_tasks import task
 @task()
 def refresh_insights(trigger: str = "on_demand", requested_by_id: int | None = None) -> dict:
     """Recompute every snapshot. Enqueued by the "Refresh figures" button and the API; the schedule is
-    ``ballotguard refresh-insights --loop SECONDS`` (``make run`` starts it). Two refreshes at once
-    are harmless (each replaces all snapshots in one transaction) but wasteful, so one that finds
-    another running and recent does nothing."""
+    ``ballotguard refresh-insights --loop SECONDS`` (``make run`` starts it). One that finds another
+    running and recent does nothing; two that start together anyway are queued by a lock where they
+    swap the snapshots (``services.refresh_snapshots``)."""
     from ballotguard.accounts.models import User
 
     from .services import refresh_running, refresh_snapshots

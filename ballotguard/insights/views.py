@@ -64,7 +64,7 @@ def _snapshot(request) -> tuple[Snapshot | None, dict]:
         query = f"?election={snapshot.election.election_id}&force={snapshot.scope}"
     context = {
         "snapshot": snapshot, "payload": snapshot.payload if snapshot else None,
-        "elections": services.elections_available(), "scope_choices": scope_choices,
+        "elections": services.elections_available(snapshot.scope if snapshot else None), "scope_choices": scope_choices,
         "selected_election": snapshot.election.election_id if snapshot else "", "selected_scope": snapshot.scope if snapshot else "",
         "scope_name": dict(scope_choices).get(snapshot.scope) if snapshot else "",
         "tabs": TABS, "query": query, "is_analyst": services.sees_records(request.user),
@@ -83,6 +83,14 @@ def _columns(table: dict) -> list[tuple[str, str]]:
     return [(c["key"], c["label"]) for c in table["columns"]]
 
 
+def _weekly(snapshot: Snapshot) -> dict:
+    weekly = snapshot.payload["weekly"]
+    spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
+                                series=[("incidents", "Incidents")], title="Incidents reported, by week",
+                                description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
+    return _figure(weekly, spec, "weekly")
+
+
 def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
     if spec is not None and not spec.get("data", {}).get("values"):
         spec = None  # nothing to draw (every value suppressed or none to compare): the table alone says so
@@ -95,13 +103,8 @@ def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
 def overview(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
-        payload = snapshot.payload
-        weekly = payload["weekly"]
-        spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
-                                    series=[("incidents", "Incidents")], title="Incidents reported, by week",
-                                    description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
-        context["weekly"] = _figure(weekly, spec, "weekly")
-        context["comparisons"] = _figure(payload["comparisons"], None, "comparisons")
+        context["weekly"] = _weekly(snapshot)
+        context["comparisons"] = _figure(snapshot.payload["comparisons"], None, "comparisons")
     context["tab"] = "overview"
     return render(request, "insights/overview.html", context)
 
@@ -117,10 +120,7 @@ def trends(request):
                                     description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, {snapshot.election.name}.")
             figures.append(_figure(table, spec, f"trend-{table['name']}"))
         context["figures"] = figures
-        weekly = snapshot.payload["weekly"]
-        context["weekly"] = _figure(weekly, charts.weekly_series(
-            [r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week", series=[("incidents", "Incidents")],
-            title="Incidents reported, by week", description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents"), "weekly")
+        context["weekly"] = _weekly(snapshot)
     context["tab"] = "trends"
     return render(request, "insights/trends.html", context)
 

@@ -56,8 +56,10 @@ def test_refresh_makes_national_and_force_snapshots_per_election(world, figures)
 
 
 def test_small_counts_never_reach_the_page(world, figures, client_as):
-    page = client_as(world.users.analyst).get(f"/insights/trends/?election={world.elections.ge.election_id}&force=national")
-    assert page.status_code == 200
+    page = client_as(world.users.analyst).get(f"/insights/trends/?election={world.elections.ge.election_id}&force=national").content.decode()
+    forces = page[page.index("By police force"):]
+    west_midlands = forces[forces.index("West Midlands"):forces.index("</tr>", forces.index("West Midlands"))]
+    assert "[c]" in west_midlands and ">3<" not in west_midlands
     wmp = client_as(world.users.feoa_wmp).get(f"/insights/?election={world.elections.ge.election_id}")
     html = wmp.content.decode()
     # The West Midlands has 3 incidents: the headline shows the marker, never the 3.
@@ -113,7 +115,7 @@ def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(wo
     assert page.status_code == 200
     assert world.candidates.clw_1.name not in html
     assert not any(i.reference in html for i in Incident.objects.all())
-    first = re.search(r"<code class=\"bg-nowrap\">(P-[0-9A-F]{10})</code>", html).group(1)
+    first = re.search(r"<code class=\"bg-nowrap\">(P-[0-9A-F]{16})</code>", html).group(1)
 
     short = analyst.post("/insights/records/", {"pseudonym": first, "reason": "curious"})
     assert "Give the reason you need to see who this is" in short.content.decode()
@@ -129,7 +131,7 @@ def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(wo
     event = AuditEvent.objects.filter(object_type="incident", object_id=incident.reference).get()
     assert "reason" in event.detail and reason not in event.detail
 
-    unknown = analyst.post("/insights/records/", {"pseudonym": "P-0000000000", "reason": reason})
+    unknown = analyst.post("/insights/records/", {"pseudonym": "P-0000000000000000", "reason": reason})
     assert "No record has that pseudonym" in unknown.content.decode()
 
 
@@ -181,3 +183,20 @@ def test_weeks_are_uk_weeks_from_monday(world):
         incident.forces.set([world.forces.met])
     weeks = services.load_frames().incidents.sort("week")["week"].to_list()
     assert weeks == [dt.date(2024, 6, 24), dt.date(2024, 7, 1)]
+
+
+def test_coverage_is_per_election(world):
+    """Outreach to a general-election candidate counts for the general election only."""
+    from ballotguard.outreach.models import ContactAttempt
+
+    carol = world.candidates.yardley_1  # handed over with consent in the shared world
+    assert carol.handed_over_at is not None
+    ContactAttempt.objects.create(candidate=carol, adviser=world.users.feoa_wmp, method="phone", outcome="reached")
+    services.refresh_snapshots(trigger="test")
+
+    def wmp_row(election):
+        payload = Snapshot.objects.get(election=election, scope="national").payload
+        return next(r["_values"] for r in payload["coverage"]["rows"] if r["_values"]["code"] == world.forces.wmp.code)
+
+    assert wmp_row(world.elections.ge)["handed_over"] >= 1 and wmp_row(world.elections.ge)["contacted"] == 1
+    assert wmp_row(world.elections.local)["contacted"] == 0
