@@ -25,3 +25,36 @@ def match_key() -> bytes:
 def keyed_hash(purpose: str, value: str) -> str:
     """HMAC-SHA256 of ``purpose`` and ``value``; the purpose keeps hashes from one use out of another."""
     return hmac.new(match_key(), f"{purpose}\x00{value}".encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pseudonyms: what a page shows instead of a name or a database id. Every format lives here.
+
+
+def pseudonym(purpose: str, value: str, *, prefix: str, length: int) -> str:
+    """``prefix`` and the first ``length`` hex digits, upper case, of :func:`keyed_hash` of ``value``:
+    stable for a value, useless without the key. With ``n`` values and ``length`` hex digits two of
+    them share a pseudonym with probability about ``n² / 2^(4·length + 1)``: pick the length for the
+    largest ``n`` the pseudonym has to tell apart (16 digits: about 3 in 100 million at a million)."""
+    if not 1 <= length <= 64:
+        raise ValueError("length must be 1 to 64 hex digits")
+    return prefix + keyed_hash(purpose, value)[:length].upper()
+
+
+def candidate_pseudonym(candidate_id: int) -> str:
+    """A candidate as analysts see them: ``C-`` and 16 hex digits, the same on every page, API and
+    export (monitoring, campaigns, insights), so a candidate can be followed across them without
+    the database id or the name."""
+    return pseudonym("insights-candidate", str(candidate_id), prefix="C-", length=16)
+
+
+def incident_pseudonym(reference: str) -> str:
+    """An incident as the insights records show it: ``P-`` and 10 hex digits of its reference."""
+    return pseudonym("insights-pseudonym", reference, prefix="P-", length=10)
+
+
+def author_pseudonym(author_hash: str) -> str:
+    """A monitored account as analysts see it: ``author-`` and the first 10 (lower-case) hex digits of
+    its ``author_hash``, which is already ``keyed_hash("message-author", "<platform>:<handle>")``;
+    ``unknown author`` when there is none."""
+    return f"author-{author_hash[:10]}" if author_hash else "unknown author"

@@ -58,8 +58,9 @@ about 6 CPU-seconds and under 1 GB; large inputs are compared in time slices so 
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, fields
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -168,10 +169,6 @@ class Settings:
     """Keep an account's co-actions with itself (two messages of the same account within the window)."""
     shingle_size: int = 1
     """Words per shingle. 1 (word sets) matches the toolkit's similarity and tolerates small edits in short posts."""
-    bands: int = 10
-    rows_per_band: int = 3
-    """MinHash-LSH shape, for ``coordination_spark`` only: the local engine finds near-identical text
-    exactly (prefix filtering) and ignores these two."""
     seed: int = 20240704
     evidence_per_campaign: int = 3
 
@@ -749,19 +746,38 @@ def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name:
         looked_up.rename(lambda c: c + "_j"), left_on="rj", right_on="row_j"
     ).sort(order)
     for r in detail.iter_rows(named=True):
-        kind = _BEHAVIOURS[r["kind"]]
-        evidence.setdefault(r["c"], []).append(
-            Evidence(kind.value, _shared_label(kind, r), r["account_i"], r["message_id_i"], r["time_i"], r["account_j"], r["message_id_j"], r["time_j"])
-        )
+        evidence.setdefault(r["c"], []).append(_evidence_of(r))
+    rows = ({**r, "accounts": [name[c] for c in r["codes"]]} for r in table.rename({"message_id": "message_ids"}).iter_rows(named=True))
+    return _assemble_campaigns(rows, evidence)
+
+
+def _evidence_of(r: Mapping[str, Any]) -> Evidence:
+    """One co-action as evidence, from a row with its ``kind`` code and, for each side (``_i``
+    written first, ``_j``), the action's columns (``account_i``, ``message_id_i``, ``time_i``,
+    ``text_i``, …). Shared with ``coordination_spark`` so both engines word evidence alike."""
+    kind = _BEHAVIOURS[r["kind"]]
+    return Evidence(kind.value, _shared_label(kind, r), r["account_i"], r["message_id_i"], r["time_i"], r["account_j"], r["message_id_j"], r["time_j"])
+
+
+def _assemble_campaigns(rows: Iterable[Mapping[str, Any]], evidence: Mapping[Any, Sequence[Evidence]]) -> tuple[Campaign, ...]:
+    """The end of stage 7, shared with ``coordination_spark``: one :class:`Campaign` per component,
+    scored (total edge weight × edge density), ordered (score, then size, then accounts) and
+    numbered ``C1``, ``C2``, …
+
+    Each row (a dict, a Polars row, a Spark ``Row``) has the component label ``c`` (the key of its
+    list in ``evidence``, already ordered), ``accounts`` (names, sorted), ``message_ids``,
+    ``candidate``, ``constituency`` and ``force`` (distinct non-empty values, sorted), ``kinds``
+    (behaviour codes, sorted), ``first`` and ``last`` (times), ``edges`` (how many) and ``total``
+    (their summed weight)."""
     campaigns = []
-    for r in table.iter_rows(named=True):
-        n = len(r["codes"])
+    for r in rows:
+        n = len(r["accounts"])
         density = 1.0 if n < 2 else min(1.0, r["edges"] / (n * (n - 1) / 2))
         campaigns.append(
             Campaign(
                 id="",
-                accounts=tuple(name[c] for c in r["codes"]),
-                message_ids=tuple(r["message_id"]),
+                accounts=tuple(r["accounts"]),
+                message_ids=tuple(r["message_ids"]),
                 constituencies=tuple(r["constituency"]),
                 forces=tuple(r["force"]),
                 candidates=tuple(r["candidate"]),
@@ -806,71 +822,6 @@ def _shared_label(kind: Behaviour, r: dict) -> str:
         tags = lambda t: {w.lower().lstrip("#") for w in (t or "").split() if w.startswith("#")}
         common = sorted(tags(r["text_i"]) & tags(r["text_j"]))
     return ", ".join(common) if common else kind.label
-
-
-# --------------------------------------------------------------------------- MinHash (kept for coordination_spark)
-# The local engine no longer uses MinHash-LSH (prefix filtering is exact and faster); these helpers stay
-# because ballotguard.engines.coordination_spark imports them.
-
-
-def _shingles(docs: pl.DataFrame, size: int, seed: int) -> pl.DataFrame:
-    """``(doc, shingle)`` unique pairs: 64-bit hashes of runs of ``size`` words (a shorter text is one shingle)."""
-    words = (
-        docs.select("doc", pl.col("norm").str.split(" ").alias("word"))
-        .explode("word")
-        .with_columns(pl.col("word").hash(seed=seed).alias("h"))
-    )
-    doc = words["doc"].to_numpy()
-    h = words["h"].to_numpy()
-    if size > 1 and len(h):
-        combined = h.copy()
-        valid = np.ones(len(h), bool)
-        for k in range(1, size):
-            shifted = np.empty_like(h)
-            shifted[:-k] = h[k:]
-            shifted[-k:] = 0
-            same = np.zeros(len(h), bool)
-            same[:-k] = doc[k:] == doc[:-k]
-            valid &= same
-            combined = combined * np.uint64(0x9E3779B97F4A7C15) ^ shifted
-        starts = np.concatenate(([True], doc[1:] != doc[:-1]))
-        has_any = np.zeros(int(doc.max()) + 1, bool)
-        np.logical_or.at(has_any, doc[valid], True)
-        short_first = starts & ~has_any[doc]
-        keep = valid | short_first
-        h = np.where(valid, combined, h)[keep]  # a short text: its first word stands in (rare: < size words)
-        doc = doc[keep]
-    return pl.DataFrame({"doc": doc, "sh": h}).unique()
-
-
-def _signatures(doc: np.ndarray, sh: np.ndarray, n_docs: int, n_perm: int, seed: int) -> np.ndarray:
-    """MinHash signatures ``(n_docs, n_perm)`` with multiply-shift hashing of the 64-bit shingle hashes."""
-    rng = np.random.default_rng(seed)
-    a = rng.integers(1, 2**63, n_perm, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
-    b = rng.integers(0, 2**63, n_perm, dtype=np.uint64)
-    order = np.argsort(doc, kind="stable")
-    doc, sh = doc[order], sh[order]
-    starts = np.flatnonzero(np.concatenate(([True], doc[1:] != doc[:-1])))
-    sig = np.full((n_docs, n_perm), np.iinfo(np.uint32).max, dtype=np.uint32)
-    present = doc[starts]
-    with np.errstate(over="ignore"):
-        for p in range(n_perm):
-            values = ((sh * a[p] + b[p]) >> np.uint64(32)).astype(np.uint32)
-            sig[present, p] = np.minimum.reduceat(values, starts)
-    return sig
-
-
-def _band_keys(sig: np.ndarray, bands: int, rows: int) -> np.ndarray:
-    """``(n_docs, bands)`` 64-bit keys: documents whose signatures agree on a whole band share its key."""
-    mults = np.array([0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD], dtype=np.uint64)
-    out = np.zeros((sig.shape[0], bands), dtype=np.uint64)
-    with np.errstate(over="ignore"):
-        for band in range(bands):
-            key = np.full(sig.shape[0], np.uint64(band + 1) * np.uint64(0xA24BAED4963EE407))
-            for r in range(rows):
-                key = (key ^ sig[:, band * rows + r].astype(np.uint64)) * mults[r % len(mults)]
-            out[:, band] = key ^ (key >> np.uint64(29))
-    return out
 
 
 __all__ = ["COLUMNS", "Action", "Behaviour", "Campaign", "Detection", "Edge", "Evidence", "Settings", "action_frame", "detect", "domain_of", "jaccard", "normalise_text", "window_pairs"]

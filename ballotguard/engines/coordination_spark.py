@@ -14,9 +14,9 @@ What runs where:
   propagation; and the per-campaign aggregates (members, messages, places, time span, the first
   few co-actions as evidence).
 - **The driver** only assembles what survives, which is small (campaigns × a handful of fields
-  and ``evidence_per_campaign`` co-actions each): it builds the dataclasses, words each piece of
-  evidence with the local engine's ``_shared_label``, scores, orders and numbers the campaigns
-  exactly as the local engine does.
+  and ``evidence_per_campaign`` co-actions each), with the local engine's own code: each piece of
+  evidence is worded by ``_evidence_of`` and the campaigns are built, scored, ordered and numbered
+  by ``_assemble_campaigns``, so the two engines cannot drift apart there.
 
 **The sliding window is exact.** Pairs are found with an equi-join on time buckets of width ``W``:
 share ``s`` lives in bucket ``b(t) = floor(t / W)`` and probes every bucket from ``b(t_s)`` to
@@ -47,7 +47,7 @@ import pathlib
 import sys
 import time as _time
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, fields
+from dataclasses import asdict
 
 import numpy as np
 import polars as pl
@@ -463,38 +463,8 @@ def _campaigns(actions, kept, und, s: Settings, keep) -> tuple[Campaign, ...]:
     )
     evidence: dict[str, list[Evidence]] = {}
     for r in sorted(first.collect(), key=lambda r: (r["c"], r["n"])):
-        kind = _BEHAVIOURS[r["kind"]]
-        evidence.setdefault(r["c"], []).append(
-            Evidence(kind.value, local._shared_label(kind, r.asDict()), r["account_i"], r["message_id_i"], r["time_i"],
-                     r["account_j"], r["message_id_j"], r["time_j"])
-        )
-
-    campaigns = []
-    for r in table:
-        n = len(r["accounts"])
-        density = 1.0 if n < 2 else min(1.0, r["edges"] / (n * (n - 1) / 2))
-        campaigns.append(
-            Campaign(
-                id="",
-                accounts=tuple(r["accounts"]),
-                message_ids=tuple(r["message_ids"]),
-                constituencies=tuple(r["constituency"]),
-                forces=tuple(r["force"]),
-                candidates=tuple(r["candidate"]),
-                behaviours=tuple(_BEHAVIOURS[k].value for k in r["kinds"]),
-                first_time=float(r["first"]),
-                last_time=float(r["last"]),
-                edges=int(r["edges"]),
-                total_weight=int(r["total"]),
-                score=round(r["total"] * density, 6),
-                evidence=tuple(evidence.get(r["c"], ())),
-            )
-        )
-    campaigns.sort(key=lambda c: (-c.score, -len(c.accounts), c.accounts))
-    width = len(str(len(campaigns)))
-    return tuple(
-        Campaign(**{**{f.name: getattr(c, f.name) for f in fields(Campaign)}, "id": f"C{i:0{width}d}"}) for i, c in enumerate(campaigns, start=1)
-    )
+        evidence.setdefault(r["c"], []).append(local._evidence_of(r.asDict()))
+    return local._assemble_campaigns(table, evidence)
 
 
 # --------------------------------------------------------------------------- reading on the cluster

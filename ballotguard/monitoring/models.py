@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from ballotguard.core.fields import EncryptedTextField
+from ballotguard.core.matching import author_pseudonym
 from ballotguard.engines.messages import Platform
 
 
@@ -69,7 +70,7 @@ class Message(models.Model):
     @property
     def pseudonym(self) -> str:
         """What analysts see instead of the handle: stable per author, meaningless without the key."""
-        return f"author-{self.author_hash[:10]}" if self.author_hash else "unknown author"
+        return author_pseudonym(self.author_hash)
 
 
 class ReviewDecision(models.Model):
@@ -159,7 +160,7 @@ class Campaign(models.Model):
         CONFIRMED = "confirmed", "Confirmed as coordinated"
         DISMISSED = "dismissed", "Dismissed"
 
-    key = models.CharField(max_length=24, unique=True, help_text="Stable identity: the fingerprint of the members when first found.")
+    key = models.CharField(max_length=24, unique=True, help_text="Stable identity, set when first found: the start of the members' fingerprint, or random if another campaign has that.")
     fingerprint = models.CharField(max_length=64, db_index=True, help_text="Hash of the sorted members as last found.")
     first_run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+")
     run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="campaigns", help_text="The latest run that found it.")
@@ -200,11 +201,11 @@ class Campaign(models.Model):
 
     @property
     def pseudonyms(self) -> list[str]:
-        return [f"author-{h[:10]}" for h in self.accounts]
+        return [author_pseudonym(h) for h in self.accounts]
 
     @property
     def joined_since_decision(self) -> list[str]:
         if not self.decided_at:
             return []
         before = set(self.accounts_at_decision)
-        return [f"author-{h[:10]}" for h in self.accounts if h not in before]
+        return [author_pseudonym(h) for h in self.accounts if h not in before]

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
+from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.core.pages import paginate
 from ballotguard.incidents.services import ReportInvalid
 from ballotguard.registry.models import Candidate
@@ -110,7 +111,7 @@ def abuse_timeline(request, candidate_id: int):
         candidate = services.timeline_candidates(user).get(pk=candidate_id)
     except Candidate.DoesNotExist:
         raise Http404("No such candidate") from None
-    label = f"candidate {candidate.pk}" if user.role == Role.ANALYST else candidate.name
+    label = candidate_pseudonym(candidate.pk) if user.role == Role.ANALYST else candidate.name
     rows = services.weekly_counts(candidate)
     chart = services.timeline_chart(label, rows) if rows else None
     totals = {k: sum(r[k] for r in rows) for k in ("received", "flagged", "threats")}

@@ -29,7 +29,7 @@ once per run), and updates that row; so a campaign found again, even with a new 
 keeps its key and its analyst's decision (the page shows who joined since). Re-running on the same
 data changes nothing but the "last found" time.
 
-**Scope.** Analysts see every campaign, pseudonymised (accounts by pseudonym, candidates by number,
+**Scope.** Analysts see every campaign, pseudonymised (accounts and candidates by pseudonym,
 evidence texts masked by :func:`pseudonymise_text`). A FEOA sees the campaigns that touch one of their
 forces, whole in shape (constituencies, forces, counts, map, timeline: the point is that it crosses
 force boundaries) but opens only their own force's messages and incidents; the others are counted,
@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import secrets
 import time as time_module
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -53,7 +54,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
-from ballotguard.core.matching import keyed_hash
+from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
 from ballotguard.engines import coordination
 from ballotguard.engines.observables import (
     ObservableError,
@@ -345,7 +346,7 @@ class Found:
 def _who(account: str, message: str) -> dict:
     if account.startswith("incident:"):
         return {"kind": "incident", "incident": int(account.split(":", 1)[1]), "pseudonym": "", "message": None}
-    return {"kind": "account", "pseudonym": f"author-{account[:10]}", "account": account, "message": int(message) if message.isdigit() else None}
+    return {"kind": "account", "pseudonym": author_pseudonym(account), "account": account, "message": int(message) if message.isdigit() else None}
 
 
 def _evidence(e: coordination.Evidence, observable_kind: dict[str, str]) -> dict:
@@ -559,12 +560,26 @@ def _members_of(c: Campaign) -> frozenset[str]:
     return frozenset(c.accounts) | frozenset(f"incident:{i}" for i in c.incident_ids)
 
 
+def _new_key(fingerprint: str, taken: set[str]) -> str:
+    """The key of a campaign found for the first time: the start of its fingerprint when no stored
+    campaign has that key or shows the same reference (its first 8 characters), else a random free
+    one. The fingerprint alone is not enough: a campaign that grew keeps the key made from its first
+    members, so a new group with exactly those members would get the same key, and as ``key`` is
+    unique that run, and every run after it, would fail."""
+    references = {k[:8] for k in taken}
+    key = fingerprint[:24]
+    while key in taken or key[:8] in references:
+        key = secrets.token_hex(12)
+    return key
+
+
 def persist(run: DetectionRun, found: list[Found], *, now: datetime) -> int:
     """Store what ``run`` found, matched to stored campaigns; returns how many are new."""
     stored = list(Campaign.objects.prefetch_related("incidents").order_by("pk"))
     for c in stored:
         c.incident_ids = [i.pk for i in c.incidents.all()]
     by_fingerprint = {c.fingerprint: c for c in stored}
+    keys = {c.key for c in stored}
     members = {c.pk: _members_of(c) for c in stored}
     used: set[int] = set()
     valid_messages = set(Message.objects.filter(pk__in={m for f in found for m in f.messages}).values_list("pk", flat=True))
@@ -585,7 +600,8 @@ def persist(run: DetectionRun, found: list[Found], *, now: datetime) -> int:
                 if score >= OVERLAP and score > best:
                     campaign, best = c, score
         if campaign is None:
-            campaign = Campaign(key=fingerprint[:24], first_run=run, first_found_at=now, status=Campaign.Status.NEW)
+            campaign = Campaign(key=_new_key(fingerprint, keys), first_run=run, first_found_at=now, status=Campaign.Status.NEW)
+            keys.add(campaign.key)
             new += 1
         _fill(campaign, f, run, fingerprint, now)
         campaign.save()
@@ -714,12 +730,12 @@ def read_campaign(actor: Actor, campaign: Campaign, *, message_limit: int = 50) 
         row["time_b"] = datetime.fromisoformat(e["time_b"])
         evidence.append(row)
     identities = user.role == Role.FEOA
-    candidates = [f"candidate-{pk}" for pk in campaign.candidate_ids]
+    candidates = [candidate_pseudonym(pk) for pk in campaign.candidate_ids]
     if identities:
         from ballotguard.registry.services import candidates_visible_to
 
         names = dict(candidates_visible_to(user).filter(pk__in=campaign.candidate_ids).values_list("pk", "name"))
-        candidates = [names.get(pk, f"candidate-{pk}") for pk in campaign.candidate_ids]
+        candidates = [names.get(pk) or candidate_pseudonym(pk) for pk in campaign.candidate_ids]
     return CampaignView(
         campaign=campaign, pseudonyms=campaign.pseudonyms, candidates=candidates,
         areas=list(campaign.areas.order_by("name")), forces=list(campaign.forces.order_by("name")),

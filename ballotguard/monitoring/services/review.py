@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.engines.incident_facts import Behaviour, Place
 from ballotguard.engines.messages import Platform
 from ballotguard.incidents.models import Incident
@@ -121,7 +122,7 @@ def view_of(user: User, message: Message) -> MessageView:
     if identities:
         candidate_label = str(candidate) if candidate else "Not addressed to a known candidate"
     else:
-        candidate_label = f"candidate-{candidate.pk}" if candidate else "unknown candidate"
+        candidate_label = candidate_pseudonym(candidate.pk) if candidate else "unknown candidate"
     return MessageView(
         pk=message.pk, platform=Platform(message.platform).label, sent_at=message.sent_at,
         text=message.text if identities else pseudonymise_text(message.text),

@@ -19,7 +19,7 @@ SERIES = (("received", "Messages received"), ("flagged", "Flagged as abusive or 
 
 def timeline_candidates(user: User) -> QuerySet[Candidate]:
     """Whose timeline the user may see: their own (and delegated) candidacies, their force's
-    candidates for a FEOA, and any candidate for an analyst (shown by number, not name)."""
+    candidates for a FEOA, and any candidate for an analyst (shown by pseudonym, not name)."""
     if user.is_authenticated and user.role == Role.ANALYST:
         return Candidate.objects.select_related("ballot__area", "ballot__election")
     if user.is_authenticated and user.role in {Role.CANDIDATE, Role.STAFF, Role.FEOA}:

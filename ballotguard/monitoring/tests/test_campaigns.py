@@ -6,12 +6,14 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import re
 
 import pytest
 from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent
 from ballotguard.accounts.services import Actor
+from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.incidents import services as incident_services
 from ballotguard.monitoring import services
 from ballotguard.monitoring.models import Campaign, DetectionRun, Message
@@ -160,6 +162,51 @@ def test_running_again_is_idempotent_and_keeps_the_analysts_decision(activity):
     assert again.run == run and again.first_run != run
 
 
+def test_a_new_group_with_the_first_members_of_a_campaign_that_grew_gets_its_own_key(monkeypatch):
+    """Issue 5 review: a campaign keeps the key made from its first members while it grows; when a
+    later run matches it by overlap to another group and a new group has exactly those first
+    members, the new campaign must not take the same (unique) key, or that run and every later
+    one fail."""
+    first = [f"{n:064x}" for n in range(1, 5)]  # accounts a, b, c, d as author hashes
+    later = [f"{n:064x}" for n in range(5, 9)]  # e, f, g, h
+    runs = iter([
+        [first],                    # 1: {a..d} is new: key = its fingerprint's start
+        [first + later[:2]],        # 2: {a..f} overlaps {a..d} by 4/6: same campaign, new fingerprint
+        [first + later],            # 3: {a..h} overlaps {a..f} by 6/8: same campaign again
+        [later, first],             # 4: {e..h} takes the campaign (4/8), {a..d} is new
+        [later, first],             # 5: the same again changes nothing
+    ])
+    monkeypatch.setattr(campaigns, "detect", lambda inputs, s: ([campaigns.Found(accounts=set(g), score=10.0 - i) for i, g in enumerate(next(runs))], {}))
+
+    done = [campaigns.run_now(Actor.cli()) for _ in range(3)]
+    assert all(r.status == DetectionRun.Status.SUCCEEDED for r in done), [r.error for r in done]
+    grown = Campaign.objects.get()
+    original_key = campaigns.Found(accounts=set(first)).fingerprint()[:24]
+    assert grown.key == original_key and grown.fingerprint != campaigns.Found(accounts=set(first)).fingerprint()
+
+    fourth = campaigns.run_now(Actor.cli())
+    assert fourth.status == DetectionRun.Status.SUCCEEDED, fourth.error
+    assert fourth.campaigns_found == 2 and fourth.campaigns_new == 1
+    grown.refresh_from_db()
+    assert grown.key == original_key and grown.accounts == sorted(later)
+    new = Campaign.objects.exclude(pk=grown.pk).get()
+    assert new.accounts == sorted(first) and new.key != grown.key and new.reference != grown.reference
+
+    fifth = campaigns.run_now(Actor.cli())
+    assert fifth.status == DetectionRun.Status.SUCCEEDED and fifth.campaigns_new == 0
+    assert {c.pk: c.key for c in Campaign.objects.all()} == {grown.pk: grown.key, new.pk: new.key}
+
+
+def test_new_keys_avoid_stored_keys_and_references():
+    fingerprint = "ab" * 32
+    assert campaigns._new_key(fingerprint, set()) == fingerprint[:24]
+    taken = {fingerprint[:24]}
+    key = campaigns._new_key(fingerprint, taken)
+    assert key not in taken and len(key) == 24 and key[:8] != fingerprint[:8]
+    clash = {fingerprint[:8] + "0" * 16}  # another key showing the same reference, CMP-ABABABAB
+    assert campaigns._new_key(fingerprint, clash)[:8] != fingerprint[:8]
+
+
 def test_decisions_need_a_note_refuse_stale_forms_and_are_for_analysts(activity):
     campaigns.run_now(Actor.cli())
     c = _message_campaign()
@@ -230,7 +277,9 @@ def test_analysts_see_pseudonyms_not_handles_and_every_read_is_audited(detected,
     assert AuditEvent.objects.filter(actor=detected.users.analyst, object_type="campaign", object_id=str(c.pk), action="read").exists()
     assert AuditEvent.objects.filter(actor=detected.users.analyst, object_type="message", action="read").count() == 12
     api = analyst.get(f"/api/v1/campaigns/{c.pk}").json()
-    assert all(a.startswith("author-") for a in api["accounts"]) and api["candidates"][0].startswith("candidate-")
+    assert all(a.startswith("author-") for a in api["accounts"]) and api["accounts"] == c.pseudonyms
+    assert sorted(api["candidates"]) == sorted(candidate_pseudonym(pk) for pk in c.candidate_ids)
+    assert all(re.fullmatch(r"C-[0-9A-F]{16}", x) for x in api["candidates"]) and "candidate-" not in detail
     assert api["incidents"] == [] and api["incidents_total"] == 1  # analysts do not open incidents
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import io
 import json
+import re
 
 import pytest
 
 from ballotguard.accounts.services import Actor
 from ballotguard.core import fields as core_fields
+from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.incidents.models import Evidence, Incident
 from ballotguard.incidents.services import open_evidence
 from ballotguard.monitoring import services
@@ -81,7 +83,9 @@ def test_analysts_see_pseudonyms_and_every_read_is_audited(inbox):
     view = services.read_message(Actor(user=inbox.users.analyst), _m(4))
     assert "b25" not in view.text.lower() and "[postcode]" in view.text
     assert view.author.startswith("author-") and "troll" not in view.author.lower()
-    assert view.candidate == f"candidate-{inbox.candidates.yardley_1.pk}" and view.author_name == ""
+    carol = inbox.candidates.yardley_1
+    assert view.candidate == candidate_pseudonym(carol.pk) and view.author_name == ""
+    assert re.fullmatch(r"C-[0-9A-F]{16}", view.candidate)  # a keyed pseudonym, not the database id
     full = services.read_message(Actor(user=inbox.users.feoa_wmp), _m(4))
     assert full.author == "@troll_1" and full.candidate == "Carol Cooper"
     reads = AuditEvent.objects.filter(object_type="message", object_id=str(_m(4).pk), action="read")
