@@ -198,12 +198,14 @@ def _protect(
     extra: Callable[[Mapping[int, str]], int | None] | None = None,
     fixed: Collection[int] = (),
     unpublished: Collection[int] = (),
+    initial: Mapping[int, str] | None = None,
 ) -> dict[int, str]:
     """Which entries to hide, and why: rules 1–3, then ``extra`` (rule 4 for tables), until stable.
     ``fixed`` entries are never hidden as complements (they may still be small themselves);
     ``unpublished`` ones are hidden from the start: they are never shown anywhere."""
     hidden: dict[int, str] = {i: UNPUBLISHED for i in unpublished}
     hidden.update({i: PRIMARY for i, v in enumerate(values) if is_small(v, threshold) and i not in hidden})
+    hidden.update({i: r for i, r in (initial or {}).items() if i not in hidden})
     while True:
         changed = False
         for line in lines:
@@ -451,6 +453,7 @@ def suppress_linked(
     unpublished_index = {index[k] for k in unpublished}
 
     queue: list[int] = []
+    exact = False  # cheap null-space audit while searching; the linear programme decides at the end
 
     def pinned(hidden: Mapping[int, str]) -> int | None:
         """A complement to hide for a small count the attacker can pin, or None. One audit finds
@@ -461,7 +464,7 @@ def suppress_linked(
             if pick not in hidden:
                 return pick
         chosen: set[int] = set()
-        for i in _pinned_entries(entries, line_index, hidden):
+        for i in _pinned_entries(entries, line_index, hidden, exact=exact):
             pick = _free(i, hidden, chosen)
             if pick is not None:
                 chosen.add(pick)
@@ -470,7 +473,7 @@ def suppress_linked(
 
     def _free(i: int, hidden: Mapping[int, str], chosen: set[int]) -> int | None:
         now = {**hidden, **dict.fromkeys(chosen, SECONDARY)}
-        if chosen and i not in _pinned_entries(entries, line_index, now, only=i):
+        if chosen and i not in _pinned_entries(entries, line_index, now, only=i, exact=exact):
             return None  # freed by a complement already chosen for another
         for line in line_index:
             if i == line[1] or i in line[0]:
@@ -483,17 +486,24 @@ def suppress_linked(
         published = sorted((j for j in range(len(entries)) if j not in now and j not in fixed_index),
                            key=lambda j: (entries[j] == 0, entries[j], j))
         for pick in published:
-            if i not in _pinned_entries(entries, line_index, {**now, pick: SECONDARY}, only=i):
+            if i not in _pinned_entries(entries, line_index, {**now, pick: SECONDARY}, only=i, exact=False):
                 return pick
         if published:
             return published[0]
         raise RuntimeError("a small count cannot be protected: every other entry is hidden or fixed")
 
     hidden = _protect(entries, line_index, threshold, extra=pinned, fixed=fixed_index, unpublished=unpublished_index)
+    # The null-space audit finds every count the published sums determine exactly; the linear
+    # programme also sees the bounds (no count is negative). Rare cases pinned only by the bounds
+    # go round again with the exact audit.
+    if _pinned_entries(entries, line_index, hidden, exact=True):
+        exact = True
+        hidden = _protect(entries, line_index, threshold, extra=pinned, fixed=fixed_index, unpublished=unpublished_index, initial=hidden)
     return {key: _cell(entries[i], i, hidden) for key, i in index.items()}
 
 
-def _pinned_entries(values: Sequence[int], lines: Sequence[Line], hidden: Mapping[int, str], only: int | None = None) -> list[int]:
+def _pinned_entries(values: Sequence[int], lines: Sequence[Line], hidden: Mapping[int, str], only: int | None = None,
+                    exact: bool = True) -> list[int]:
     """Small (primary) hidden entries whose value the published ones fix to within less than one unit."""
     from scipy.optimize import linprog  # only the linked problem needs it
 
@@ -521,10 +531,19 @@ def _pinned_entries(values: Sequence[int], lines: Sequence[Line], hidden: Mappin
         rows.append(row)
     if not rows:
         return []
+    targets = [i for i in order if hidden[i] == PRIMARY and (only is None or i == only)]
+    if not exact:
+        # A hidden count is fixed by the published sums alone exactly when it has no component in
+        # the null space of the system: one SVD answers for every count at once.
+        import numpy as np
+
+        matrix = np.array(rows, dtype=float)
+        _, singular, vt = np.linalg.svd(matrix, full_matrices=True)
+        rank = int((singular > 1e-9 * max(1.0, singular.max(initial=0.0))).sum())
+        null = vt[rank:]
+        return [i for i in targets if null.shape[0] == 0 or np.abs(null[:, column[i]]).max() < 1e-7]
     out = []
-    for i in order:
-        if hidden[i] != PRIMARY or (only is not None and i != only):
-            continue
+    for i in targets:
         objective = [0.0] * len(order)
         objective[column[i]] = 1.0
         low = linprog(objective, A_eq=rows, b_eq=rhs, bounds=(0, None), method="highs")
