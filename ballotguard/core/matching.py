@@ -48,9 +48,13 @@ def candidate_pseudonym(candidate_id: int) -> str:
     return pseudonym("insights-candidate", str(candidate_id), prefix="C-", length=16)
 
 
+INCIDENT_PSEUDONYM_DIGITS = 16
+
+
 def incident_pseudonym(reference: str) -> str:
-    """An incident as the insights records show it: ``P-`` and 10 hex digits of its reference."""
-    return pseudonym("insights-pseudonym", reference, prefix="P-", length=10)
+    """An incident as the insights records show it: ``P-`` and 16 hex digits of its reference
+    (64 bits: no two of even tens of millions of incidents share one by chance)."""
+    return pseudonym("insights-pseudonym", reference, prefix="P-", length=INCIDENT_PSEUDONYM_DIGITS)
 
 
 def author_pseudonym(author_hash: str) -> str:

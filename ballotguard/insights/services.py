@@ -30,7 +30,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core.matching import keyed_hash
+from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym
 from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
 from ballotguard.engines.risk import RiskLevel
@@ -343,18 +343,9 @@ def record_export(actor: Actor, snapshot: Snapshot, table_name: str) -> None:
 # Pseudonymised records
 
 
-PSEUDONYM_HEX = 16
-
-
-def pseudonym(incident_reference: str) -> str:
-    """A stable keyed pseudonym for an incident: the same on every page and export, useless without
-    the key, and unlike the reference it says nothing a FEOA or candidate would recognise."""
-    # 16 hex characters (64 bits): no two of even tens of millions of incidents share one by chance.
-    return "P-" + keyed_hash("insights-pseudonym", incident_reference)[:PSEUDONYM_HEX].upper()
-
-
-def candidate_pseudonym(candidate_id: int) -> str:
-    return "C-" + keyed_hash("insights-candidate", str(candidate_id))[:PSEUDONYM_HEX].upper()
+# One home for pseudonym formats: ballotguard.core.matching (monitoring and campaigns use it too).
+pseudonym = incident_pseudonym
+PSEUDONYM_HEX = INCIDENT_PSEUDONYM_DIGITS
 
 
 @dataclass(frozen=True)

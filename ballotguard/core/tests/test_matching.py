@@ -26,6 +26,6 @@ def test_candidate_pseudonyms_are_keyed_sixteen_hex_digits_and_never_the_id():
 
 
 def test_incident_and_author_pseudonyms_keep_their_formats():
-    assert incident_pseudonym("BG-7K3Q-2M") == "P-" + keyed_hash("insights-pseudonym", "BG-7K3Q-2M")[:10].upper()
+    assert incident_pseudonym("BG-7K3Q-2M") == "P-" + keyed_hash("insights-pseudonym", "BG-7K3Q-2M")[:16].upper()
     h = keyed_hash("message-author", "x:troll_1")
     assert author_pseudonym(h) == f"author-{h[:10]}" and author_pseudonym("") == "unknown author"
