@@ -45,6 +45,8 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ballotguard.engines.statistics import check_count
+
 __all__ = [
     "DEFAULT_MARKER",
     "DEFAULT_THRESHOLD",
@@ -145,14 +147,6 @@ def suppressed_rate(cell: Cell | Iterable[Cell], rate: T) -> T | None:
 
 # --- validation -----------------------------------------------------------------------------------
 
-def _check_count(name: str, value: object) -> int:
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-        raise ValueError(f"{name} must be a whole number, not {value!r}")  # noqa: TRY004 -- one error type for all bad input
-    if value < 0:
-        raise ValueError(f"{name} must not be negative, got {value}")
-    return int(value)
-
-
 def _check_threshold(threshold: object) -> int:
     if isinstance(threshold, bool) or not isinstance(threshold, numbers.Integral) or threshold < 1:
         raise ValueError(f"threshold must be a whole number of at least 1, got {threshold!r}")
@@ -244,12 +238,12 @@ def suppress_counts(
     """
     threshold = _check_threshold(threshold)
     keys = list(counts)
-    values = [_check_count(f"counts[{key!r}]", counts[key]) for key in keys]
+    values = [check_count(f"counts[{key!r}]", counts[key]) for key in keys]
     listed = sum(values)
     if total is None:
         total = listed
     else:
-        total = _check_count("total", total)
+        total = check_count("total", total)
         if total < listed:
             raise ValueError(f"total ({total}) is less than the sum of the counts ({listed})")
     # Subtraction gives (hidden listed counts + the unlisted remainder). Rules 2 and 3 look only
@@ -289,7 +283,7 @@ def suppress_table(
     for key, value in counts.items():
         if not (isinstance(key, tuple) and len(key) == 2 and key[0] in row_at and key[1] in col_at):
             raise ValueError(f"counts has key {key!r}, which is not a (row, col) pair from rows and cols")
-        grid[row_at[key[0]]][col_at[key[1]]] = _check_count(f"counts[{key!r}]", value)
+        grid[row_at[key[0]]][col_at[key[1]]] = check_count(f"counts[{key!r}]", value)
     for i in range(n_rows):
         grid[i][n_cols] = sum(grid[i][:n_cols])
     for j in range(width):
@@ -442,7 +436,7 @@ def suppress_linked(
     threshold = _check_threshold(threshold)
     keys = list(values)
     index = {key: i for i, key in enumerate(keys)}
-    entries = [_check_count(f"values[{key!r}]", values[key]) for key in keys]
+    entries = [check_count(f"values[{key!r}]", values[key]) for key in keys]
     line_index: list[Line] = []
     for inner, total in lines:
         members = tuple(index[k] for k in inner)

@@ -51,7 +51,8 @@ __all__ = [
 # and an interval silently computed from 2.5 incidents would look authoritative. So refuse loudly,
 # naming the argument, rather than rounding.
 
-def _check_count(name: str, value: object) -> int:
+def check_count(name: str, value: object) -> int:
+    """``value`` as an int, or ValueError naming ``name``: counts are whole and never negative."""
     if isinstance(value, bool) or not isinstance(value, numbers.Integral):
         raise ValueError(f"{name} must be a whole number, not {value!r}")  # noqa: TRY004 -- one error type for all bad input
     if value < 0:
@@ -84,7 +85,7 @@ def poisson_limits(count: int, level: float = 0.95) -> tuple[float, float]:
     the lower limit is exactly 0 (no event can be "fewer than none"), and the 95% upper limit is
     3.689: seeing nothing is still compatible with an expected 3.7 events.
     """
-    count = _check_count("count", count)
+    count = check_count("count", count)
     alpha = 1 - _check_level(level)
     lower = 0.0 if count == 0 else float(special.gammaincinv(count, alpha / 2))
     upper = float(special.gammaincinv(count + 1, 1 - alpha / 2))
@@ -98,8 +99,8 @@ def clopper_pearson(successes: int, trials: int, level: float = 0.95) -> tuple[f
     pinned to exactly 0 when ``x = 0`` and exactly 1 when ``x = n`` (where the beta is undefined
     and the one-sided tail is the whole of α/2, as Clopper and Pearson define it).
     """
-    successes = _check_count("successes", successes)
-    trials = _check_count("trials", trials)
+    successes = check_count("successes", successes)
+    trials = check_count("trials", trials)
     if trials == 0:
         raise ValueError("trials must be at least 1 for a confidence interval")
     if successes > trials:
@@ -166,7 +167,7 @@ def poisson_rate(count: int, exposure: float, *, per: float = 100.0, level: floa
     "incidents per 100 candidates": one candidate may report several incidents, so it is a rate,
     not a proportion (for "share of candidates who reported any incident" use ``proportion``).
     """
-    count = _check_count("count", count)
+    count = check_count("count", count)
     exposure = _check_exposure("exposure", exposure)
     per = _check_exposure("per", per)
     if per == 0:
@@ -241,8 +242,8 @@ def rate_ratio(a_count: int, a_exposure: float, b_count: int, b_exposure: float,
     infinite ratio (``None``), a finite lower limit and no upper limit (``None``); ``a = b = 0``
     or a zero exposure gives ``None`` throughout.
     """
-    a = _check_count("a_count", a_count)
-    b = _check_count("b_count", b_count)
+    a = check_count("a_count", a_count)
+    b = check_count("b_count", b_count)
     ea = _check_exposure("a_exposure", a_exposure)
     eb = _check_exposure("b_exposure", b_exposure)
     level = _check_level(level)
@@ -295,8 +296,8 @@ def proportion(successes: int, trials: int, *, level: float = 0.95) -> Proportio
     Exact rather than Wilson or Wald because coverage gaps of a force with 12 candidates are
     exactly the small-number case where approximate intervals under-cover or leave [0, 1].
     """
-    successes = _check_count("successes", successes)
-    trials = _check_count("trials", trials)
+    successes = check_count("successes", successes)
+    trials = check_count("trials", trials)
     if successes > trials:
         raise ValueError(f"successes ({successes}) cannot exceed trials ({trials})")
     level = _check_level(level)

@@ -114,12 +114,12 @@ def overview(request):
 def trends(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
-        figures = []
-        for table in snapshot.payload["breakdowns"]:
-            spec = charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
-                                    description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, {snapshot.election.name}.")
-            figures.append(_figure(table, spec, f"trend-{table['name']}"))
-        context["figures"] = figures
+        context["figures"] = [
+            _figure(table, charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
+                                            description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, "
+                                                        f"{snapshot.election.name}."), f"trend-{table['name']}")
+            for table in snapshot.payload["breakdowns"]
+        ]
         context["weekly"] = _weekly(snapshot)
     context["tab"] = "trends"
     return render(request, "insights/trends.html", context)
@@ -130,13 +130,13 @@ def trends(request):
 def disparities(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
-        figures = []
-        for table in snapshot.payload["disparities"]:
-            spec = charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
-                                 description=f"{table['title']}: each group's incidents per candidate compared with all other candidates, "
-                                             f"rate ratio with 95% confidence interval on a log scale, {snapshot.election.name}.")
-            figures.append(_figure(table, spec, f"disparity-{table['name']}"))
-        context["figures"] = figures
+        context["figures"] = [
+            _figure(table, charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
+                                         description=f"{table['title']}: each group's incidents per candidate compared with all other "
+                                                     f"candidates, rate ratio with 95% confidence interval on a log scale, {snapshot.election.name}."),
+                    f"disparity-{table['name']}")
+            for table in snapshot.payload["disparities"]
+        ]
     context["tab"] = "disparities"
     return render(request, "insights/disparities.html", context)
 

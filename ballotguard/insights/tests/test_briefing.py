@@ -15,26 +15,12 @@ from django.core.management import CommandError, call_command
 
 from ballotguard.accounts.models import AuditEvent
 from ballotguard.engines import charts, hexmap
-from ballotguard.incidents.models import Incident
-from ballotguard.insights import briefing, services
-from ballotguard.insights.models import RefreshRun, Snapshot
-from ballotguard.insights.tests.test_insights import add_incidents
+from ballotguard.insights import briefing
+from ballotguard.insights.models import Snapshot
 
 pytestmark = pytest.mark.django_db
 
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December")
-
-
-@pytest.fixture
-def figures(world):
-    """As in test_insights: twelve incidents in Cities of London and Westminster (Met and City), three
-    in Birmingham Yardley (West Midlands: fewer than 5, so suppressed), one draft that must not count."""
-    add_incidents(world.candidates.clw_1, 12, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate, issue_tags=["immigration"])
-    add_incidents(world.candidates.yardley_1, 3, forces=[world.forces.wmp], reporter=world.users.candidate, risk="high")
-    add_incidents(world.candidates.yardley_2, 1, forces=[world.forces.wmp], reporter=world.users.candidate, status=Incident.Status.DRAFT)
-    run = services.refresh_snapshots(trigger="test")
-    assert run.status == RefreshRun.Status.DONE
-    return run
 
 
 def pages_text(pdf: bytes) -> list[str]:

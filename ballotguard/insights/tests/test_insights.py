@@ -32,18 +32,6 @@ def add_incidents(candidate: Candidate, n: int, *, forces, reporter, status=Inci
     return made
 
 
-@pytest.fixture
-def figures(world):
-    """Twelve incidents against a Westminster candidate (Met and City), three against a Yardley one
-    (West Midlands: a small number, suppressed), one draft that must not count."""
-    add_incidents(world.candidates.clw_1, 12, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate, issue_tags=["immigration"])
-    add_incidents(world.candidates.yardley_1, 3, forces=[world.forces.wmp], reporter=world.users.candidate, risk="high")
-    add_incidents(world.candidates.yardley_2, 1, forces=[world.forces.wmp], reporter=world.users.candidate, status=Incident.Status.DRAFT)
-    run = services.refresh_snapshots(trigger="test")
-    assert run.status == RefreshRun.Status.DONE
-    return run
-
-
 def test_refresh_makes_national_and_force_snapshots_per_election(world, figures):
     ge = world.elections.ge
     scopes = set(Snapshot.objects.filter(election=ge).values_list("scope", flat=True))
