@@ -348,3 +348,38 @@ def test_candidate_reports_on_a_phone_and_feoa_triages_and_exports(world, live_s
     _assert_accessible(page)
     assert AccessRequest.objects.get(incident=incident, requested_by=world.users.feoa_met).status == "granted"
     page.context.close()
+
+
+def test_danger_interrupts_the_report_on_a_phone_before_anything_else(world, live_server, browser):
+    """Issue 16, point 1: ticking 'I am in danger now' shows a tap-to-call 999 link at once, and sending
+    the form stops the journey on a full-screen 999 page, not on 'Add evidence'."""
+    page = _new_page(browser, viewport={"width": 320, "height": 640}, device_scale_factor=2, is_mobile=True, has_touch=True)
+    page.goto(f"{live_server.url}/sign-in")
+    page.get_by_label("Username").fill(world.users.candidate.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/incidents/report/")
+
+    call_now = page.locator("#conditional-danger a[href='tel:999']")
+    assert not call_now.is_visible()
+    page.get_by_label("I am in danger now, or the person is still nearby").check()
+    assert call_now.is_visible()  # revealed the moment the box is ticked, before the form is sent
+    page.get_by_label("Describe what happened").fill(DESCRIPTION)
+    _go(page, page.get_by_role("button", name="Continue to evidence"), "**/incidents/report/")
+
+    assert page.locator("main h1").inner_text() == "Call 999 now"
+    call = page.get_by_role("button", name="Call 999")
+    assert call.get_attribute("href") == "tel:999"
+    box = call.bounding_box()
+    assert box["y"] + box["height"] <= 640 and box["height"] >= 44  # on the first screen, a thumb-sized target
+    assert page.evaluate("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth")
+    _assert_accessible(page)
+    draft = Incident.objects.get(reported_by=world.users.candidate)
+    assert draft.status == Incident.Status.DRAFT and draft.reference in page.locator("main").inner_text()
+
+    # Safe again: back to the report with what was typed, and told what is still needed to send it.
+    _go(page, page.get_by_role("button", name="I am safe now: continue my report"), f"**/incidents/{draft.reference}/edit/")
+    assert page.get_by_label("Describe what happened").input_value() == DESCRIPTION
+    assert "Select what happened" in _error_summary(page)
+    assert Incident.objects.filter(reported_by=world.users.candidate).count() == 1

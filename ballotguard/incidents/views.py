@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
@@ -69,7 +70,10 @@ def _report_form(request, incident: Incident | None):
         return render(request, "incidents/no_candidacy.html", status=403)
     if request.method == "POST":
         form = ReportForm(request.POST, candidates=candidates)
-        if form.is_valid():
+        valid = form.is_valid()
+        if form.cleaned_data.get("in_danger_now") and request.POST.get("danger_acknowledged") != "1":
+            return _danger_interruption(request, form, incident)
+        if valid:
             data = form.to_input()
             if not form.errors:
                 action = request.POST.get("action", "continue")
@@ -93,6 +97,25 @@ def _report_form(request, incident: Incident | None):
             initial = ReportForm.initial_from(incident, services.observables_as_text(incident))
         form = ReportForm(initial=initial, candidates=candidates)
     return render(request, "incidents/report_form.html", {"form": form, "incident": incident})
+
+
+def _danger_interruption(request, form: ReportForm, incident: Incident | None):
+    """Someone who says they are in danger now is stopped at once, before anything else is asked:
+    a full-screen "call 999" page with a tap-to-call link. What they typed is kept as a draft when it
+    can be (a date typed wrongly must not stand between a person in danger and the 999 page), and the
+    page re-posts it, marked as seen, when they say they are safe to go on."""
+    saved = incident
+    data = form.to_input() if not form.errors else None
+    if data is not None and not form.errors:
+        try:
+            saved = services.save_draft(Actor.from_request(request), data, incident)
+        except services.ReportInvalid:
+            saved = incident  # shown again with its errors once they go on
+        except NotPermitted:
+            raise PermissionDenied from None
+    resume_url = reverse("incidents:edit", args=[saved.reference]) if saved else reverse("incidents:report")
+    carried = [(name, value) for name, values in request.POST.lists() if name not in ("csrfmiddlewaretoken", "danger_acknowledged") for value in values]
+    return render(request, "incidents/danger.html", {"incident": saved, "resume_url": resume_url, "carried": carried})
 
 
 @require_http_methods(["GET", "POST"])

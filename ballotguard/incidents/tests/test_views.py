@@ -157,3 +157,46 @@ def test_an_expired_form_gets_a_govuk_page_that_says_what_to_do(world):
     html = response.content.decode()
     assert "Sorry, we could not save that" in html and "Back" in html and "999" in html
     assert Incident.objects.count() == 0
+
+
+def test_danger_stops_the_report_at_once_with_a_tap_to_call_999_page(world, client_as):
+    """'I am in danger now' must interrupt before anything else is asked (not show advice on step 3)."""
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", form(in_danger_now="on"))
+    assert response.status_code == 200
+    html = response.content.decode()
+    main = html[html.index('id="main-content"'):]
+    assert "<h1" in main and "Call 999 now" in main[main.index("<h1"):main.index("</h1>")]
+    assert 'href="tel:999"' in main and "Add evidence" not in html
+    draft = Incident.objects.get()  # nothing typed is lost: it is a draft, sent to nobody
+    assert draft.status == "draft" and draft.in_danger_now and draft.forces.count() == 0
+    assert draft.reference in main and "has not been sent to anyone" in main
+
+    # "I am safe now" re-posts what was typed, marked as seen, and the journey goes on to evidence.
+    carried = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">', main))
+    assert carried["danger_acknowledged"] == "1" and carried["description"].startswith("A man shouted")
+    resume = re.search(r'<form method="post" action="([^"]+)"', main).group(1)
+    assert resume == f"/incidents/{draft.reference}/edit/"
+    response = carol.post(resume, form(in_danger_now="on", danger_acknowledged="1"))
+    assert response.status_code == 302 and response["Location"] == f"/incidents/{draft.reference}/evidence/"
+    assert Incident.objects.count() == 1
+
+
+def test_danger_interrupts_even_when_the_rest_of_the_form_has_errors(world, client_as):
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", form(in_danger_now="on", day="31", month="2"))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Call 999 now" in html and 'href="tel:999"' in html
+    assert "has not been saved yet" in html and Incident.objects.count() == 0
+    # Going on shows the form again with its error and everything typed.
+    response = carol.post("/incidents/report/", form(in_danger_now="on", day="31", month="2", danger_acknowledged="1"))
+    html = response.content.decode()
+    assert "Date it happened must be a real date" in html and "A man shouted through the letterbox" in html
+    assert _checked(html, "in_danger_now", "on")
+
+
+def test_the_danger_question_comes_first_on_the_report_form(world, client_as):
+    html = client_as(world.users.candidate).get("/incidents/report/").content.decode()
+    form_html = html[html.index("<form"):]
+    assert form_html.index('name="in_danger_now"') < form_html.index('name="day"')
+    assert 'data-aria-controls="conditional-danger"' in form_html and 'href="tel:999"' in form_html[:form_html.index('name="day"')]
