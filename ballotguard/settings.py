@@ -133,6 +133,7 @@ TEMPLATES = [
                 "ballotguard.accounts.context_processors.navigation",
                 "ballotguard.core.context_processors.page_assets",
             ],
+            "builtins": ["ballotguard.core.templatefilters"],
         },
     }
 ]

@@ -151,6 +151,9 @@ def home(request):
             )
             forces.append({"force": force, **counts})
         context["forces"] = forces
+        from ballotguard.incidents import services as incidents  # the queue's counts, asked of its own app
+
+        context["cases"] = incidents.queue_summary(user)
         template = "accounts/home_feoa.html"
     elif user.role == Role.ANALYST:
         context["summary"] = registry.registry_summary()

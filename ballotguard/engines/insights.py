@@ -277,6 +277,50 @@ def weekly(incs: pl.DataFrame, n_candidates: int, threshold: int) -> dict:
                  notes=[f"Total {fmt_count(protected.total)}, over {n_candidates:,} candidates."])
 
 
+# The campaign period the weekly figures open on: from six weeks before polling day (the notice of
+# election comes 25 working days before a poll) to four weeks after it (the count, the results and
+# their aftermath). Reports dated long before or after would otherwise stretch the series into
+# months of zeros and squeeze the campaign into a few points.
+CAMPAIGN_WEEKS_BEFORE = 6
+AFTERMATH_WEEKS = 4
+
+
+def campaign_period(polling_day: dt.date) -> tuple[dt.date, dt.date]:
+    """The first and last Monday (UK weeks start on Monday) of the campaign period of an election."""
+    start = polling_day - dt.timedelta(weeks=CAMPAIGN_WEEKS_BEFORE)
+    end = polling_day + dt.timedelta(weeks=AFTERMATH_WEEKS)
+    return start - dt.timedelta(days=start.weekday()), end - dt.timedelta(days=end.weekday())
+
+
+def weekly_in_period(weekly_table: dict, start: dt.date, end: dt.date) -> tuple[dict, int]:
+    """The weekly table cut to the weeks from ``start`` to ``end``, and how many weeks outside it had
+    incidents (said on the page, so nothing vanishes silently). Only rows already protected are shown:
+    no new total is published, so the cut cannot give back a hidden count."""
+    inside, outside_with_incidents = [], 0
+    for row in weekly_table["rows"]:
+        week = dt.date.fromisoformat(row["week"])
+        if start <= week <= end:
+            inside.append(row)
+        elif row["_values"]["incidents"] != 0:
+            outside_with_incidents += 1
+    return {**weekly_table, "rows": inside}, outside_with_incidents
+
+
+def weekly_shown(weekly_table: dict, polling_day: dt.date, *, every_week: bool = False) -> tuple[dict, dict]:
+    """What the pages and the briefing pack show of the weekly table: the campaign period, unless
+    ``every_week`` is asked for or the campaign period had no incidents at all (then every week, and
+    ``period["empty"]`` says why). ``period`` carries ``start``, ``end``, ``outside`` (weeks with
+    incidents left out) and ``every_week``."""
+    start, end = campaign_period(polling_day)
+    period = {"start": start, "end": end, "outside": 0, "every_week": every_week, "empty": False}
+    if every_week:
+        return weekly_table, period
+    cut, outside = weekly_in_period(weekly_table, start, end)
+    if not any(r["_values"]["incidents"] != 0 for r in cut["rows"]):
+        return weekly_table, {**period, "every_week": True, "empty": True}
+    return cut, {**period, "outside": outside}
+
+
 def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[str, int]:
     if not incs.height:
         return {}

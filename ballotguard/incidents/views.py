@@ -50,7 +50,8 @@ def incident_list(request):
             flt = services.QueueFilter(status=d["status"], risk=d["risk"], assigned=d["assigned"], overdue=d["overdue"])
         page_obj, page_links = paginate(request, services.queue(user, flt).prefetch_related("forces"))
         pending = services.pending_requests_for(user).count()
-        return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending})
+        return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending,
+                                                        "cases": services.queue_summary(user)})
     if services.can_report(user):
         page_obj, page_links = paginate(request, services.my_incidents(user))
         return render(request, "incidents/my_list.html", {"page_obj": page_obj, "page_links": page_links})

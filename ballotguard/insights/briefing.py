@@ -57,6 +57,7 @@ from ballotguard.core.pdf import (
     uk_time,
 )
 from ballotguard.engines import charts, hexmap
+from ballotguard.engines import insights as insights_engine
 from ballotguard.engines.insights import MARKER
 
 __all__ = ["MAX_CHART_ROWS", "MAX_MAP_ROWS", "briefing_filename", "briefing_for", "is_demo", "render_briefing", "scope_label"]
@@ -107,7 +108,12 @@ def _long(when: dt.datetime) -> str:
 
 def _day(when: dt.datetime) -> str:
     local, _ = uk_time(when)
-    return f"{local.day} {MONTHS[local.month - 1]} {local.year}"
+    return _day_only(local.date())
+
+
+def _day_only(day: dt.date) -> str:
+    """``8 April 2024``: a calendar day, which has no time zone."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
 
 
 def _slug(text: str) -> str:
@@ -541,10 +547,18 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     # -- trends -----------------------------------------------------------------------------------
     pdf.add_page()
     pdf.heading("Trends", size=15)
-    weekly = payload["weekly"]
-    pdf.caption(weekly["title"])
+    weekly, period = insights_engine.weekly_shown(payload["weekly"], dt.date.fromisoformat(election["date"]))
+    span = f"{_day_only(period['start'])} to {_day_only(period['end'])}"
+    pdf.caption(weekly["title"] + (", every week" if period["every_week"] else f", campaign period ({span})"))
     weekly_chart(pdf, weekly)
     _table(pdf, weekly, empty="No incidents reported.")
+    if period["empty"]:
+        note = f"No incidents were reported in the campaign period ({span}), so every week with incidents is shown."
+    else:
+        outside = period["outside"]
+        note = "The campaign period runs from six weeks before polling day to four weeks after it." + (
+            f" {outside} week{'s' if outside != 1 else ''} outside it had incidents; the insights pages show every week." if outside else "")
+    pdf.para(note, size=8, colour=GREY)
     for table in payload["breakdowns"]:
         pdf.caption(table["title"])
         rate_chart(pdf, table)

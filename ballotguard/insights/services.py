@@ -88,7 +88,10 @@ def snapshot_for(user: User, *, election_id: str | None = None, scope: str | Non
     qs = Snapshot.objects.select_related("election").filter(scope=scope)
     if election_id:
         return qs.get(election__election_id=election_id)
-    found = qs.order_by("-election__date", "election__name").first()
+    # Open on the latest election that has something to show: a small local election with no
+    # incidents yet would otherwise greet the analyst with "nothing to compare with" everywhere.
+    latest_first = qs.order_by("-election__date", "election__name")
+    found = latest_first.filter(incidents__gt=0).first() or latest_first.first()
     if found is None:
         raise Snapshot.DoesNotExist
     return found
@@ -312,7 +315,8 @@ def area_table(payload: dict, names: dict[str, str] | None = None) -> dict:
     rows = [{"area": names.get(code, code), "candidates": f"{a['candidates']:,}", "incidents": a["display"], "rate": a["rate_display"],
              "_values": {"area": names.get(code, code), "code": code, **a}} for code, a in areas]
     label = "Constituency" if kind == "constituency" else "Council"
-    return engine.table("areas", f"{label}s, highest rate first", [("area", label), ("candidates", "Candidates"), ("incidents", "Incidents"),
+    plural = "Constituencies" if kind == "constituency" else "Councils"
+    return engine.table("areas", f"{plural}, highest rate first", [("area", label), ("candidates", "Candidates"), ("incidents", "Incidents"),
                                                                     ("rate", "Per 100 candidates (95% CI)")], rows)
 
 

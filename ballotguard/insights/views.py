@@ -8,6 +8,8 @@ cannot learn which forces have figures.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from ballotguard.accounts.services import Actor
 from ballotguard.engines import charts, hexmap
+from ballotguard.engines import insights as engine
 from ballotguard.registry.models import Area, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
@@ -63,6 +66,7 @@ def _snapshot(request) -> tuple[Snapshot | None, dict]:
     if snapshot is not None:
         query = f"?election={snapshot.election.election_id}&force={snapshot.scope}"
     context = {
+        "chosen_by_default": snapshot is not None and election_id is None,
         "snapshot": snapshot, "payload": snapshot.payload if snapshot else None,
         "elections": services.elections_available(snapshot.scope if snapshot else None), "scope_choices": scope_choices,
         "selected_election": snapshot.election.election_id if snapshot else "", "selected_scope": snapshot.scope if snapshot else "",
@@ -83,8 +87,11 @@ def _columns(table: dict) -> list[tuple[str, str]]:
     return [(c["key"], c["label"]) for c in table["columns"]]
 
 
-def _weekly(snapshot: Snapshot) -> dict:
-    weekly = snapshot.payload["weekly"]
+def _weekly(request, snapshot: Snapshot, context: dict) -> dict:
+    """The weekly series over the campaign period by default (``?period=all`` widens it to every week),
+    with what the page needs to say which period is shown."""
+    weekly, context["period"] = engine.weekly_shown(snapshot.payload["weekly"], dt.date.fromisoformat(snapshot.payload["election"]["date"]),
+                                                    every_week=request.GET.get("period") == "all")
     spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
                                 series=[("incidents", "Incidents")], title="Incidents reported, by week",
                                 description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
@@ -103,7 +110,7 @@ def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
 def overview(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
-        context["weekly"] = _weekly(snapshot)
+        context["weekly"] = _weekly(request, snapshot, context)
         context["comparisons"] = _figure(snapshot.payload["comparisons"], None, "comparisons")
     context["tab"] = "overview"
     return render(request, "insights/overview.html", context)
@@ -120,7 +127,7 @@ def trends(request):
                                                         f"{snapshot.election.name}."), f"trend-{table['name']}")
             for table in snapshot.payload["breakdowns"]
         ]
-        context["weekly"] = _weekly(snapshot)
+        context["weekly"] = _weekly(request, snapshot, context)
     context["tab"] = "trends"
     return render(request, "insights/trends.html", context)
 

@@ -182,3 +182,32 @@ def test_no_small_count_can_be_worked_out_from_the_whole_snapshot(counts, region
         if 1 <= truth[key] < 5:
             assert high - low >= 1, f"{key} = {truth[key]} is pinned to [{low}, {high}]"
     assert seen[("area", "E0")] is None  # the 3 itself is never shown
+
+
+def _weekly_table(counts: dict[str, int]) -> dict:
+    rows = [{"week": w, "incidents": str(c), "_values": {"week": w, "incidents": c, "rate": None}} for w, c in counts.items()]
+    return insights.table("weekly", "Incidents reported, by week", [("week", "Week beginning"), ("incidents", "Incidents")], rows)
+
+
+def test_campaign_period_runs_from_a_monday_six_weeks_before_polling_day_to_four_weeks_after():
+    start, end = insights.campaign_period(dt.date(2024, 7, 4))  # a Thursday
+    assert (start, end) == (dt.date(2024, 5, 20), dt.date(2024, 7, 29))
+    assert start.weekday() == end.weekday() == 0
+
+
+def test_weekly_shown_cuts_to_the_campaign_and_counts_what_it_left_out():
+    table = _weekly_table({"2024-01-08": 1, "2024-01-15": 0, "2024-06-17": 7, "2024-06-24": 0, "2026-11-30": 2})
+    shown, period = insights.weekly_shown(table, dt.date(2024, 7, 4))
+    assert [r["week"] for r in shown["rows"]] == ["2024-06-17", "2024-06-24"]
+    assert period["outside"] == 2 and not period["every_week"] and not period["empty"]
+    # A suppressed week (None) counts as one with incidents, both inside and outside.
+    table["rows"][0]["_values"]["incidents"] = None
+    assert insights.weekly_shown(table, dt.date(2024, 7, 4))[1]["outside"] == 2
+    everything, period = insights.weekly_shown(table, dt.date(2024, 7, 4), every_week=True)
+    assert len(everything["rows"]) == 5 and period["every_week"]
+
+
+def test_weekly_shown_falls_back_to_every_week_when_the_campaign_had_none():
+    table = _weekly_table({"2026-11-30": 2, "2026-12-07": 1})
+    shown, period = insights.weekly_shown(table, dt.date(2024, 7, 4))
+    assert len(shown["rows"]) == 2 and period["empty"] and period["every_week"]

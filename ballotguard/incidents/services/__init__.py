@@ -22,7 +22,7 @@ from .scope import (
 )
 from .workflow import (
     MAX_NOTE, QueueFilter, add_note, advisers_for_incident, allowed_transitions, assign, change_status, my_incidents,
-    override_risk, queue, timeline,
+    override_risk, queue, queue_summary, timeline,
 )
 
 __all__ = [
@@ -30,6 +30,6 @@ __all__ = [
     "add_event", "add_evidence", "add_note", "advisers_for_incident", "allowed_transitions", "assign", "can_act_as_adviser",
     "can_add_evidence", "can_report", "change_status", "custody", "decide_access", "evidence_of", "facts_for", "get_incident",
     "guidance_for", "incidents_visible_to", "linked_incidents", "my_incidents", "observables_as_text", "open_evidence",
-    "override_risk", "pending_requests_for", "profile", "queue", "read_incident", "record_event", "refer", "relink", "report",
+    "override_risk", "pending_requests_for", "profile", "queue", "queue_summary", "read_incident", "record_event", "refer", "relink", "report",
     "reportable_candidates", "request_access", "save_draft", "submit", "submit_check", "timeline",
 ]

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
@@ -195,13 +195,30 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
     elif flt.assigned == "nobody":
         qs = qs.filter(assigned_to__isnull=True)
     if flt.overdue:
-        now = timezone.now()
-        qs = qs.filter(status=Incident.Status.NEW).filter(
-            Q(risk_rank=3, submitted_at__lt=now - timedelta(hours=1)) | Q(risk_rank__lt=3, submitted_at__lt=now - timedelta(hours=24))
-        )
+        qs = qs.filter(_overdue())
     # Within a risk level, reports still waiting for triage come first: they are the ones with a clock.
     waiting_first = Case(When(status=Incident.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
     return qs.order_by("-risk_rank", waiting_first, "submitted_at", "id")
+
+
+def _overdue() -> Q:
+    """Waiting for triage past its clock: an hour for high risk, a day for the rest."""
+    now = timezone.now()
+    return Q(status=Incident.Status.NEW) & (
+        Q(risk_rank=3, submitted_at__lt=now - timedelta(hours=1)) | Q(risk_rank__lt=3, submitted_at__lt=now - timedelta(hours=24))
+    )
+
+
+def queue_summary(user: User) -> dict[str, int]:
+    """What a FEOA needs to see first, at any hour: how many reports are waiting for triage, how many
+    of them are past their clock, and how many open ones are high risk. One query."""
+    if not is_adviser(user):
+        raise NotPermitted("Only FEOAs have a case queue.")
+    return incidents_in_force_of(user).aggregate(
+        new=Count("id", filter=Q(status=Incident.Status.NEW)),
+        overdue=Count("id", filter=_overdue()),
+        high_risk_open=Count("id", filter=Q(risk_rank=3) & ~Q(status=Incident.Status.CLOSED)),
+    )
 
 
 def my_incidents(user: User) -> QuerySet[Incident]:

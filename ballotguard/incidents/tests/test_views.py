@@ -200,3 +200,29 @@ def test_the_danger_question_comes_first_on_the_report_form(world, client_as):
     form_html = html[html.index("<form"):]
     assert form_html.index('name="in_danger_now"') < form_html.index('name="day"')
     assert 'data-aria-controls="conditional-danger"' in form_html and 'href="tel:999"' in form_html[:form_html.index('name="day"')]
+
+
+def test_feoa_sees_new_and_overdue_counts_and_dates_with_their_year(world, client_as, file_report):
+    """Issue 16, point 7: at 11pm, 'Overdue since 23 May' of an earlier year must not pass for tonight's."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    old = file_report(world.users.candidate, world.candidates.yardley_1)
+    Incident.objects.filter(pk=old.pk).update(submitted_at=timezone.now() - dt.timedelta(days=400))
+    tonight = file_report(world.users.candidate, world.candidates.yardley_1, place="home", behaviours=["threat_to_kill_or_harm", "turning_up_at_home"],
+                          home_address_known=True, description="A man shouted through the letterbox that he would kill me.")
+    assert tonight.effective_risk == "high"
+    feoa = client_as(world.users.feoa_wmp)
+
+    home = feoa.get("/").content.decode()
+    counts = re.findall(r'bg-case-count__number">(\d+)</span><span class="bg-case-count__label">([^<]+)<', home)
+    assert counts == [("1", "past their triage time"), ("2", "new, waiting for triage"), ("1", "open and high risk")]
+
+    queue = feoa.get("/incidents/").content.decode()
+    year_ago = timezone.localtime(timezone.now() - dt.timedelta(days=400)).year
+    assert re.search(rf"Overdue since \d+ \w+ {year_ago}, \d\d:\d\d", queue)
+    assert "Today " in queue  # tonight's report reads as today, not as a bare date
+    # The overdue count links to exactly those cases.
+    overdue_only = feoa.get("/incidents/?status=new&overdue=on").content.decode()
+    assert old.reference in overdue_only and overdue_only.count('href="/incidents/BG-') == 1

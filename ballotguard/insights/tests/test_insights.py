@@ -188,3 +188,51 @@ def test_coverage_is_per_election(world):
 
     assert wmp_row(world.elections.ge)["handed_over"] >= 1 and wmp_row(world.elections.ge)["contacted"] == 1
     assert wmp_row(world.elections.local)["contacted"] == 0
+
+
+def test_insights_open_on_the_latest_election_with_incidents_and_say_so(world, figures, client_as):
+    """Issue 16, point 2: the later local election has no incidents, so the pages open on the general election."""
+    assert world.elections.local.date > world.elections.ge.date
+    assert Snapshot.objects.get(election=world.elections.local, scope="national").incidents == 0
+    html = client_as(world.users.analyst).get("/insights/").content.decode()
+    shown = re.search(r'data-testid="shown">([^<]+)<', html).group(1)
+    assert shown.startswith(f"Showing {world.elections.ge.name} (4 July 2024), All of the UK: the latest election with incidents reported")
+    # Asked for by name, the local election is shown, without the 'chosen for you' line.
+    local = client_as(world.users.analyst).get(f"/insights/?election={world.elections.local.election_id}").content.decode()
+    assert 'data-testid="shown"' not in local and world.elections.local.name in local
+
+
+def test_weekly_figures_show_the_campaign_period_and_can_be_widened(world, client_as):
+    """Issue 16, point 4: a report from January and one from today must not pad the GE2024 series with zeros."""
+    london = dt.timezone(dt.timedelta(hours=1))
+    for when in (dt.datetime(2024, 6, 20, 12, tzinfo=london), dt.datetime(2024, 6, 21, 12, tzinfo=london),
+                 dt.datetime(2024, 1, 10, 12, tzinfo=london), timezone.now()):
+        incident = Incident.objects.create(candidate=world.candidates.clw_1, reported_by=world.users.candidate, status=Incident.Status.NEW,
+                                           occurred_at=when, submitted_at=when, place="online", behaviours=["assault"], description="x")
+        incident.forces.set([world.forces.met])
+    services.refresh_snapshots(trigger="test")
+    analyst = client_as(world.users.analyst)
+    query = f"?election={world.elections.ge.election_id}&force=national"
+
+    def weeks(html: str) -> list[str]:
+        table = html[html.index('id="weekly-table"') if 'id="weekly-table"' in html else html.index("Incidents reported, by week"):]
+        table = table[:table.index("</table>")]
+        return re.findall(r'<th scope="row" class="govuk-table__header">([^<]+)</th>', table)
+
+    campaign = analyst.get(f"/insights/trends/{query}").content.decode()
+    period = re.search(r'data-testid="period">(.*?)</p>', campaign, re.S).group(1)
+    assert "the weeks from 20 May 2024 to 29 July 2024" in period and "2 weeks outside it had incidents" in period
+    shown = weeks(campaign)
+    assert shown and all("2024-05-20" <= w <= "2024-07-29" for w in shown), shown
+    assert len(shown) <= 11  # ten weeks at most, not two and a half years of zeros
+
+    whole = analyst.get(f"/insights/trends/{query}&period=all").content.decode()
+    assert len(weeks(whole)) > 100 and "Show the campaign period only" in whole
+
+    from ballotguard.insights.briefing import briefing_for
+
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(briefing_for(Snapshot.objects.get(election=world.elections.ge, scope="national"), generated_by="t"))
+    text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
+    assert "campaign period (20 May 2024 to 29 July 2024)" in text and "2026-" not in text.split("campaign period")[1][:3000]
