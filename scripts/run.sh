@@ -15,13 +15,17 @@ worker=$!
 $bg checkin-sweep --loop 60 >var/checkin-sweep.log 2>&1 &
 sweeper=$!
 # Coordinated campaigns over the database: the worker's chain runs every 15 minutes; this restarts a lost chain.
-$bg detect-campaigns-db --loop 300 >var/campaign-detection.log 2>&1 &
+# The two analyses run at low priority (nice): the first pass over the demo takes minutes of CPU, and
+# pages must answer meanwhile.
+nice -n 10 $bg detect-campaigns-db --loop 300 >var/campaign-detection.log 2>&1 &
 detector=$!
-# The Taskforce's figures: recomputed now and every 5 minutes (pages read these snapshots).
-$bg refresh-insights --loop 300 >var/insights.log 2>&1 &
+# The Taskforce's figures: computed now, then every 5 minutes only where their inputs changed.
+nice -n 10 $bg refresh-insights --loop 300 >var/insights.log 2>&1 &
 insights=$!
 trap 'kill $worker $sweeper $detector $insights 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
-.venv/bin/gunicorn ballotguard.wsgi:application --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
+# --preload imports the application once, before forking the workers: on a busy two-core machine the
+# import takes seconds, and done in each worker it could run past the worker timeout.
+.venv/bin/gunicorn ballotguard.wsgi:application --preload --bind 127.0.0.1:8000 --workers 2 --timeout 60 --access-logfile - \
   --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

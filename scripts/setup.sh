@@ -24,8 +24,10 @@ if [ ! -x .venv/bin/python ]; then
 fi
 
 reqs=requirements.txt; [ $dev = 1 ] && reqs=requirements-dev.txt
-stamp=".venv/.installed-$(cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)-$dev"
-if [ ! -f "$stamp" ]; then
+digest=$(cat requirements.txt requirements-dev.txt pyproject.toml | sha1sum | cut -c1-12)
+stamp=".venv/.installed-$digest-$dev"
+# The development set includes the runtime set: after `make test`, `make run` has nothing to install.
+if [ ! -f "$stamp" ] && [ ! -f ".venv/.installed-$digest-1" ]; then
   say "Installing Python dependencies ($reqs)"
   .venv/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r "$reqs"

@@ -31,7 +31,7 @@ import math
 import numbers
 from dataclasses import dataclass
 
-from scipy import special, stats
+from scipy import special
 
 __all__ = [
     "Proportion",
@@ -259,6 +259,8 @@ def rate_ratio(a_count: int, a_exposure: float, b_count: int, b_exposure: float,
         return None if p >= 1 else p / (1 - p) * odds_to_ratio
 
     ratio = None if b == 0 else (a / ea) / (b / eb)
+    from scipy import stats  # scipy.stats costs seconds to import; only the exact test needs it
+
     p_value = float(stats.binomtest(a, n, ea / (ea + eb)).pvalue)
     return RateRatio(
         a, ea, b, eb,

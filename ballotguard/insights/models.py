@@ -25,6 +25,8 @@ class Snapshot(models.Model):
     candidates = models.PositiveIntegerField(default=0)
     incidents = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
+    fingerprint = models.CharField(max_length=64, blank=True, default="",
+                                   help_text="A digest of every input the figures came from: unchanged inputs are not recomputed.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["election", "scope"], name="one_snapshot_per_election_scope")]
@@ -47,6 +49,7 @@ class RefreshRun(models.Model):
     trigger = models.CharField(max_length=20, help_text="schedule, on_demand, command or demo")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     snapshots = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0, help_text="Snapshots whose inputs had not changed, so were kept as they were.")
     incidents = models.PositiveIntegerField(default=0)
     candidates = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(null=True, blank=True)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import hashlib
 import io
 import re
 import time
@@ -227,10 +228,37 @@ def _incident_frame() -> pl.DataFrame:
 # Refreshing
 
 
+# Bump when what engine.dashboard computes changes (a new table, another method), so that every
+# snapshot is recomputed once rather than kept because its inputs did not change.
+PAYLOAD_VERSION = "2"
+
+
+def _election_digests(frames: Frames) -> dict:
+    """Per election, a digest of every row its figures are computed from: its candidates, the incidents
+    against them, its coverage rows, and every election's name and date (the comparisons). Row hashes
+    are sorted, so the order rows come back from the database in does not matter."""
+    everywhere = repr((PAYLOAD_VERSION, threshold(), frames.elections, sorted(frames.force_names.items()))).encode()
+    digests = {}
+    for election in frames.elections:
+        cands = frames.candidates.filter(pl.col("election") == election.election_id)
+        incs = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id")), on="candidate_id", how="semi")
+        digest = hashlib.sha256(everywhere)
+        for frame in (cands, incs):
+            digest.update(f"|{frame.height}|".encode())
+            if frame.height:
+                digest.update(frame.hash_rows(seed=0).sort().to_numpy().tobytes())
+        digest.update(repr(sorted(map(repr, frames.coverage.get(election.election_id, [])))).encode())
+        digests[election.election_id] = digest
+    return digests
+
+
 def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command", requested_by: User | None = None,
-                      progress: Callable[[int, int], None] | None = None) -> RefreshRun:
-    """Recompute every snapshot (each election × national and each force with candidates in it) and
-    replace the old ones in one transaction, so a page never shows half old, half new figures."""
+                      progress: Callable[[int, int], None] | None = None, force_all: bool = False) -> RefreshRun:
+    """Recompute the snapshots (each election × national and each force with candidates in it) whose
+    inputs changed since they were computed, and replace them in one transaction, so a page never
+    shows half old, half new figures. A snapshot whose inputs are unchanged (same fingerprint) is
+    kept and marked as current: a refresh every few minutes costs a table read, not a core, until
+    something changes. ``force_all`` recomputes everything."""
     run = RefreshRun.objects.create(trigger=trigger, requested_by=requested_by)
     started = time.perf_counter()
     try:
@@ -248,9 +276,26 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
         snapshots = []
         now = timezone.now()
         by_id = {e.election_id: e for e in Election.objects.all()}
+        digests = _election_digests(frames)
+        stored = {} if force_all else {
+            (election_id, scope): fingerprint
+            for election_id, scope, fingerprint in Snapshot.objects.values_list("election__election_id", "scope", "fingerprint")
+        }
+        unchanged: list[tuple[str, str]] = []
         for done, (election, force) in enumerate(jobs, start=1):
             if force not in totals_by_scope:
                 totals_by_scope[force] = _totals(frames, force)
+            fingerprint = digests[election.election_id].copy()
+            # The comparisons read this scope's totals of earlier elections of the same kind: those too.
+            compared = {e.election_id for e in frames.elections if e.election_type == election.election_type and e.date <= election.date}
+            fingerprint.update(repr((force, sorted(kv for kv in totals_by_scope[force].items() if kv[0] in compared))).encode())
+            fingerprint = fingerprint.hexdigest()
+            key = (election.election_id, force or NATIONAL)
+            if stored.get(key) == fingerprint:
+                unchanged.append(key)
+                if progress:
+                    progress(done, len(jobs))
+                continue
             payload = engine.dashboard(
                 frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
                 force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
@@ -258,9 +303,10 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             )
             x, n = totals_by_scope[force].get(election.election_id, (0, 0))
             snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
-                                      candidates=n, incidents=x, computed_at=now))
+                                      candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
             if progress:
                 progress(done, len(jobs))
+        unchanged_keys = set(unchanged)
         with transaction.atomic():
             # Two refreshes at once (the schedule and a button) must not both delete and insert: on
             # PostgreSQL the second would not see the first's new rows and hit the unique constraint.
@@ -268,10 +314,15 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             if connection.vendor == "postgresql":
                 with connection.cursor() as cursor:
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
-            Snapshot.objects.all().delete()
+            # Unchanged inputs: the same figures, now known to be current as of this run.
+            kept = [pk for pk, election_id, scope in Snapshot.objects.values_list("pk", "election__election_id", "scope")
+                    if (election_id, scope) in unchanged_keys]
+            Snapshot.objects.filter(pk__in=kept).update(computed_at=now)
+            Snapshot.objects.exclude(pk__in=kept).delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
         run.status = RefreshRun.Status.DONE
-        run.snapshots, run.incidents, run.candidates = len(snapshots), frames.incidents.height, frames.candidates.height
+        run.snapshots, run.unchanged = len(snapshots) + len(unchanged), len(unchanged)
+        run.incidents, run.candidates = frames.incidents.height, frames.candidates.height
     except Exception as exc:
         run.status, run.error = RefreshRun.Status.FAILED, type(exc).__name__
         raise

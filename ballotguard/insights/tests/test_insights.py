@@ -236,3 +236,26 @@ def test_weekly_figures_show_the_campaign_period_and_can_be_widened(world, clien
     pdf = pdfium.PdfDocument(briefing_for(Snapshot.objects.get(election=world.elections.ge, scope="national"), generated_by="t"))
     text = "\n".join(pdf[i].get_textpage().get_text_range() for i in range(len(pdf)))
     assert "campaign period (20 May 2024 to 29 July 2024)" in text and "2026-" not in text.split("campaign period")[1][:3000]
+
+
+def test_a_refresh_recomputes_only_the_elections_whose_inputs_changed(world, figures):
+    """Issue 16, point 9: the every-five-minutes refresh must not burn a core recomputing unchanged figures."""
+    first = {(s.election_id, s.scope): (s.pk, s.fingerprint, s.computed_at) for s in Snapshot.objects.all()}
+    assert all(fingerprint for _, fingerprint, _ in first.values())
+    again = services.refresh_snapshots(trigger="test")
+    assert again.unchanged == again.snapshots == len(first)
+    after = {(s.election_id, s.scope): (s.pk, s.fingerprint, s.computed_at) for s in Snapshot.objects.all()}
+    assert {k: v[:2] for k, v in after.items()} == {k: v[:2] for k, v in first.items()}  # the same rows, kept
+    assert all(after[k][2] >= first[k][2] for k in first)  # and known to be current as of this run
+
+    # One more incident against a general-election candidate: the general election's snapshots are
+    # recomputed (and count it); the local election's are kept.
+    add_incidents(world.candidates.clw_1, 1, forces=[world.forces.met, world.forces.city], reporter=world.users.candidate)
+    changed = services.refresh_snapshots(trigger="test")
+    ge_keys = {k for k in first if k[0] == world.elections.ge.pk}
+    assert changed.snapshots == len(first) and changed.unchanged == len(first) - len(ge_keys)
+    assert Snapshot.objects.get(election=world.elections.ge, scope="national").incidents == 16
+    now = {(s.election_id, s.scope): s.pk for s in Snapshot.objects.all()}
+    assert all(now[k] != first[k][0] for k in ge_keys)
+    assert all(now[k] == first[k][0] for k in first if k not in ge_keys)
+    assert services.refresh_snapshots(trigger="test", force_all=True).unchanged == 0

@@ -13,28 +13,31 @@ from ballotguard.insights.services import refresh_running, refresh_snapshots
 class Command(BaseCommand):
     help = (
         "Recompute every insights snapshot (each election, nationally and for each police force) from the incidents, "
-        "candidates and outreach records, replacing the old ones in one transaction. Pages read only these snapshots, "
+        "candidates and outreach records, replacing the old ones in one transaction; a snapshot whose inputs have not "
+        "changed since it was computed is kept (--all recomputes everything). Pages read only these snapshots, "
         "so run it on a schedule: keep it running with --loop 300 (make run does), or from cron."
     )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", type=int, default=0, metavar="SECONDS", help="Refresh again every SECONDS until stopped (default: once).")
         parser.add_argument("--no-progress", action="store_true", help="No progress bar (for logs).")
+        parser.add_argument("--all", action="store_true", dest="force_all",
+                            help="Recompute every snapshot, even those whose inputs have not changed since they were computed.")
 
-    def handle(self, *args, loop: int, no_progress: bool, **options):
+    def handle(self, *args, loop: int, no_progress: bool, force_all: bool = False, **options):
         while True:
             if refresh_running():
                 self.stdout.write("Another refresh is running: skipped.")
             else:
-                self._refresh(show=not no_progress and not loop)
+                self._refresh(show=not no_progress and not loop, force_all=force_all)
             if loop <= 0:
                 return
             time.sleep(loop)
 
-    def _refresh(self, show: bool) -> None:
+    def _refresh(self, show: bool, force_all: bool) -> None:
         with Progress(TextColumn("Refreshing insights"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), disable=not show) as bar:
             job = bar.add_task("snapshots", total=None)
             run = refresh_snapshots(trigger="schedule" if not show else "command",
-                                    progress=lambda done, total: bar.update(job, completed=done, total=total))
-        self.stdout.write(f"Insights refreshed: {run.snapshots} snapshots from {run.incidents:,} incidents and "
-                          f"{run.candidates:,} candidates in {run.seconds:.1f} s.")
+                                    progress=lambda done, total: bar.update(job, completed=done, total=total), force_all=force_all)
+        self.stdout.write(f"Insights refreshed: {run.snapshots} snapshots ({run.snapshots - run.unchanged} recomputed, {run.unchanged} "
+                          f"unchanged) from {run.incidents:,} incidents and {run.candidates:,} candidates in {run.seconds:.1f} s.")
