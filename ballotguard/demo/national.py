@@ -540,6 +540,15 @@ def _plan_outreach(rng: random.Random, candidates: list[PlannedCandidate], seat_
                                              _weighted(rng, [("no_answer", 4), ("left_message", 3), ("wrong_details", 1)])))
 
 
+# What an adviser would write as the next step after each outcome (the worklist shows it).
+NEXT_STEP = {
+    "no_answer": "Try again in the evening",
+    "left_message": "Wait two days for a call back, then e-mail",
+    "wrong_details": "Ask the returning officer to check the details",
+    "reached": "Invite to the force's security briefing",
+}
+
+
 def _plan_incident(rng, i, candidate, template, day, profile, issues, q, references) -> PlannedIncident:
     behaviours = [b.value for b in template.behaviours]
     characteristics: list[str] = []
@@ -816,8 +825,15 @@ def _write(plan: Plan, bar) -> list[str]:
         if ballot.pk in occupied:
             rows.append(None)
             continue
+        # Handed over with consent means the adviser has a way to reach them: an example.org address and,
+        # for most, a number from Ofcom's drama range (07700 900000-900999), which reaches nobody.
+        contact = {}
+        if c.handed_over_at is not None and c.consent:
+            n = len(rows)
+            contact = {"email": f"{c.person_id}@example.org", "phone": f"+447700900{n % 1000:03d}" if n % 5 else ""}
         rows.append(Candidate(ballot=ballot, person_id=c.person_id, name=c.name, party=parties.get(c.party_name), gender=c.gender,
-                              elected=c.elected, consent_to_share=c.consent, handed_over_at=c.handed_over_at, user=reporters.get(len(rows))))
+                              elected=c.elected, consent_to_share=c.consent, handed_over_at=c.handed_over_at, user=reporters.get(len(rows)),
+                              **contact))
     made = iter(Candidate.objects.bulk_create([r for r in rows if r is not None], batch_size=1000))
     candidates = [next(made) if r is not None else None for r in rows]
     bar.update(task, completed=len(plan.candidates))
@@ -859,7 +875,7 @@ def _write(plan: Plan, bar) -> list[str]:
         force_id = primary_force(row)
         for contact in c.contacts:
             attempts.append(ContactAttempt(candidate=row, adviser=advisers.get(force_id), at=contact.at, method=contact.method,
-                                           outcome=contact.outcome, next_step="Demo data", created_at=contact.at))
+                                           outcome=contact.outcome, next_step=NEXT_STEP.get(contact.outcome, ""), created_at=contact.at))
         if c.invited:
             if force_id not in briefing_for:
                 briefing_for[force_id] = Briefing(

@@ -30,7 +30,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import BooleanField, Case, Count, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
@@ -115,17 +115,24 @@ class WorklistFilter:
 
 def worklist(user: User, flt: WorklistFilter = WorklistFilter()) -> QuerySet[Candidate]:
     """Candidates of the adviser's force(s) handed over with consent and not yet reached, oldest
-    hand-over first, with how many attempts were made and the last one's outcome and next step."""
+    hand-over first (those with neither a phone number nor an e-mail address last), with how many
+    attempts were made, the last one's outcome and next step, and which ways to reach them exist."""
     _require_adviser(user)
     # Details erased under retention cannot be used to make contact: such candidates leave the list.
     qs = handed_over(candidates_visible_to(user)).filter(ballot__cancelled=False, contact_erased_at__isnull=True).exclude(Exists(_reached()))
     qs = flt.apply(qs).select_related("ballot__council")
+    # Whether there is a phone number or an e-mail address to use, without opening either (that is
+    # an audited read, on the candidate's page): an empty field is stored empty, not encrypted.
     return qs.annotate(
         attempts=Count("contact_attempts"),
         last_attempt_at=Max("contact_attempts__at"),
         last_outcome=Subquery(_last_attempt().values("outcome")[:1]),
         last_next_step=Subquery(_last_attempt().values("next_step")[:1]),
-    ).order_by("handed_over_at", "id")
+        has_phone=Case(When(phone="", then=Value(False)), default=Value(True), output_field=BooleanField()),
+        has_email=Case(When(email="", then=Value(False)), default=Value(True), output_field=BooleanField()),
+        # Those who can be reached first: a hand-over with neither is a task for the returning officer.
+        unreachable=Case(When(phone="", email="", then=Value(1)), default=Value(0), output_field=IntegerField()),
+    ).order_by("unreachable", "handed_over_at", "id")
 
 
 def worklist_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

@@ -122,8 +122,14 @@ def test_build_national_writes_the_plan_labelled_as_demo_data(settings, tmp_path
     candidates = Candidate.objects.filter(ballot__election__election_id__in=[national.GE2024_ID, national.GE2019_ID])
     assert candidates.count() == len(plan.candidates)
     assert not candidates.exclude(person_id__startswith="demo-").exists()
-    # Fake people hold no contact details at all.
-    assert all(not (c.email or c.phone or c.address or c.postcode) for c in candidates)
+    # Fake people hold contact details only when handed over with consent, and those reach nobody:
+    # example.org addresses and Ofcom's drama range; never a home address.
+    for c in candidates:
+        handed = c.handed_over_at is not None and c.consent_to_share
+        assert bool(c.email) == handed and (not c.phone or handed) and not (c.address or c.postcode)
+        assert not c.email or c.email.endswith("@example.org")
+        assert not c.phone or c.phone.startswith("+447700900")
+    assert any(c.phone for c in candidates if c.handed_over_at) or not any(c.handed_over_at for c in candidates)
 
     incidents = list(Incident.objects.select_related("candidate").prefetch_related("forces"))
     assert len(incidents) == len(plan.incidents)

@@ -28,9 +28,14 @@ def actor(user: User) -> Actor:
     return Actor(user=user)
 
 
-def hand_over(candidate: Candidate, days_ago: float, consent: bool = True) -> Candidate:
+def hand_over(candidate: Candidate, days_ago: float, consent: bool = True, *, email: str | None = None, phone: str = "") -> Candidate:
+    """As a returning officer hands over: with consent, an e-mail address (and a phone number if given)."""
     Candidate.objects.filter(pk=candidate.pk).update(handed_over_at=NOW - dt.timedelta(days=days_ago), consent_to_share=consent)
     candidate.refresh_from_db()
+    if consent and not candidate.email:
+        candidate.email = f"{candidate.person_id}@example.org" if email is None else email
+        candidate.phone = phone
+        candidate.save(update_fields=["email", "phone", "data_key"])
     return candidate
 
 
@@ -77,6 +82,23 @@ def test_worklist_is_oldest_hand_over_first_and_only_handed_over_with_consent(wm
     assert names(services.worklist(feoa)) == ["Dan Davies", "Carol Cooper"]
     Candidate.objects.filter(pk=wm.candidates.yardley_2.pk).update(handed_over_at=None)
     assert names(services.worklist(feoa)) == ["Carol Cooper"]
+
+
+def test_worklist_says_how_to_reach_each_candidate_and_lists_dead_ends_last(wm, client_as):
+    """Issue 16, point 5: a hand-over with neither a phone nor an e-mail is a task for the returning
+    officer, not the first thing an adviser tries; the page says which ways exist without opening them."""
+    Candidate.objects.filter(pk=wm.candidates.yardley_2.pk).update(email="", phone="")  # Dan: nothing to use
+    erin = Candidate.objects.get(pk=wm.candidates.ward_1.pk)
+    erin.email, erin.phone = "", "+447700900555"
+    erin.save(update_fields=["email", "phone", "data_key"])
+    assert names(services.worklist(wm.users.feoa_wmp)) == ["Erin Evans", "Carol Cooper", "Dan Davies"]
+    before = AuditEvent.objects.count()
+    html = client_as(wm.users.feoa_wmp).get("/outreach/").content.decode()
+    rows = {name: html[html.index(name):html.index("</tr>", html.index(name))] for name in ("Erin Evans", "Carol Cooper", "Dan Davies")}
+    assert "Phone</td>" in rows["Erin Evans"] and "Phone and e-mail" in rows["Carol Cooper"]
+    assert "No phone or e-mail" in rows["Dan Davies"] and "Ask the returning officer" in rows["Dan Davies"]
+    assert "+447700900555" not in html and "carol@example.org" not in html  # nothing opened on the list
+    assert not AuditEvent.objects.filter(pk__gt=before, action="read", object_type="candidate").exists()
 
 
 def test_worklist_ties_break_by_id_and_cancelled_ballots_drop_out(wm):
