@@ -52,6 +52,8 @@ class WorklistItemOut(Schema):
     last_attempt_at: dt.datetime | None
     last_outcome: str | None
     last_next_step: str | None
+    has_phone: bool = Field(description="A phone number was handed over (GET /candidates/{id} gives it, and audits the read)")
+    has_email: bool = Field(description="An e-mail address was handed over")
 
 
 class WorklistOut(Schema):
@@ -61,7 +63,8 @@ class WorklistOut(Schema):
 
 
 @router.get("/outreach/worklist", response={200: WorklistOut, 403: MessageOut}, auth=restricted_to(*ADVISER),
-            summary="Candidates of your force(s) handed over with consent and not yet reached, oldest hand-over first")
+            summary="Candidates of your force(s) handed over with consent and not yet reached, oldest hand-over first, "
+                    "those with neither a phone number nor an e-mail address last")
 def get_worklist(
     request,
     council: str = Query("", max_length=12, description="Council GSS code"),
@@ -76,7 +79,7 @@ def get_worklist(
          "ballot_paper_id": c.ballot.ballot_paper_id, "post_label": c.ballot.post_label,
          "election_id": c.ballot.election.election_id, "council": c.ballot.council.code if c.ballot.council else None,
          "handed_over_at": c.handed_over_at, "attempts": c.attempts, "last_attempt_at": c.last_attempt_at,
-         "last_outcome": c.last_outcome, "last_next_step": c.last_next_step}
+         "last_outcome": c.last_outcome, "last_next_step": c.last_next_step, "has_phone": c.has_phone, "has_email": c.has_email}
         for c in qs[offset: offset + limit]
     ]
     return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}

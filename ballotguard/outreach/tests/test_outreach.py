@@ -98,6 +98,9 @@ def test_worklist_says_how_to_reach_each_candidate_and_lists_dead_ends_last(wm, 
     assert "Phone</td>" in rows["Erin Evans"] and "Phone and e-mail" in rows["Carol Cooper"]
     assert "No phone or e-mail" in rows["Dan Davies"] and "Ask the returning officer" in rows["Dan Davies"]
     assert "+447700900555" not in html and "carol@example.org" not in html  # nothing opened on the list
+    api = client_as(wm.users.feoa_wmp).get("/api/v1/outreach/worklist").json()["items"]
+    assert [(i["name"], i["has_phone"], i["has_email"]) for i in api] == [
+        ("Erin Evans", True, False), ("Carol Cooper", True, True), ("Dan Davies", False, False)]
     assert not AuditEvent.objects.filter(pk__gt=before, action="read", object_type="candidate").exists()
 
 
