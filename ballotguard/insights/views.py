@@ -154,9 +154,13 @@ def coverage(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         table = snapshot.payload["coverage"]
-        spec = charts.share_bars([r["_values"] for r in table["rows"]], category="force", field="contacted_share",
-                                 title="Share of handed-over candidates contacted by their FEOA",
-                                 description="For each police force, the share of candidates whose details were handed over that the FEOA has reached, worst first.",
+        # The table ranks by several gaps at once; the chart shows one measure, so it ranks by that one:
+        # the lowest share contacted first.
+        by_share = sorted((r["_values"] for r in table["rows"] if r["_values"]["contacted_share"] is not None),
+                          key=lambda v: (v["contacted_share"], v["force"]))
+        spec = charts.share_bars(by_share, category="force", field="contacted_share",
+                                 title="Share of handed-over candidates contacted by their FEOA, lowest first",
+                                 description="For each police force, the share of candidates whose details were handed over that the FEOA has reached, lowest first.",
                                  x_title="Contacted (%)")
         context["figure"] = _figure(table, spec, "coverage")
     context["tab"] = "coverage"

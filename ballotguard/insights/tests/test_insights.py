@@ -259,3 +259,22 @@ def test_a_refresh_recomputes_only_the_elections_whose_inputs_changed(world, fig
     assert all(now[k] != first[k][0] for k in ge_keys)
     assert all(now[k] == first[k][0] for k in first if k not in ge_keys)
     assert services.refresh_snapshots(trigger="test", force_all=True).unchanged == 0
+
+
+def test_the_coverage_chart_ranks_by_the_share_it_shows(world, client_as):
+    """Issue 16, point 8: the table ranks by several gaps (high-risk incidents waiting first), so its
+    order is not the chart's; the chart of the share contacted must run from the lowest share."""
+    import json
+
+    from ballotguard.outreach.models import ContactAttempt
+
+    Candidate.objects.filter(pk=world.candidates.clw_1.pk).update(handed_over_at=timezone.now(), consent_to_share=True)
+    ContactAttempt.objects.create(candidate=world.candidates.yardley_1, adviser=world.users.feoa_wmp, method="phone", outcome="reached")
+    add_incidents(world.candidates.yardley_1, 5, forces=[world.forces.wmp], reporter=world.users.candidate, risk="high")
+    services.refresh_snapshots(trigger="test")
+    html = client_as(world.users.analyst).get(f"/insights/coverage/?election={world.elections.ge.election_id}&force=national").content.decode()
+    spec = json.loads(re.search(r'<script id="coverage-spec" type="application/json">(.*?)</script>', html, re.S).group(1))
+    shares = [v["share"] for v in spec["data"]["values"]]
+    assert shares == sorted(shares) and shares[-1] == 100 and "lowest first" in spec["title"]
+    table = Snapshot.objects.get(election=world.elections.ge, scope="national").payload["coverage"]["rows"]
+    assert table[0]["_values"]["code"] == world.forces.wmp.code  # the table still leads with high-risk incidents waiting
