@@ -146,9 +146,17 @@ def _stand(fake: Faker, rng: random.Random, ballot: Ballot, parties: list[Party]
                 "address": f"{fake.building_number()} {fake.street_name()}\n{ballot.area.parent.name if ballot.area.parent else ballot.post_label}" if consent else "",
                 "postcode": fake.postcode() if consent else "",
                 "consent_to_share": consent,
-                "handed_over_at": timezone.now() - dt.timedelta(days=rng.randrange(1, 30)) if handed else None,
+                "handed_over_at": _handed_over_at(rng, ballot) if handed else None,
             },
         )
+
+
+def _handed_over_at(rng: random.Random, ballot: Ballot) -> dt.datetime:
+    """Returning officers hand over once nominations close: within four days of the close, and never
+    later than now (an election still ahead has had no hand-over yet, so it gets the close itself)."""
+    close = ballot.election.nominations_close or ballot.election.date - dt.timedelta(days=26)
+    at = dt.datetime.combine(close, dt.time(9), tzinfo=dt.timezone.utc) + dt.timedelta(days=rng.randrange(0, 4), hours=rng.randrange(0, 9))
+    return min(at, timezone.now())
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -197,6 +205,9 @@ def build_users(feoa_force: str = "E23000014", second_force: str = "E23000001", 
     if candidacy is not None:
         candidacy.user = candidate_user
         candidacy.save(update_fields=["user"])
+        # The account is the candidate's own: signed in under the name they stand under.
+        first, _, last = candidacy.name.partition(" ")
+        User.objects.filter(pk=candidate_user.pk).update(first_name=first, last_name=last)
         Delegation.objects.get_or_create(candidate=candidacy, staff=staff_user)
         logins[-2].note = f"candidate record: {candidacy.name}, {candidacy.ballot.post_label}"
     _save_logins(logins)

@@ -29,3 +29,15 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     assert crossing
     call_command("demo", "--no-national")  # a second run changes nothing
     assert Incident.objects.count() == 8
+
+    # Dates and names that agree with each other (issue 16, point 8): hand-overs follow the close of
+    # nominations of their own election, and the demo candidate signs in under the name they stand as.
+    import datetime as dt
+
+    handed = Candidate.objects.filter(handed_over_at__isnull=False).select_related("ballot__election")
+    assert handed.exists()
+    for c in handed:
+        close = c.ballot.election.nominations_close
+        assert close <= c.handed_over_at.date() <= close + dt.timedelta(days=4), (c.ballot.election.election_id, c.handed_over_at)
+    demo = Candidate.objects.select_related("user").get(user__username="demo-candidate")
+    assert demo.user.get_full_name() == demo.name
