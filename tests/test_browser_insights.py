@@ -42,6 +42,9 @@ def test_analyst_reads_the_dashboard_and_the_map(world, live_server, browser):
     assert "17" in headline.inner_text()  # every incident nationally
     page.locator('[data-vega-spec="weekly-spec"][data-rendered="true"]').wait_for()
     assert page.locator("#weekly svg").count() == 1  # drawn under the real CSP
+    # Every label of the chart is in the page's typeface, never the browser's serif default.
+    fonts = page.evaluate("() => [...document.querySelectorAll('#weekly svg text')].map(t => getComputedStyle(t).fontFamily)")
+    assert fonts and all("arial" in f.lower() for f in fonts), set(fonts)
     assert_accessible(page)
 
     page.get_by_role("link", name="Disparities").click()

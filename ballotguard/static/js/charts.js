@@ -16,6 +16,9 @@ for (const element of document.querySelectorAll("[data-vega-spec]")) {
       ast: true, expr: expressionInterpreter, actions: false, renderer: "svg",
       // No injected <style> elements (style-src 'self'): their rules are in ballotguard.css.
       defaultStyle: false, tooltip: { disableDefaultStyle: true },
+      // Vega's own default ("sans-serif", and serif in some SVG viewers) is not the page's typeface:
+      // every title, axis and legend uses the GOV.UK stack (GDS Transport is mapped to Arial locally).
+      config: { font: '"GDS Transport", arial, "Liberation Sans", sans-serif' },
     });
     element.dataset.rendered = "true";
   } catch (error) {
