@@ -452,6 +452,17 @@ def _short(span: str) -> str:
     return span if len(span) <= _MATCHED_MAX else span[: _MATCHED_MAX - 1] + "…"
 
 
+def prepare(text: str) -> str:
+    """The text the rules match: :func:`normalise`, then figurative political language blanked out
+    and electoral phrases marked (shared with :mod:`.threat_model`, whose lexicons run on it too)."""
+    norm = normalise(text)
+    if _FIGURATIVE_RE.search(norm):
+        norm = _FIGURATIVE_RE.sub(" _ ", norm)
+    if _ELECTORAL_RE.search(norm):
+        norm = _ELECTORAL_RE.sub(" at_the_polls ", norm)
+    return norm
+
+
 def assess_threat(text: str) -> ThreatAssessment:
     """Score one message for threats. Deterministic; the same text always gives the same result."""
     if not text or not text.strip():
