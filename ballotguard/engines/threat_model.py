@@ -186,7 +186,7 @@ _RE = {
 FEATURES = (
     "harm", "target", "intent",
     "harm_x_target", "harm_x_intent", "harm_x_target_x_intent",
-    "negation_x_harm", "object_only", "question", "mitigated", "rule_score", "rule_threat",
+    "negation_x_harm", "object_only", "question", "mitigated_x_harm", "rule_score", "rule_threat",
 )
 
 REASONS = {
@@ -248,11 +248,15 @@ def signals(text: str, assessment: threats.ThreatAssessment | None = None) -> Si
     harm_intent = harm and _near(harm_spans, intent_spans)
     # "kill the bill": harm words whose only object is a thing, with no person in sight.
     object_only = bool(found["object"]) and not (found["second"] or found["sphere"])
-    mitigated = any(m.startswith(("quotes or reports", "news", "the threatening words")) for m in assessment.mitigations)
+    # Counter-speech and news (the rules' judgement), or every harm word inside quotation marks:
+    # "saying 'I'll kill all X' is vile" reports a threat, it does not make one.
+    quoted = [(m.start(), m.end()) for m in threats._QUOTED_RE.finditer(norm)] if ("'" in norm or '"' in norm) else []
+    harm_quoted = bool(harm_spans) and bool(quoted) and all(any(qs <= hs and he <= qe + 1 for qs, qe in quoted) for hs, he, _ in harm_spans)
+    mitigated = harm_quoted or any(m.startswith(("quotes or reports", "news", "the threatening words")) for m in assessment.mitigations)
     values = (
         float(harm), float(target), float(intent),
         float(harm_target), float(harm_intent), float(harm_target and harm_intent),
-        float(harm and _near(harm_spans, found["negation"])), float(object_only), float(norm.rstrip().endswith("?")), float(mitigated),
+        float(harm and _near(harm_spans, found["negation"])), float(object_only), float(norm.rstrip().endswith("?")), float(harm and mitigated),
         float(assessment.score), float(assessment.is_threat),
     )
     evidence = {}

@@ -47,9 +47,9 @@ def test_score_messages_writes_scores_for_any_csv(tmp_path):
     call_command("score_messages", str(source), id_column="ref", text_column="body", out=out, verbosity=0)
     rows = list(csv.DictReader(out.open()))
     assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
-    assert list(rows[0]) == ["id", "abuse_score", "threat_score", "reasons"]
+    assert list(rows[0]) == ["id", "abuse_score", "threat_score", "is_threat", "reasons"]
     by_id = {r["id"]: r for r in rows}
-    assert float(by_id["a"]["threat_score"]) >= 0.5 and json.loads(by_id["a"]["reasons"])
+    assert float(by_id["a"]["threat_score"]) >= 0.5 and by_id["a"]["is_threat"] == "1" and json.loads(by_id["a"]["reasons"])
     assert float(by_id["b"]["threat_score"]) < 0.5
     assert float(by_id["c"]["abuse_score"]) > float(by_id["b"]["abuse_score"])
 
