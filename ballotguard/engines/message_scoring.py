@@ -123,13 +123,16 @@ def score_messages(
         is_abusive = probability >= model.review_threshold
         if isinstance(learned, ThreatModel):
             scored = learned.score(text, threat)
-            threat_probability, context_reasons = _with_context(scored.probability, context)
-            is_threat = threat.is_threat or threat_probability >= learned.threshold
-            if threat.is_threat:  # the rules are a floor: what they flag ranks at least at the threshold
-                threat_probability = max(threat_probability, learned.threshold)
+            model_flags = _with_context(scored.probability, context)[0] >= learned.threshold
+            # The rules are a floor: what they flag is flagged, and ranks by their measured precision.
+            # Context then raises whichever is higher.
+            threat_probability, context_reasons = _with_context(max(scored.probability, learned.rule_floor(threat)), context)
+            is_threat = threat.is_threat or model_flags
             model_reasons = []
-            if threat_probability >= learned.threshold:  # the model (with its context) flags it, not only the rules
-                model_reasons = [scored.explanation.replace(f"{scored.probability:.2f}", f"{threat_probability:.2f}", 1), *context_reasons]
+            if model_flags:  # the model (with the context) flags it, not only the rules
+                model_reasons.append(scored.explanation)
+            if is_threat:
+                model_reasons += context_reasons
         else:
             threat_probability, is_threat, model_reasons = threat.score, threat.is_threat, []
         reasons = [e.reason for e in exposures] + _threat_reasons(threat) + model_reasons

@@ -236,10 +236,10 @@ def signals(text: str, assessment: threats.ThreatAssessment | None = None) -> Si
     found = {name: _spans(name, norm) for name in _RE}
     explicit = found["harm_act"] + found["weapon"] + found["death"]
     implied = list(found["political_murder"])
-    if found["second"]:
+    if found["second"]:  # aimed at the recipient and their life, not at the world in general
         implied += found["menace"] + found["presence"]
-    if found["surveillance"] or found["menace"] or found["presence"]:
-        implied += found["sphere"]
+        if found["surveillance"] or found["menace"] or found["presence"]:
+            implied += found["sphere"]
     harm_spans = explicit + implied
     target_spans = found["second"] + found["third"] + found["sphere"]
     intent_spans = found["intent_first"] + found["intent_norm"] + found["intent_wish"] + found["imminence"]
@@ -305,6 +305,11 @@ class ThreatModel:
     calibration: tuple[float, float]  # Platt: P = sigmoid(a * logit + b)
     threshold: float  # on the calibrated probability
     metadata: dict = field(default_factory=dict, compare=False)
+    # Share of the training rows the rules flag that are threats: where a rule-flagged message ranks
+    # (rule_precision × the rules' score) when the model alone would rank it lower. The rules fire
+    # rarely on the training data, so the model learns little from them; this keeps a message the
+    # rules are sure of near the top of the queue rather than at the threshold.
+    rule_precision: float = 0.0
 
     def __post_init__(self) -> None:
         if len(self.weights) != len(FEATURES):
@@ -326,10 +331,15 @@ class ThreatModel:
         explanation = f"threat model {p:.2f}: {why}" + (f" ({', '.join(parts)})" if parts else "")
         return ThreatScore(round(p, 4), p >= self.threshold, explanation)
 
+    def rule_floor(self, assessment: threats.ThreatAssessment) -> float:
+        """The least probability a message the rules flag is given (0 when they do not flag it)."""
+        return max(self.threshold, self.rule_precision * assessment.score) if assessment.is_threat else 0.0
+
     def to_json(self) -> dict:
         return {
             "version": self.version, "features": list(FEATURES), "weights": [round(w, 6) for w in self.weights], "bias": round(self.bias, 6),
-            "calibration": [round(c, 6) for c in self.calibration], "threshold": round(self.threshold, 6), "metadata": self.metadata,
+            "calibration": [round(c, 6) for c in self.calibration], "threshold": round(self.threshold, 6),
+            "rule_precision": round(self.rule_precision, 6), "metadata": self.metadata,
         }
 
     def save(self, path: str | Path) -> Path:
@@ -345,7 +355,7 @@ class ThreatModel:
             return cls(
                 version=str(data["version"]), weights=tuple(float(w) for w in data["weights"]), bias=float(data["bias"]),
                 calibration=(float(data["calibration"][0]), float(data["calibration"][1])), threshold=float(data["threshold"]),
-                metadata=dict(data.get("metadata", {})),
+                metadata=dict(data.get("metadata", {})), rule_precision=float(data.get("rule_precision", 0.0)),
             )
         except (KeyError, TypeError, IndexError) as exc:
             raise ArtifactError(f"threat model artefact malformed: {exc!r}") from exc

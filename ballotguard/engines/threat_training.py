@@ -236,14 +236,17 @@ def train(rows: Sequence[ThreatRow], *, seed: int = SEED, progress: Callable[[st
     prob = 1 / (1 + np.exp(-(a * oof + b)))
     threshold, at_threshold = choose_threshold(prob, rows)
     final = _fit(X, y, w, seed)
+    rule_flags = X[:, FEATURES.index("rule_threat")] > 0
+    rule_precision = float(y[rule_flags].mean()) if rule_flags.any() else 0.0
     say(f"calibration a={a:.3f} b={b:.3f}; threshold {threshold:.3f}: out-of-fold {at_threshold}")
     meta = {
         "trained_on": "HateCheck training template families + OLID NOT/UNT (abuse-model training split) + Davidson 'neither' (80%)",
         "seed": seed, "rows": len(rows), "threats": int(y.sum()), "C": C,
         "operating_point": {"rule": f"lowest threshold with out-of-fold false alarms <= {MAX_FALSE_ALARMS} (HateCheck non-threats) and <= {MAX_TWEET_FALSE_ALARMS} (ordinary tweets)", **at_threshold},
+        "rule_precision": {"flagged_by_rules": int(rule_flags.sum()), "of_which_threats": int((rule_flags & y).sum())},
         "sklearn": at._sklearn_version(),
     }
-    return ThreatModel(VERSION, tuple(float(v) for v in final.coef), final.intercept, (a, b), threshold, meta)
+    return ThreatModel(VERSION, tuple(float(v) for v in final.coef), final.intercept, (a, b), threshold, meta, rule_precision)
 
 
 def rates(flags: np.ndarray, rows: Sequence[ThreatRow]) -> dict:
