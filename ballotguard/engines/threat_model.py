@@ -232,7 +232,7 @@ def _near(a: list[tuple[int, int, str]], b: list[tuple[int, int, str]]) -> bool:
 def signals(text: str, assessment: threats.ThreatAssessment | None = None) -> Signals:
     """The feature vector of one message (``assessment`` is the rules' result, computed if absent)."""
     assessment = assessment if assessment is not None else threats.assess_threat(text)
-    norm = _TOPIC_RE.sub(" _ ", threats.prepare(text))
+    norm = _TOPIC_RE.sub(" _ ", assessment.prepared if assessment.prepared or not text.strip() else threats.prepare(text))
     found = {name: _spans(name, norm) for name in _RE}
     explicit = found["harm_act"] + found["weapon"] + found["death"]
     implied = list(found["political_murder"])

@@ -54,7 +54,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CATEGORIES = ("death", "violence", "sexual_violence", "home", "family", "vehicle", "weapon", "political_murder", "incitement")
 THRESHOLD = 0.5
@@ -78,6 +78,8 @@ class ThreatAssessment:
     is_threat: bool  # score >= THRESHOLD
     hits: tuple[RuleHit, ...]
     mitigations: tuple[str, ...]
+    # The text the rules matched (see :func:`prepare`), kept so the learned scorer need not redo it.
+    prepared: str = field(default="", compare=False, repr=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -488,7 +490,7 @@ def assess_threat(text: str) -> ThreatAssessment:
             found.append((rule, match.start(), match.end(), match.group(0)))
 
     if not found:
-        return ThreatAssessment(0.0, False, (), tuple(mitigations))
+        return ThreatAssessment(0.0, False, (), tuple(mitigations), norm)
 
     hits: list[RuleHit] = []
     weights: list[float] = []
@@ -526,4 +528,4 @@ def assess_threat(text: str) -> ThreatAssessment:
         factor *= 0.4
         mitigations.append("news or reported speech")
     score = round(min(1.0, max(0.0, score * factor)), 4)
-    return ThreatAssessment(score, score >= THRESHOLD, tuple(hits), tuple(mitigations))
+    return ThreatAssessment(score, score >= THRESHOLD, tuple(hits), tuple(mitigations), norm)
