@@ -159,10 +159,12 @@ _TOPIC = (
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
-    return re.compile(rf"(?<![a-z])(?:{pattern})(?![a-z])")
+    # The rules' compiler puts a test of the first character in front, so a scan skips most
+    # positions cheaply (about three times faster on tweets).
+    return threats._fast_compile(rf"(?<![a-z])(?:{pattern})(?![a-z])")
 
 
-_TOPIC_RE = re.compile(rf"(?<![a-z])(?:{_TOPIC})(?![a-z])")
+_TOPIC_RE = threats._fast_compile(rf"(?<![a-z])(?:{_TOPIC})(?![a-z])")
 _RE = {
     "harm_act": _compile(_HARM_ACT),
     "weapon": _compile(_WEAPON),
