@@ -132,7 +132,7 @@ _INTENT_NORM = (
     r"why\s+(?:hasnt|has\s+no\s*one|havent|dont\s+we|not)|death\s+to|at\s+my\s+hands|if\s+only|(?:someone|somebody)\s+would|would\s+(?:all\s+)?be\s+(?:dead|better)|in\s+a\s+just\s+world|"
     r"(?:worthy|fit)\s+of|for\s+(?:good|once\s+and\s+for\s+all)|once\s+and\s+for\s+all"
 )
-_INTENT_WISH = r"hope|hoping|wish|pray|praying|cant\s+wait|looking\s+forward|would\s+love|dream\s+of"
+_INTENT_WISH = r"hope|hoping|wish|pray|praying|cant\s+wait|looking\s+forward|would\s+love|dream\s+of|how\s+about\s+(?:we|i)|why\s+dont\s+(?:we|i)|shall\s+(?:we|i)"
 _IMMINENCE = (
     r"soon|tonight|tomorrow|today|this\s+(?:week|weekend|time|evening|morning)|next\s+(?:time|week|one)|one\s+day|sooner\s+or\s+later|"
     r"when\s+you\s+least\s+expect|before\s+(?:the\s+)?(?:election|count|polling|christmas|may|long)|not\s+long|any\s+day|counting\s+down"
@@ -140,7 +140,8 @@ _IMMINENCE = (
 _NEGATION = (
     r"(?:would|will|could|should)\s+never|wouldnt|wont\s+ever|never\s+(?:would|will|want)|(?:do|did|does)\s*(?:nt|not)\s+(?:want|wish|intend|think|mean)|"
     r"no\s+(?:one|body)\s+(?:should|wants|deserves)|not\s+going\s+to|(?:is|are|was)\s+(?:not\s+ok|wrong|unacceptable|never\s+ok)|must\s+not\s+(?:be|happen)|"
-    r"against\s+(?:violence|killing)|dont\s+(?:kill|hurt|attack|harm)|stop\s+(?:the\s+)?(?:killing|violence|attacks?)"
+    r"against\s+(?:violence|killing)|dont\s+(?:kill|hurt|attack|harm)|stop\s+(?:the\s+)?(?:killing|violence|attacks?)|"
+    r"no\s+(?:\w+\s+){0,2}(?:ought|should|deserves?|must|needs?)|(?:do|does|did)\s*(?:nt|not)\s+deserve|(?:must|should|ought)\s*(?:nt|not)|never\s+(?:be|deserve)"
 )
 # Harm verbs aimed at things rather than people ("kill the bill", "end this policy").
 _OBJECT = (
@@ -156,6 +157,34 @@ _TOPIC = (
     r"death\s+(?:penalty|toll|tolls|rate|rates|row|certificate|duty|star|metal)|blood\s+(?:tests?|pressure|donors?|sugar|bank|type)|"
     r"(?:assault|attack|attacks)\s+(?:on|against)\s+(?:democracy|free\s+speech|our\s+rights|the\s+constitution|women|workers)|kill\s+time|killer\s+(?:app|idea|line|feature)"
 )
+
+
+# Harm words as people misspell or run them together to dodge filters ("deaht", "strangel",
+# "deathto"): a word whose letters are a harm word's letters in another order, or that starts or ends
+# with a harm word of five letters or more. Looked for only when the lexicons found no harm.
+_HARM_WORDS = (
+    "kill", "killed", "killing", "murder", "murdered", "death", "dead", "execute", "executed", "execution", "torture", "tortured",
+    "strangle", "strangled", "slaughter", "slaughtered", "shoot", "shot", "stab", "stabbed", "rape", "raped", "hang", "hanged",
+    "lynch", "lynched", "behead", "beheaded", "drown", "drowned", "burn", "burned", "bomb", "massacre", "exterminate",
+    "eradicate", "eliminate", "throat", "throats", "hurt", "attack", "knife", "bullet", "die",
+)
+_ANAGRAMS = {"".join(sorted(w)): w for w in _HARM_WORDS if len(w) >= 4}
+_AFFIX_WORDS = tuple(w for w in _HARM_WORDS if len(w) >= 5)
+_WORD_RE = re.compile(r"[a-z]{4,}")
+
+
+def _fuzzy_harm(text: str) -> list[tuple[int, int, str]]:
+    out = []
+    for match in _WORD_RE.finditer(text):
+        word = match.group(0)
+        hit = _ANAGRAMS.get("".join(sorted(word)))
+        if hit is None and len(word) >= 7:
+            hit = next((w for w in _AFFIX_WORDS if len(word) > len(w) + 1 and (word.startswith(w) or word.endswith(w))), None)
+        if hit is not None:
+            out.append((match.start(), match.end(), word))
+            if len(out) >= _SPANS_MAX:
+                break
+    return out
 
 
 def _compile(pattern: str) -> re.Pattern[str]:
@@ -237,6 +266,8 @@ def signals(text: str, assessment: threats.ThreatAssessment | None = None) -> Si
     norm = _TOPIC_RE.sub(" _ ", assessment.prepared if assessment.prepared or not text.strip() else threats.prepare(text))
     found = {name: _spans(name, norm) for name in _RE}
     explicit = found["harm_act"] + found["weapon"] + found["death"]
+    if not explicit:
+        explicit = _fuzzy_harm(norm)
     implied = list(found["political_murder"])
     if found["second"]:  # aimed at the recipient and their life, not at the world in general
         implied += found["menace"] + found["presence"]
