@@ -221,18 +221,20 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
         )
     console.print("Independent UK-candidate threat set (issue 19's second target): not available in this environment; not measured.")
 
-    texts = [r.text for r in tweets_held] * 3
+    texts = [r.text for r in tweets_held]
 
     def timed(threat_model):
         wall, cpu = time.perf_counter(), time.process_time()
         score_messages(texts, model, threat_model=threat_model)
         return len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)
 
-    rules_wall, rules_cpu = timed(None)
-    wall, cpu = timed(learned)
+    # Alternated three times, best of each: on a shared machine one run can land in a busy minute.
+    runs = [(timed(None), timed(learned)) for _ in range(3)]
+    rules_wall, rules_cpu = max(r[0][0] for r in runs), max(r[0][1] for r in runs)
+    wall, cpu = max(r[1][0] for r in runs), max(r[1][1] for r in runs)
     console.print(f"Speed, score_messages (abuse model, rules, explanations) on {len(texts):,} held-out tweets, one process: rules only "
                   f"{rules_wall:,.0f} msg/s wall, {rules_cpu:,.0f} per CPU-second; with {learned.version} {wall:,.0f} msg/s wall, {cpu:,.0f} per CPU-second "
-                  f"({'meets' if cpu >= 1000 else 'BELOW'} the 1,000/s target per core). Load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
+                  f"({'meets' if cpu >= 1000 else 'BELOW'} the 1,000/s target per core; best of three alternated runs). Load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
                   "(a shared machine: wall-clock rates fall with the load, CPU-second rates much less).")
 
 
