@@ -113,3 +113,19 @@ def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monke
         assert scoring.scorer() is other
     finally:
         scoring.scorer.cache_clear()
+
+
+def test_score_messages_chooses_the_threat_scorer(tmp_path):
+    """The learned threat scorer by default; the rules alone with --threat-scorer rules."""
+    source = tmp_path / "in.csv"
+    missed_by_rules = "I'm going to drown those people next week"
+    with source.open("w", newline="") as f:
+        csv.writer(f).writerows([["id", "text"], ["a", missed_by_rules], ["b", THREAT]])
+    learned, rules = tmp_path / "learned.csv", tmp_path / "rules.csv"
+    call_command("score_messages", str(source), out=learned, verbosity=0)
+    call_command("score_messages", str(source), out=rules, threat_scorer="rules", verbosity=0)
+    by_learned = {r["id"]: r for r in csv.DictReader(learned.open())}
+    by_rules = {r["id"]: r for r in csv.DictReader(rules.open())}
+    assert by_learned["a"]["is_threat"] == "1" and any(r.startswith("threat model") for r in json.loads(by_learned["a"]["reasons"]))
+    assert by_rules["a"]["is_threat"] == "0" and float(by_rules["a"]["threat_score"]) == 0.0
+    assert by_learned["b"]["is_threat"] == by_rules["b"]["is_threat"] == "1"
