@@ -3,7 +3,9 @@
 Why rules: there is no labelled data set of threats against UK candidates to train a model on, and the
 people who act on the result (a police adviser, a candidate) need to see *why* a message was flagged.
 So this is a table of hand-written regular expressions with weights, each with a plain-English reason,
-plus a few combinations and mitigations. Every score comes with its rule hits.
+plus a few combinations and mitigations. Every score comes with its rule hits. Since issue 19 a
+learned scorer sits beside these rules (:mod:`.threat_model`), trained on data nobody here wrote;
+the rules stay as its explanations and as a floor (see :mod:`.message_scoring`).
 
 What the rules cover
   * death threats ("I will kill you", "you're dead", "you won't live to see the count", "traitors get
