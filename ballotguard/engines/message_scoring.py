@@ -6,8 +6,8 @@
   HateCheck and tweets nobody here wrote, calibrated) beside the rules (:mod:`.threats`), whose hits
   stay as explanations and as a floor: a message the rules flag is flagged whatever the model says.
   Context the product has and the text lacks raises the threat probability, each with a reason
-  (:class:`ThreatContext`: sent on the day of the candidate's election, when they attend the count;
-  a sender already linked to an incident);
+  (:class:`ThreatContext`: sent on the day of the candidate's election or its count, or while the
+  candidate is out campaigning with a check-in open; a sender already linked to an incident);
 - **exposure**: the candidate's own postcode, address or phone number in the message, found by
   comparing keyed hashes (:mod:`.exposure`); the candidate's details are never decrypted here.
 
@@ -34,8 +34,8 @@ EXPOSURE_THREAT_SCORE = 0.9
 threat to kill that also names the home."""
 
 EVENT_DAY_ODDS = 2.0
-"""How much a message sent on the day of the candidate's election (polling day, when they attend
-the count) multiplies the odds of a threat. A judgement, not a fitted figure: no labelled data says
+"""How much a message sent when the candidate is at a known public place (polling day or the count
+of their election, or an outing they checked in for) multiplies the odds of a threat. A judgement, not a fitted figure: no labelled data says
 how much; it is there so that, of two equally worded messages, the one that arrives when the
 candidate is in a known public place comes first."""
 
@@ -50,7 +50,10 @@ _DEFAULT = object()
 class ThreatContext:
     """What the product knows about a message beyond its words (see the monitoring app's scoring)."""
 
-    event_day: str = ""  # e.g. "polling day of Leeds Central (7 May 2026)"; empty when not
+    # When the candidate is at a known public place, as a phrase that follows "sent": e.g. "on the
+    # polling day of Leeds Central (7 May 2026)", "while the candidate was out campaigning (a
+    # check-in was open)"; empty when not.
+    event_day: str = ""
     sender_linked: bool = False  # the sender's other messages are linked to an incident
 
 
@@ -62,7 +65,7 @@ def _with_context(probability: float, context: ThreatContext) -> tuple[float, li
     reasons = []
     if context.event_day:
         odds *= EVENT_DAY_ODDS
-        reasons.append(f"raised: sent on the {context.event_day}, when the candidate is at a known public place")
+        reasons.append(f"raised: sent {context.event_day}, when the candidate is at a known public place")
     if context.sender_linked:
         odds *= LINKED_SENDER_ODDS
         reasons.append("raised: the sender is already linked to an incident")

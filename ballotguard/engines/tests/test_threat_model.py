@@ -115,14 +115,14 @@ def test_context_raises_the_threat_score_with_a_reason():
     text = "Remember what happened to Jo Cox"
     [plain, event, linked] = score_messages(
         [text] * 3, default_model(), threat_model=model,
-        contexts=[ThreatContext(), ThreatContext(event_day="polling day of Yardley (4 July 2024)"), ThreatContext(sender_linked=True)],
+        contexts=[ThreatContext(), ThreatContext(event_day="on the polling day of Yardley (4 July 2024)"), ThreatContext(sender_linked=True)],
     )
     p = plain.threat_score
     assert not plain.is_threat and p < 0.5
     odds = p / (1 - p)
     assert event.threat_score == pytest.approx(odds * EVENT_DAY_ODDS / (1 + odds * EVENT_DAY_ODDS), abs=2e-4) and event.is_threat
     assert linked.threat_score == pytest.approx(odds * LINKED_SENDER_ODDS / (1 + odds * LINKED_SENDER_ODDS), abs=2e-4) and linked.is_threat
-    assert any("polling day of Yardley" in r for r in event.reasons)
+    assert "raised: sent on the polling day of Yardley (4 July 2024), when the candidate is at a known public place" in event.reasons
     assert any("already linked to an incident" in r for r in linked.reasons)
     [ordinary] = score_messages(["Thanks for the leaflet"], default_model(), threat_model=model, contexts=[ThreatContext(sender_linked=True)])
     assert not ordinary.is_threat and not any(r.startswith("raised") for r in ordinary.reasons)

@@ -7,7 +7,9 @@ even loaded.
 Threat context (:func:`threat_contexts`), read the same way (keys and dates, no personal data):
 
 * the message was sent on the polling day of the candidate's election, or the day after (counts
-  run overnight or the next day): the candidate is at a known public place;
+  run overnight or the next day), or while the candidate had a campaign check-in open (canvassing,
+  a hustings: ``checkins.CheckIn``; only its times are read, never where it was): the candidate is
+  at a known public place;
 * the message's author (by ``author_hash``, the keyed hash of platform and handle) has another
   message already promoted to an incident.
 
@@ -24,7 +26,7 @@ import json
 from collections.abc import Collection, Iterable, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ballotguard.core.matching import match_key
@@ -73,12 +75,25 @@ def _local_date(when: dt.datetime) -> dt.date:
 
 
 def threat_contexts(messages: Sequence[Message]) -> list[ThreatContext]:
-    """What is known about each message beyond its words: two queries per batch, on keys and dates."""
+    """What is known about each message beyond its words: three queries per batch, on keys and times
+    (no encrypted column is read)."""
     candidate_ids = {m.candidate_id for m in messages if m.candidate_id}
     elections: dict[int, tuple[dt.date, str]] = {}
     if candidate_ids:
         rows = Candidate.objects.filter(pk__in=candidate_ids).values_list("pk", "ballot__election__date", "ballot__post_label")
         elections = {pk: (date, label) for pk, date, label in rows if date}
+    outings: dict[int, list[tuple[dt.datetime, dt.datetime]]] = {}
+    sent_times = [m.sent_at for m in messages if m.candidate_id and m.sent_at]
+    if candidate_ids and sent_times:
+        from ballotguard.checkins.models import CheckIn
+
+        rows = (CheckIn.objects.filter(candidacy_id__in=candidate_ids, started_at__lte=max(sent_times))
+                .exclude(status=CheckIn.Status.CANCELLED)
+                .filter(models.Q(finished_at__isnull=True) | models.Q(finished_at__gte=min(sent_times)))
+                .values_list("candidacy_id", "started_at", "expected_end", "finished_at"))
+        for candidacy_id, started, expected_end, finished in rows:
+            # An outing lasts until it was checked out, or, while still open, its expected end.
+            outings.setdefault(candidacy_id, []).append((started, finished or expected_end))
     hashes = {m.author_hash for m in messages if m.author_hash}
     linked: Collection[str] = ()
     if hashes:
@@ -91,9 +106,11 @@ def threat_contexts(messages: Sequence[Message]) -> list[ThreatContext]:
             day, label = election
             sent = _local_date(m.sent_at)
             if sent == day:
-                event_day = f"polling day of {label} ({day:%-d %B %Y})"
+                event_day = f"on the polling day of {label} ({day:%-d %B %Y})"
             elif sent == day + dt.timedelta(days=1):
-                event_day = f"count day of {label} ({day:%-d %B %Y} election)"
+                event_day = f"on the count day of {label} ({day:%-d %B %Y} election)"
+        if not event_day and m.candidate_id and m.sent_at and any(start <= m.sent_at <= end for start, end in outings.get(m.candidate_id, ())):
+            event_day = "while the candidate was out campaigning (a check-in was open)"
         sender_linked = bool(m.author_hash) and m.author_hash in linked
         out.append(ThreatContext(event_day, sender_linked) if (event_day or sender_linked) else NO_CONTEXT)
     return out

@@ -58,6 +58,32 @@ def test_polling_and_count_day_of_the_candidates_election_raise_the_score(handle
     assert not any(r.startswith("raised") for r in json.loads(later.reasons))
 
 
+def test_an_open_campaign_check_in_raises_the_score(handles):
+    """Carol checked in for an outing (a hustings, canvassing): messages sent during it rank higher;
+    one sent after she checked out, or during a cancelled outing, does not."""
+    from ballotguard.checkins.models import CheckIn
+
+    carol = handles.candidates.yardley_1
+    start = dt.datetime(2026, 3, 2, 18, 0, tzinfo=dt.UTC)
+
+    def outing(begin, hours, **kw):
+        return CheckIn.objects.create(user=handles.users.candidate, candidacy=carol, where="Yardley hustings", started_at=begin,
+                                      expected_end=begin + dt.timedelta(hours=hours), buddy_name="Bea", **kw)
+
+    outing(start, 2, status=CheckIn.Status.CHECKED_OUT, finished_at=start + dt.timedelta(hours=1))
+    outing(start + dt.timedelta(days=1), 2, status=CheckIn.Status.CANCELLED, finished_at=start + dt.timedelta(days=1, minutes=5))
+    at = lambda delta: (start + delta).isoformat()  # noqa: E731
+    _ingest([
+        message(61, WAITING, sent_at=at(dt.timedelta(minutes=30))),  # during the outing
+        message(62, WAITING, sent_at=at(dt.timedelta(hours=1, minutes=30))),  # after she checked out
+        message(63, WAITING, sent_at=at(dt.timedelta(days=1, minutes=30))),  # the cancelled one
+    ])
+    during, after, cancelled = _m(61), _m(62), _m(63)
+    assert during.threat_score > after.threat_score == cancelled.threat_score
+    assert "raised: sent while the candidate was out campaigning (a check-in was open), when the candidate is at a known public place" in json.loads(during.reasons)
+    assert "Yardley hustings" not in during.reasons  # where she went is never read
+
+
 def test_rescoring_reads_the_same_context(handles):
     _ingest([message(2, THREAT)])
     services.promote(Actor(user=handles.users.feoa_wmp), _m(2), expected="waiting")
@@ -84,6 +110,6 @@ def test_the_rules_alone_when_the_setting_says_so(handles, settings):
 def test_context_queries_touch_no_encrypted_column(handles, django_assert_max_num_queries):
     _ingest([message(51, WAITING), message(52, WAITING, to="alice_clw")])
     messages = list(Message.objects.order_by("pk"))
-    with django_assert_max_num_queries(2):
+    with django_assert_max_num_queries(3):
         contexts = scoring.threat_contexts(messages)
     assert len(contexts) == 2 and not any(c.sender_linked for c in contexts)
