@@ -281,6 +281,11 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BALLOTGUARD_ABUSE_SCORER = os.environ.get("BALLOTGUARD_ABUSE_SCORER", "default")
 BALLOTGUARD_ABUSE_ENCODER_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_ENCODER_DIR", VAR_DIR / "models" / "minilm-l6-v2"))
 BALLOTGUARD_ABUSE_FINETUNED_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_FINETUNED_DIR", VAR_DIR / "models" / "abuse-ft-v1"))
+# Threat scoring: "learned" (the committed learned threat model threat-v1 beside the rules, which stay
+# a floor; docs/model-card-threats.md) or "rules" (the hand-written rules alone).
+BALLOTGUARD_THREAT_SCORER = os.environ.get("BALLOTGUARD_THREAT_SCORER", "learned")
+if BALLOTGUARD_THREAT_SCORER not in ("learned", "rules"):
+    raise ImproperlyConfigured(f"BALLOTGUARD_THREAT_SCORER must be 'learned' or 'rules', not {BALLOTGUARD_THREAT_SCORER!r}.")
 
 # E-mail: the console in development and the demo; SMTP settings from the environment in production.
 EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")

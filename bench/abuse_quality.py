@@ -22,6 +22,17 @@ Target (issue "Online abuse monitoring"): OLID macro-F1 ≥ 0.78; threat recall 
 false alarms. The best OffensEval 2019 system (BERT on a GPU) reached 0.829 on OLID's official test
 set; a plain TF-IDF + logistic regression about 0.73.
 
+4. the learned threat scorer (``threat-v1``, :mod:`ballotguard.engines.threat_model`) beside the
+   rules and the peer, on data nobody on the team wrote: HateCheck (Röttger et al. 2021) split by
+   template family, the committed model on the test families of its own split (seed 2021), then the
+   same recipe retrained and tested on four more seeds' splits; the held-out ordinary tweets (OLID
+   NOT, Davidson neither) and OLID's targeted insults as the false-alarm side; the team-written set
+   of item 3 reported apart, labelled as such; and the scoring speed with the learned scorer on.
+   Targets (issue 19): threat recall ≥ 0.85 with ≤ 10 % false alarms on HateCheck's threat
+   functionalities (template-disjoint test split), and on an independent set of threats against UK
+   candidates (not available here, so not measured); OLID macro-F1 ≥ 0.80 (official test set; the
+   validation split stands in); ≥ 1,000 messages/s.
+
 With ``--embeddings``, also the optional scorer ``abuse-emb-v1``
 (``ballotguard.engines.abuse_embeddings``: the default model stacked with MiniLM sentence
 embeddings through onnxruntime) beside the default on the same rows, with its speed; where its
@@ -38,6 +49,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -114,6 +126,116 @@ def threat_section(console, model: AbuseModel, peer) -> None:
     ):
         table.add_row(f"{label} ({sel.sum()})", f"{ours[sel].mean():.3f}", f"{ours_review[sel].mean():.3f}", f"{theirs[sel].mean():.3f}" if peer else "—")
     console.print(table)
+
+
+def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, skip_seeds: bool = False) -> None:
+    """Issue 19: the learned threat scorer beside the rules and the peer, on data nobody here wrote."""
+    from rich.table import Table
+
+    from ballotguard.engines import threat_training as tt
+    from ballotguard.engines import threats
+    from ballotguard.engines.message_scoring import score_messages
+    from ballotguard.engines.threat_model import ThreatModel, signals
+
+    hc_path = data_dir / tt.HATECHECK_FILE
+    if not hc_path.is_file():
+        console.print(f"Learned threat scorer: skipped: HateCheck not found at {hc_path}")
+        return
+    learned = ThreatModel.load()
+    hatecheck = tt.read_hatecheck(hc_path)
+    _, tweets_held = tt.read_tweets(data_dir)
+    features: dict[str, tuple] = {}
+
+    def feats(rows):
+        for r in rows:
+            if r.text not in features:
+                a = threats.assess_threat(r.text)
+                features[r.text] = (signals(r.text, a).values, a.is_threat)
+        return np.array([features[r.text][0] for r in rows]), np.array([features[r.text][1] for r in rows], dtype=bool)
+
+    def decide(m, rows):
+        X, rules = feats(rows)
+        mine = np.array([m.probability(x) >= m.threshold for x in X], dtype=bool)
+        return rules, mine, rules | mine
+
+    def peer_flags(rows):
+        return peer([r.text for r in rows]) >= 0.5 if peer else None
+
+    seed = learned.metadata.get("split", {}).get("seed", tt.SEED)
+    _, test = tt.template_split(hatecheck, seed=seed)
+    strict_neg = [r for r in test if not r.is_threat]  # non-threat functionalities, less the cases that still threaten a person
+    table = Table(title=f"Threats, HateCheck test template families (seed {seed}, the committed {learned.version}'s own split; never trained on)", title_justify="left")
+    for column in ("Scorer", "Recall: threat functionalities", "False alarms: non-threats", "Recall: all threatening cases", "Target"):
+        table.add_column(column, justify="left" if column == "Scorer" else "right")
+    strict = np.array([r.strict for r in test])
+    y = np.array([r.is_threat for r in test])
+    rules, mine, both = decide(learned, test)
+    rows = [("rules alone (assess_threat)", rules), (f"{learned.version} alone", mine), (f"{learned.version} or rules (what ships)", both)]
+    if peer:
+        rows.append(("alt-profanity-check ≥ 0.5 (abuse, not threat: a peer, not a rival)", peer_flags(test)))
+    for name, f in rows:
+        table.add_row(name, f"{f[strict].mean():.3f}", f"{f[~y].mean():.3f}", f"{f[y].mean():.3f}", "≥ 0.85 at ≤ 0.10" if "ships" in name else "")
+    console.print(table)
+    console.print(f"  {strict.sum()} threat-functionality cases; {len(strict_neg)} non-threats (HateCheck's other functionalities, less "
+                  f"{int((y & ~strict).sum())} cases that still threaten a person, e.g. spelling variants of threats and 'I want to kill him', "
+                  "which count as threats under 'all threatening cases').")
+    if not skip_seeds:
+        table = Table(title="Same recipe retrained on other seeds' template splits (train families → test families)", title_justify="left")
+        for column in ("Seed", "Threat cases", "Recall: threat functionalities", "False alarms", "Recall: all threatening", "Ordinary tweets flagged"):
+            table.add_column(column, justify="right")
+        tw_train, _ = tt.read_tweets(data_dir)
+        figures = []
+        for s in (1, 2, 3, 4):
+            train, test_s = tt.template_split(hatecheck, seed=s)
+            m = tt.train(train + tw_train, seed=s, X=feats(train + tw_train)[0])
+            _, _, f = decide(m, test_s)
+            ys = np.array([r.is_threat for r in test_s])
+            st = np.array([r.strict for r in test_s])
+            ordinary = [r for r in tweets_held if r.kind in ("NOT", "neither")]
+            tw = decide(m, ordinary)[2].mean()
+            figures.append((f[st].mean(), f[~ys].mean()))
+            table.add_row(str(s), f"{st.sum()}", f"{f[st].mean():.3f}", f"{f[~ys].mean():.3f}", f"{f[ys].mean():.3f}", f"{tw:.4f}")
+        console.print(table)
+        recall = [r for r, _ in figures]
+        console.print(f"  Across seeds 1-4: recall {np.mean(recall):.3f} (min {min(recall):.3f}), false alarms ≤ {max(fa for _, fa in figures):.3f}. "
+                      "Caveat: the features were designed while looking at seed 2021's training families, which overlap these seeds' test families.")
+
+    table = Table(title="False-alarm side: held-out tweets nobody here wrote (share flagged as a threat)", title_justify="left")
+    for column in ("Rows", "rules", f"{learned.version} or rules", "alt-profanity-check ≥ 0.5"):
+        table.add_column(column, justify="left" if column == "Rows" else "right")
+    for label, kinds in (("ordinary: OLID NOT + Davidson neither", ("NOT", "neither")), ("OLID untargeted profanity (UNT)", ("UNT",)), ("OLID targeted insults or threats (TIN; some are threats)", ("TIN",))):
+        part = [r for r in tweets_held if r.kind in kinds]
+        rules, _, both = decide(learned, part)
+        pf = peer_flags(part)
+        table.add_row(f"{label} ({len(part):,})", f"{rules.mean():.4f}", f"{both.mean():.4f}", f"{pf.mean():.4f}" if pf is not None else "—")
+    console.print(table)
+
+    if THREATS.is_file():
+        hw = [json.loads(line) for line in THREATS.read_text(encoding="utf-8").splitlines() if line.strip()]
+        texts = [r["text"] for r in hw]
+        is_threat = np.array([bool(r["threat"]) for r in hw])
+        flags = tt.flags(learned, texts)
+        console.print(
+            f"Team-written set (written by the team, NOT a held-out measure; the rules were tuned on it): {is_threat.sum()} threats, "
+            + "; ".join(f"{k} recall {v[is_threat].mean():.3f} / false alarms {v[~is_threat].mean():.3f}" for k, v in flags.items())
+        )
+    console.print("Independent UK-candidate threat set (issue 19's second target): not available in this environment; not measured.")
+
+    texts = [r.text for r in tweets_held]
+
+    def timed(threat_model):
+        wall, cpu = time.perf_counter(), time.process_time()
+        score_messages(texts, model, threat_model=threat_model)
+        return len(texts) / (time.perf_counter() - wall), len(texts) / (time.process_time() - cpu)
+
+    # Alternated three times, best of each: on a shared machine one run can land in a busy minute.
+    runs = [(timed(None), timed(learned)) for _ in range(3)]
+    rules_wall, rules_cpu = max(r[0][0] for r in runs), max(r[0][1] for r in runs)
+    wall, cpu = max(r[1][0] for r in runs), max(r[1][1] for r in runs)
+    console.print(f"Speed, score_messages (abuse model, rules, explanations) on {len(texts):,} held-out tweets, one process: rules only "
+                  f"{rules_wall:,.0f} msg/s wall, {rules_cpu:,.0f} per CPU-second; with {learned.version} {wall:,.0f} msg/s wall, {cpu:,.0f} per CPU-second "
+                  f"({'meets' if cpu >= 1000 else 'BELOW'} the 1,000/s target per core; best of three alternated runs). Load average {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs "
+                  "(a shared machine: wall-clock rates fall with the load, CPU-second rates much less).")
 
 
 def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
@@ -237,6 +359,7 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help=f"the shared abuse data directory (default {DATA})")
     parser.add_argument("--model", type=Path, default=None, help="artifact to measure (default: the committed model)")
     parser.add_argument("--skip-davidson-training", action="store_true", help="do not train the Davidson → OLID model (saves ~40 s)")
+    parser.add_argument("--skip-threat-seeds", action="store_true", help="measure the threat scorer on the committed split only (saves ~1 min)")
     parser.add_argument("--embeddings", action="store_true", help="also measure the optional embedding scorer (needs requirements-embeddings.txt and the exported encoder; ~3 min on 2 cores)")
     args = parser.parse_args()
     from rich.console import Console
@@ -289,7 +412,10 @@ def main() -> None:
         f"OLID validation macro-F1 {ours_valid['macro_f1']:.4f} ({target} the 0.78 target; recorded in the artifact: {recorded}). "
         "Reference points: TF-IDF + LR ≈ 0.73; best OffensEval 2019 (BERT, official test set) 0.829."
     )
+    console.print(f"Issue 19 target: OLID macro-F1 ≥ 0.80 (official test set; its validation split, about 0.03 below it, stands in): "
+                  f"{ours_valid['macro_f1']:.4f}, {'meets' if ours_valid['macro_f1'] >= 0.80 else 'BELOW'}.")
     threat_section(console, model, peer)
+    learned_threat_section(console, args.data, model, peer, skip_seeds=args.skip_threat_seeds)
     if args.embeddings:
         embeddings_section(console, model, valid, davidson)
         finetuned_section(console, model, valid, davidson)

@@ -3,7 +3,9 @@
 Why rules: there is no labelled data set of threats against UK candidates to train a model on, and the
 people who act on the result (a police adviser, a candidate) need to see *why* a message was flagged.
 So this is a table of hand-written regular expressions with weights, each with a plain-English reason,
-plus a few combinations and mitigations. Every score comes with its rule hits.
+plus a few combinations and mitigations. Every score comes with its rule hits. Since issue 19 a
+learned scorer sits beside these rules (:mod:`.threat_model`), trained on data nobody here wrote;
+the rules stay as its explanations and as a floor (see :mod:`.message_scoring`).
 
 What the rules cover
   * death threats ("I will kill you", "you're dead", "you won't live to see the count", "traitors get
@@ -54,7 +56,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 CATEGORIES = ("death", "violence", "sexual_violence", "home", "family", "vehicle", "weapon", "political_murder", "incitement")
 THRESHOLD = 0.5
@@ -78,6 +80,8 @@ class ThreatAssessment:
     is_threat: bool  # score >= THRESHOLD
     hits: tuple[RuleHit, ...]
     mitigations: tuple[str, ...]
+    # The text the rules matched (see :func:`prepare`), kept so the learned scorer need not redo it.
+    prepared: str = field(default="", compare=False, repr=False)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -452,6 +456,17 @@ def _short(span: str) -> str:
     return span if len(span) <= _MATCHED_MAX else span[: _MATCHED_MAX - 1] + "…"
 
 
+def prepare(text: str) -> str:
+    """The text the rules match: :func:`normalise`, then figurative political language blanked out
+    and electoral phrases marked (shared with :mod:`.threat_model`, whose lexicons run on it too)."""
+    norm = normalise(text)
+    if _FIGURATIVE_RE.search(norm):
+        norm = _FIGURATIVE_RE.sub(" _ ", norm)
+    if _ELECTORAL_RE.search(norm):
+        norm = _ELECTORAL_RE.sub(" at_the_polls ", norm)
+    return norm
+
+
 def assess_threat(text: str) -> ThreatAssessment:
     """Score one message for threats. Deterministic; the same text always gives the same result."""
     if not text or not text.strip():
@@ -477,7 +492,7 @@ def assess_threat(text: str) -> ThreatAssessment:
             found.append((rule, match.start(), match.end(), match.group(0)))
 
     if not found:
-        return ThreatAssessment(0.0, False, (), tuple(mitigations))
+        return ThreatAssessment(0.0, False, (), tuple(mitigations), norm)
 
     hits: list[RuleHit] = []
     weights: list[float] = []
@@ -515,4 +530,4 @@ def assess_threat(text: str) -> ThreatAssessment:
         factor *= 0.4
         mitigations.append("news or reported speech")
     score = round(min(1.0, max(0.0, score * factor)), 4)
-    return ThreatAssessment(score, score >= THRESHOLD, tuple(hits), tuple(mitigations))
+    return ThreatAssessment(score, score >= THRESHOLD, tuple(hits), tuple(mitigations), norm)

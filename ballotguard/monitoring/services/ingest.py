@@ -24,7 +24,7 @@ from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Message
-from .scoring import apply_score, score_texts, scorer
+from .scoring import apply_score, score_stored, scorer
 
 BATCH = 2_000
 MAX_ERRORS_KEPT = 1_000
@@ -168,7 +168,7 @@ def _store(records, report: IngestReport, router: HandleRouter, source: str, mod
             hashtags=list(record.hashtags), source=source, ingested_at=now,
         ))
     if model is not None and messages:
-        scores = score_texts([m.text for m in messages], [m.candidate_id for m in messages], cache, model)
+        scores = score_stored(messages, cache, model)
         for message, score in zip(messages, scores):
             apply_score(message, score, model.version, now)
             report.flagged += score.flagged

@@ -47,9 +47,9 @@ def test_score_messages_writes_scores_for_any_csv(tmp_path):
     call_command("score_messages", str(source), id_column="ref", text_column="body", out=out, verbosity=0)
     rows = list(csv.DictReader(out.open()))
     assert [r["id"] for r in rows] == ["a", "b", "c", "d"]
-    assert list(rows[0]) == ["id", "abuse_score", "threat_score", "reasons"]
+    assert list(rows[0]) == ["id", "abuse_score", "threat_score", "is_threat", "reasons"]
     by_id = {r["id"]: r for r in rows}
-    assert float(by_id["a"]["threat_score"]) >= 0.5 and json.loads(by_id["a"]["reasons"])
+    assert float(by_id["a"]["threat_score"]) >= 0.5 and by_id["a"]["is_threat"] == "1" and json.loads(by_id["a"]["reasons"])
     assert float(by_id["b"]["threat_score"]) < 0.5
     assert float(by_id["c"]["abuse_score"]) > float(by_id["b"]["abuse_score"])
 
@@ -113,3 +113,19 @@ def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monke
         assert scoring.scorer() is other
     finally:
         scoring.scorer.cache_clear()
+
+
+def test_score_messages_chooses_the_threat_scorer(tmp_path):
+    """The learned threat scorer by default; the rules alone with --threat-scorer rules."""
+    source = tmp_path / "in.csv"
+    missed_by_rules = "I'm going to drown those people next week"
+    with source.open("w", newline="") as f:
+        csv.writer(f).writerows([["id", "text"], ["a", missed_by_rules], ["b", THREAT]])
+    learned, rules = tmp_path / "learned.csv", tmp_path / "rules.csv"
+    call_command("score_messages", str(source), out=learned, verbosity=0)
+    call_command("score_messages", str(source), out=rules, threat_scorer="rules", verbosity=0)
+    by_learned = {r["id"]: r for r in csv.DictReader(learned.open())}
+    by_rules = {r["id"]: r for r in csv.DictReader(rules.open())}
+    assert by_learned["a"]["is_threat"] == "1" and any(r.startswith("threat model") for r in json.loads(by_learned["a"]["reasons"]))
+    assert by_rules["a"]["is_threat"] == "0" and float(by_rules["a"]["threat_score"]) == 0.0
+    assert by_learned["b"]["is_threat"] == by_rules["b"]["is_threat"] == "1"
