@@ -319,3 +319,11 @@ LOGGING = {
         "fpdf": {"handlers": ["console"], "level": "WARNING", "propagate": False},
     },
 }
+
+# Live message sources (monitoring/connectors). Jetstream is Bluesky's public JSON firehose; the
+# resolver turns candidates' registered handles into the DIDs Jetstream names accounts by.
+BALLOTGUARD_BLUESKY_JETSTREAM_URL = os.environ.get("BALLOTGUARD_BLUESKY_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe")
+BALLOTGUARD_BLUESKY_RESOLVER_URL = os.environ.get("BALLOTGUARD_BLUESKY_RESOLVER_URL", "https://public.api.bsky.app")
+BALLOTGUARD_BLUESKY_OVERLAP_SECONDS = float(os.environ.get("BALLOTGUARD_BLUESKY_OVERLAP_SECONDS", "5"))
+BALLOTGUARD_BLUESKY_RESOLVE_EVERY = float(os.environ.get("BALLOTGUARD_BLUESKY_RESOLVE_EVERY", "3600"))
+BALLOTGUARD_SOURCE_STALL_SECONDS = int(os.environ.get("BALLOTGUARD_SOURCE_STALL_SECONDS", "300"))
