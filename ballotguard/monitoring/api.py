@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
@@ -329,3 +330,56 @@ class DetectionRunOut(Schema):
 def campaign_detect(request):
     run = services.campaigns.request_run(actor_of(request))
     return Status(202, {"run_id": run.pk, "status": run.status, "trigger": run.trigger})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live message sources (administrators)
+
+
+class SourceOut(Schema):
+    name: str
+    label: str
+    enabled: bool
+    connected: bool
+    connected_since: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    last_event_at: dt.datetime | None
+    last_message_at: dt.datetime | None
+    lag_seconds: float | None = Field(description="How far behind the platform's clock the last event read was; null when not connected")
+    backlog: int = Field(description="Posts received and waiting to be stored and scored")
+    messages_per_minute: float = Field(description="Messages stored from this source per minute over the last 5 minutes")
+    events: int
+    matched: int
+    malformed: int
+    oversize: int
+    deleted_upstream: int
+    errors: int
+    last_error: str
+    last_error_at: dt.datetime | None
+    stalled: bool
+    watched_accounts: int
+
+
+class SourceControlIn(Schema):
+    enabled: StrictBool = Field(description="true to start the connector, false to stop it; it obeys within seconds")
+
+
+@router.get("/sources", response={200: list[SourceOut], 403: MessageOut}, summary="Live message sources and their health", auth=restricted_to(Role.ADMIN))
+def source_list(request):
+    from .services import sources as live
+
+    return live.statuses(request.user)
+
+
+@router.post("/sources/{name}", response={200: SourceOut, 403: MessageOut, 404: MessageOut}, summary="Start or stop a live message source",
+             auth=restricted_to(Role.ADMIN))
+def source_control(request, name: str, payload: SourceControlIn):
+    from .models import Source
+    from .services import sources as live
+
+    actor = actor_of(request)
+    try:
+        live.set_enabled(actor, name, payload.enabled)
+    except Source.DoesNotExist:
+        return Status(404, {"detail": f"No live source called {name!r}: use one of {', '.join(live.STATUS)}"})
+    return live.STATUS[name]()

@@ -12,5 +12,7 @@ urlpatterns = [
     path("monitoring/campaigns/detect/", views.campaign_detect, name="campaign-detect"),
     path("monitoring/campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("monitoring/campaigns/<int:pk>/decision/", views.campaign_decide, name="campaign-decide"),
+    path("monitoring/sources/", views.sources, name="sources"),
+    path("monitoring/sources/<str:name>/control/", views.source_control, name="source-control"),
     path("candidates/<int:candidate_id>/abuse-timeline/", views.abuse_timeline, name="timeline"),
 ]

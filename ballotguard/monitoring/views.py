@@ -22,6 +22,7 @@ from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.core.pages import paginate
 from ballotguard.incidents.services import ReportInvalid
 from ballotguard.registry.models import Candidate
+from ballotguard.registry.services import NotPermitted
 
 from . import services
 from .forms import (
@@ -30,7 +31,7 @@ from .forms import (
     DecisionForm,
     QueueFilterForm,
 )
-from .models import Campaign, DetectionRun, Message
+from .models import Campaign, DetectionRun, Message, Source
 
 TIMELINE_ROLES = {Role.CANDIDATE, Role.STAFF, Role.FEOA, Role.ANALYST}
 
@@ -213,3 +214,38 @@ def campaign_detect(request):
     messages.success(request, f"Detection has started (run {run.pk}): the task worker looks at the last "
                               f"{services.campaigns.lookback_days()} days of messages and incidents. Refresh this page in a minute.")
     return redirect(reverse("monitoring:campaigns"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live message sources (administrators)
+
+
+@require_GET
+@login_required
+def sources(request):
+    from .services import sources as live
+
+    try:
+        rows = live.statuses(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    return render(request, "monitoring/sources.html", {"sources": rows})
+
+
+@require_POST
+@login_required
+def source_control(request, name: str):
+    from .services import sources as live
+
+    action = request.POST.get("action")
+    if action not in {"start", "stop"}:
+        raise Http404("No such action")
+    try:
+        live.set_enabled(Actor.from_request(request), name, action == "start")
+    except NotPermitted:
+        raise PermissionDenied from None
+    except Source.DoesNotExist:
+        raise Http404("No such source") from None
+    messages.success(request, "Started: the connector connects within seconds." if action == "start"
+                     else "Stopped: the connector disconnects within seconds and keeps its place in the stream.")
+    return redirect("monitoring:sources")

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
-from django.db import close_old_connections, connection, transaction
+from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -143,7 +143,6 @@ class BlueskyConnector:
             if drainer is not None:
                 stop.set()
                 drainer.join()
-            close_old_connections()
 
     def _follow(self, cursor: int | None, stop: threading.Event, idle_exit: float | None) -> bool:
         """One connection. True when the run should end (stopped, disabled or idle); a dropped

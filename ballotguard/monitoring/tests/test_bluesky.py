@@ -215,7 +215,6 @@ def test_killed_mid_stream_and_restarted_there_is_no_gap_and_no_duplicate(accoun
             read(frame, pending)
 
         monkeypatch.setattr(connector, "_read", dies_at_frame_50)
-        monkeypatch.setattr(bluesky, "close_old_connections", lambda: None)
         with pytest.raises(Killed):
             connector.run(idle_exit=0.5)
         cursor = Source.objects.get(name="bluesky").cursor
