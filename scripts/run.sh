@@ -20,8 +20,19 @@ detector=$!
 # The Taskforce's figures: recomputed now and every 5 minutes (pages read these snapshots).
 $bg refresh-insights --loop 300 >var/insights.log 2>&1 &
 insights=$!
-trap 'kill $worker $sweeper $detector $insights 2>/dev/null || true' EXIT INT TERM
+# Live Bluesky: a local Jetstream of demo posts, and the real connector following it (no internet needed).
+$bg demo-jetstream --port "${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}" >var/demo-jetstream.log 2>&1 &
+jetstream=$!
+BALLOTGUARD_BLUESKY_JETSTREAM_URL="ws://127.0.0.1:${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}/subscribe" \
+BALLOTGUARD_BLUESKY_RESOLVER_URL="http://127.0.0.1:${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}" \
+  $bg stream-bluesky >var/stream-bluesky.log 2>&1 &
+streamer=$!
+# Tell administrators by e-mail (the console, in the demo) when a live source stalls.
+$bg check-sources --loop 60 >var/check-sources.log 2>&1 &
+checker=$!
+trap 'kill $worker $sweeper $detector $insights $jetstream $streamer $checker 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
+echo "Live Bluesky demo: stream-bluesky follows a local Jetstream of demo posts (var/stream-bluesky.log); see Live message sources as the administrator."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
 .venv/bin/gunicorn ballotguard.wsgi:application --bind 127.0.0.1:8000 --workers 2 --access-logfile - \
   --access-logformat '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms'

@@ -7,11 +7,16 @@ internet. It honours ``cursor`` as Jetstream does: a client that reconnects with
 every frame from ``time_us`` T on. A frame with no readable ``time_us`` (a malformed one) is placed
 at the time of the frame before it.
 
+It can also answer ``GET /xrpc/com.atproto.identity.resolveHandle?handle=H`` from a table
+(``handles``), as an AT Protocol service does (200 ``{"did": …}`` or 400 ``InvalidRequest``), so the
+demo needs one local server for both.
+
 Binding is to 127.0.0.1 only; port 0 picks a free port (``.port`` says which).
 """
 
 from __future__ import annotations
 
+import http
 import json
 import socket
 import threading
@@ -33,7 +38,9 @@ def _time_of(frame: str | bytes, before: int) -> int:
 
 class JetstreamReplay:
     def __init__(self, frames: Iterable[str | bytes] = (), *, port: int = 0, drop_after: int | None = None,
-                 live: Callable[[int], list[str]] | None = None, live_interval: float = 1.0):
+                 live: Callable[[int], list[str]] | None = None, live_interval: float = 1.0,
+                 handles: dict[str, str] | None = None):
+        self.handles = handles if handles is not None else {}
         self._log: list[tuple[int, str | bytes]] = []
         self._changed = threading.Condition()
         self.extend(frames)
@@ -42,7 +49,8 @@ class JetstreamReplay:
         self.sent = 0
         self._live, self._live_interval = live, live_interval
         self._stopping = threading.Event()
-        self._server: Server = serve(self._handle, "127.0.0.1", port, max_size=2**20, compression=None)
+        self._server: Server = serve(self._handle, "127.0.0.1", port, max_size=2**20, compression=None,
+                                     process_request=self._http)
         self.port = self._server.socket.getsockname()[1]
         self.url = f"ws://127.0.0.1:{self.port}/subscribe"
         self._threads = [threading.Thread(target=self._server.serve_forever, daemon=True, name="jetstream-replay")]
@@ -76,6 +84,17 @@ class JetstreamReplay:
     def _generate(self) -> None:
         while not self._stopping.wait(self._live_interval):
             self.extend(self._live(int(time.time() * 1_000_000)))
+
+    def _http(self, connection: ServerConnection, request):
+        """Plain HTTP requests: the handle resolver; everything else goes on to the WebSocket handshake."""
+        url = urllib.parse.urlsplit(request.path)
+        if url.path != "/xrpc/com.atproto.identity.resolveHandle":
+            return None
+        handle = urllib.parse.parse_qs(url.query).get("handle", [""])[0].casefold()
+        did = self.handles.get(handle)
+        if did:
+            return connection.respond(http.HTTPStatus.OK, json.dumps({"did": did}))
+        return connection.respond(http.HTTPStatus.BAD_REQUEST, json.dumps({"error": "InvalidRequest", "message": "Unable to resolve handle"}))
 
     def _handle(self, ws: ServerConnection) -> None:
         query = urllib.parse.parse_qs(urllib.parse.urlsplit(ws.request.path).query)
