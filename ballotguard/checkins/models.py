@@ -113,3 +113,26 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.channel} {self.recipient} ({self.status})"
+
+
+class NotifyDelivery(models.Model):
+    """A message GOV.UK Notify accepted, and what its delivery receipt said. No address and no
+    content: Notify's id, Ballotguard's reference and the channel are enough to match a receipt."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        PERMANENT_FAILURE = "permanent-failure", "Not delivered: the address or number is wrong"
+        TEMPORARY_FAILURE = "temporary-failure", "Not delivered: the phone or inbox was unavailable"
+        TECHNICAL_FAILURE = "technical-failure", "Not delivered: a technical failure at Notify"
+
+    notify_id = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    channel = models.CharField(max_length=10)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def failed(self) -> bool:
+        return self.status.endswith("failure")

@@ -496,7 +496,7 @@ def _deliver(checkin_id: int, stage: str, channel: str, recipient: str, due_at: 
                     row.status, row.sent_at, row.attempts, row.last_error = AlertDelivery.Status.SENT, now, row.attempts + 1, ""
                     row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
                 try:
-                    channels[channel].send(address, message.subject, message.body)
+                    channels[channel].send(address, message.subject, message.body, reference=f"checkin-{checkin_id}-{stage}-{channel}-{recipient}")
                 except Exception as exc:  # the row above is rolled back with the transaction
                     raise _SendFailed from exc
     except IntegrityError:
@@ -596,3 +596,44 @@ def purge_locations(older_than: datetime, now: datetime | None = None, *, audite
         if audited:
             audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"], detail=f"retention: {count} check-ins")
     return count
+
+
+# ---------------------------------------------------------------------------------------------------
+# GOV.UK Notify's delivery receipts
+
+
+class ReceiptInvalid(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def record_receipt(payload: object) -> "NotifyDelivery":
+    """Apply one delivery receipt (Notify's callback body: ``id``, ``reference``, ``status``,
+    ``completed_at``, ``notification_type``…). Raises :class:`ReceiptInvalid` naming the fields, or
+    ``NotifyDelivery.DoesNotExist`` for a message Ballotguard did not send. A failure is logged by
+    reference (never the address) so the sender's side can see it."""
+    from .models import NotifyDelivery
+
+    if not isinstance(payload, dict):
+        raise ReceiptInvalid({"body": "must be a JSON object"})
+    errors = {}
+    notify_id, status = payload.get("id"), payload.get("status")
+    if not isinstance(notify_id, str) or not notify_id:
+        errors["id"] = "is required"
+    if status not in NotifyDelivery.Status.values:
+        errors["status"] = f"must be one of {', '.join(NotifyDelivery.Status.values)}"
+    completed = None
+    if payload.get("completed_at") not in (None, ""):
+        try:
+            completed = datetime.fromisoformat(str(payload["completed_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            errors["completed_at"] = "must be an ISO 8601 date and time"
+    if errors:
+        raise ReceiptInvalid(errors)
+    delivery = NotifyDelivery.objects.get(notify_id=notify_id)
+    delivery.status, delivery.completed_at = status, completed or timezone.now()
+    delivery.save(update_fields=["status", "completed_at"])
+    if delivery.failed:
+        logger.warning("GOV.UK Notify could not deliver %s message %s: %s", delivery.channel, delivery.reference or notify_id, status)
+    return delivery
