@@ -39,7 +39,8 @@ def _time_of(frame: str | bytes, before: int) -> int:
 class JetstreamReplay:
     def __init__(self, frames: Iterable[str | bytes] = (), *, port: int = 0, drop_after: int | None = None,
                  live: Callable[[int], list[str]] | None = None, live_interval: float = 1.0,
-                 handles: dict[str, str] | None = None):
+                 handles: dict[str, str] | None = None, pace: float = 0.0):
+        self.pace = pace  # seconds between frames (0: as fast as the client reads)
         self.handles = handles if handles is not None else {}
         self._log: list[tuple[int, str | bytes]] = []
         self._changed = threading.Condition()
@@ -120,6 +121,8 @@ class JetstreamReplay:
                         ws.socket.shutdown(socket.SHUT_RDWR)  # a dropped connection: no close frame
                         return
                     ws.send(frame)
+                    if self.pace:
+                        time.sleep(self.pace)
                     sent_here += 1
                     self.sent += 1
                 position += len(batch)

@@ -271,3 +271,38 @@ def test_the_resolver_reports_failures_without_personal_data(accounts):
     assert "nobody" not in str(err.value)
     with pytest.raises(identity.ResolveError, match="could not be reached"):
         identity.XrpcHandleResolver("http://127.0.0.1:9").resolve("carol.bsky.social")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_killed_with_sigkill_mid_stream_and_restarted_loses_nothing_and_stores_nothing_twice(accounts, tmp_path):
+    """The real ``ballotguard stream-bluesky`` process, killed with SIGKILL while posts arrive, then
+    started again. It needs a database both processes can open, so it runs on PostgreSQL only."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time as clock
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database another process can open (the SQLite test database is in memory): run with DATABASE_URL=postgres://…")
+    settings_dict = connection.settings_dict
+    url = f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    # The same settings and keys as this process (test_settings put them in the environment).
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ballotguard.test_settings"}
+    posts, wanted = stream(150)
+    command = [sys.executable, "-m", "ballotguard.cli", "stream-bluesky", "--resolver-url", accounts.url]
+    with JetstreamReplay(posts, pace=0.02) as replay:
+        first = subprocess.Popen([*command, "--url", replay.url], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = clock.monotonic() + 60
+        while replay.sent < 60 and clock.monotonic() < deadline:
+            clock.sleep(0.05)
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+        assert 0 < replay.sent < 150, "killed mid-stream"
+        cursor = Source.objects.get(name="bluesky").cursor
+        second = subprocess.run([*command, "--url", replay.url, "--idle-exit", "2"], env=env, capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr.decode()[-2000:]
+    assert sorted(stored()) == sorted(wanted) and Message.objects.count() == len(wanted)
+    assert replay.cursors[1] is not None and cursor is not None and replay.cursors[1] <= cursor
