@@ -50,6 +50,9 @@ class CheckIn(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Checked out or cancelled.")
     overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the first alert became due.")
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the FEOA stage became due.")
+    buddy_unreachable_at = models.DateTimeField(
+        null=True, blank=True, help_text="A text message to the buddy could not be delivered and they gave no e-mail address: "
+        "the alert falls back to e-mail to the FEOA, now.")
     extended_count = models.PositiveSmallIntegerField(default=0)
     location_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -94,12 +97,13 @@ class AlertDelivery(models.Model):
         FAILED = "failed", "Not sent yet: will retry"
         GAVE_UP = "gave_up", "Could not be sent"
         SKIPPED = "skipped", "Not sent: no longer an adviser of the force"
+        UNDELIVERED = "undelivered", "Sent, but GOV.UK Notify could not deliver it"
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="deliveries")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
     attempts = models.PositiveSmallIntegerField(default=1)
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)

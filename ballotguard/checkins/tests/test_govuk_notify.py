@@ -181,3 +181,74 @@ def test_delivery_receipts_need_notifys_bearer_token_and_name_bad_fields(fake_no
     assert ok.status_code == 200
     delivery = NotifyDelivery.objects.get(notify_id=notify_id)
     assert delivery.status == "permanent-failure" and delivery.failed and delivery.completed_at.minute == 0
+
+
+# ---------------------------------------------------------------------------------------------------
+# A text message to the buddy that cannot be delivered falls back to e-mail, and the FEOA sees it
+
+
+class DeadSMS:
+    channel = "sms"
+
+    def send(self, to, subject, body, reference=""):
+        raise notify.NotifyFailed(400, "BadRequestError")
+
+
+def test_a_buddy_sms_that_is_given_up_falls_back_to_the_feoa_by_email_early(world, client_as, settings):
+    from ballotguard.checkins import services
+    from ballotguard.checkins.models import AlertDelivery, CheckIn
+
+    from .test_checkins import at, start
+
+    settings.BALLOTGUARD_CHECKIN_MAX_ATTEMPTS = 2
+    checkin = start(world, email="")  # the buddy gave a phone number only
+    dead = {"email": notify.EmailNotifier(), "sms": DeadSMS()}
+    services.sweep(now=at(5, checkin), notifiers=dead)
+    assert CheckIn.objects.get(pk=checkin.pk).buddy_unreachable_at is None  # one failure: retried first
+    services.sweep(now=at(6, checkin), notifiers=dead)
+    checkin.refresh_from_db()
+    assert checkin.buddy_unreachable_at == at(6, checkin)
+    assert AlertDelivery.objects.get(stage="buddy", channel="sms").status == "gave_up"
+    report = services.sweep(now=at(7, checkin), notifiers=dead)  # long before the FEOA's normal time
+    assert report.sent_by_stage == {"feoa": 1}
+    feoa_mail = [m for m in mail.outbox if world.users.feoa_wmp.email in m.to]
+    assert len(feoa_mail) == 1 and "could not be reached" in feoa_mail[0].body
+    checkin.refresh_from_db()
+    assert checkin.status == "escalated" and checkin.escalated_at == at(6, checkin)
+    page = client_as(world.users.feoa_wmp).get(f"/checkins/escalated/{checkin.pk}/").content.decode()
+    assert "Their buddy could not be reached" in page and "Could not be sent" in page
+
+
+def test_a_notify_receipt_saying_the_buddy_sms_failed_falls_back_too(fake_notify, world, client):
+    from ballotguard.checkins import services
+    from ballotguard.checkins.models import AlertDelivery, CheckIn
+
+    from .test_checkins import at, start
+
+    checkin = start(world, email="")
+    services.sweep(now=at(5, checkin))  # through Notify (the settings name it): accepted, not yet delivered
+    sms = NotifyDelivery.objects.get(channel="sms")
+    assert sms.reference == f"checkin-{checkin.pk}-buddy-sms-buddy"
+    receipt = {"id": sms.notify_id, "reference": sms.reference, "status": "permanent-failure", "notification_type": "sms"}
+    assert client.post("/notify/receipts/", receipt, content_type="application/json",
+                       HTTP_AUTHORIZATION="Bearer receipt-token-for-tests").status_code == 200
+    row = AlertDelivery.objects.get(stage="buddy", channel="sms")
+    assert row.status == "undelivered" and row.last_error == "GOV.UK Notify: permanent-failure"
+    assert CheckIn.objects.get(pk=checkin.pk).buddy_unreachable_at is not None
+    services.sweep(now=max(at(6, checkin), CheckIn.objects.get(pk=checkin.pk).buddy_unreachable_at))
+    feoa = [r for r in fake_notify.received if r["kind"] == "email" and r["email_address"] == world.users.feoa_wmp.email]
+    assert len(feoa) == 1 and "could not be reached" in feoa[0]["personalisation"]["body"]
+
+
+def test_when_the_buddy_also_gave_an_email_address_nothing_is_brought_forward(world, settings):
+    from ballotguard.checkins import services
+    from ballotguard.checkins.models import CheckIn
+
+    from .test_checkins import at, start
+
+    settings.BALLOTGUARD_CHECKIN_MAX_ATTEMPTS = 1
+    checkin = start(world)  # e-mail and phone
+    services.sweep(now=at(5, checkin), notifiers={"email": notify.EmailNotifier(), "sms": DeadSMS()})
+    assert len(mail.outbox) == 1  # the buddy had the alert by e-mail
+    assert CheckIn.objects.get(pk=checkin.pk).buddy_unreachable_at is None
+    assert services.sweep(now=at(7, checkin)).sent_by_stage == {}
