@@ -340,3 +340,7 @@ BALLOTGUARD_BLUESKY_RESOLVER_URL = os.environ.get("BALLOTGUARD_BLUESKY_RESOLVER_
 BALLOTGUARD_BLUESKY_OVERLAP_SECONDS = float(os.environ.get("BALLOTGUARD_BLUESKY_OVERLAP_SECONDS", "5"))
 BALLOTGUARD_BLUESKY_RESOLVE_EVERY = float(os.environ.get("BALLOTGUARD_BLUESKY_RESOLVE_EVERY", "3600"))
 BALLOTGUARD_SOURCE_STALL_SECONDS = int(os.environ.get("BALLOTGUARD_SOURCE_STALL_SECONDS", "300"))
+
+# Democracy Club (registry/democracy_club.py, `ballotguard sync-democracy-club`).
+BALLOTGUARD_DC_CANDIDATES_URL = os.environ.get("BALLOTGUARD_DC_CANDIDATES_URL", "https://candidates.democracyclub.org.uk/api/next/ballots/")
+BALLOTGUARD_DC_ELECTIONS_URL = os.environ.get("BALLOTGUARD_DC_ELECTIONS_URL", "https://elections.democracyclub.org.uk/api/elections/")
