@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta, timezone as dt_timezone
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
@@ -134,7 +134,9 @@ class BlueskyConnector:
                     delay = self.backoff[0]
                     if finished:
                         break
-                except (ConnectionClosed, InvalidHandshake, InvalidURI, OSError, TimeoutError) as exc:
+                except (ConnectionClosed, InvalidHandshake, InvalidURI, OSError, TimeoutError, DatabaseError) as exc:
+                    # A database hiccup is handled like a dropped connection: what was read but not
+                    # committed is read again from the stored cursor.
                     self._failed(exc)
                     stop.wait(delay)
                     delay = min(delay * 2, self.backoff[1])
@@ -257,6 +259,9 @@ class BlueskyConnector:
         if isinstance(exc, ConnectionClosed) and exc.rcvd is not None:
             reason += f" (close code {exc.rcvd.code})"
         log.warning("Jetstream connection failed: %s; reconnecting from the stored cursor", reason)
+        if isinstance(exc, DatabaseError):
+            connection.close()  # a fresh connection for the next try
+            return
         Source.objects.filter(name=NAME).update(
             connected=False, connected_since=None, errors=F("errors") + 1, last_error=reason[:300],
             last_error_at=timezone.now(), heartbeat_at=timezone.now())
@@ -266,7 +271,12 @@ class BlueskyConnector:
     def _drain_loop(self, stop: threading.Event) -> None:
         try:
             while True:
-                stored = drain(self.actor, batch=self.drain_batch)
+                try:
+                    stored = drain(self.actor, batch=self.drain_batch)
+                except DatabaseError as exc:  # the buffer stays; try again shortly
+                    log.warning("Bluesky drain: %s; retrying", type(exc).__name__)
+                    connection.close()
+                    stored = 0
                 if stored == 0:
                     if stop.is_set():
                         return
