@@ -275,3 +275,28 @@ class WatchedAccount(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["platform", "handle"], name="unique_watched_account")]
+
+
+class MastodonAccount(models.Model):
+    """A candidate's Mastodon account, connected by the candidate or their staff with an access token
+    (scope ``read:notifications``) so ``stream-mastodon`` can follow the mentions of it. The token is
+    encrypted at rest; disconnecting blanks it, and the connector stops within seconds."""
+
+    candidate = models.ForeignKey("registry.Candidate", on_delete=models.CASCADE, related_name="mastodon_accounts")
+    instance_url = models.URLField(max_length=200)
+    acct = models.CharField(max_length=200, help_text="user@instance, case-folded: the handle messages are routed by.")
+    access_token = EncryptedTextField(blank=True)
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    connected_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    since_id = models.CharField(max_length=40, blank=True, help_text="The newest mention notification ingested: the resume point.")
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-connected_at"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "acct"], condition=models.Q(revoked_at__isnull=True), name="one_live_connection_per_account")]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
