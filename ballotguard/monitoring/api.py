@@ -383,3 +383,56 @@ def source_control(request, name: str, payload: SourceControlIn):
     except Source.DoesNotExist:
         return Status(404, {"detail": f"No live source called {name!r}: use one of {', '.join(live.STATUS)}"})
     return live.STATUS[name]()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mastodon accounts (candidates and their staff)
+
+
+class MastodonConnectIn(Schema):
+    candidate_id: int
+    instance_url: str = Field(max_length=200, description="Your Mastodon server, like https://mastodon.social")
+    access_token: str = Field(max_length=200, description="An access token with the read:notifications scope; never returned")
+
+
+class MastodonAccountOut(Schema):
+    id: int
+    candidate_id: int
+    acct: str
+    instance_url: str
+    connected_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_event_at: dt.datetime | None
+    last_error: str
+
+
+@router.post("/mastodon/accounts", response={201: MastodonAccountOut, 403: MessageOut, 422: FieldErrorsOut},
+             summary="Connect a candidate's Mastodon account so its mentions are monitored", auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_connect(request, payload: MastodonConnectIn):
+    from .services import mastodon
+
+    try:
+        account = mastodon.connect(actor_of(request), payload.candidate_id, payload.instance_url, payload.access_token)
+    except mastodon.ConnectInvalid as exc:
+        return Status(422, {"detail": [{"field": k, "message": v, "loc": ["body", k]} for k, v in exc.errors.items()]})
+    return Status(201, account)
+
+
+@router.get("/mastodon/accounts", response={200: list[MastodonAccountOut], 403: MessageOut}, summary="Your candidacies' Mastodon accounts",
+            auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_list(request):
+    from .services import mastodon
+
+    return list(mastodon.accounts_for(request.user))
+
+
+@router.delete("/mastodon/accounts/{account_id}", response={200: MastodonAccountOut, 403: MessageOut, 404: MessageOut},
+               summary="Disconnect a Mastodon account: the token is erased", auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_disconnect(request, account_id: int):
+    from .models import MastodonAccount
+    from .services import mastodon
+
+    try:
+        return mastodon.disconnect(actor_of(request), account_id)
+    except MastodonAccount.DoesNotExist:
+        return Status(404, {"detail": "No such Mastodon account"})

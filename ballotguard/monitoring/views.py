@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -249,3 +249,48 @@ def source_control(request, name: str):
     messages.success(request, "Started: the connector connects within seconds." if action == "start"
                      else "Stopped: the connector disconnects within seconds and keeps its place in the stream.")
     return redirect("monitoring:sources")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mastodon accounts (candidates and their staff)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mastodon_accounts(request):
+    from .forms import MastodonConnectForm
+    from .services import mastodon
+
+    try:
+        candidacies = list(mastodon.candidacies_for(request.user).select_related("ballot__election"))
+    except NotPermitted:
+        raise PermissionDenied from None
+    form = MastodonConnectForm(request.POST or None, candidacies=candidacies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = mastodon.connect(Actor.from_request(request), data["candidate_id"], data["instance_url"], data["access_token"])
+        except mastodon.ConnectInvalid as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, f"Connected @{account.acct}: mentions of it now reach your police adviser's review queue.")
+            return redirect("monitoring:mastodon")
+    accounts = list(mastodon.accounts_for(request.user))
+    return render(request, "monitoring/mastodon.html", {"form": form, "accounts": accounts})
+
+
+@require_POST
+@login_required
+def mastodon_disconnect(request, account_id: int):
+    from .models import MastodonAccount
+    from .services import mastodon
+
+    try:
+        mastodon.disconnect(Actor.from_request(request), account_id)
+    except NotPermitted:
+        raise PermissionDenied from None
+    except MastodonAccount.DoesNotExist:
+        raise Http404("No such account") from None
+    messages.success(request, "Disconnected: the access token has been erased and monitoring of this account has stopped.")
+    return redirect("monitoring:mastodon")

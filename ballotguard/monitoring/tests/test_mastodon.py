@@ -226,3 +226,40 @@ def test_disconnecting_erases_the_token_and_stops_the_connector(world, fake):
     stop.set()
     account.refresh_from_db()
     assert account.revoked_at is not None and account.access_token == ""
+
+
+def test_connect_and_disconnect_through_the_page(world, fake, client_as):
+    client = client_as(world.users.staff)  # Sam acts for Carol
+    page = client.get("/monitoring/mastodon/")
+    assert page.status_code == 200 and "Carol Cooper" in page.content.decode()
+    bad = client.post("/monitoring/mastodon/", {"candidate_id": world.candidates.yardley_1.pk, "instance_url": fake.url, "access_token": "nope"})
+    assert bad.status_code == 200 and "did not accept this access token" in bad.content.decode() and not MastodonAccount.objects.exists()
+    empty = client.post("/monitoring/mastodon/", {"candidate_id": "", "instance_url": "", "access_token": ""}).content.decode()
+    assert "Choose the candidacy" in empty and "Enter your Mastodon server" in empty and "Enter the access token" in empty
+    done = client.post("/monitoring/mastodon/", {"candidate_id": world.candidates.yardley_1.pk, "instance_url": fake.url, "access_token": TOKEN})
+    assert done.status_code == 302
+    account = MastodonAccount.objects.get()
+    listing = client.get("/monitoring/mastodon/").content.decode()
+    assert f"@{account.acct}" in listing and TOKEN not in listing
+    assert client_as(world.users.feoa_wmp).get("/monitoring/mastodon/").status_code == 403
+    assert client_as(world.users.feoa_wmp).post(f"/monitoring/mastodon/{account.pk}/disconnect/").status_code == 403
+    assert client.post(f"/monitoring/mastodon/{account.pk}/disconnect/").status_code == 302
+    account.refresh_from_db()
+    assert account.revoked_at is not None and account.access_token == ""
+
+
+def test_connect_list_and_disconnect_through_the_api(world, fake, client_as):
+    client = client_as(world.users.candidate)
+    bad = client.post("/api/v1/mastodon/accounts", {"candidate_id": world.candidates.clw_1.pk, "instance_url": "ftp://x", "access_token": TOKEN},
+                      content_type="application/json")
+    assert bad.status_code == 422 and {d["field"] for d in bad.json()["detail"]} == {"candidate_id", "instance_url"}
+    made = client.post("/api/v1/mastodon/accounts", {"candidate_id": world.candidates.yardley_1.pk, "instance_url": fake.url, "access_token": TOKEN},
+                       content_type="application/json")
+    assert made.status_code == 201 and "access_token" not in made.json()
+    account_id = made.json()["id"]
+    assert [a["id"] for a in client.get("/api/v1/mastodon/accounts").json()] == [account_id]
+    assert client_as(world.users.analyst).get("/api/v1/mastodon/accounts").status_code == 403
+    other = client_as(world.users.candidate).delete(f"/api/v1/mastodon/accounts/{account_id + 99}")
+    assert other.status_code == 404
+    gone = client.delete(f"/api/v1/mastodon/accounts/{account_id}")
+    assert gone.status_code == 200 and gone.json()["revoked_at"] is not None
