@@ -225,6 +225,7 @@ class Source(models.Model):
 
     class Name(models.TextChoices):
         BLUESKY = "bluesky", "Bluesky (Jetstream)"
+        MASTODON = "mastodon", "Mastodon (connected accounts)"
 
     name = models.CharField(max_length=20, choices=Name.choices, unique=True)
     enabled = models.BooleanField(default=True, help_text="Wanted running: the connector obeys within seconds.")

@@ -22,18 +22,22 @@ import logging
 import re
 import threading
 import time
-from datetime import datetime, timezone as dt_timezone
+from datetime import datetime, timedelta, timezone as dt_timezone
 from urllib.parse import urlsplit
 
+from django.conf import settings
+from django.db.models import F, Max
 from django.utils import timezone
 
 from ballotguard.accounts.services import Actor
 from ballotguard.engines.messages import MAX_TEXT_CHARS, MessageRecord, Platform, normalise_handle, parse_time
 
-from ..models import MastodonAccount
+from ..models import MastodonAccount, Message, Source
 from ..services.ingest import ingest_records
 
 log = logging.getLogger(__name__)
+
+NAME = Source.Name.MASTODON.value
 
 
 class _Stop(Exception):
@@ -99,6 +103,9 @@ class MastodonConnector:
         self.ingested = 0
 
     def _account(self) -> MastodonAccount | None:
+        """The account, while it is connected and the source is wanted running; else ``None``."""
+        if Source.objects.filter(name=NAME, enabled=False).exists():
+            return None
         return MastodonAccount.objects.filter(pk=self.account_id, revoked_at__isnull=True).exclude(access_token="").first()
 
     def _ingest(self, account: MastodonAccount, notification) -> None:
@@ -158,5 +165,36 @@ class MastodonConnector:
                 reason = type(exc).__name__
                 log.warning("Mastodon stream for account %s failed: %s; catching up from the stored position", self.account_id, reason)
                 MastodonAccount.objects.filter(pk=self.account_id).update(last_error=reason[:200])
+                Source.objects.filter(name=NAME).update(errors=F("errors") + 1, last_error=reason[:300], last_error_at=timezone.now())
                 stop.wait(delay)
                 delay = min(delay * 2, backoff[1])
+
+
+def heartbeat(connected_accounts: int) -> None:
+    """``stream-mastodon`` is alive (called every rescan); ``connected`` when it follows any account."""
+    source, _ = Source.objects.get_or_create(name=NAME)
+    now = timezone.now()
+    Source.objects.filter(pk=source.pk).update(heartbeat_at=now, connected=bool(connected_accounts) and source.enabled,
+                                               connected_since=source.connected_since or now if connected_accounts else None)
+
+
+def status(now: datetime | None = None) -> dict:
+    """The Sources page's figures for Mastodon (the same keys as the Bluesky connector's)."""
+    now = now or timezone.now()
+    state = Source.objects.get_or_create(name=NAME)[0]
+    accounts = MastodonAccount.objects.filter(revoked_at__isnull=True).exclude(access_token="")
+    window = timedelta(minutes=5)
+    stored = Message.objects.filter(source=NAME)
+    fresh = state.heartbeat_at is not None and now - state.heartbeat_at < timedelta(seconds=settings.BALLOTGUARD_SOURCE_STALL_SECONDS)
+    return {
+        "name": state.name, "label": state.get_name_display(), "enabled": state.enabled,
+        "connected": bool(state.connected and fresh), "connected_since": state.connected_since, "heartbeat_at": state.heartbeat_at,
+        "last_event_at": accounts.aggregate(m=Max("last_event_at"))["m"], "last_message_at": stored.aggregate(m=Max("ingested_at"))["m"],
+        "lag_seconds": None,  # a push stream per account: no position to lag behind
+        "backlog": 0, "messages_per_minute": round(stored.filter(ingested_at__gte=now - window).count() / 5, 1),
+        "events": stored.count(), "matched": stored.count(), "malformed": 0, "oversize": 0, "deleted_upstream": 0,
+        "errors": state.errors, "last_error": state.last_error, "last_error_at": state.last_error_at,
+        # Stalled: wanted running with accounts to follow, but the process has not been heard from.
+        "stalled": bool(state.enabled and accounts.exists() and not fresh),
+        "watched_accounts": accounts.count(),
+    }

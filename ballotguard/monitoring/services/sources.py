@@ -20,12 +20,12 @@ from ballotguard.accounts.models import AuditEvent, Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.registry.services import NotPermitted
 
-from ..connectors import bluesky
+from ..connectors import bluesky, mastodon
 from ..models import Source
 
 log = logging.getLogger(__name__)
 
-STATUS = {Source.Name.BLUESKY.value: bluesky.status}
+STATUS = {Source.Name.BLUESKY.value: bluesky.status, Source.Name.MASTODON.value: mastodon.status}
 
 
 def check_admin(user) -> None:
@@ -71,7 +71,7 @@ def check_stalls(now: datetime | None = None) -> list[str]:
         body = (f"The live message source {figures['label']} should be running but has stalled: last heard from {heard}, "
                 f"{figures['backlog']} posts waiting to be stored, {figures['errors']} connection errors"
                 f"{' (last: ' + figures['last_error'] + ')' if figures['last_error'] else ''}.\n\n"
-                "Messages to candidates from this source are not arriving. Check that `ballotguard stream-bluesky` is running; "
+                "Messages to candidates from this source are not arriving. Check that `ballotguard stream-bluesky` (or stream-mastodon) is running; "
                 "it resumes from its stored position, so nothing is lost once it is back.")
         admins = list(get_user_model().objects.filter(role=Role.ADMIN, is_active=True).exclude(email="").values_list("email", flat=True))
         if admins:

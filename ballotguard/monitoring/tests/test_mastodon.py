@@ -263,3 +263,22 @@ def test_connect_list_and_disconnect_through_the_api(world, fake, client_as):
     assert other.status_code == 404
     gone = client.delete(f"/api/v1/mastodon/accounts/{account_id}")
     assert gone.status_code == 200 and gone.json()["revoked_at"] is not None
+
+
+def test_mastodon_on_the_sources_page_stalls_and_obeys_stop(world, fake, client_as):
+    from ballotguard.monitoring.connectors.mastodon import heartbeat
+    from ballotguard.monitoring.models import Source
+    from ballotguard.monitoring.services import sources
+
+    account = connected(world, fake)
+    figures = {s["name"]: s for s in sources.statuses(world.users.admin)}["mastodon"]
+    assert figures["watched_accounts"] == 1 and figures["stalled"] and not figures["connected"]  # nobody is streaming it
+    heartbeat(1)
+    figures = {s["name"]: s for s in sources.statuses(world.users.admin)}["mastodon"]
+    assert figures["connected"] and not figures["stalled"]
+    assert "Mastodon (connected accounts)" in client_as(world.users.admin).get("/monitoring/sources/").content.decode()
+    client_as(world.users.admin).post("/monitoring/sources/mastodon/control/", {"action": "stop"})
+    assert not Source.objects.get(name="mastodon").enabled
+    fake.stored = [mention(1)]
+    MastodonConnector(account.pk).run(threading.Event())  # returns at once: stopped on the Sources page
+    assert not Message.objects.exists()

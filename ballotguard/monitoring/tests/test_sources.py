@@ -60,14 +60,14 @@ def test_stop_and_start_from_the_page_are_stored_and_audited(running, client_as)
     client.post("/monitoring/sources/bluesky/control/", {"action": "start"})
     assert Source.objects.get(name="bluesky").enabled
     assert list(AuditEvent.objects.filter(object_type="source").order_by("at", "id").values_list("detail", flat=True)) == ["stopped", "started"]
-    assert client.post("/monitoring/sources/mastodon/control/", {"action": "stop"}).status_code == 404
+    assert client.post("/monitoring/sources/myspace/control/", {"action": "stop"}).status_code == 404
     assert client.post("/monitoring/sources/bluesky/control/", {"action": "explode"}).status_code == 404
 
 
 def test_the_api_lists_and_controls_sources(running, client_as):
     client = client_as(running.users.admin)
     listed = client.get("/api/v1/sources").json()
-    assert [s["name"] for s in listed] == ["bluesky"] and listed[0]["malformed"] == 3 and listed[0]["backlog"] == 1
+    assert [s["name"] for s in listed] == ["bluesky", "mastodon"] and listed[0]["malformed"] == 3 and listed[0]["backlog"] == 1
     stopped = client.post("/api/v1/sources/bluesky", {"enabled": False}, content_type="application/json")
     assert stopped.status_code == 200 and stopped.json()["enabled"] is False
     bad = client.post("/api/v1/sources/bluesky", {"enabled": "perhaps"}, content_type="application/json")
@@ -84,8 +84,8 @@ def test_a_stalled_source_alerts_administrators_once_and_clears_when_it_recovers
     assert "stalled" in mail.outbox[0].subject and "stream-bluesky" in mail.outbox[0].body
     assert sources.check_stalls(later + dt.timedelta(minutes=1)) == []  # once per stall
     assert len(mail.outbox) == 1
-    Source.objects.update(heartbeat_at=later, last_event_at=later)
-    assert sources.check_stalls(later) == [] and Source.objects.get().stall_alerted_at is None
+    Source.objects.filter(name="bluesky").update(heartbeat_at=later, last_event_at=later)
+    assert sources.check_stalls(later) == [] and Source.objects.get(name="bluesky").stall_alerted_at is None
     Source.objects.update(enabled=False)  # a source stopped on purpose is not stalled
     assert sources.check_stalls(later + dt.timedelta(hours=1)) == [] and len(mail.outbox) == 1
 
