@@ -11,7 +11,7 @@ from ballotguard.monitoring.services.sources import STATUS, check_stalls
 
 
 class Command(BaseCommand):
-    help = ("Check every live message source (Bluesky) that should be running: one not heard from, or that has read "
+    help = ("Check every live message source (Bluesky, Mastodon) that should be running: one not heard from, or that has read "
             "nothing, for BALLOTGUARD_SOURCE_STALL_SECONDS (default 300) is reported by e-mail to every active "
             "administrator, once per stall. Prints each source's figures as JSON. --loop repeats every SECONDS.")
 
