@@ -288,11 +288,21 @@ if BALLOTGUARD_THREAT_SCORER not in ("learned", "rules"):
     raise ImproperlyConfigured(f"BALLOTGUARD_THREAT_SCORER must be 'learned' or 'rules', not {BALLOTGUARD_THREAT_SCORER!r}.")
 
 # E-mail: the console in development and the demo; SMTP settings from the environment in production.
-EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# GOV.UK Notify (checkins/notify.py): with an API key, every e-mail and text message goes through
+# Notify unless BALLOTGUARD_EMAIL_BACKEND / BALLOTGUARD_SMS_PROVIDER say otherwise.
+BALLOTGUARD_NOTIFY_API_KEY = os.environ.get("BALLOTGUARD_NOTIFY_API_KEY", "")
+BALLOTGUARD_NOTIFY_BASE_URL = os.environ.get("BALLOTGUARD_NOTIFY_BASE_URL", "https://api.notifications.service.gov.uk")
+BALLOTGUARD_NOTIFY_EMAIL_TEMPLATE = os.environ.get("BALLOTGUARD_NOTIFY_EMAIL_TEMPLATE", "")  # subject ((subject)), body ((body))
+BALLOTGUARD_NOTIFY_SMS_TEMPLATE = os.environ.get("BALLOTGUARD_NOTIFY_SMS_TEMPLATE", "")  # ((body))
+BALLOTGUARD_NOTIFY_CALLBACK_TOKEN = os.environ.get("BALLOTGUARD_NOTIFY_CALLBACK_TOKEN", "")  # the bearer token Notify sends with receipts
+BALLOTGUARD_NOTIFY_ATTEMPTS = int(os.environ.get("BALLOTGUARD_NOTIFY_ATTEMPTS", "3"))
+EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "ballotguard.checkins.notify.NotifyEmailBackend" if BALLOTGUARD_NOTIFY_API_KEY
+                               else "django.core.mail.backends.console.EmailBackend")
 # Check-in alerts hold a row lock while they send (exactly-once delivery), so a dead mail server must fail fast.
 EMAIL_TIMEOUT = int(os.environ.get("BALLOTGUARD_EMAIL_TIMEOUT", "10"))
 # Text messages for check-in alerts: a class with send(number, text); the console one is for the demo.
-BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "ballotguard.checkins.notify.ConsoleSMS")
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "ballotguard.checkins.notify.NotifySMS" if BALLOTGUARD_NOTIFY_API_KEY
+                                                  else "ballotguard.checkins.notify.ConsoleSMS")
 EMAIL_HOST = os.environ.get("BALLOTGUARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("BALLOTGUARD_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("BALLOTGUARD_EMAIL_USER", "")
@@ -323,5 +333,20 @@ LOGGING = {
         # fpdf2's font subsetting logs every table it prunes at INFO.
         "fontTools": {"handlers": ["console"], "level": "WARNING", "propagate": False},
         "fpdf": {"handlers": ["console"], "level": "WARNING", "propagate": False},
+        # GOV.UK Notify's client logs each failed request with Notify's error message, which can
+        # quote the address; Ballotguard logs the failure itself, by kind and reference only.
+        "notifications_python_client": {"handlers": ["console"], "level": "CRITICAL", "propagate": False},
     },
 }
+
+# Live message sources (monitoring/connectors). Jetstream is Bluesky's public JSON firehose; the
+# resolver turns candidates' registered handles into the DIDs Jetstream names accounts by.
+BALLOTGUARD_BLUESKY_JETSTREAM_URL = os.environ.get("BALLOTGUARD_BLUESKY_JETSTREAM_URL", "wss://jetstream2.us-east.bsky.network/subscribe")
+BALLOTGUARD_BLUESKY_RESOLVER_URL = os.environ.get("BALLOTGUARD_BLUESKY_RESOLVER_URL", "https://public.api.bsky.app")
+BALLOTGUARD_BLUESKY_OVERLAP_SECONDS = float(os.environ.get("BALLOTGUARD_BLUESKY_OVERLAP_SECONDS", "5"))
+BALLOTGUARD_BLUESKY_RESOLVE_EVERY = float(os.environ.get("BALLOTGUARD_BLUESKY_RESOLVE_EVERY", "3600"))
+BALLOTGUARD_SOURCE_STALL_SECONDS = int(os.environ.get("BALLOTGUARD_SOURCE_STALL_SECONDS", "300"))
+
+# Democracy Club (registry/democracy_club.py, `ballotguard sync-democracy-club`).
+BALLOTGUARD_DC_CANDIDATES_URL = os.environ.get("BALLOTGUARD_DC_CANDIDATES_URL", "https://candidates.democracyclub.org.uk/api/next/ballots/")
+BALLOTGUARD_DC_ELECTIONS_URL = os.environ.get("BALLOTGUARD_DC_ELECTIONS_URL", "https://elections.democracyclub.org.uk/api/elections/")

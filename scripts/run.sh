@@ -22,8 +22,19 @@ detector=$!
 # The Taskforce's figures: computed now, then every 5 minutes only where their inputs changed.
 nice -n 10 $bg refresh-insights --loop 300 >var/insights.log 2>&1 &
 insights=$!
-trap 'kill $worker $sweeper $detector $insights 2>/dev/null || true' EXIT INT TERM
+# Live Bluesky: a local Jetstream of demo posts, and the real connector following it (no internet needed).
+$bg demo-jetstream --port "${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}" >var/demo-jetstream.log 2>&1 &
+jetstream=$!
+BALLOTGUARD_BLUESKY_JETSTREAM_URL="ws://127.0.0.1:${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}/subscribe" \
+BALLOTGUARD_BLUESKY_RESOLVER_URL="http://127.0.0.1:${BALLOTGUARD_DEMO_JETSTREAM_PORT:-6008}" \
+  $bg stream-bluesky >var/stream-bluesky.log 2>&1 &
+streamer=$!
+# Tell administrators by e-mail (the console, in the demo) when a live source stalls.
+$bg check-sources --loop 60 >var/check-sources.log 2>&1 &
+checker=$!
+trap 'kill $worker $sweeper $detector $insights $jetstream $streamer $checker 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
+echo "Live Bluesky demo: stream-bluesky follows a local Jetstream of demo posts (var/stream-bluesky.log); see Live message sources as the administrator."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."
 # --preload imports the application once, before forking the workers: on a busy two-core machine the
 # import takes seconds, and done in each worker it could run past the worker timeout.

@@ -58,6 +58,13 @@ MATRIX = {
     "api incident evidence file":   (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api incident pack":            (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api report (empty)":           (401, 401, 422, 422, 403, 403, 403, 403, 403, 403),
+    # Live message sources: administrators only; Mastodon accounts: the candidate and their staff.
+    "page live sources":            (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api live sources":             (401, 401, 403, 403, 403, 403, 403, 403, 403, 200),
+    "page mastodon accounts":       (302, 302, 200, 200, 403, 403, 403, 403, 403, 403),
+    "api mastodon accounts":        (401, 401, 200, 200, 403, 403, 403, 403, 403, 403),
+    # GOV.UK Notify's delivery receipts: Notify's bearer token only, whoever is signed in.
+    "api notify receipt (no token)": (401, 302, 401, 401, 401, 401, 401, 401, 401, 401),  # an unverified session is sent to its second factor first
     "api incident triage":          (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
     "api access requests":          (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
     # Monitoring: a threatening message to Carol (West Midlands). FEOAs review their force's in full,
@@ -201,7 +208,11 @@ def _request(client: Client, target: str, world):
         "api check-ins": "/api/v1/checkins", "api escalated check-ins": "/api/v1/checkins/escalated",
         "page insights": "/insights/", "page insights records": "/insights/records/", "api insights": "/api/v1/insights",
         "page campaigns": "/monitoring/campaigns/", "api campaigns": "/api/v1/campaigns",
+        "page live sources": "/monitoring/sources/", "api live sources": "/api/v1/sources",
+        "page mastodon accounts": "/monitoring/mastodon/", "api mastodon accounts": "/api/v1/mastodon/accounts",
     })
+    if target == "api notify receipt (no token)":
+        return client.post("/notify/receipts/", {"id": "x", "status": "delivered"}, content_type="application/json")
     if target in pages:
         return client.get(pages[target])
     if target == "api report (empty)":

@@ -50,6 +50,9 @@ class CheckIn(models.Model):
     finished_at = models.DateTimeField(null=True, blank=True, db_index=True, help_text="Checked out or cancelled.")
     overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the first alert became due.")
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the FEOA stage became due.")
+    buddy_unreachable_at = models.DateTimeField(
+        null=True, blank=True, help_text="A text message to the buddy could not be delivered and they gave no e-mail address: "
+        "the alert falls back to e-mail to the FEOA, now.")
     extended_count = models.PositiveSmallIntegerField(default=0)
     location_purged_at = models.DateTimeField(null=True, blank=True)
 
@@ -94,12 +97,13 @@ class AlertDelivery(models.Model):
         FAILED = "failed", "Not sent yet: will retry"
         GAVE_UP = "gave_up", "Could not be sent"
         SKIPPED = "skipped", "Not sent: no longer an adviser of the force"
+        UNDELIVERED = "undelivered", "Sent, but GOV.UK Notify could not deliver it"
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="deliveries")
     stage = models.CharField(max_length=20, choices=Stage.choices)
     channel = models.CharField(max_length=10, choices=Channel.choices)
     recipient = models.CharField(max_length=40)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SENT)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SENT)
     attempts = models.PositiveSmallIntegerField(default=1)
     due_at = models.DateTimeField()
     sent_at = models.DateTimeField(null=True, blank=True)
@@ -113,3 +117,26 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.channel} {self.recipient} ({self.status})"
+
+
+class NotifyDelivery(models.Model):
+    """A message GOV.UK Notify accepted, and what its delivery receipt said. No address and no
+    content: Notify's id, Ballotguard's reference and the channel are enough to match a receipt."""
+
+    class Status(models.TextChoices):
+        SENDING = "sending", "Sending"
+        DELIVERED = "delivered", "Delivered"
+        PERMANENT_FAILURE = "permanent-failure", "Not delivered: the address or number is wrong"
+        TEMPORARY_FAILURE = "temporary-failure", "Not delivered: the phone or inbox was unavailable"
+        TECHNICAL_FAILURE = "technical-failure", "Not delivered: a technical failure at Notify"
+
+    notify_id = models.CharField(max_length=40, unique=True)
+    reference = models.CharField(max_length=100, blank=True, db_index=True)
+    channel = models.CharField(max_length=10)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    @property
+    def failed(self) -> bool:
+        return self.status.endswith("failure")

@@ -1,8 +1,7 @@
 """How check-in alerts leave the building: one small interface, an e-mail notifier and an SMS notifier.
 
 A :class:`Notifier` sends one message to one address on one channel and raises if it could not;
-the sweep in ``services`` decides what is sent to whom and records it. Nothing here touches the
-database.
+the sweep in ``services`` decides what is sent to whom and records it.
 
 * E-mail goes through Django's e-mail backend (``EMAIL_BACKEND``): SMTP in production, the console
   in the demo, ``locmem`` in tests (``django.core.mail.outbox``).
@@ -10,6 +9,11 @@ database.
   (default :class:`ConsoleSMS`). A provider is any class with ``send_sms(to, body)`` that raises on
   failure; a real one (GOV.UK Notify, Twilio, an operator's gateway) is a dozen lines wrapping the
   vendor's client, configured from its own settings. :class:`LocmemSMS` records messages for tests.
+* **GOV.UK Notify** (:class:`GovukNotify`): when ``BALLOTGUARD_NOTIFY_API_KEY`` is set, e-mail goes
+  through :class:`NotifyEmailBackend` and SMS through :class:`NotifySMS`; both retry with back-off and
+  raise on failure. Notify's delivery receipts arrive at ``/notify/receipts/`` (``views.notify_receipt``).
+  The one database write here is :class:`~ballotguard.checkins.models.NotifyDelivery`: Notify's id and
+  the reference of each message it accepted, so a receipt can be matched.
 """
 
 from __future__ import annotations
@@ -19,7 +23,8 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
+from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.module_loading import import_string
 
 DEFAULT_SMS_PROVIDER = "ballotguard.checkins.notify.ConsoleSMS"
@@ -28,8 +33,9 @@ DEFAULT_SMS_PROVIDER = "ballotguard.checkins.notify.ConsoleSMS"
 class Notifier(Protocol):
     channel: str
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        """Send, or raise. ``subject`` is ignored by channels that have none."""
+    def send(self, to: str, subject: str, body: str, reference: str = "") -> None:
+        """Send, or raise. ``subject`` is ignored by channels that have none; ``reference`` is the
+        sender's id for the message (GOV.UK Notify keeps it and returns it in delivery receipts)."""
 
 
 class SMSProvider(Protocol):
@@ -40,8 +46,9 @@ class SMSProvider(Protocol):
 class EmailNotifier:
     channel = "email"
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        send_mail(subject=subject, message=body, from_email=None, recipient_list=[to], fail_silently=False)
+    def send(self, to: str, subject: str, body: str, reference: str = "") -> None:
+        headers = {"X-Ballotguard-Reference": reference} if reference else None
+        EmailMessage(subject=subject, body=body, to=[to], headers=headers).send(fail_silently=False)
 
 
 class SMSNotifier:
@@ -50,8 +57,11 @@ class SMSNotifier:
     def __init__(self, provider: SMSProvider | None = None):
         self.provider = provider if provider is not None else sms_provider()
 
-    def send(self, to: str, subject: str, body: str) -> None:
-        self.provider.send_sms(to, body)
+    def send(self, to: str, subject: str, body: str, reference: str = "") -> None:
+        if isinstance(self.provider, NotifySMS):
+            self.provider.send_sms(to, body, reference)
+        else:
+            self.provider.send_sms(to, body)
 
 
 def sms_provider() -> SMSProvider:
@@ -96,3 +106,123 @@ class LocmemSMS:
 
     def send_sms(self, to: str, body: str) -> None:
         LocmemSMS.outbox.append(SentSMS(to=to, body=body))
+
+
+# ---------------------------------------------------------------------------------------------------
+# GOV.UK Notify: every e-mail (as Django's e-mail backend) and every text message (as the SMS provider)
+
+
+class NotifyFailed(Exception):
+    """GOV.UK Notify did not accept the message. ``status_code`` is Notify's (0: never reached);
+    the text names the kind of failure only, never the address or the content."""
+
+    def __init__(self, status_code: int, reason: str):
+        super().__init__(f"GOV.UK Notify refused the message: {reason} (HTTP {status_code})" if status_code else f"GOV.UK Notify could not be reached: {reason}")
+        self.status_code = status_code
+
+
+RETRYABLE = {429, 500, 502, 503, 504}
+
+
+class GovukNotify:
+    """Sends through GOV.UK Notify with its own client (``notifications-python-client``), retrying
+    what Notify says is worth retrying (429 rate limit, 5xx, no connection) with exponential back-off,
+    and raising :class:`NotifyFailed` for the rest (a 400 or 403 will not get better by asking again),
+    so the sender sees the failure: the check-in sweep records it and retries on its next run.
+
+    Ballotguard composes its own wording, so it uses one Notify e-mail template whose subject is
+    ``((subject))`` and body ``((body))``, and one text-message template ``((body))``
+    (``BALLOTGUARD_NOTIFY_EMAIL_TEMPLATE`` and ``BALLOTGUARD_NOTIFY_SMS_TEMPLATE``). Every accepted
+    message is recorded (Notify's id, the reference, the channel; never the address) in
+    :class:`~ballotguard.checkins.models.NotifyDelivery`, which Notify's delivery receipts update.
+    """
+
+    def __init__(self, api_key: str | None = None, base_url: str | None = None, *, attempts: int | None = None,
+                 backoff: float = 0.5, sleep=None):
+        from notifications_python_client.notifications import NotificationsAPIClient
+
+        key = api_key or settings.BALLOTGUARD_NOTIFY_API_KEY
+        if not key:
+            raise NotifyFailed(0, "BALLOTGUARD_NOTIFY_API_KEY is not set")
+        self.client = NotificationsAPIClient(key, base_url=base_url or settings.BALLOTGUARD_NOTIFY_BASE_URL, timeout=10)
+        self.attempts = attempts or settings.BALLOTGUARD_NOTIFY_ATTEMPTS
+        self.backoff = backoff
+        import time
+
+        self.sleep = sleep or time.sleep
+
+    def send(self, channel: str, to: str, personalisation: dict, reference: str = "") -> str:
+        """Send and return Notify's notification id, or raise :class:`NotifyFailed`."""
+        from notifications_python_client.errors import HTTPError, InvalidResponse
+        from requests import RequestException
+
+        for attempt in range(1, self.attempts + 1):
+            try:
+                if channel == "sms":
+                    response = self.client.send_sms_notification(
+                        phone_number=to, template_id=settings.BALLOTGUARD_NOTIFY_SMS_TEMPLATE, personalisation=personalisation, reference=reference or None)
+                else:
+                    response = self.client.send_email_notification(
+                        email_address=to, template_id=settings.BALLOTGUARD_NOTIFY_EMAIL_TEMPLATE, personalisation=personalisation, reference=reference or None)
+            except HTTPError as exc:
+                # No response at all (refused, timed out) comes as a 503 without one.
+                status, reason = (exc.status_code, _notify_error(exc)) if exc.response is not None else (0, "no response")
+            except (RequestException, InvalidResponse) as exc:
+                status, reason = 0, type(exc).__name__
+            else:
+                _record_delivery(response.get("id", ""), channel, reference)
+                return response.get("id", "")
+            if (status and status not in RETRYABLE) or attempt == self.attempts:
+                raise NotifyFailed(status, reason)
+            self.sleep(self.backoff * 2 ** (attempt - 1))
+        raise AssertionError("unreachable")
+
+
+def _notify_error(exc) -> str:
+    """Notify's error *kind* (``BadRequestError``, ``RateLimitError``…): its message can quote the address."""
+    message = exc.message
+    if isinstance(message, list) and message and isinstance(message[0], dict):
+        return str(message[0].get("error", "error"))[:60]
+    return "error"
+
+
+def _record_delivery(notify_id: str, channel: str, reference: str) -> None:
+    from .models import NotifyDelivery
+
+    if notify_id:
+        NotifyDelivery.objects.get_or_create(notify_id=notify_id, defaults={"channel": channel, "reference": reference[:100]})
+
+
+class NotifySMS:
+    """The SMS provider for ``BALLOTGUARD_CHECKIN_SMS_PROVIDER`` when GOV.UK Notify is configured."""
+
+    def __init__(self, notify: GovukNotify | None = None):
+        self.notify = notify or GovukNotify()
+
+    def send_sms(self, to: str, body: str, reference: str = "") -> None:
+        self.notify.send("sms", to, {"body": body}, reference)
+
+
+class NotifyEmailBackend(BaseEmailBackend):
+    """Django's e-mail backend over GOV.UK Notify, so every ``send_mail`` in Ballotguard (check-in
+    alerts, high-risk incident alerts, hand-over notices, briefing invitations) goes through Notify.
+    A header ``X-Ballotguard-Reference`` becomes Notify's reference. Attachments are not supported
+    (Ballotguard's e-mails carry links, never files)."""
+
+    def __init__(self, fail_silently: bool = False, notify: GovukNotify | None = None, **kwargs):
+        super().__init__(fail_silently=fail_silently, **kwargs)
+        self.notify = notify
+
+    def send_messages(self, email_messages) -> int:
+        notify = self.notify or GovukNotify()
+        sent = 0
+        for message in email_messages:
+            reference = message.extra_headers.get("X-Ballotguard-Reference", "")
+            try:
+                for to in message.recipients():
+                    notify.send("email", to, {"subject": message.subject, "body": message.body}, reference)
+                sent += 1
+            except NotifyFailed:
+                if not self.fail_silently:
+                    raise
+        return sent

@@ -34,6 +34,7 @@ No alert lost, none sent twice
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -101,6 +102,10 @@ def stage_times(checkin: CheckIn) -> dict[str, datetime]:
     times = {Stage.BUDDY: first, Stage.BUDDY_AGAIN: first + buddy_again_after()}
     if checkin.escalate_to_feoa:
         times[Stage.FEOA] = times[Stage.BUDDY_AGAIN] + feoa_after()
+        if checkin.buddy_unreachable_at is not None:
+            # The buddy cannot be told (their text message failed, and there is no e-mail address):
+            # the alert falls back to e-mail to the FEOA at once rather than after the buddy's stages.
+            times[Stage.FEOA] = min(times[Stage.FEOA], max(checkin.buddy_unreachable_at, first))
     return times
 
 
@@ -437,6 +442,18 @@ def _adviser_now(checkin: CheckIn, user_id: int) -> User | None:
             .filter(Exists(covers)).first())
 
 
+def _buddy_sms_failed(checkin_id: int, now: datetime) -> None:
+    """A buddy alert by text message could not be delivered. If the buddy gave an e-mail address, the
+    same alert went there too and nothing more is needed; if not, the check-in is marked so that the
+    FEOA stage (when escalation was chosen) falls due now, by e-mail, and the FEOA sees why."""
+    checkin = CheckIn.objects.select_for_update().filter(pk=checkin_id).first()
+    if checkin is None or checkin.buddy_unreachable_at is not None or not checkin.is_open or checkin.buddy_email:
+        return
+    checkin.buddy_unreachable_at = now
+    checkin.save(update_fields=["buddy_unreachable_at"])
+    logger.warning("Check-in %s: the buddy could not be reached by text message and has no e-mail address; falling back to the FEOA", checkin_id)
+
+
 def _compose(checkin: CheckIn, stage: str, channel: str, recipient: str) -> wording.Message:
     facts = wording.Facts(person=checkin.person_name, expected_end=checkin.expected_end, checked_out_at=checkin.checked_out_at)
     if stage == Stage.ALL_CLEAR:
@@ -445,7 +462,8 @@ def _compose(checkin: CheckIn, stage: str, channel: str, recipient: str) -> word
         c = checkin.candidacy
         link = f"{settings.BALLOTGUARD_BASE_URL}{reverse('checkins:escalated-detail', args=[checkin.pk])}"
         candidacy = f"{c.name}, {c.ballot.post_label or c.ballot.area.name} ({c.ballot.election.name})" if c else ""
-        return wording.feoa_alert(wording.Facts(person=facts.person, expected_end=facts.expected_end, candidacy=candidacy, link=link))
+        return wording.feoa_alert(wording.Facts(person=facts.person, expected_end=facts.expected_end, candidacy=candidacy, link=link,
+                                                buddy_unreachable=checkin.buddy_unreachable_at is not None))
     return wording.buddy_alert(
         wording.Facts(person=facts.person, expected_end=facts.expected_end, where=checkin.where), channel, again=stage == Stage.BUDDY_AGAIN,
     )
@@ -496,14 +514,14 @@ def _deliver(checkin_id: int, stage: str, channel: str, recipient: str, due_at: 
                     row.status, row.sent_at, row.attempts, row.last_error = AlertDelivery.Status.SENT, now, row.attempts + 1, ""
                     row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
                 try:
-                    channels[channel].send(address, message.subject, message.body)
+                    channels[channel].send(address, message.subject, message.body, reference=f"checkin-{checkin_id}-{stage}-{channel}-{recipient}")
                 except Exception as exc:  # the row above is rolled back with the transaction
                     raise _SendFailed from exc
     except IntegrityError:
         report.already += 1  # another sweeper recorded (and sent) it between our read and our insert
         return
     except _SendFailed as failed:  # an ordinary send failure: recorded, retried by the next sweep
-        _record_failure(keys, due_at, failed.__cause__, report)
+        _record_failure(keys, due_at, failed.__cause__, report, now)
         return
     except Exception as exc:  # a bug or the database: log (class only), leave it for the next sweep, go on
         logger.error("Check-in %s: %s while delivering %s/%s", checkin_id, type(exc).__name__, stage, channel)
@@ -521,7 +539,7 @@ class _SendFailed(Exception):
     """The notifier raised; the original exception is the cause."""
 
 
-def _record_failure(keys: dict, due_at: datetime, exc: Exception, report: SweepReport) -> None:
+def _record_failure(keys: dict, due_at: datetime, exc: Exception, report: SweepReport, now: datetime | None = None) -> None:
     # The class name only: an exception's text can quote the address.
     logger.warning("Check-in alert %s/%s to %s not sent: %s", keys["stage"], keys["channel"], keys["recipient"], type(exc).__name__)
     with transaction.atomic():
@@ -537,6 +555,8 @@ def _record_failure(keys: dict, due_at: datetime, exc: Exception, report: SweepR
         if row.attempts >= max_attempts():
             row.status = AlertDelivery.Status.GAVE_UP
             report.gave_up += 1
+            if keys["channel"] == Channel.SMS and keys["recipient"] == "buddy" and keys["stage"] in (Stage.BUDDY, Stage.BUDDY_AGAIN):
+                _buddy_sms_failed(keys["checkin_id"], now or timezone.now())
         else:
             report.failed += 1
         row.save()
@@ -596,3 +616,62 @@ def purge_locations(older_than: datetime, now: datetime | None = None, *, audite
         if audited:
             audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"], detail=f"retention: {count} check-ins")
     return count
+
+
+# ---------------------------------------------------------------------------------------------------
+# GOV.UK Notify's delivery receipts
+
+
+class ReceiptInvalid(ValueError):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+        self.errors = errors
+
+
+def record_receipt(payload: object) -> "NotifyDelivery":
+    """Apply one delivery receipt (Notify's callback body: ``id``, ``reference``, ``status``,
+    ``completed_at``, ``notification_type``…). Raises :class:`ReceiptInvalid` naming the fields, or
+    ``NotifyDelivery.DoesNotExist`` for a message Ballotguard did not send. A failure is logged by
+    reference (never the address) so the sender's side can see it."""
+    from .models import NotifyDelivery
+
+    if not isinstance(payload, dict):
+        raise ReceiptInvalid({"body": "must be a JSON object"})
+    errors = {}
+    notify_id, status = payload.get("id"), payload.get("status")
+    if not isinstance(notify_id, str) or not notify_id:
+        errors["id"] = "is required"
+    if status not in NotifyDelivery.Status.values:
+        errors["status"] = f"must be one of {', '.join(NotifyDelivery.Status.values)}"
+    completed = None
+    if payload.get("completed_at") not in (None, ""):
+        try:
+            completed = datetime.fromisoformat(str(payload["completed_at"]).replace("Z", "+00:00"))
+        except ValueError:
+            errors["completed_at"] = "must be an ISO 8601 date and time"
+    if errors:
+        raise ReceiptInvalid(errors)
+    delivery = NotifyDelivery.objects.get(notify_id=notify_id)
+    with transaction.atomic():
+        delivery.status, delivery.completed_at = status, completed or timezone.now()
+        delivery.save(update_fields=["status", "completed_at"])
+        if delivery.failed:
+            logger.warning("GOV.UK Notify could not deliver %s message %s: %s", delivery.channel, delivery.reference or notify_id, status)
+            _alert_undelivered(delivery)
+    return delivery
+
+
+_ALERT_REFERENCE = re.compile(r"checkin-(\d+)-(buddy|buddy_again|feoa|all_clear)-(email|sms)-(buddy|user:\d+)")
+
+
+def _alert_undelivered(delivery) -> None:
+    """A check-in alert Notify accepted but could not deliver: recorded on the alert (the FEOA and the
+    person see it), and a failed text message to the buddy falls back as ``_buddy_sms_failed`` says."""
+    found = _ALERT_REFERENCE.fullmatch(delivery.reference)
+    if not found:
+        return
+    checkin_id, stage, channel, recipient = int(found[1]), found[2], found[3], found[4]
+    AlertDelivery.objects.filter(checkin_id=checkin_id, stage=stage, channel=channel, recipient=recipient).update(
+        status=AlertDelivery.Status.UNDELIVERED, last_error=f"GOV.UK Notify: {delivery.status}"[:100])
+    if channel == Channel.SMS and recipient == "buddy" and stage in (Stage.BUDDY, Stage.BUDDY_AGAIN):
+        _buddy_sms_failed(checkin_id, timezone.now())

@@ -13,4 +13,5 @@ urlpatterns = [
     path("checkins/<int:checkin_id>/check-out/", views.check_out, name="check-out"),
     path("checkins/<int:checkin_id>/extend/", views.extend, name="extend"),
     path("checkins/<int:checkin_id>/cancel/", views.cancel, name="cancel"),
+    path("notify/receipts/", views.notify_receipt, name="notify-receipt"),
 ]

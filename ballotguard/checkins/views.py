@@ -3,12 +3,17 @@ FEOA's list of escalated check-ins. Views stay thin: scope, audit and timing liv
 
 from __future__ import annotations
 
+import hmac
+import json
+
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.services import Actor
@@ -16,7 +21,7 @@ from ballotguard.core.pages import paginate
 
 from . import services
 from .forms import CheckInForm
-from .models import AlertDelivery, CheckIn
+from .models import AlertDelivery, CheckIn, NotifyDelivery
 
 
 def _own(request, checkin_id: int) -> CheckIn:
@@ -141,3 +146,25 @@ def escalated_detail(request, checkin_id: int):
     except CheckIn.DoesNotExist:
         raise Http404("No such check-in") from None
     return render(request, "checkins/escalated_detail.html", {"checkin": checkin, "deliveries": list(checkin.deliveries.all())})
+
+
+@csrf_exempt
+@require_POST
+def notify_receipt(request):
+    """GOV.UK Notify's delivery-receipt callback. Notify sends ``Authorization: Bearer <token>`` with
+    the token set in its callback settings (``BALLOTGUARD_NOTIFY_CALLBACK_TOKEN``); nothing else gets in."""
+    expected = settings.BALLOTGUARD_NOTIFY_CALLBACK_TOKEN
+    given = request.headers.get("Authorization", "")
+    if not expected or not hmac.compare_digest(given.encode(), f"Bearer {expected}".encode()):
+        return JsonResponse({"detail": "A valid bearer token is required."}, status=401)
+    try:
+        payload = json.loads(request.body or b"null")
+    except ValueError:
+        return JsonResponse({"detail": [{"field": "body", "message": "is not JSON"}]}, status=400)
+    try:
+        services.record_receipt(payload)
+    except services.ReceiptInvalid as exc:
+        return JsonResponse({"detail": [{"field": k, "message": v} for k, v in exc.errors.items()]}, status=400)
+    except NotifyDelivery.DoesNotExist:
+        return JsonResponse({"detail": "No message with this id was sent by Ballotguard."}, status=404)
+    return JsonResponse({"detail": "recorded"})

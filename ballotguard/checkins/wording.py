@@ -36,6 +36,7 @@ class Facts:
     candidacy: str = ""  # "Carol Cooper, Birmingham Yardley": only for the FEOA
     link: str = ""  # only for the FEOA
     checked_out_at: datetime | None = None
+    buddy_unreachable: bool = False  # only for the FEOA: the buddy's text message could not be delivered
 
 
 def _when(moment: datetime) -> str:
@@ -72,8 +73,10 @@ def feoa_alert(facts: Facts) -> Message:
     subject = f"{SERVICE}: missed safety check-in, escalated to you"
     body = (
         f"{facts.person} has not checked out of a safety check-in and asked for it to be escalated to their "
-        "police adviser if they missed it. Their buddy has been alerted twice.\n\n"
-        f"Candidacy: {facts.candidacy}\n"
+        "police adviser if they missed it. "
+        + ("Their buddy could not be reached: the text message to them could not be delivered, and they gave no e-mail "
+           "address, so this has come to you early.\n\n" if facts.buddy_unreachable else "Their buddy has been alerted twice.\n\n")
+        + f"Candidacy: {facts.candidacy}\n"
         f"Expected to finish by: {_when(facts.expected_end)}\n\n"
         f"Where they went, and the history, after signing in: {facts.link}\n\n"
         "If anyone is in immediate danger, call 999.\n"

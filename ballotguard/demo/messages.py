@@ -59,6 +59,8 @@ def build_messages(rng: random.Random, demo_candidate: Candidate | None) -> int:
     for n, candidate in enumerate(candidates):
         handle = f"demo_cand_{candidate.pk}"
         SocialHandle.objects.get_or_create(candidate=candidate, platform=Platform.X.value, handle=handle)
+        # And a Bluesky account, which the demo's live Jetstream (demo-jetstream, make run) posts to.
+        SocialHandle.objects.get_or_create(candidate=candidate, platform=Platform.BLUESKY.value, handle=f"demo-cand-{candidate.pk}.bsky.social")
         place = candidate.ballot.area.name
         count = 140 if candidate == demo_candidate else rng.randrange(30, 70)
         for i in range(count):

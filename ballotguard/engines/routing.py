@@ -9,8 +9,9 @@ us. A few rules are fixed and must never be weakened:
 - Crimes that are not emergencies go to **101 or police.uk**.
 - Election offences (bribery, treating, undue influence, personation, false statements about a
   candidate, impersonation) go to **the police's election-crime network**: 101, asking for the force's
-  election single point of contact (SPOC). Electoral fraud goes to **Action Fraud** as well, and the
-  advice says why both.
+  election single point of contact (SPOC). Electoral fraud goes to **Report Fraud** as well, and the
+  advice says why both. Report Fraud (reportfraud.police.uk, 0300 123 2040) replaced Action Fraud on
+  4 December 2025; the advice names the old service only to say so, because people still search for it.
 - Anything online also goes to **the platform**, after the evidence has been kept.
 - The **Electoral Commission** regulates election material (digital imprints, impersonation in
   campaign material) and campaign finance. It does not deal with crimes against the person.
@@ -35,7 +36,7 @@ class Route(str, enum.Enum):
     EMERGENCY_999 = "999"
     POLICE_101 = "101"  # 101 or police.uk online
     ELECTION_FRAUD_POLICE = "election_fraud_police"  # the police's election-crime network, via 101 and the election SPOC
-    ACTION_FRAUD = "action_fraud"
+    REPORT_FRAUD = "report_fraud"  # the national fraud reporting service (Action Fraud until 4 December 2025)
     PLATFORM = "platform"  # the platform's own reporting tools
     ELECTORAL_COMMISSION = "electoral_commission"
     FEOA = "feoa"  # the force's elected-official adviser: safety advice, not a crime-reporting route
@@ -83,7 +84,7 @@ _COMMISSION_MATTERS: frozenset[Behaviour] = frozenset(
     {Behaviour.IMPERSONATION_OR_DEEPFAKE, Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER}
 )
 
-_POLICE_ROUTES = (Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.ACTION_FRAUD)
+_POLICE_ROUTES = (Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.REPORT_FRAUD)
 _ROUTE_ORDER = {r: i for i, r in enumerate(Route)}
 
 
@@ -95,7 +96,7 @@ def route(facts: IncidentFacts) -> list[RouteAdvice]:
     if facts.has(*_ELECTION_OFFENCES):
         advice.append(_election_police(facts))
     if facts.has(Behaviour.BRIBERY_OR_ELECTORAL_FRAUD):
-        advice.append(_action_fraud())
+        advice.append(_report_fraud())
     if _is_online(facts):
         advice.append(_platform(facts))
     if facts.has(*_COMMISSION_MATTERS):
@@ -185,15 +186,16 @@ def _election_police(facts: IncidentFacts) -> RouteAdvice:
     )
 
 
-def _action_fraud() -> RouteAdvice:
+def _report_fraud() -> RouteAdvice:
     return RouteAdvice(
-        route=Route.ACTION_FRAUD,
-        title="Report the fraud to Action Fraud as well",
+        route=Route.REPORT_FRAUD,
+        title="Report the fraud to Report Fraud as well",
         why=(
-            "Action Fraud is the national reporting centre for fraud, while the police's election team investigates the election offence locally. "
-            "They keep separate records, so tell both and give each the other's reference number."
+            "Report Fraud is the national reporting service for fraud, while the police's election team investigates the election offence locally. "
+            "They keep separate records, so tell both and give each the other's reference number. "
+            "Report Fraud replaced Action Fraud on 4 December 2025."
         ),
-        how="Report online at actionfraud.police.uk or call 0300 123 2040.",
+        how="Report online at reportfraud.police.uk or call 0300 123 2040.",
         urgent=False,
     )
 

@@ -13,6 +13,7 @@ import datetime as dt
 
 from django.db import transaction
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import StrictBool
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
@@ -329,3 +330,109 @@ class DetectionRunOut(Schema):
 def campaign_detect(request):
     run = services.campaigns.request_run(actor_of(request))
     return Status(202, {"run_id": run.pk, "status": run.status, "trigger": run.trigger})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live message sources (administrators)
+
+
+class SourceOut(Schema):
+    name: str
+    label: str
+    enabled: bool
+    connected: bool
+    connected_since: dt.datetime | None
+    heartbeat_at: dt.datetime | None
+    last_event_at: dt.datetime | None
+    last_message_at: dt.datetime | None
+    lag_seconds: float | None = Field(description="How far behind the platform's clock the last event read was; null when not connected")
+    backlog: int = Field(description="Posts received and waiting to be stored and scored")
+    messages_per_minute: float = Field(description="Messages stored from this source per minute over the last 5 minutes")
+    events: int
+    matched: int
+    malformed: int
+    oversize: int
+    deleted_upstream: int
+    errors: int
+    last_error: str
+    last_error_at: dt.datetime | None
+    stalled: bool
+    watched_accounts: int
+
+
+class SourceControlIn(Schema):
+    enabled: StrictBool = Field(description="true to start the connector, false to stop it; it obeys within seconds")
+
+
+@router.get("/sources", response={200: list[SourceOut], 403: MessageOut}, summary="Live message sources and their health", auth=restricted_to(Role.ADMIN))
+def source_list(request):
+    from .services import sources as live
+
+    return live.statuses(request.user)
+
+
+@router.post("/sources/{name}", response={200: SourceOut, 403: MessageOut, 404: MessageOut}, summary="Start or stop a live message source",
+             auth=restricted_to(Role.ADMIN))
+def source_control(request, name: str, payload: SourceControlIn):
+    from .models import Source
+    from .services import sources as live
+
+    actor = actor_of(request)
+    try:
+        live.set_enabled(actor, name, payload.enabled)
+    except Source.DoesNotExist:
+        return Status(404, {"detail": f"No live source called {name!r}: use one of {', '.join(live.STATUS)}"})
+    return live.STATUS[name]()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mastodon accounts (candidates and their staff)
+
+
+class MastodonConnectIn(Schema):
+    candidate_id: int
+    instance_url: str = Field(max_length=200, description="Your Mastodon server, like https://mastodon.social")
+    access_token: str = Field(max_length=200, description="An access token with the read:notifications scope; never returned")
+
+
+class MastodonAccountOut(Schema):
+    id: int
+    candidate_id: int
+    acct: str
+    instance_url: str
+    connected_at: dt.datetime
+    revoked_at: dt.datetime | None
+    last_event_at: dt.datetime | None
+    last_error: str
+
+
+@router.post("/mastodon/accounts", response={201: MastodonAccountOut, 403: MessageOut, 422: FieldErrorsOut},
+             summary="Connect a candidate's Mastodon account so its mentions are monitored", auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_connect(request, payload: MastodonConnectIn):
+    from .services import mastodon
+
+    try:
+        account = mastodon.connect(actor_of(request), payload.candidate_id, payload.instance_url, payload.access_token)
+    except mastodon.ConnectInvalid as exc:
+        return Status(422, {"detail": [{"field": k, "message": v, "loc": ["body", k]} for k, v in exc.errors.items()]})
+    return Status(201, account)
+
+
+@router.get("/mastodon/accounts", response={200: list[MastodonAccountOut], 403: MessageOut}, summary="Your candidacies' Mastodon accounts",
+            auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_list(request):
+    from .services import mastodon
+
+    return list(mastodon.accounts_for(request.user))
+
+
+@router.delete("/mastodon/accounts/{account_id}", response={200: MastodonAccountOut, 403: MessageOut, 404: MessageOut},
+               summary="Disconnect a Mastodon account: the token is erased", auth=restricted_to(Role.CANDIDATE, Role.STAFF))
+def mastodon_disconnect(request, account_id: int):
+    from .models import MastodonAccount
+    from .services import mastodon
+
+    try:
+        return mastodon.disconnect(actor_of(request), account_id)
+    except MastodonAccount.DoesNotExist:
+        return Status(404, {"detail": "No such Mastodon account"})

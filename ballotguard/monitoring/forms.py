@@ -48,3 +48,21 @@ class CampaignDecisionForm(GovukForm):
         error_messages={"required": "Say why you confirmed or dismissed this campaign", "max_length": "The note must be 2,000 characters or fewer"},
     )
     expected_status = forms.ChoiceField(choices=Campaign.Status.choices, required=False, widget=forms.HiddenInput)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mastodon accounts
+
+
+class MastodonConnectForm(GovukForm):
+    candidate_id = forms.TypedChoiceField(label="Candidacy", coerce=int, error_messages={
+        "required": "Choose the candidacy this account belongs to", "invalid_choice": "Choose one of your candidacies"})
+    instance_url = forms.CharField(label="Your Mastodon server", max_length=200, help_text="For example, https://mastodon.social",
+                                   error_messages={"required": "Enter your Mastodon server's address, like https://mastodon.social"})
+    access_token = forms.CharField(label="Access token", max_length=200, widget=forms.PasswordInput(render_value=False),
+                                   help_text="In Mastodon: Preferences, Development, New application, with the read:notifications scope only; copy 'Your access token'.",
+                                   error_messages={"required": "Enter the access token from your Mastodon account's Development settings"})
+
+    def __init__(self, *args, candidacies=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["candidate_id"].choices = [(c.pk, f"{c.name}, {c.ballot.post_label} ({c.ballot.election.name})") for c in candidacies]

@@ -209,3 +209,95 @@ class Campaign(models.Model):
             return []
         before = set(self.accounts_at_decision)
         return [author_pseudonym(h) for h in self.accounts if h not in before]
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live message sources (connectors that follow a platform's stream: see monitoring/connectors/)
+
+
+class Source(models.Model):
+    """One live connector's state: what an administrator asked for, where it is in the stream, and
+    its health. The connector process writes it every second or so; the Sources page reads it.
+
+    ``cursor`` is the platform's position (Jetstream: ``time_us``) of the last event whose outcome is
+    committed: a matched post is in :class:`BufferedPost` or stored, anything else was deliberately
+    passed over. A restart resumes from it, so nothing is lost and nothing is stored twice."""
+
+    class Name(models.TextChoices):
+        BLUESKY = "bluesky", "Bluesky (Jetstream)"
+        MASTODON = "mastodon", "Mastodon (connected accounts)"
+
+    name = models.CharField(max_length=20, choices=Name.choices, unique=True)
+    enabled = models.BooleanField(default=True, help_text="Wanted running: the connector obeys within seconds.")
+    cursor = models.BigIntegerField(null=True, blank=True)
+    connected = models.BooleanField(default=False)
+    connected_since = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="The connector process was last alive.")
+    last_event_at = models.DateTimeField(null=True, blank=True, help_text="When the connector last read an event.")
+    last_message_at = models.DateTimeField(null=True, blank=True, help_text="When a post addressed to a candidate last arrived.")
+    events = models.BigIntegerField(default=0)
+    matched = models.BigIntegerField(default=0)
+    malformed = models.BigIntegerField(default=0)
+    oversize = models.BigIntegerField(default=0)
+    deleted_upstream = models.BigIntegerField(default=0, help_text="Stored posts their authors deleted (the evidence is kept).")
+    errors = models.BigIntegerField(default=0, help_text="Dropped connections and failed connects.")
+    last_error = models.CharField(max_length=300, blank=True, help_text="The kind of failure; never a message's content.")
+    last_error_at = models.DateTimeField(null=True, blank=True)
+    stall_alerted_at = models.DateTimeField(null=True, blank=True, help_text="When administrators were told it stalled.")
+
+    def __str__(self) -> str:
+        return self.get_name_display()
+
+
+class BufferedPost(models.Model):
+    """A matched post received but not yet stored and scored. The connector writes here in the same
+    transaction as it advances the cursor, so a scorer that falls behind makes this table grow
+    instead of losing posts; the drain stores them through the ordinary ingest and deletes them."""
+
+    source = models.CharField(max_length=20, choices=Source.Name.choices)
+    message_id = models.CharField(max_length=200)
+    record = EncryptedTextField(help_text="The post as JSON; encrypted because it is a message's content.")
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["source", "message_id"], name="unique_buffered_post")]
+
+
+class WatchedAccount(models.Model):
+    """A candidate's registered handle on a platform that names accounts by a permanent id (Bluesky's
+    DID), resolved and refreshed: streams carry the id, candidates register the handle."""
+
+    platform = models.CharField(max_length=20, choices=[(p.value, p.label) for p in Platform])
+    handle = models.CharField(max_length=100)
+    account_id = models.CharField(max_length=250, blank=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["platform", "handle"], name="unique_watched_account")]
+
+
+class MastodonAccount(models.Model):
+    """A candidate's Mastodon account, connected by the candidate or their staff with an access token
+    (scope ``read:notifications``) so ``stream-mastodon`` can follow the mentions of it. The token is
+    encrypted at rest; disconnecting blanks it, and the connector stops within seconds."""
+
+    candidate = models.ForeignKey("registry.Candidate", on_delete=models.CASCADE, related_name="mastodon_accounts")
+    instance_url = models.URLField(max_length=200)
+    acct = models.CharField(max_length=200, help_text="user@instance, case-folded: the handle messages are routed by.")
+    access_token = EncryptedTextField(blank=True)
+    connected_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    connected_at = models.DateTimeField(default=timezone.now)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    since_id = models.CharField(max_length=40, blank=True, help_text="The newest mention notification ingested: the resume point.")
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-connected_at"]
+        constraints = [models.UniqueConstraint(fields=["candidate", "acct"], condition=models.Q(revoked_at__isnull=True), name="one_live_connection_per_account")]
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

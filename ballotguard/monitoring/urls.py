@@ -12,5 +12,9 @@ urlpatterns = [
     path("monitoring/campaigns/detect/", views.campaign_detect, name="campaign-detect"),
     path("monitoring/campaigns/<int:pk>/", views.campaign_detail, name="campaign"),
     path("monitoring/campaigns/<int:pk>/decision/", views.campaign_decide, name="campaign-decide"),
+    path("monitoring/sources/", views.sources, name="sources"),
+    path("monitoring/mastodon/", views.mastodon_accounts, name="mastodon"),
+    path("monitoring/mastodon/<int:account_id>/disconnect/", views.mastodon_disconnect, name="mastodon-disconnect"),
+    path("monitoring/sources/<str:name>/control/", views.source_control, name="source-control"),
     path("candidates/<int:candidate_id>/abuse-timeline/", views.abuse_timeline, name="timeline"),
 ]

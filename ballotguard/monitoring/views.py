@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -22,6 +22,7 @@ from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.core.pages import paginate
 from ballotguard.incidents.services import ReportInvalid
 from ballotguard.registry.models import Candidate
+from ballotguard.registry.services import NotPermitted
 
 from . import services
 from .forms import (
@@ -30,7 +31,7 @@ from .forms import (
     DecisionForm,
     QueueFilterForm,
 )
-from .models import Campaign, DetectionRun, Message
+from .models import Campaign, DetectionRun, Message, Source
 
 TIMELINE_ROLES = {Role.CANDIDATE, Role.STAFF, Role.FEOA, Role.ANALYST}
 
@@ -213,3 +214,83 @@ def campaign_detect(request):
     messages.success(request, f"Detection has started (run {run.pk}): the task worker looks at the last "
                               f"{services.campaigns.lookback_days()} days of messages and incidents. Refresh this page in a minute.")
     return redirect(reverse("monitoring:campaigns"))
+
+
+# ---------------------------------------------------------------------------------------------------
+# Live message sources (administrators)
+
+
+@require_GET
+@login_required
+def sources(request):
+    from .services import sources as live
+
+    try:
+        rows = live.statuses(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    return render(request, "monitoring/sources.html", {"sources": rows})
+
+
+@require_POST
+@login_required
+def source_control(request, name: str):
+    from .services import sources as live
+
+    action = request.POST.get("action")
+    if action not in {"start", "stop"}:
+        raise Http404("No such action")
+    try:
+        live.set_enabled(Actor.from_request(request), name, action == "start")
+    except NotPermitted:
+        raise PermissionDenied from None
+    except Source.DoesNotExist:
+        raise Http404("No such source") from None
+    messages.success(request, "Started: the connector connects within seconds." if action == "start"
+                     else "Stopped: the connector disconnects within seconds and keeps its place in the stream.")
+    return redirect("monitoring:sources")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Mastodon accounts (candidates and their staff)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def mastodon_accounts(request):
+    from .forms import MastodonConnectForm
+    from .services import mastodon
+
+    try:
+        candidacies = list(mastodon.candidacies_for(request.user).select_related("ballot__election"))
+    except NotPermitted:
+        raise PermissionDenied from None
+    form = MastodonConnectForm(request.POST or None, candidacies=candidacies)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            account = mastodon.connect(Actor.from_request(request), data["candidate_id"], data["instance_url"], data["access_token"])
+        except mastodon.ConnectInvalid as exc:
+            for name, message in exc.errors.items():
+                form.add_error(name if name in form.fields else None, message)
+        else:
+            messages.success(request, f"Connected @{account.acct}: mentions of it now reach your police adviser's review queue.")
+            return redirect("monitoring:mastodon")
+    accounts = list(mastodon.accounts_for(request.user))
+    return render(request, "monitoring/mastodon.html", {"form": form, "accounts": accounts})
+
+
+@require_POST
+@login_required
+def mastodon_disconnect(request, account_id: int):
+    from .models import MastodonAccount
+    from .services import mastodon
+
+    try:
+        mastodon.disconnect(Actor.from_request(request), account_id)
+    except NotPermitted:
+        raise PermissionDenied from None
+    except MastodonAccount.DoesNotExist:
+        raise Http404("No such account") from None
+    messages.success(request, "Disconnected: the access token has been erased and monitoring of this account has stopped.")
+    return redirect("monitoring:mastodon")

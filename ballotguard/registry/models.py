@@ -263,3 +263,15 @@ class ConstituencyCouncilOverlap(models.Model):
             models.UniqueConstraint(fields=["constituency", "council_code"], name="unique_constituency_council_overlap")
         ]
         ordering = ["constituency", "-population"]
+
+
+class SyncCursor(models.Model):
+    """Where ``sync-democracy-club`` got to in each source: the newest ``last_updated`` / ``modified``
+    it has applied, so the next run asks only for what changed since."""
+
+    name = models.CharField(max_length=40, unique=True)
+    cursor = models.CharField(max_length=40, blank=True)
+    synced_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.cursor}"

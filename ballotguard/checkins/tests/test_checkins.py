@@ -187,7 +187,7 @@ class DiesOnSecondSend:
     def __init__(self, inner):
         self.inner, self.channel, self.calls = inner, inner.channel, 0
 
-    def send(self, to, subject, body):
+    def send(self, to, subject, body, reference=""):
         self.calls += 1
         if self.calls == 2:
             raise WorkerKilled
@@ -273,7 +273,7 @@ def test_concurrent_sweeps_send_each_alert_once(world):
 class Broken:
     channel = "sms"
 
-    def send(self, to, subject, body):
+    def send(self, to, subject, body, reference=""):
         raise ConnectionError(f"gateway refused {to}")
 
 
@@ -368,7 +368,7 @@ def test_a_check_out_while_the_sweep_runs_stops_the_rest(world):
         def __init__(self, inner):
             self.inner, self.channel = inner, inner.channel
 
-        def send(self, to, subject, body):
+        def send(self, to, subject, body, reference=""):
             self.inner.send(to, subject, body)
             CheckIn.objects.filter(pk=checkin.pk).update(status="checked_out", checked_out_at=at(5, checkin), finished_at=at(5, checkin))
 

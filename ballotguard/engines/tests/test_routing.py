@@ -45,7 +45,7 @@ INCLUDED = [
     pytest.param(facts(B.BRIBERY_OR_ELECTORAL_FRAUD), Route.ELECTION_FRAUD_POLICE, ["single point of contact", "101"], id="election-bribery"),
     pytest.param(facts(B.PRESSURE_ON_VOTING), Route.ELECTION_FRAUD_POLICE, ["undue influence"], id="election-undue-influence"),
     pytest.param(facts(B.FALSE_STATEMENT_ABOUT_CHARACTER), Route.ELECTION_FRAUD_POLICE, ["false statement"], id="election-false-statement"),
-    pytest.param(facts(B.BRIBERY_OR_ELECTORAL_FRAUD), Route.ACTION_FRAUD, ["tell both", "actionfraud.police.uk"], id="action-fraud"),
+    pytest.param(facts(B.BRIBERY_OR_ELECTORAL_FRAUD), Route.REPORT_FRAUD, ["tell both", "reportfraud.police.uk", "0300 123 2040"], id="report-fraud"),
     pytest.param(facts(B.ABUSIVE_OR_HATEFUL_MESSAGE, place=Place.ONLINE), Route.PLATFORM, ["screenshots", "URL", "before you report or block"], id="platform-online"),
     pytest.param(facts(B.IMPERSONATION_OR_DEEPFAKE, platform="TikTok"), Route.PLATFORM, ["TikTok"], id="platform-named"),
     pytest.param(facts(B.IMPERSONATION_OR_DEEPFAKE), Route.ELECTORAL_COMMISSION, ["imprint", "not deal with crimes against you"], id="commission-deepfake"),
@@ -65,7 +65,7 @@ def test_route_is_given_with_its_reason(f, expected, words):
 EXCLUDED = [
     pytest.param(facts(B.ASSAULT, in_danger_now=True), Route.POLICE_101, id="no-101-when-999-is-urgent"),
     pytest.param(facts(B.ABUSIVE_OR_HATEFUL_MESSAGE, place=Place.PHONE), Route.PLATFORM, id="no-platform-for-a-text"),
-    pytest.param(facts(B.PRESSURE_ON_VOTING), Route.ACTION_FRAUD, id="no-action-fraud-without-fraud"),
+    pytest.param(facts(B.PRESSURE_ON_VOTING), Route.REPORT_FRAUD, id="no-report-fraud-without-fraud"),
     pytest.param(facts(B.ASSAULT, B.THREAT_TO_KILL_OR_HARM), Route.ELECTORAL_COMMISSION, id="no-commission-for-crimes-against-the-person"),
     pytest.param(facts(B.IMPERSONATION_OR_DEEPFAKE), Route.POLICE_101, id="election-offence-not-general-101"),
 ]
@@ -98,12 +98,12 @@ def test_999_is_first_and_urgent_only_in_danger(f, urgent):
         pytest.param(facts(), [Route.EMERGENCY_999, Route.FEOA], id="nothing"),
         pytest.param(
             facts(B.BRIBERY_OR_ELECTORAL_FRAUD, B.IMPERSONATION_OR_DEEPFAKE, B.ABUSIVE_OR_HATEFUL_MESSAGE, place=Place.ONLINE),
-            [Route.EMERGENCY_999, Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.ACTION_FRAUD, Route.PLATFORM, Route.ELECTORAL_COMMISSION, Route.FEOA],
+            [Route.EMERGENCY_999, Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.REPORT_FRAUD, Route.PLATFORM, Route.ELECTORAL_COMMISSION, Route.FEOA],
             id="everything-non-urgent",
         ),
         pytest.param(
             facts(B.PUBLISHING_HOME_ADDRESS, B.BRIBERY_OR_ELECTORAL_FRAUD, place=Place.ONLINE),
-            [Route.EMERGENCY_999, Route.PLATFORM, Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.ACTION_FRAUD, Route.FEOA],
+            [Route.EMERGENCY_999, Route.PLATFORM, Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.REPORT_FRAUD, Route.FEOA],
             id="urgent-takedown-before-police",
         ),
         pytest.param(
@@ -125,7 +125,7 @@ def test_urgent_routes_come_before_the_rest():
 
 @pytest.mark.parametrize(
     "text",
-    ["We have reported this to the police.", "Your incident has been reported.", "It was reported to Action Fraud.", "Ballotguard has passed it on."],
+    ["We have reported this to the police.", "Your incident has been reported.", "It was reported to Report Fraud.", "Ballotguard has passed it on."],
 )
 def test_the_claim_detector_catches_claims(text):
     assert CLAIMS_A_REPORT.search(text)

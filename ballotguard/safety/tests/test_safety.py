@@ -46,6 +46,9 @@ def test_the_library_has_every_topic_each_a_useful_length_and_safe_to_render():
     routes = library["reporting-routes"].body
     assert "999" in routes and "101" in routes and "police.uk" in routes and "not a way to report a crime" in routes
     assert "Operation Bridger" in routes and "Operation Ford" in routes
+    # Report Fraud replaced Action Fraud on 4 December 2025: send people to the current service.
+    assert "Report Fraud" in routes and "reportfraud.police.uk" in routes and "0300 123 2040" in routes
+    assert "actionfraud.police.uk" not in routes
     assert "home address form" in library["home-security"].body
     assert "two-step verification" in library["online-safety"].body
 
