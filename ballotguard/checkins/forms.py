@@ -17,7 +17,7 @@ from ballotguard.core.forms import GovukForm
 
 from .services import CheckInInput
 
-DURATIONS = [("60", "In 1 hour"), ("120", "In 2 hours"), ("180", "In 3 hours"), ("240", "In 4 hours"), ("time", "At a time I choose")]
+DURATIONS = [("60", _("In 1 hour")), ("120", _("In 2 hours")), ("180", _("In 3 hours")), ("240", _("In 4 hours")), ("time", _("At a time I choose"))]
 
 
 class CheckInForm(GovukForm):

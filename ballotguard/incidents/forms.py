@@ -19,13 +19,13 @@ from .models import Incident
 from .services import ReportInput
 
 OBSERVABLE_FIELDS = {
-    ObservableKind.HANDLE: ("obs_handle", "Social media accounts", "One per line, like @name or a link to the profile"),
-    ObservableKind.PHONE: ("obs_phone", "Phone numbers", "One per line, like 07700 900 982"),
-    ObservableKind.EMAIL: ("obs_email", "Email addresses", "One per line"),
-    ObservableKind.VEHICLE: ("obs_vehicle", "Vehicle registrations", "One per line, like AB12 CDE"),
-    ObservableKind.URL: ("obs_url", "Web addresses", "Links to posts, pages or videos, one per line"),
-    ObservableKind.NAME: ("obs_name", "Names", "Names the person used or that you know, one per line"),
-    ObservableKind.DESCRIPTION: ("obs_description", "Descriptions", "What they looked like, wore, or carried; one per line"),
+    ObservableKind.HANDLE: ("obs_handle", _("Social media accounts"), _("One per line, like @name or a link to the profile")),
+    ObservableKind.PHONE: ("obs_phone", _("Phone numbers"), _("One per line, like 07700 900 982")),
+    ObservableKind.EMAIL: ("obs_email", _("Email addresses"), _("One per line")),
+    ObservableKind.VEHICLE: ("obs_vehicle", _("Vehicle registrations"), _("One per line, like AB12 CDE")),
+    ObservableKind.URL: ("obs_url", _("Web addresses"), _("Links to posts, pages or videos, one per line")),
+    ObservableKind.NAME: ("obs_name", _("Names"), _("Names the person used or that you know, one per line")),
+    ObservableKind.DESCRIPTION: ("obs_description", _("Descriptions"), _("What they looked like, wore, or carried; one per line")),
 }
 
 
@@ -45,18 +45,18 @@ class ReportForm(GovukForm):
         label=_("Time (if you know it)"), required=False, max_length=5, help_text=_("For example, 21:30"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
     )
-    place = forms.ChoiceField(label=_("Where did it happen?"), required=False, widget=forms.RadioSelect, choices=[(p.value, p.label) for p in Place])
+    place = forms.ChoiceField(label=_("Where did it happen?"), required=False, widget=forms.RadioSelect, choices=[(p.value, _(p.label)) for p in Place])
     platform = forms.CharField(label=_("Which platform or service? (if online)"), required=False, max_length=50,
                                help_text=_("For example, X, Facebook, Instagram, TikTok, WhatsApp, email"))
     area = forms.CharField(label=_("Area (if it happened outside your own)"), required=False, max_length=150,
                            help_text=_("The constituency, council or ward, like Birmingham Yardley"))
     behaviours = forms.MultipleChoiceField(label=_("What happened?"), required=False, widget=forms.CheckboxSelectMultiple,
-                                           choices=[(b.value, b.label) for b in Behaviour], help_text=_("Select all that apply"))
+                                           choices=[(b.value, _(b.label)) for b in Behaviour], help_text=_("Select all that apply"))
     characteristics = forms.MultipleChoiceField(label=_("What was the hostility about?"), required=False, widget=forms.CheckboxSelectMultiple,
-                                                choices=[(c.value, c.label) for c in ProtectedCharacteristic],
+                                                choices=[(c.value, _(c.label)) for c in ProtectedCharacteristic],
                                                 help_text=_("Only if you ticked hostility because of who you are"))
     issue_tags = forms.MultipleChoiceField(label=_("Did it seem to be about a political issue? (optional)"), required=False,
-                                           widget=forms.CheckboxSelectMultiple, choices=[(t.value, t.label) for t in IssueTag],
+                                           widget=forms.CheckboxSelectMultiple, choices=[(t.value, _(t.label)) for t in IssueTag],
                                            help_text=_("This helps the police see whether intimidation clusters around particular issues"))
     in_danger_now = forms.BooleanField(label=_("I am in danger now, or the person is still nearby"), required=False)
     weapon_mentioned = forms.BooleanField(label=_("A weapon was seen, mentioned or threatened"), required=False)

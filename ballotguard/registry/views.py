@@ -13,6 +13,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -104,7 +105,7 @@ def handle_add(request, pk: int):
     except services.HandleTaken as exc:
         form.add_error("handle", str(exc))
         return _candidate_page(request, candidate, handle_form=form, status=400)
-    messages.success(request, f"@{form.cleaned_data['handle']} added: messages to it will be checked.")
+    messages.success(request, _("@%(handle)s added: messages to it will be checked.") % {"handle": form.cleaned_data["handle"]})
     return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 
 
@@ -115,7 +116,7 @@ def handle_remove(request, pk: int, handle_id: int):
     if not services.can_edit_handles(request.user, candidate):
         raise PermissionDenied
     services.remove_handle(Actor.from_request(request), candidate, handle_id)
-    messages.success(request, "Account removed.")
+    messages.success(request, _("Account removed."))
     return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 
 
@@ -150,9 +151,9 @@ def handover_candidate(request, pk: int):
             consent = form.cleaned_data["consent"] == "yes"
             services.handover(Actor.from_request(request), candidate, form.details, consent)
             if consent:
-                messages.success(request, f"{candidate.name}'s contact details have been handed over to their police adviser")
+                messages.success(request, _("The contact details of %(name)s have been handed over to their police adviser") % {"name": candidate.name})
             else:
-                messages.success(request, f"Recorded that {candidate.name} did not agree to share their details. No contact details are kept")
+                messages.success(request, _("Recorded that %(name)s did not agree to share their details. No contact details are kept") % {"name": candidate.name})
             return redirect("registry:handover")
     else:
         initial = {}
@@ -233,7 +234,7 @@ def handover_upload(request):
         else:
             services.handover_many(Actor.from_request(request), rows)
             agreed = sum(1 for _, _, consent in rows if consent)
-            messages.success(request, f"{len(rows)} candidate{'s' if len(rows) != 1 else ''} handed over: {agreed} agreed to share their details, {len(rows) - agreed} did not")
+            messages.success(request, _("Candidates handed over: %(count)s. Agreed to share their details: %(agreed)s. Did not agree: %(refused)s.") % {"count": len(rows), "agreed": agreed, "refused": len(rows) - agreed})
             return redirect("registry:handover")
     shown = errors[:100]
     return render(request, "registry/handover_upload.html", {

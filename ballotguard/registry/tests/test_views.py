@@ -216,7 +216,7 @@ def test_csv_handover_success_shows_banner_with_counts(world, client_as):
     response = upload(client_as(world.users.ro_birmingham), text)
     html = response.content.decode()
     assert "govuk-notification-banner--success" in html
-    assert "2 candidates handed over: 1 agreed to share their details, 1 did not" in html
+    assert "Candidates handed over: 2. Agreed to share their details: 1. Did not agree: 1." in html
     erin = Candidate.objects.get(pk=world.candidates.ward_1.pk)
     assert erin.handed_over and not erin.consent_to_share and erin.address == ""
 
