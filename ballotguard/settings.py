@@ -137,6 +137,8 @@ TEMPLATES = [
                 "ballotguard.accounts.context_processors.navigation",
                 "ballotguard.core.context_processors.page_assets",
             ],
+            # ballotguard.core is not an app, so its template filters are named here.
+            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n"},
         },
     }
 ]

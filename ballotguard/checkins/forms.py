@@ -57,7 +57,7 @@ class CheckInForm(GovukForm):
         if self.candidacies:
             self.fields["candidacy"].choices = [
                 *[(c.pk, f"{c.name}: {c.ballot.post_label or c.ballot.area.name}") for c in self.candidacies],
-                ("", "Not for a candidacy"),
+                ("", _("Not for a candidacy")),
             ]
             if len(self.candidacies) == 1:
                 self.fields["candidacy"].initial = self.candidacies[0].pk

@@ -161,7 +161,7 @@ class SocialHandleForm(GovukForm):
         super().__init__(*args, **kwargs)
         from ballotguard.engines.messages import Platform
 
-        self.fields["platform"].choices = [("", "Choose a platform")] + [(p.value, p.label) for p in Platform]
+        self.fields["platform"].choices = [("", _("Choose a platform"))] + [(p.value, _(p.label)) for p in Platform]
         self.fields["platform"].error_messages = {"required": "Choose the platform", "invalid_choice": "Choose the platform from the list"}
 
     def clean_handle(self):
