@@ -55,7 +55,7 @@ CANDIDATE_FACING_TEMPLATES = [
 # Text that may stand untranslated in a template: names, numbers and identifiers, the same in both languages.
 NOT_WORDS = {
     "Ballotguard", "English", "Cymraeg", "police.uk", "SHA-256", "ballot_paper_id", "person_id", "consent",
-    "email, phone, address, postcode", "Newid yr iaith i", "Change the language to",
+    "Newid yr iaith i", "Change the language to",
 }
 
 
