@@ -52,6 +52,9 @@ class CheckIn(models.Model):
     overdue_at = models.DateTimeField(null=True, blank=True, help_text="When the first alert became due.")
     escalated_at = models.DateTimeField(null=True, blank=True, help_text="When the FEOA stage became due.")
     extended_count = models.PositiveSmallIntegerField(default=0)
+    # The page's language when the check-in started ("en" or "cy"): the buddy's alerts and the all-clear
+    # are written in it, so a Welsh-speaking candidate's buddy hears in Welsh.
+    language = models.CharField(max_length=8, default="en")
     location_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
