@@ -77,6 +77,10 @@ def _report_form(request, incident: Incident | None):
             return _danger_interruption(request, form, incident)
         if valid:
             data = form.to_input()
+            if not form.errors and incident is None and _nothing_typed(data):
+                # A new report with nothing in it is not saved: it would sit in the list as an empty
+                # draft called "Not given" (issue 16, point 8).
+                form.add_error("behaviours", _("Select what happened, or type something, before you continue or save a draft"))
             if not form.errors:
                 action = request.POST.get("action", "continue")
                 try:
@@ -99,6 +103,16 @@ def _report_form(request, incident: Incident | None):
             initial = ReportForm.initial_from(incident, services.observables_as_text(incident))
         form = ReportForm(initial=initial, candidates=candidates)
     return render(request, "incidents/report_form.html", {"form": form, "incident": incident})
+
+
+def _nothing_typed(data: services.ReportInput) -> bool:
+    """Whether a report holds nothing the reporter gave (the candidate is chosen for them when there is one)."""
+    return not (
+        data.occurred_at or data.place or data.area_code.strip() or data.platform.strip() or data.behaviours
+        or data.characteristics or data.issue_tags or data.in_danger_now or data.weapon_mentioned
+        or data.home_address_known or data.perpetrator_known or data.description.strip() or data.perpetrator.strip()
+        or any(v.strip() for v in data.observables.values())
+    )
 
 
 def _danger_interruption(request, form: ReportForm, incident: Incident | None):

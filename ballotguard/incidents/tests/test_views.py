@@ -200,3 +200,17 @@ def test_the_danger_question_comes_first_on_the_report_form(world, client_as):
     form_html = html[html.index("<form"):]
     assert form_html.index('name="in_danger_now"') < form_html.index('name="day"')
     assert 'data-aria-controls="conditional-danger"' in form_html and 'href="tel:999"' in form_html[:form_html.index('name="day"')]
+
+
+@pytest.mark.parametrize("action", ["draft", "continue"])
+def test_an_empty_report_leaves_no_orphan_draft(world, client_as, action):
+    """Issue 16 point 8: pressing a button on an empty form left a draft called "Not given"."""
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", {"action": action})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html and "Select what happened, or type something" in html
+    assert not Incident.objects.exists()
+    # One thing typed is enough for a draft.
+    response = carol.post("/incidents/report/", {"action": "draft", "description": "A letter came."})
+    assert response.status_code == 302 and Incident.objects.get().status == "draft"
