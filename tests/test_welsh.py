@@ -54,7 +54,8 @@ CANDIDATE_FACING_TEMPLATES = [
 
 # Text that may stand untranslated in a template: names, numbers and identifiers, the same in both languages.
 NOT_WORDS = {
-    "Ballotguard", "English", "Cymraeg", "police.uk", "SHA-256", "ballot_paper_id", "person_id", "consent",
+    "Ballotguard", "English", "Cymraeg", "police.uk", "SHA-256", "ballot_paper_id", "person_id", "consent", "email", "phone",
+    "address", "postcode",
     "Newid yr iaith i", "Change the language to",
 }
 
@@ -316,3 +317,23 @@ def test_someone_half_way_through_signing_in_can_switch_language(world):
     client.post("/sign-in", {"username": "feoa-wmp", "password": "correct-horse-battery-staple"})
     response = client.post("/language/", {"language": "cy", "next": "/sign-in/verify"})
     assert response.status_code == 302 and response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "cy"
+
+
+# --- guidance ----------------------------------------------------------------------------------------
+
+
+def test_guidance_is_welsh_where_a_welsh_version_of_the_same_version_exists(tmp_path, monkeypatch):
+    from ballotguard.safety import services as safety
+
+    welsh_library = safety.library("cy")
+    assert welsh_library["reporting-routes"].language == "cy" and welsh_library["lone-working"].language == "cy"
+    assert welsh_library["handling-post"].language == "en"  # not translated yet: English, marked as such
+    assert list(welsh_library) == list(safety.library("en"))  # same pieces, same order
+    assert all(doc.language == "en" for doc in safety.library("en").values())
+
+    # A Welsh version of an older English version is not shown: the English update would be hidden.
+    english = (safety.GUIDANCE_DIR / "reporting-routes.md").read_text()
+    (tmp_path / "reporting-routes.md").write_text(english.replace("version: 1", "version: 2"))
+    (tmp_path / "reporting-routes.cy.md").write_text((safety.GUIDANCE_DIR / "reporting-routes.cy.md").read_text())
+    monkeypatch.setattr(safety, "GUIDANCE_DIR", tmp_path)
+    assert safety.library("cy")["reporting-routes"].language == "en"
