@@ -106,6 +106,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # English or Welsh: the language cookie set by the toggle on every page, else the browser's
+    # Accept-Language, else English (the Welsh Language Standards bind the four Welsh forces).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -130,10 +133,13 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.i18n",
                 "ballotguard.accounts.context_processors.navigation",
                 "ballotguard.core.context_processors.page_assets",
             ],
             "builtins": ["ballotguard.core.templatefilters"],
+            # ballotguard.core is not an app, so its template filters are named here.
+            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n"},
         },
     }
 ]
@@ -244,7 +250,17 @@ BALLOTGUARD_RETENTION = {
     "safety_plan_revisions_days": int(os.environ.get("BALLOTGUARD_RETAIN_SAFETY_PLAN_DAYS", "365")),
 }
 
-LANGUAGE_CODE = "en-gb"
+LANGUAGE_CODE = "en"
+# English and Welsh (docs/welsh.md). The catalogues live in ballotguard/locale/; their compiled .mo
+# files are committed, so a fresh machine needs no GNU gettext (a test checks each .mo matches its .po).
+LANGUAGES = [("en", "English"), ("cy", "Cymraeg")]
+LOCALE_PATHS = [BASE_DIR / "ballotguard" / "locale"]
+# The toggle's choice is remembered for a year in a cookie that holds only "en" or "cy".
+LANGUAGE_COOKIE_NAME = "bg_language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
+LANGUAGE_COOKIE_SECURE = True
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "Europe/London"
 USE_I18N = True
 USE_TZ = True

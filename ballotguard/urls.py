@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.i18n import set_language
 
 from ballotguard.api import api, api_docs
 
@@ -14,6 +15,8 @@ urlpatterns = [
     path("", include("ballotguard.checkins.urls")),
     path("", include("ballotguard.outreach.urls")),
     path("", include("ballotguard.insights.urls")),
+    # The English | Cymraeg toggle posts here (with CSRF) and comes back to the same page.
+    path("language/", set_language, name="set-language"),
     path("api/docs", api_docs, name="api-docs"),
     path("api/v1/", api.urls),
     path("django-admin/", admin.site.urls),

@@ -1,6 +1,7 @@
 """Navigation links per role, for the GOV.UK service navigation."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from .models import Role
 
@@ -9,34 +10,37 @@ def navigation(request):
     user = getattr(request, "user", None)
     items: list[tuple[str, str]] = []
     if user is not None and user.is_authenticated and (not user.needs_mfa or user.is_verified()):
-        items.append(("Home", reverse("home")))
+        items.append((_("Home"), reverse("home")))
         if user.role == Role.FEOA:
-            items.append(("Case queue", reverse("incidents:list")))
+            items.append((_("Case queue"), reverse("incidents:list")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
-            items.append(("Your reports", reverse("incidents:list")))
+            items.append((_("Your reports"), reverse("incidents:list")))
         if user.role in {Role.FEOA, Role.ANALYST}:
-            items.append(("Flagged messages", reverse("monitoring:queue")))
-            items.append(("Campaigns", reverse("monitoring:campaigns")))
-            items.append(("Insights", reverse("insights:overview")))
+            items.append((_("Flagged messages"), reverse("monitoring:queue")))
+            items.append((_("Campaigns"), reverse("monitoring:campaigns")))
+            items.append((_("Insights"), reverse("insights:overview")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
-            items.append(("Your safety", reverse("safety:home")))
+            items.append((_("Your safety"), reverse("safety:home")))
         if user.role == Role.FEOA:
-            items.append(("Outreach", reverse("outreach:worklist")))
-            items.append(("Candidates' safety", reverse("safety:overview")))
+            items.append((_("Outreach"), reverse("outreach:worklist")))
+            items.append((_("Candidates' safety"), reverse("safety:overview")))
         if user.role in {Role.CANDIDATE, Role.STAFF}:
-            items.append(("Check-ins", reverse("checkins:home")))
-            items.append(("Your police adviser", reverse("outreach:adviser")))
+            items.append((_("Check-ins"), reverse("checkins:home")))
+            items.append((_("Your police adviser"), reverse("outreach:adviser")))
         if user.role == Role.FEOA:
-            items.append(("Escalated check-ins", reverse("checkins:escalated")))
-        items.append(("Guidance", reverse("safety:guidance")))
+            items.append((_("Escalated check-ins"), reverse("checkins:escalated")))
+        items.append((_("Guidance"), reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
-            items.append(("Candidates", reverse("registry:candidate-list")))
+            items.append((_("Candidates"), reverse("registry:candidate-list")))
         if user.role == Role.RETURNING_OFFICER:
-            items.append(("Hand over details", reverse("registry:handover")))
+            items.append((_("Hand over details"), reverse("registry:handover")))
         if user.role == Role.ADMIN:
-            items.append(("Imports", reverse("registry:imports")))
-            items.append(("Audit log", reverse("accounts:audit-log")))
-        items.append(("API tokens", reverse("accounts:tokens")))
+            items.append((_("Imports"), reverse("registry:imports")))
+            items.append((_("Audit log"), reverse("accounts:audit-log")))
+        # Candidates and their staff report through pages; the API is for the people and systems that
+        # integrate (police, analysts, returning officers' imports), so the link would only confuse.
+        if user.role not in {Role.CANDIDATE, Role.STAFF}:
+            items.append((_("API tokens"), reverse("accounts:tokens")))
     current = request.path if request is not None else ""
     # The longest matching link is the current one, so /monitoring/campaigns/ highlights "Campaigns",
     # not "Flagged messages" (/monitoring/) too.

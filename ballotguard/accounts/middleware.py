@@ -7,7 +7,8 @@ from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 
-_ALWAYS_ALLOWED_PREFIXES = ("/static/", "/sign-in", "/sign-out", "/favicon.ico")
+# /language/ too: someone half-way through signing in may need the page in Welsh.
+_ALWAYS_ALLOWED_PREFIXES = ("/static/", "/sign-in", "/sign-out", "/favicon.ico", "/language/")
 
 
 class RequireMfaMiddleware:

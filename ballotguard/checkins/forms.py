@@ -11,43 +11,44 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 
 from .services import CheckInInput
 
-DURATIONS = [("60", "In 1 hour"), ("120", "In 2 hours"), ("180", "In 3 hours"), ("240", "In 4 hours"), ("time", "At a time I choose")]
+DURATIONS = [("60", _("In 1 hour")), ("120", _("In 2 hours")), ("180", _("In 3 hours")), ("240", _("In 4 hours")), ("time", _("At a time I choose"))]
 
 
 class CheckInForm(GovukForm):
     where = forms.CharField(
-        label="Where are you going?",
-        help_text="For example, the streets you are canvassing or the venue. Only your buddy is told, and only if you do not check out.",
+        label=_("Where are you going?"),
+        help_text=_("For example, the streets you are canvassing or the venue. Only your buddy is told, and only if you do not check out."),
         max_length=500, widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
-        error_messages={"required": "Enter where you are going"},
+        error_messages={"required": _("Enter where you are going")},
     )
     duration = forms.ChoiceField(
-        label="When do you expect to finish?", choices=DURATIONS, widget=forms.RadioSelect,
-        error_messages={"required": "Select when you expect to finish"},
+        label=_("When do you expect to finish?"), choices=DURATIONS, widget=forms.RadioSelect,
+        error_messages={"required": _("Select when you expect to finish")},
     )
     end_time = forms.TimeField(
-        label="Time you expect to finish", required=False, help_text="Only if you chose “At a time I choose”. For example, 18:30",
+        label=_("Time you expect to finish"), required=False, help_text=_("Only if you chose “At a time I choose”. For example, 18:30"),
         widget=forms.TimeInput(attrs={"type": "time", "class": "govuk-input--width-5"}, format="%H:%M"),
-        error_messages={"invalid": "Enter the time you expect to finish, like 18:30"},
+        error_messages={"invalid": _("Enter the time you expect to finish, like 18:30")},
     )
-    buddy_name = forms.CharField(label="Your buddy's name", max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}),
-                                 error_messages={"required": "Enter your buddy's name"})
-    buddy_phone = forms.CharField(label="Your buddy's mobile number", required=False, max_length=32,
-                                  help_text="They get a text message if you do not check out.",
+    buddy_name = forms.CharField(label=_("Your buddy's name"), max_length=100, widget=forms.TextInput(attrs={"autocomplete": "off"}),
+                                 error_messages={"required": _("Enter your buddy's name")})
+    buddy_phone = forms.CharField(label=_("Your buddy's mobile number"), required=False, max_length=32,
+                                  help_text=_("They get a text message if you do not check out."),
                                   widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}))
-    buddy_email = forms.CharField(label="Your buddy's email address", required=False, max_length=254,
+    buddy_email = forms.CharField(label=_("Your buddy's email address"), required=False, max_length=254,
                                   widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    candidacy = forms.TypedChoiceField(label="Which candidacy is this for?", coerce=int, required=False, empty_value=None,
+    candidacy = forms.TypedChoiceField(label=_("Which candidacy is this for?"), coerce=int, required=False, empty_value=None,
                                        widget=forms.RadioSelect, choices=[])
     escalate_to_feoa = forms.BooleanField(
-        label="If I still have not checked out after my buddy's second alert, alert the police adviser (FEOA) for my area",
+        label=_("If I still have not checked out after my buddy's second alert, alert the police adviser (FEOA) for my area"),
         required=False,
-        help_text="They get your name and a link. They see where you went only after signing in.",
+        help_text=_("The police adviser gets your name and a link, and sees where you went only after signing in. Your buddy needs no account: only the adviser signs in."),
     )
 
     def __init__(self, *args, candidacies=(), **kwargs):
@@ -56,7 +57,7 @@ class CheckInForm(GovukForm):
         if self.candidacies:
             self.fields["candidacy"].choices = [
                 *[(c.pk, f"{c.name}: {c.ballot.post_label or c.ballot.area.name}") for c in self.candidacies],
-                ("", "Not for a candidacy"),
+                ("", _("Not for a candidacy")),
             ]
             if len(self.candidacies) == 1:
                 self.fields["candidacy"].initial = self.candidacies[0].pk
@@ -66,7 +67,7 @@ class CheckInForm(GovukForm):
     def clean(self):
         data = super().clean()
         if data.get("duration") == "time" and not data.get("end_time") and "end_time" not in self.errors:
-            self.add_error("end_time", "Enter the time you expect to finish, like 18:30")
+            self.add_error("end_time", _("Enter the time you expect to finish, like 18:30"))
         return data
 
     def expected_end(self, now: dt.datetime) -> dt.datetime | None:

@@ -16,17 +16,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 
 
 class CheckIn(models.Model):
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        OVERDUE = "overdue", "Overdue: buddy alerted"
-        ESCALATED = "escalated", "Escalated to the police adviser"
-        CHECKED_OUT = "checked_out", "Checked out safely"
-        CANCELLED = "cancelled", "Cancelled"
+        ACTIVE = "active", _("Active")
+        OVERDUE = "overdue", _("Overdue: buddy alerted")
+        ESCALATED = "escalated", _("Escalated to the police adviser")
+        CHECKED_OUT = "checked_out", _("Checked out safely")
+        CANCELLED = "cancelled", _("Cancelled")
 
     OPEN = (Status.ACTIVE, Status.OVERDUE, Status.ESCALATED)
 
@@ -54,6 +55,9 @@ class CheckIn(models.Model):
         null=True, blank=True, help_text="A text message to the buddy could not be delivered and they gave no e-mail address: "
         "the alert falls back to e-mail to the FEOA, now.")
     extended_count = models.PositiveSmallIntegerField(default=0)
+    # The page's language when the check-in started ("en" or "cy"): the buddy's alerts and the all-clear
+    # are written in it, so a Welsh-speaking candidate's buddy hears in Welsh.
+    language = models.CharField(max_length=8, default="en")
     location_purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -83,21 +87,21 @@ class AlertDelivery(models.Model):
     """
 
     class Stage(models.TextChoices):
-        BUDDY = "buddy", "Buddy alerted"
-        BUDDY_AGAIN = "buddy_again", "Buddy alerted again"
-        FEOA = "feoa", "Police adviser (FEOA) alerted"
-        ALL_CLEAR = "all_clear", "All clear sent"
+        BUDDY = "buddy", _("Buddy alerted")
+        BUDDY_AGAIN = "buddy_again", _("Buddy alerted again")
+        FEOA = "feoa", _("Police adviser (FEOA) alerted")
+        ALL_CLEAR = "all_clear", _("All clear sent")
 
     class Channel(models.TextChoices):
-        EMAIL = "email", "E-mail"
-        SMS = "sms", "Text message"
+        EMAIL = "email", _("E-mail")
+        SMS = "sms", _("Text message")
 
     class Status(models.TextChoices):
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Not sent yet: will retry"
-        GAVE_UP = "gave_up", "Could not be sent"
-        SKIPPED = "skipped", "Not sent: no longer an adviser of the force"
-        UNDELIVERED = "undelivered", "Sent, but GOV.UK Notify could not deliver it"
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent yet: will retry")
+        GAVE_UP = "gave_up", _("Could not be sent")
+        SKIPPED = "skipped", _("Not sent: no longer an adviser of the force")
+        UNDELIVERED = "undelivered", _("Sent, but GOV.UK Notify could not deliver it")
 
     checkin = models.ForeignKey(CheckIn, on_delete=models.CASCADE, related_name="deliveries")
     stage = models.CharField(max_length=20, choices=Stage.choices)

@@ -42,7 +42,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
@@ -231,7 +231,8 @@ def start(actor: Actor, data: CheckInInput, now: datetime | None = None) -> Chec
     now = now or timezone.now()
     clean = _validate(user, data, now)
     with transaction.atomic():
-        checkin = CheckIn.objects.create(user=user, started_at=now, **clean)
+        language = "cy" if (translation.get_language() or "").startswith("cy") else "en"
+        checkin = CheckIn.objects.create(user=user, started_at=now, language=language, **clean)
         audit(actor, "create", "checkin", checkin.pk, fields=["where", "buddy"],
               detail=f"candidacy {checkin.candidacy_id or '-'} escalate={checkin.escalate_to_feoa}")
         _schedule(checkin)
@@ -455,6 +456,12 @@ def _buddy_sms_failed(checkin_id: int, now: datetime) -> None:
 
 
 def _compose(checkin: CheckIn, stage: str, channel: str, recipient: str) -> wording.Message:
+    # The buddy hears in the person's language; police advisers in English (wording.py).
+    with translation.override(checkin.language if recipient == "buddy" else "en"):
+        return _composed(checkin, stage, channel)
+
+
+def _composed(checkin: CheckIn, stage: str, channel: str) -> wording.Message:
     facts = wording.Facts(person=checkin.person_name, expected_end=checkin.expected_end, checked_out_at=checkin.checked_out_at)
     if stage == Stage.ALL_CLEAR:
         return wording.all_clear(facts, channel)

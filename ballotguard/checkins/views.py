@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from ballotguard.accounts.services import Actor
 from ballotguard.core.pages import paginate
@@ -67,7 +68,7 @@ def start(request):
                 form.add_service_errors(exc.errors)
             else:
                 end = timezone.localtime(checkin.expected_end)
-                messages.success(request, f"Check-in started. Check out by {end:%H:%M}, or your buddy will be alerted.")
+                messages.success(request, _("Check-in started. Check out by %(end)s, or your buddy will be alerted.") % {"end": f"{end:%H:%M}"})
                 return redirect("checkins:detail", checkin_id=checkin.pk)
         status = 400
     else:
@@ -108,19 +109,19 @@ def _action(request, checkin_id: int, operation, success: str):
 @require_POST
 @login_required
 def check_out(request, checkin_id: int):
-    return _action(request, checkin_id, services.check_out, "You have checked out. Glad you are safe.")
+    return _action(request, checkin_id, services.check_out, _("You have checked out. Glad you are safe."))
 
 
 @require_POST
 @login_required
 def extend(request, checkin_id: int):
-    return _action(request, checkin_id, services.extend, "Extended: check out by {end:%H:%M}.")
+    return _action(request, checkin_id, services.extend, _("Extended: check out by {end:%H:%M}."))
 
 
 @require_POST
 @login_required
 def cancel(request, checkin_id: int):
-    return _action(request, checkin_id, services.cancel, "Check-in cancelled. Nobody will be alerted.")
+    return _action(request, checkin_id, services.cancel, _("Check-in cancelled. Nobody will be alerted."))
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -54,6 +54,7 @@ class GuidanceDocument:
     summary: str
     updated: dt.date
     body: str  # Markdown, without the front matter
+    language: str = "en"  # "cy" for a Welsh version (slug.cy.md), which keeps the slug and version it translates
 
     @property
     def words(self) -> int:

@@ -11,6 +11,8 @@ import enum
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from ballotguard.engines.i18n import gettext_noop
+
 
 class Behaviour(str, enum.Enum):
     THREAT_TO_KILL_OR_HARM = "threat_to_kill_or_harm"
@@ -35,21 +37,21 @@ class Behaviour(str, enum.Enum):
 
 
 BEHAVIOUR_LABELS: dict[Behaviour, str] = {
-    Behaviour.THREAT_TO_KILL_OR_HARM: "A threat to kill or harm you or someone close to you",
-    Behaviour.THREAT_OF_SEXUAL_VIOLENCE: "A threat of sexual violence",
-    Behaviour.REPEATED_UNWANTED_CONTACT: "Repeated unwanted contact",
-    Behaviour.FOLLOWING_OR_LOITERING: "Following you, or loitering where you are",
-    Behaviour.TURNING_UP_AT_HOME: "Turning up at your home",
-    Behaviour.ABUSIVE_OR_HATEFUL_MESSAGE: "An abusive or hateful message",
-    Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY: "Hostility because of who you are (for example your race, religion, sexuality, disability or gender)",
-    Behaviour.DAMAGE_TO_PROPERTY: "Damage to property, posters or leaflets",
-    Behaviour.ASSAULT: "Assault: being hit, pushed, spat at or touched",
-    Behaviour.INTIMIDATION_AT_EVENT: "Intimidation at a campaign event, hustings or the count",
-    Behaviour.PUBLISHING_HOME_ADDRESS: "Publishing your home address",
-    Behaviour.IMPERSONATION_OR_DEEPFAKE: "Impersonating you, or a deepfake of you",
-    Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER: "False statements about your personal character or conduct",
-    Behaviour.PRESSURE_ON_VOTING: "Pressure on how someone votes (threats, force or trickery)",
-    Behaviour.BRIBERY_OR_ELECTORAL_FRAUD: "Bribery, treating or other electoral fraud",
+    Behaviour.THREAT_TO_KILL_OR_HARM: gettext_noop("A threat to kill or harm you or someone close to you"),
+    Behaviour.THREAT_OF_SEXUAL_VIOLENCE: gettext_noop("A threat of sexual violence"),
+    Behaviour.REPEATED_UNWANTED_CONTACT: gettext_noop("Repeated unwanted contact"),
+    Behaviour.FOLLOWING_OR_LOITERING: gettext_noop("Following you, or loitering where you are"),
+    Behaviour.TURNING_UP_AT_HOME: gettext_noop("Turning up at your home"),
+    Behaviour.ABUSIVE_OR_HATEFUL_MESSAGE: gettext_noop("An abusive or hateful message"),
+    Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY: gettext_noop("Hostility because of who you are (for example your race, religion, sexuality, disability or gender)"),
+    Behaviour.DAMAGE_TO_PROPERTY: gettext_noop("Damage to property, posters or leaflets"),
+    Behaviour.ASSAULT: gettext_noop("Assault: being hit, pushed, spat at or touched"),
+    Behaviour.INTIMIDATION_AT_EVENT: gettext_noop("Intimidation at a campaign event, hustings or the count"),
+    Behaviour.PUBLISHING_HOME_ADDRESS: gettext_noop("Publishing your home address"),
+    Behaviour.IMPERSONATION_OR_DEEPFAKE: gettext_noop("Impersonating you, or a deepfake of you"),
+    Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER: gettext_noop("False statements about your personal character or conduct"),
+    Behaviour.PRESSURE_ON_VOTING: gettext_noop("Pressure on how someone votes (threats, force or trickery)"),
+    Behaviour.BRIBERY_OR_ELECTORAL_FRAUD: gettext_noop("Bribery, treating or other electoral fraud"),
 }
 
 
@@ -80,16 +82,16 @@ class Place(str, enum.Enum):
 
 
 PLACE_LABELS: dict[Place, str] = {
-    Place.HOME: "At home",
-    Place.OFFICE: "At an office",
-    Place.CAMPAIGN_EVENT: "At a campaign event",
-    Place.STREET_CANVASSING: "While canvassing in the street",
-    Place.HUSTINGS: "At a hustings",
-    Place.COUNT: "At the count",
-    Place.ONLINE: "Online (social media, email, messaging)",
-    Place.PHONE: "By phone or text message",
-    Place.POST: "By post or a delivered note",
-    Place.OTHER: "Somewhere else",
+    Place.HOME: gettext_noop("At home"),
+    Place.OFFICE: gettext_noop("At an office"),
+    Place.CAMPAIGN_EVENT: gettext_noop("At a campaign event"),
+    Place.STREET_CANVASSING: gettext_noop("While canvassing in the street"),
+    Place.HUSTINGS: gettext_noop("At a hustings"),
+    Place.COUNT: gettext_noop("At the count"),
+    Place.ONLINE: gettext_noop("Online (social media, email, messaging)"),
+    Place.PHONE: gettext_noop("By phone or text message"),
+    Place.POST: gettext_noop("By post or a delivered note"),
+    Place.OTHER: gettext_noop("Somewhere else"),
 }
 
 
@@ -110,12 +112,12 @@ class ProtectedCharacteristic(str, enum.Enum):
 
 
 CHARACTERISTIC_LABELS: dict[ProtectedCharacteristic, str] = {
-    ProtectedCharacteristic.RACE: "Race, colour, nationality or ethnic origin",
-    ProtectedCharacteristic.RELIGION: "Religion or belief",
-    ProtectedCharacteristic.SEXUAL_ORIENTATION: "Sexual orientation",
-    ProtectedCharacteristic.DISABILITY: "Disability",
-    ProtectedCharacteristic.TRANSGENDER_IDENTITY: "Transgender identity",
-    ProtectedCharacteristic.SEX: "Sex or gender",
+    ProtectedCharacteristic.RACE: gettext_noop("Race, colour, nationality or ethnic origin"),
+    ProtectedCharacteristic.RELIGION: gettext_noop("Religion or belief"),
+    ProtectedCharacteristic.SEXUAL_ORIENTATION: gettext_noop("Sexual orientation"),
+    ProtectedCharacteristic.DISABILITY: gettext_noop("Disability"),
+    ProtectedCharacteristic.TRANSGENDER_IDENTITY: gettext_noop("Transgender identity"),
+    ProtectedCharacteristic.SEX: gettext_noop("Sex or gender"),
 }
 
 
@@ -139,14 +141,14 @@ class IssueTag(str, enum.Enum):
 
 
 ISSUE_TAG_LABELS: dict[IssueTag, str] = {
-    IssueTag.MIDDLE_EAST_CONFLICT: "The conflict in Israel and Gaza",
-    IssueTag.IMMIGRATION: "Immigration or asylum",
-    IssueTag.CLIMATE_AND_NET_ZERO: "Climate change or net zero",
-    IssueTag.LOCAL_TRAFFIC_AND_PLANNING: "Local traffic schemes, housing or planning",
-    IssueTag.GENDER_AND_SEXUALITY: "Gender identity or sexuality",
-    IssueTag.COST_OF_LIVING: "Cost of living or taxes",
-    IssueTag.HEALTH_AND_VACCINES: "Health, the NHS or vaccines",
-    IssueTag.OTHER_ISSUE: "Another political issue",
+    IssueTag.MIDDLE_EAST_CONFLICT: gettext_noop("The conflict in Israel and Gaza"),
+    IssueTag.IMMIGRATION: gettext_noop("Immigration or asylum"),
+    IssueTag.CLIMATE_AND_NET_ZERO: gettext_noop("Climate change or net zero"),
+    IssueTag.LOCAL_TRAFFIC_AND_PLANNING: gettext_noop("Local traffic schemes, housing or planning"),
+    IssueTag.GENDER_AND_SEXUALITY: gettext_noop("Gender identity or sexuality"),
+    IssueTag.COST_OF_LIVING: gettext_noop("Cost of living or taxes"),
+    IssueTag.HEALTH_AND_VACCINES: gettext_noop("Health, the NHS or vaccines"),
+    IssueTag.OTHER_ISSUE: gettext_noop("Another political issue"),
 }
 
 

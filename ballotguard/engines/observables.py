@@ -21,6 +21,7 @@ from urllib.parse import quote_from_bytes, unquote, unquote_to_bytes, urlsplit
 import phonenumbers
 
 from ballotguard.engines.contact import ContactError, normalise_email, normalise_phone
+from ballotguard.engines.i18n import gettext_noop
 
 MAX_LENGTH = 500
 # Links to posts carry long paths and tracking parameters (which are removed), so they get more room.
@@ -39,13 +40,13 @@ class ObservableKind(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "handle": "Social media handle",
-            "phone": "Phone number",
-            "email": "Email address",
-            "vehicle": "Vehicle registration",
-            "url": "Web address",
-            "name": "Name",
-            "description": "Description",
+            "handle": gettext_noop("Social media handle"),
+            "phone": gettext_noop("Phone number"),
+            "email": gettext_noop("Email address"),
+            "vehicle": gettext_noop("Vehicle registration"),
+            "url": gettext_noop("Web address"),
+            "name": gettext_noop("Name"),
+            "description": gettext_noop("Description"),
         }[self.value]
 
     @property

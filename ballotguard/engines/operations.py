@@ -10,6 +10,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from ballotguard.engines.i18n import gettext_noop
+
 
 class Operation(str, enum.Enum):
     BRIDGER = "bridger"
@@ -19,9 +21,9 @@ class Operation(str, enum.Enum):
     @property
     def label(self) -> str:
         return {
-            "bridger": "Operation Bridger",
-            "ford": "Operation Ford",
-            "none": "Not covered",
+            "bridger": gettext_noop("Operation Bridger"),
+            "ford": gettext_noop("Operation Ford"),
+            "none": gettext_noop("Not covered"),
         }[self.value]
 
 

@@ -22,6 +22,11 @@ say or imply that a report has been made.
 
 The order is fixed: 999, then anything urgent, then the police routes, then the others, and the FEOA
 last; within a group, the order of :class:`Route`.
+
+Every sentence is English as written unless the caller passes a ``gettext`` (Django's, on a Welsh
+page): the engine marks its strings for the catalogue and never imports Django
+(:mod:`ballotguard.engines.i18n`). Sentences are whole messages with named placeholders, so a
+translation can put the words in its own order.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ import enum
 from dataclasses import dataclass
 
 from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, Place
+from ballotguard.engines.i18n import Translate, english, gettext_noop
 
 
 class Route(str, enum.Enum):
@@ -53,17 +59,17 @@ class RouteAdvice:
 
 # Behaviours that can be crimes for the local police (101), in the words used to explain why.
 _POLICE_CRIMES: dict[Behaviour, str] = {
-    Behaviour.THREAT_TO_KILL_OR_HARM: "a threat to kill or harm",
-    Behaviour.THREAT_OF_SEXUAL_VIOLENCE: "a threat of sexual violence",
-    Behaviour.ASSAULT: "an assault",
-    Behaviour.TURNING_UP_AT_HOME: "turning up at your home",
-    Behaviour.FOLLOWING_OR_LOITERING: "following you or loitering",
-    Behaviour.REPEATED_UNWANTED_CONTACT: "repeated unwanted contact",
-    Behaviour.DAMAGE_TO_PROPERTY: "damage to property",
-    Behaviour.INTIMIDATION_AT_EVENT: "intimidation at an event",
-    Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY: "hostility because of who you are",
-    Behaviour.ABUSIVE_OR_HATEFUL_MESSAGE: "an abusive or hateful message",
-    Behaviour.PUBLISHING_HOME_ADDRESS: "publishing your home address",
+    Behaviour.THREAT_TO_KILL_OR_HARM: gettext_noop("a threat to kill or harm"),
+    Behaviour.THREAT_OF_SEXUAL_VIOLENCE: gettext_noop("a threat of sexual violence"),
+    Behaviour.ASSAULT: gettext_noop("an assault"),
+    Behaviour.TURNING_UP_AT_HOME: gettext_noop("turning up at your home"),
+    Behaviour.FOLLOWING_OR_LOITERING: gettext_noop("following you or loitering"),
+    Behaviour.REPEATED_UNWANTED_CONTACT: gettext_noop("repeated unwanted contact"),
+    Behaviour.DAMAGE_TO_PROPERTY: gettext_noop("damage to property"),
+    Behaviour.INTIMIDATION_AT_EVENT: gettext_noop("intimidation at an event"),
+    Behaviour.PROTECTED_CHARACTERISTIC_HOSTILITY: gettext_noop("hostility because of who you are"),
+    Behaviour.ABUSIVE_OR_HATEFUL_MESSAGE: gettext_noop("an abusive or hateful message"),
+    Behaviour.PUBLISHING_HOME_ADDRESS: gettext_noop("publishing your home address"),
 }
 
 # Non-emergency crimes the police should hear about the same day.
@@ -73,10 +79,10 @@ _PROMPT: frozenset[Behaviour] = frozenset(
 
 # Election offences, for officers trained in election crime.
 _ELECTION_OFFENCES: dict[Behaviour, str] = {
-    Behaviour.BRIBERY_OR_ELECTORAL_FRAUD: "electoral fraud (bribery, treating or personation)",
-    Behaviour.PRESSURE_ON_VOTING: "pressure on how someone votes (undue influence)",
-    Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER: "a false statement about a candidate's character",
-    Behaviour.IMPERSONATION_OR_DEEPFAKE: "impersonation or a deepfake of a candidate",
+    Behaviour.BRIBERY_OR_ELECTORAL_FRAUD: gettext_noop("electoral fraud (bribery, treating or personation)"),
+    Behaviour.PRESSURE_ON_VOTING: gettext_noop("pressure on how someone votes (undue influence)"),
+    Behaviour.FALSE_STATEMENT_ABOUT_CHARACTER: gettext_noop("a false statement about a candidate's character"),
+    Behaviour.IMPERSONATION_OR_DEEPFAKE: gettext_noop("impersonation or a deepfake of a candidate"),
 }
 
 # What the Electoral Commission regulates that these behaviours can touch: election material.
@@ -88,20 +94,22 @@ _POLICE_ROUTES = (Route.POLICE_101, Route.ELECTION_FRAUD_POLICE, Route.REPORT_FR
 _ROUTE_ORDER = {r: i for i, r in enumerate(Route)}
 
 
-def route(facts: IncidentFacts) -> list[RouteAdvice]:
-    """The routes for these facts: 999 first, the FEOA last, no route twice."""
-    advice = [_emergency(facts)]
+def route(facts: IncidentFacts, gettext: Translate = english) -> list[RouteAdvice]:
+    """The routes for these facts: 999 first, the FEOA last, no route twice. ``gettext`` translates
+    each sentence (English when left out)."""
+    _ = gettext
+    advice = [_emergency(facts, _)]
     if not facts.in_danger_now and facts.has(*_POLICE_CRIMES):
-        advice.append(_police_101(facts))
+        advice.append(_police_101(facts, _))
     if facts.has(*_ELECTION_OFFENCES):
-        advice.append(_election_police(facts))
+        advice.append(_election_police(facts, _))
     if facts.has(Behaviour.BRIBERY_OR_ELECTORAL_FRAUD):
-        advice.append(_report_fraud())
+        advice.append(_report_fraud(_))
     if _is_online(facts):
-        advice.append(_platform(facts))
+        advice.append(_platform(facts, _))
     if facts.has(*_COMMISSION_MATTERS):
-        advice.append(_electoral_commission())
-    advice.append(_feoa())
+        advice.append(_electoral_commission(_))
+    advice.append(_feoa(_))
     return _ordered(advice)
 
 
@@ -128,119 +136,148 @@ def _is_online(facts: IncidentFacts) -> bool:
     return facts.place is Place.ONLINE or bool(facts.platform.strip())
 
 
-def _listed(phrases: list[str], *, kind: str) -> str:
-    """``["a threat", "an assault"]`` → ``"A threat and an assault can be crimes"``."""
-    text = phrases[0] if len(phrases) == 1 else ", ".join(phrases[:-1]) + " and " + phrases[-1]
-    verb = f"can be {'an' if kind[0] in 'aeiou' else 'a'} {kind}" if len(phrases) == 1 else f"can be {kind}s"
-    return f"{text[0].upper()}{text[1:]} {verb}"
+def _capitalised(text: str) -> str:
+    return f"{text[0].upper()}{text[1:]}" if text else text
 
 
-def _emergency(facts: IncidentFacts) -> RouteAdvice:
+def _joined(phrases: list[str], _: Translate) -> str:
+    """``["a threat", "an assault"]`` → ``"a threat and an assault"``, each phrase translated."""
+    words = [_(p) for p in phrases]
+    if len(words) == 1:
+        return words[0]
+    return _("%(first)s and %(last)s") % {"first": ", ".join(words[:-1]), "last": words[-1]}
+
+
+def _crimes(phrases: list[str], _: Translate) -> str:
+    """``"A threat and an assault can be crimes"``."""
+    what = _joined(phrases, _)
+    sentence = _("%(what)s can be a crime") if len(phrases) == 1 else _("%(what)s can be crimes")
+    return _capitalised(sentence % {"what": what})
+
+
+def _election_offences(phrases: list[str], _: Translate) -> str:
+    """``"Electoral fraud (…) can be an election offence"``."""
+    what = _joined(phrases, _)
+    sentence = _("%(what)s can be an election offence") if len(phrases) == 1 else _("%(what)s can be election offences")
+    return _capitalised(sentence % {"what": what})
+
+
+def _emergency(facts: IncidentFacts, _: Translate) -> RouteAdvice:
     if facts.in_danger_now:
         violence = [p for b, p in _POLICE_CRIMES.items() if b in (Behaviour.ASSAULT, Behaviour.TURNING_UP_AT_HOME) and facts.has(b)]
-        because = f"You told us about {' and '.join(violence)} and that you are in danger now" if violence else "You told us you are in danger now"
+        if violence:
+            why = _(
+                "You told us about %(what)s and that you are in danger now, or that the person is nearby: "
+                "the police can send someone straight away. Do this before anything else."
+            ) % {"what": " ".join([_(violence[0])] + [_("and %(next)s") % {"next": _(v)} for v in violence[1:]])}
+        else:
+            why = _(
+                "You told us you are in danger now, or that the person is nearby: the police can send someone "
+                "straight away. Do this before anything else."
+            )
         return RouteAdvice(
             route=Route.EMERGENCY_999,
-            title="Call 999 now",
-            why=f"{because}, or that the person is nearby: the police can send someone straight away. Do this before anything else.",
-            how="Call 999. If you cannot speak, call 999 from a mobile and press 55 when asked, so the call handler knows it is a real emergency.",
+            title=_("Call 999 now"),
+            why=why,
+            how=_("Call 999. If you cannot speak, call 999 from a mobile and press 55 when asked, so the call handler knows it is a real emergency."),
             urgent=True,
         )
     return RouteAdvice(
         route=Route.EMERGENCY_999,
-        title="If you are in immediate danger, call 999",
-        why="If you or anyone with you is in immediate danger, or the person comes back or is nearby, call 999 at any time, before anything else on this page.",
-        how="Call 999. If you cannot speak, call 999 from a mobile and press 55 when asked.",
+        title=_("If you are in immediate danger, call 999"),
+        why=_("If you or anyone with you is in immediate danger, or the person comes back or is nearby, call 999 at any time, before anything else on this page."),
+        how=_("Call 999. If you cannot speak, call 999 from a mobile and press 55 when asked."),
         urgent=False,
     )
 
 
-def _police_101(facts: IncidentFacts) -> RouteAdvice:
+def _police_101(facts: IncidentFacts, _: Translate) -> RouteAdvice:
     crimes = [p for b, p in _POLICE_CRIMES.items() if facts.has(b)]
     prompt = facts.has(*_PROMPT) or facts.weapon_mentioned
-    why = f"{_listed(crimes, kind='crime')}; as no one is in danger right now, the police take reports on 101 or online."
+    why = _("%(crimes)s; as no one is in danger right now, the police take reports on 101 or online.") % {"crimes": _crimes(crimes, _)}
     if facts.occasions >= 2:
-        why += f" Tell them about all {facts.occasions} linked incidents: together they can make a course of conduct, which is what harassment needs."
+        why += " " + _(
+            "Tell them about all %(occasions)s linked incidents: together they can make a course of conduct, which is what harassment needs."
+        ) % {"occasions": facts.occasions}
     elif prompt:
-        why += " Do it today: the sooner the police know, the sooner they can act."
+        why += " " + _("Do it today: the sooner the police know, the sooner they can act.")
     return RouteAdvice(
         route=Route.POLICE_101,
-        title="Report it to the police today on 101 or police.uk" if prompt else "Report it to the police on 101 or police.uk",
+        title=_("Report it to the police today on 101 or police.uk") if prompt else _("Report it to the police on 101 or police.uk"),
         why=why,
-        how="Call 101, or report online at police.uk. Ask for the crime reference number and add it to your record here so your FEOA can follow it up.",
+        how=_("Call 101, or report online at police.uk. Ask for the crime reference number and add it to your record here so your FEOA can follow it up."),
         urgent=prompt,
     )
 
 
-def _election_police(facts: IncidentFacts) -> RouteAdvice:
+def _election_police(facts: IncidentFacts, _: Translate) -> RouteAdvice:
     offences = [p for b, p in _ELECTION_OFFENCES.items() if facts.has(b)]
     return RouteAdvice(
         route=Route.ELECTION_FRAUD_POLICE,
-        title="Report it to the police's election-crime team",
-        why=(
-            f"{_listed(offences, kind='election offence')}. Every force has officers trained in election crime, "
-            "reached through its election single point of contact (SPOC)."
-        ),
-        how="Call 101 and ask for the force's election single point of contact (SPOC), or report online at police.uk and say it concerns an election.",
+        title=_("Report it to the police's election-crime team"),
+        why=_(
+            "%(offences)s. Every force has officers trained in election crime, reached through its election single point of contact (SPOC)."
+        ) % {"offences": _election_offences(offences, _)},
+        how=_("Call 101 and ask for the force's election single point of contact (SPOC), or report online at police.uk and say it concerns an election."),
         urgent=False,
     )
 
 
-def _report_fraud() -> RouteAdvice:
+def _report_fraud(_: Translate) -> RouteAdvice:
     return RouteAdvice(
         route=Route.REPORT_FRAUD,
-        title="Report the fraud to Report Fraud as well",
-        why=(
+        title=_("Report the fraud to Report Fraud as well"),
+        why=_(
             "Report Fraud is the national reporting service for fraud, while the police's election team investigates the election offence locally. "
             "They keep separate records, so tell both and give each the other's reference number. "
             "Report Fraud replaced Action Fraud on 4 December 2025."
         ),
-        how="Report online at reportfraud.police.uk or call 0300 123 2040.",
+        how=_("Report online at reportfraud.police.uk or call 0300 123 2040."),
         urgent=False,
     )
 
 
-def _platform(facts: IncidentFacts) -> RouteAdvice:
+def _platform(facts: IncidentFacts, _: Translate) -> RouteAdvice:
     name = facts.platform.strip()
-    where = name or "the platform"
+    where = name or _("the platform")
     doxxed = facts.has(Behaviour.PUBLISHING_HOME_ADDRESS)
-    why = (
-        f"Keep the evidence first: screenshots showing the web address (URL), the account name and the date and time, before you report or block. "
-        f"Then report it to {where}, which can remove it; that is separate from telling the police."
-    )
+    why = _(
+        "Keep the evidence first: screenshots showing the web address (URL), the account name and the date and time, before you report or block. "
+        "Then report it to %(where)s, which can remove it; that is separate from telling the police."
+    ) % {"where": where}
     if doxxed:
-        why += " Ask for your home address to be taken down urgently."
+        why += " " + _("Ask for your home address to be taken down urgently.")
     return RouteAdvice(
         route=Route.PLATFORM,
-        title=f"Report it to {where}" if name else "Report it to the platform",
+        title=_("Report it to %(where)s") % {"where": where} if name else _("Report it to the platform"),
         why=why,
-        how=f"Use {name}'s own reporting tools (the Report option on the post, message or account)." if name
-        else "Use the platform's own reporting tools (the Report option on the post, message or account).",
+        how=_("Use %(name)s's own reporting tools (the Report option on the post, message or account).") % {"name": name} if name
+        else _("Use the platform's own reporting tools (the Report option on the post, message or account)."),
         urgent=doxxed,
     )
 
 
-def _electoral_commission() -> RouteAdvice:
+def _electoral_commission(_: Translate) -> RouteAdvice:
     return RouteAdvice(
         route=Route.ELECTORAL_COMMISSION,
-        title="Tell the Electoral Commission about the election material",
-        why=(
+        title=_("Tell the Electoral Commission about the election material"),
+        why=_(
             "The Electoral Commission regulates election material and campaign finance: material that impersonates you or makes claims about you "
             "without a digital imprint saying who published it is for them. It does not deal with crimes against you such as threats or abuse; those are for the police."
         ),
-        how="Contact the Electoral Commission through electoralcommission.org.uk.",
+        how=_("Contact the Electoral Commission through electoralcommission.org.uk."),
         urgent=False,
     )
 
 
-def _feoa() -> RouteAdvice:
+def _feoa(_: Translate) -> RouteAdvice:
     return RouteAdvice(
         route=Route.FEOA,
-        title="Talk to your force's elected-official adviser (FEOA)",
-        why=(
+        title=_("Talk to your force's elected-official adviser (FEOA)"),
+        why=_(
             "Your FEOA is a police adviser who can help with your safety: security at home and at events, and what to do next. "
             "Telling your FEOA is not the same as reporting a crime, so use the routes above for that."
         ),
-        how="Your FEOA's contact details are shown in Ballotguard; you can also ask for them on 101.",
+        how=_("Your FEOA's contact details are shown in Ballotguard; you can also ask for them on 101."),
         urgent=False,
     )

@@ -7,6 +7,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 from ballotguard.engines.evidence_types import ALLOWED_DESCRIPTION
@@ -18,13 +19,13 @@ from .models import Incident
 from .services import ReportInput
 
 OBSERVABLE_FIELDS = {
-    ObservableKind.HANDLE: ("obs_handle", "Social media accounts", "One per line, like @name or a link to the profile"),
-    ObservableKind.PHONE: ("obs_phone", "Phone numbers", "One per line, like 07700 900 982"),
-    ObservableKind.EMAIL: ("obs_email", "Email addresses", "One per line"),
-    ObservableKind.VEHICLE: ("obs_vehicle", "Vehicle registrations", "One per line, like AB12 CDE"),
-    ObservableKind.URL: ("obs_url", "Web addresses", "Links to posts, pages or videos, one per line"),
-    ObservableKind.NAME: ("obs_name", "Names", "Names the person used or that you know, one per line"),
-    ObservableKind.DESCRIPTION: ("obs_description", "Descriptions", "What they looked like, wore, or carried; one per line"),
+    ObservableKind.HANDLE: ("obs_handle", _("Social media accounts"), _("One per line, like @name or a link to the profile")),
+    ObservableKind.PHONE: ("obs_phone", _("Phone numbers"), _("One per line, like 07700 900 982")),
+    ObservableKind.EMAIL: ("obs_email", _("Email addresses"), _("One per line")),
+    ObservableKind.VEHICLE: ("obs_vehicle", _("Vehicle registrations"), _("One per line, like AB12 CDE")),
+    ObservableKind.URL: ("obs_url", _("Web addresses"), _("Links to posts, pages or videos, one per line")),
+    ObservableKind.NAME: ("obs_name", _("Names"), _("Names the person used or that you know, one per line")),
+    ObservableKind.DESCRIPTION: ("obs_description", _("Descriptions"), _("What they looked like, wore, or carried; one per line")),
 }
 
 
@@ -36,35 +37,35 @@ class ReportForm(GovukForm):
     """Everything about one incident, on one page that works on a phone. Nothing here is required
     to save a draft; ``services`` says what is needed to send it."""
 
-    candidate = forms.TypedChoiceField(label="Who did this happen to?", coerce=int, required=False)
-    day = forms.CharField(label="Day", required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
-    month = forms.CharField(label="Month", required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
-    year = forms.CharField(label="Year", required=False, max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}))
+    candidate = forms.TypedChoiceField(label=_("Who did this happen to?"), coerce=int, required=False)
+    day = forms.CharField(label=_("Day"), required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
+    month = forms.CharField(label=_("Month"), required=False, max_length=2, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-2"}))
+    year = forms.CharField(label=_("Year"), required=False, max_length=4, widget=forms.TextInput(attrs={"inputmode": "numeric", "class": "govuk-input--width-4"}))
     time = forms.CharField(
-        label="Time (if you know it)", required=False, max_length=5, help_text="For example, 21:30",
+        label=_("Time (if you know it)"), required=False, max_length=5, help_text=_("For example, 21:30"),
         widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}),
     )
-    place = forms.ChoiceField(label="Where did it happen?", required=False, widget=forms.RadioSelect, choices=[(p.value, p.label) for p in Place])
-    platform = forms.CharField(label="Which platform or service? (if online)", required=False, max_length=50,
-                               help_text="For example, X, Facebook, Instagram, TikTok, WhatsApp, email")
-    area = forms.CharField(label="Area (if it happened outside your own)", required=False, max_length=150,
-                           help_text="The constituency, council or ward, like Birmingham Yardley")
-    behaviours = forms.MultipleChoiceField(label="What happened?", required=False, widget=forms.CheckboxSelectMultiple,
-                                           choices=[(b.value, b.label) for b in Behaviour], help_text="Select all that apply")
-    characteristics = forms.MultipleChoiceField(label="What was the hostility about?", required=False, widget=forms.CheckboxSelectMultiple,
-                                                choices=[(c.value, c.label) for c in ProtectedCharacteristic],
-                                                help_text="Only if you ticked hostility because of who you are")
-    issue_tags = forms.MultipleChoiceField(label="Did it seem to be about a political issue? (optional)", required=False,
-                                           widget=forms.CheckboxSelectMultiple, choices=[(t.value, t.label) for t in IssueTag],
-                                           help_text="This helps the police see whether intimidation clusters around particular issues")
-    in_danger_now = forms.BooleanField(label="I am in danger now, or the person is still nearby", required=False)
-    weapon_mentioned = forms.BooleanField(label="A weapon was seen, mentioned or threatened", required=False)
-    home_address_known = forms.BooleanField(label="They seem to know my home address", required=False)
-    perpetrator_known = forms.BooleanField(label="I know, or could identify, who did it", required=False)
-    description = forms.CharField(label="Describe what happened", required=False, max_length=12000,
-                                  help_text="In your own words: what was said or done, and anything that made it worse",
+    place = forms.ChoiceField(label=_("Where did it happen?"), required=False, widget=forms.RadioSelect, choices=[(p.value, _(p.label)) for p in Place])
+    platform = forms.CharField(label=_("Which platform or service? (if online)"), required=False, max_length=50,
+                               help_text=_("For example, X, Facebook, Instagram, TikTok, WhatsApp, email"))
+    area = forms.CharField(label=_("Area (if it happened outside your own)"), required=False, max_length=150,
+                           help_text=_("The constituency, council or ward, like Birmingham Yardley"))
+    behaviours = forms.MultipleChoiceField(label=_("What happened?"), required=False, widget=forms.CheckboxSelectMultiple,
+                                           choices=[(b.value, _(b.label)) for b in Behaviour], help_text=_("Select all that apply"))
+    characteristics = forms.MultipleChoiceField(label=_("What was the hostility about?"), required=False, widget=forms.CheckboxSelectMultiple,
+                                                choices=[(c.value, _(c.label)) for c in ProtectedCharacteristic],
+                                                help_text=_("Only if you ticked hostility because of who you are"))
+    issue_tags = forms.MultipleChoiceField(label=_("Did it seem to be about a political issue? (optional)"), required=False,
+                                           widget=forms.CheckboxSelectMultiple, choices=[(t.value, _(t.label)) for t in IssueTag],
+                                           help_text=_("This helps the police see whether intimidation clusters around particular issues"))
+    in_danger_now = forms.BooleanField(label=_("I am in danger now, or the person is still nearby"), required=False)
+    weapon_mentioned = forms.BooleanField(label=_("A weapon was seen, mentioned or threatened"), required=False)
+    home_address_known = forms.BooleanField(label=_("They seem to know my home address"), required=False)
+    perpetrator_known = forms.BooleanField(label=_("I know, or could identify, who did it"), required=False)
+    description = forms.CharField(label=_("Describe what happened"), required=False, max_length=12000,
+                                  help_text=_("In your own words: what was said or done, and anything that made it worse"),
                                   widget=forms.Textarea(attrs={"rows": 6}))
-    perpetrator = forms.CharField(label="What do you know about who did it?", required=False, max_length=6000,
+    perpetrator = forms.CharField(label=_("What do you know about who did it?"), required=False, max_length=6000,
                                   widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, candidates=None, **kwargs):
@@ -99,7 +100,7 @@ class ReportForm(GovukForm):
                 hour, minute = (int(x) for x in time_text.replace(".", ":").split(":")) if time_text else (12, 0)
                 occurred_at = timezone.make_aware(dt.datetime(year, month, day, hour, minute))
             except (ValueError, TypeError):
-                self.add_error("day", "Date it happened must be a real date and time, like 27 3 2025 and 21:30")
+                self.add_error("day", _("Date it happened must be a real date and time, like 27 3 2025 and 21:30"))
         candidate = data.get("candidate")
         if candidate in ("", None) and len(self.candidate_choices) == 1:
             candidate = self.candidate_choices[0].pk
@@ -163,18 +164,18 @@ class MultipleFileField(forms.FileField):
 
 class EvidenceForm(GovukForm):
     files = MultipleFileField(
-        label="Upload a file", required=False, help_text=f"{ALLOWED_DESCRIPTION}. You can choose more than one file.",
+        label=_("Upload a file"), required=False, help_text=f"{ALLOWED_DESCRIPTION}. You can choose more than one file.",
         widget=MultipleFileInput(attrs={"multiple": True}),
     )
 
 
 class StatusForm(GovukForm):
-    status = forms.ChoiceField(label="New status", widget=forms.RadioSelect)
-    crime_reference = forms.CharField(label="Police crime reference number", required=False, max_length=40,
-                                      help_text="Needed when referring to police", widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}))
-    advice = forms.CharField(label="Advice given", required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-                             help_text="Needed when you record that advice was given")
-    reason = forms.CharField(label="Reason", required=False, max_length=300, help_text="Needed when closing or re-opening")
+    status = forms.ChoiceField(label=_("New status"), widget=forms.RadioSelect)
+    crime_reference = forms.CharField(label=_("Police crime reference number"), required=False, max_length=40,
+                                      help_text=_("Needed when referring to police"), widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}))
+    advice = forms.CharField(label=_("Advice given"), required=False, max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text=_("Needed when you record that advice was given"))
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=300, help_text=_("Needed when closing or re-opening"))
 
     def __init__(self, *args, incident: Incident, **kwargs):
         super().__init__(*args, **kwargs)
@@ -184,7 +185,7 @@ class StatusForm(GovukForm):
 
 
 class AssignForm(GovukForm):
-    assigned_to = forms.TypedChoiceField(label="Assign to", coerce=int, required=False, empty_value=None)
+    assigned_to = forms.TypedChoiceField(label=_("Assign to"), coerce=int, required=False, empty_value=None)
 
     def __init__(self, *args, advisers=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -192,25 +193,25 @@ class AssignForm(GovukForm):
 
 
 class NoteForm(GovukForm):
-    note = forms.CharField(label="Add a note", max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
-                           help_text="Notes are seen by FEOAs only", error_messages={"required": "Enter a note"})
+    note = forms.CharField(label=_("Add a note"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}),
+                           help_text=_("Notes are seen by FEOAs only"), error_messages={"required": _("Enter a note")})
 
 
 class RiskForm(GovukForm):
-    level = forms.ChoiceField(label="Risk level", widget=forms.RadioSelect,
+    level = forms.ChoiceField(label=_("Risk level"), widget=forms.RadioSelect,
                               choices=[(r.value, r.value.title()) for r in RiskLevel] + [("", "Use the calculated score")], required=False)
-    reason = forms.CharField(label="Why?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": "Enter why you are changing the risk level"})
+    reason = forms.CharField(label=_("Why?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Enter why you are changing the risk level")})
 
 
 class AccessRequestForm(GovukForm):
-    reason = forms.CharField(label="Why do you need to see it?", max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
-                             error_messages={"required": "Enter why you need to see this incident"})
+    reason = forms.CharField(label=_("Why do you need to see it?"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}),
+                             error_messages={"required": _("Enter why you need to see this incident")})
 
 
 class QueueFilterForm(GovukForm):
-    status = forms.ChoiceField(label="Status", required=False,
+    status = forms.ChoiceField(label=_("Status"), required=False,
                                choices=[("open", "Open (not closed)"), ("", "Any")] + [(s.value, s.label) for s in Incident.Status if s != Incident.Status.DRAFT])
-    risk = forms.ChoiceField(label="Risk", required=False, choices=[("", "Any")] + [(r.value, r.value.title()) for r in RiskLevel])
-    assigned = forms.ChoiceField(label="Assigned", required=False, choices=[("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")])
-    overdue = forms.BooleanField(label="Only overdue for triage", required=False)
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", "Any")] + [(r.value, r.value.title()) for r in RiskLevel])
+    assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")])
+    overdue = forms.BooleanField(label=_("Only overdue for triage"), required=False)

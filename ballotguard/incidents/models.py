@@ -12,6 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.engines.evidence_types import EvidenceKind
@@ -34,12 +35,12 @@ RISK_RANK = {RiskLevel.LOW.value: 1, RiskLevel.MEDIUM.value: 2, RiskLevel.HIGH.v
 
 class Incident(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft (not sent)"
-        NEW = "new", "New"
-        TRIAGED = "triaged", "Triaged"
-        ADVICE_GIVEN = "advice_given", "Advice given"
-        REFERRED = "referred", "Referred to police"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft (not sent)")
+        NEW = "new", _("New")
+        TRIAGED = "triaged", _("Triaged")
+        ADVICE_GIVEN = "advice_given", _("Advice given")
+        REFERRED = "referred", _("Referred to police")
+        CLOSED = "closed", _("Closed")
 
     reference = models.CharField(max_length=12, unique=True, default=new_reference)
     candidate = models.ForeignKey("registry.Candidate", on_delete=models.PROTECT, related_name="incidents")
@@ -198,19 +199,19 @@ class IncidentEvent(models.Model):
     """One line of an incident's timeline: everything that happened to it, in order."""
 
     class Kind(models.TextChoices):
-        CREATED = "created", "Report started"
-        SUBMITTED = "submitted", "Report sent"
-        UPDATED = "updated", "Report updated"
-        EVIDENCE_ADDED = "evidence_added", "Evidence added"
-        EVIDENCE_OPENED = "evidence_opened", "Evidence opened"
-        STATUS = "status", "Status changed"
-        ASSIGNED = "assigned", "Assigned"
-        NOTE = "note", "Note"
-        RISK = "risk", "Risk changed"
-        LINKED = "linked", "Linked incident found"
-        ACCESS = "access", "Access request"
-        EXPORTED = "exported", "Evidence pack exported"
-        NOTIFIED = "notified", "Advisers notified"
+        CREATED = "created", _("Report started")
+        SUBMITTED = "submitted", _("Report sent")
+        UPDATED = "updated", _("Report updated")
+        EVIDENCE_ADDED = "evidence_added", _("Evidence added")
+        EVIDENCE_OPENED = "evidence_opened", _("Evidence opened")
+        STATUS = "status", _("Status changed")
+        ASSIGNED = "assigned", _("Assigned")
+        NOTE = "note", _("Note")
+        RISK = "risk", _("Risk changed")
+        LINKED = "linked", _("Linked incident found")
+        ACCESS = "access", _("Access request")
+        EXPORTED = "exported", _("Evidence pack exported")
+        NOTIFIED = "notified", _("Advisers notified")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -245,9 +246,9 @@ class AccessRequest(models.Model):
     """A FEOA asks the FEOAs of another force to see a linked incident there."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a decision"
-        GRANTED = "granted", "Granted"
-        REFUSED = "refused", "Refused"
+        PENDING = "pending", _("Waiting for a decision")
+        GRANTED = "granted", _("Granted")
+        REFUSED = "refused", _("Refused")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="access_requests")
     requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")

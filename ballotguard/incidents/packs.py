@@ -10,7 +10,7 @@ import tempfile
 from typing import BinaryIO
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
@@ -34,7 +34,10 @@ def _incident_data(actor: Actor, incident: Incident, blob_of: dict[ep.PackEviden
         )
         blob_of[entry] = e.blob_name
         evidence.append(entry)
-    guidance = services.guidance_for(incident, user)
+    # The pack is written for the police and is English throughout (its Welsh version is not built yet),
+    # so its routing advice is English even when it is downloaded from a Welsh page.
+    with translation.override("en"):
+        guidance = services.guidance_for(incident, user)
     adviser = user is not None and user.role == Role.FEOA  # the FEOAs' own reasoning stays with them
     return ep.PackIncident(
         reference=incident.reference,

@@ -45,7 +45,7 @@ def notify_advisers_of_high_risk(incident_id: int) -> int:
         from_email=None,
         recipient_list=recipients,
     )
-    record_event(incident, IncidentEvent.Kind.NOTIFIED, f"High risk: {len(recipients)} adviser(s) e-mailed", internal=True)
+    record_event(incident, IncidentEvent.Kind.NOTIFIED, f"High risk: {len(recipients)} adviser{'' if len(recipients) == 1 else 's'} e-mailed", internal=True)
     return len(recipients)
 
 

@@ -13,6 +13,8 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit_reads
@@ -76,6 +78,10 @@ def _report_form(request, incident: Incident | None):
             return _danger_interruption(request, form, incident)
         if valid:
             data = form.to_input()
+            if not form.errors and incident is None and _nothing_typed(data):
+                # A new report with nothing in it is not saved: it would sit in the list as an empty
+                # draft called "Not given" (issue 16, point 8).
+                form.add_error("behaviours", _("Select what happened, or type something, before you continue or save a draft"))
             if not form.errors:
                 action = request.POST.get("action", "continue")
                 try:
@@ -88,7 +94,7 @@ def _report_form(request, incident: Incident | None):
                     raise PermissionDenied from None
                 else:
                     if action == "draft":
-                        messages.success(request, f"Your draft {incident.reference} is saved. It has not been sent to anyone yet.")
+                        messages.success(request, _("Your draft %(reference)s is saved. It has not been sent to anyone yet.") % {"reference": incident.reference})
                         return redirect("incidents:list")
                     return redirect("incidents:evidence", reference=incident.reference)
     else:
@@ -98,6 +104,16 @@ def _report_form(request, incident: Incident | None):
             initial = ReportForm.initial_from(incident, services.observables_as_text(incident))
         form = ReportForm(initial=initial, candidates=candidates)
     return render(request, "incidents/report_form.html", {"form": form, "incident": incident})
+
+
+def _nothing_typed(data: services.ReportInput) -> bool:
+    """Whether a report holds nothing the reporter gave (the candidate is chosen for them when there is one)."""
+    return not (
+        data.occurred_at or data.place or data.area_code.strip() or data.platform.strip() or data.behaviours
+        or data.characteristics or data.issue_tags or data.in_danger_now or data.weapon_mentioned
+        or data.home_address_known or data.perpetrator_known or data.description.strip() or data.perpetrator.strip()
+        or any(v.strip() for v in data.observables.values())
+    )
 
 
 def _danger_interruption(request, form: ReportForm, incident: Incident | None):
@@ -162,7 +178,7 @@ def evidence_upload(request, reference: str):
                     form.add_error("files", f"{upload.name[:80]}: {exc.message}")
             if not form.errors:
                 if added:
-                    messages.success(request, f"{added} file{'s' if added != 1 else ''} uploaded and sealed.")
+                    messages.success(request, ngettext("%(count)d file uploaded and sealed.", "%(count)d files uploaded and sealed.", added) % {"count": added})
                 if request.POST.get("action") == "continue":
                     return redirect("incidents:check" if incident.status == Incident.Status.DRAFT else "incidents:detail", reference=incident.reference)
                 return redirect("incidents:evidence", reference=incident.reference)
@@ -188,7 +204,7 @@ def check_answers(request, reference: str):
         except NotPermitted:  # already sent (a second click, or another tab)
             return redirect("incidents:detail", reference=incident.reference)
         else:
-            messages.success(request, "Your report has been sent to your Force Elected-Official Adviser.")
+            messages.success(request, _("Your report has been sent to your Force Elected-Official Adviser."))
             return redirect("incidents:detail", reference=incident.reference)
     guidance = services.guidance_for(incident, request.user)
     services.read_incident(Actor.from_request(request), incident)
@@ -323,7 +339,7 @@ def request_access(request, reference: str):
             raise Http404("No such linked incident") from None
         messages.success(request, f"Access to {reference} requested. A FEOA of that force will decide.")
     else:
-        messages.error(request, "Enter why you need to see this incident")
+        messages.error(request, _("Enter why you need to see this incident"))
     if back and Incident.objects.filter(reference=back).exists():
         return redirect("incidents:detail", reference=back)
     return redirect("incidents:list")

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.models import Role
@@ -117,7 +118,7 @@ def abuse_timeline(request, candidate_id: int):
     chart = services.timeline_chart(label, rows) if rows else None
     totals = {k: sum(r[k] for r in rows) for k in ("received", "flagged", "threats")}
     table_rows = [{"cells": [date.fromisoformat(r["week"]), r["received"], r["flagged"], r["threats"]]} for r in rows]
-    columns = [("week", "Week beginning"), *services.timeline.SERIES]
+    columns = [("week", _("Week beginning")), *services.timeline.SERIES]
     return render(request, "monitoring/timeline.html", {
         "candidate": candidate, "label": label, "rows": rows, "chart": chart, "totals": totals,
         "table_rows": table_rows, "columns": columns,

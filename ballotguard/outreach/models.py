@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import EncryptedTextField
 
@@ -19,18 +20,18 @@ class ContactAttempt(models.Model):
     """One try by an adviser to reach a candidate. Only ``reached`` counts as contact."""
 
     class Method(models.TextChoices):
-        PHONE = "phone", "Phone"
-        EMAIL = "email", "Email"
-        IN_PERSON = "in_person", "In person"
-        LETTER = "letter", "Letter"
-        TEXT = "text", "Text message"
+        PHONE = "phone", _("Phone")
+        EMAIL = "email", _("Email")
+        IN_PERSON = "in_person", _("In person")
+        LETTER = "letter", _("Letter")
+        TEXT = "text", _("Text message")
 
     class Outcome(models.TextChoices):
-        REACHED = "reached", "Reached the candidate"
-        LEFT_MESSAGE = "left_message", "Left a message"
-        NO_ANSWER = "no_answer", "No answer"
-        WRONG_DETAILS = "wrong_details", "Contact details wrong"
-        DECLINED = "declined", "Candidate declined support"
+        REACHED = "reached", _("Reached the candidate")
+        LEFT_MESSAGE = "left_message", _("Left a message")
+        NO_ANSWER = "no_answer", _("No answer")
+        WRONG_DETAILS = "wrong_details", _("Contact details wrong")
+        DECLINED = "declined", _("Candidate declined support")
 
     candidate = models.ForeignKey("registry.Candidate", on_delete=models.CASCADE, related_name="contact_attempts")
     adviser = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
@@ -52,26 +53,26 @@ class ContactAttempt(models.Model):
 class Topic(models.TextChoices):
     """The security guidance topics; the values are the slugs of ``ballotguard/safety/guidance``."""
 
-    PERSONAL_SAFETY = "personal-safety", "Personal safety"
-    HOME_SECURITY = "home-security", "Home security"
-    ONLINE_SAFETY = "online-safety", "Online safety"
-    LONE_WORKING = "lone-working", "Lone working"
-    EVENTS = "public-events", "Hustings and public events"
-    THE_COUNT = "the-count", "The count"
-    POST = "handling-post", "Handling post"
-    REPORTING = "reporting-routes", "Where to report"
+    PERSONAL_SAFETY = "personal-safety", _("Personal safety")
+    HOME_SECURITY = "home-security", _("Home security")
+    ONLINE_SAFETY = "online-safety", _("Online safety")
+    LONE_WORKING = "lone-working", _("Lone working")
+    EVENTS = "public-events", _("Hustings and public events")
+    THE_COUNT = "the-count", _("The count")
+    POST = "handling-post", _("Handling post")
+    REPORTING = "reporting-routes", _("Where to report")
 
 
 class Briefing(models.Model):
     """A security briefing an adviser runs for candidates: a group session or one-to-one."""
 
     class Kind(models.TextChoices):
-        GROUP = "group", "Group"
-        ONE_TO_ONE = "one_to_one", "One-to-one"
+        GROUP = "group", _("Group")
+        ONE_TO_ONE = "one_to_one", _("One-to-one")
 
     class Format(models.TextChoices):
-        IN_PERSON = "in_person", "In person"
-        ONLINE = "online", "Online"
+        IN_PERSON = "in_person", _("In person")
+        ONLINE = "online", _("Online")
 
     force = models.ForeignKey("registry.PoliceForce", on_delete=models.PROTECT, related_name="briefings")
     title = models.CharField(max_length=200)
@@ -105,9 +106,9 @@ class Invitation(models.Model):
     """A candidate is invited to a briefing, answers it, and did or did not attend."""
 
     class Status(models.TextChoices):
-        INVITED = "invited", "No reply"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
+        INVITED = "invited", _("No reply")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
 
     briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="invitations")
     candidate = models.ForeignKey("registry.Candidate", on_delete=models.CASCADE, related_name="briefing_invitations")

@@ -14,6 +14,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from ballotguard.accounts.services import Actor
 from ballotguard.core.pages import paginate
@@ -282,7 +283,7 @@ def respond(request, invitation_id: int):
         raise Http404("No such invitation")
     answer = request.POST.get("response")
     if answer not in {"accept", "decline"}:
-        messages.error(request, "Choose whether to accept or decline the invitation.")
+        messages.error(request, _("Choose whether to accept or decline the invitation."))
         return redirect("outreach:adviser")
     try:
         services.respond(Actor.from_request(request), invitation, accept=answer == "accept")
@@ -290,5 +291,5 @@ def respond(request, invitation_id: int):
         messages.error(request, exc.message)
     else:
         verb = "accepted" if answer == "accept" else "declined"
-        messages.success(request, f"You have {verb} the invitation to “{invitation.briefing.title}”. Your police adviser can see your answer.")
+        messages.success(request, (_("You have accepted the invitation to “%(title)s”. Your police adviser can see your answer.") if verb == "accepted" else _("You have declined the invitation to “%(title)s”. Your police adviser can see your answer.")) % {"title": invitation.briefing.title})
     return redirect("outreach:adviser")

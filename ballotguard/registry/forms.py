@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 from ballotguard.engines.contact import validate_contact
@@ -21,16 +22,16 @@ class CandidateFilterForm(GovukForm):
     """The GET filter of the candidate list. Options come from the small elections and parties tables,
     never from scanning candidates, so the page stays fast with 100,000 candidates."""
 
-    name = forms.CharField(label="Name", required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}))
-    election = forms.ChoiceField(label="Election", required=False)
+    name = forms.CharField(label=_("Name"), required=False, max_length=200, widget=forms.TextInput(attrs={"type": "search", "spellcheck": "false"}))
+    election = forms.ChoiceField(label=_("Election"), required=False)
     area = forms.CharField(
-        label="Area", required=False, max_length=150,
-        help_text="Constituency, council or ward: name or code, like Birmingham or E08000025 (a council includes its wards)",
+        label=_("Area"), required=False, max_length=150,
+        help_text=_("Constituency, council or ward: name or code, like Birmingham or E08000025 (a council includes its wards)"),
     )
-    party = forms.ChoiceField(label="Party", required=False)
-    operation = forms.ChoiceField(label="Police operation", required=False, choices=[("", "Any"), *[(o.value, o.label) for o in Operation]])
+    party = forms.ChoiceField(label=_("Party"), required=False)
+    operation = forms.ChoiceField(label=_("Police operation"), required=False, choices=[("", "Any"), *[(o.value, o.label) for o in Operation]])
     handed_over = forms.ChoiceField(
-        label="Contact details handed over", required=False, choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
+        label=_("Contact details handed over"), required=False, choices=[("", "Any"), ("yes", "Yes"), ("no", "No")],
     )
 
     def __init__(self, *args, elections=None, **kwargs):
@@ -50,21 +51,21 @@ class CandidateFilterForm(GovukForm):
         if len(matches) == 1:
             return matches[0]
         if len(matches) > 1:
-            raise forms.ValidationError("More than one area has that name: enter its code instead, like E08000025")
-        raise forms.ValidationError("Enter the name or code of a constituency, council or ward")
+            raise forms.ValidationError(_("More than one area has that name: enter its code instead, like E08000025"))
+        raise forms.ValidationError(_("Enter the name or code of a constituency, council or ward"))
 
 
 class HandoverForm(GovukForm):
-    email = forms.CharField(label="Email address", required=False, max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
-    phone = forms.CharField(label="Telephone number", required=False, max_length=40, help_text="For example, 07700 900 982 or +44 808 157 0192",
+    email = forms.CharField(label=_("Email address"), required=False, max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "off", "spellcheck": "false"}))
+    phone = forms.CharField(label=_("Telephone number"), required=False, max_length=40, help_text=_("For example, 07700 900 982 or +44 808 157 0192"),
                             widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "class": "govuk-input--width-20"}))
-    address = forms.CharField(label="Address", required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}))
-    postcode = forms.CharField(label="Postcode", required=False, max_length=10, widget=forms.TextInput(attrs={"autocomplete": "off", "class": "govuk-input--width-10"}))
+    address = forms.CharField(label=_("Address"), required=False, max_length=600, widget=forms.Textarea(attrs={"rows": 4, "autocomplete": "off"}))
+    postcode = forms.CharField(label=_("Postcode"), required=False, max_length=10, widget=forms.TextInput(attrs={"autocomplete": "off", "class": "govuk-input--width-10"}))
     consent = forms.ChoiceField(
-        label="Has the candidate agreed to share these details with their police adviser?",
+        label=_("Has the candidate agreed to share these details with their police adviser?"),
         choices=YES_NO, widget=forms.RadioSelect,
-        help_text="If they have not agreed, no contact details are kept and any kept before are deleted",
-        error_messages={"required": "Select yes if the candidate has agreed to share these details"},
+        help_text=_("If they have not agreed, no contact details are kept and any kept before are deleted"),
+        error_messages={"required": _("Select yes if the candidate has agreed to share these details")},
     )
 
     def clean(self):
@@ -75,7 +76,7 @@ class HandoverForm(GovukForm):
         for err in errors:
             self.add_error(err.field, err.message)
         if data.get("consent") == "yes" and details.is_empty() and not errors:
-            self.add_error("email", "Enter at least one contact detail, or select no if the candidate has not agreed")
+            self.add_error("email", _("Enter at least one contact detail, or select no if the candidate has not agreed"))
         self.details = details
         return data
 
@@ -108,8 +109,8 @@ def _check_csv_upload(upload, max_bytes: int, label: str = "The selected file"):
 
 class HandoverUploadForm(GovukForm):
     file = forms.FileField(
-        label="Upload a CSV file", help_text="Columns: ballot_paper_id, person_id, email, phone, address, postcode, consent (yes or no). Maximum 2 MB.",
-        error_messages={"required": "Select a CSV file", "empty": "The selected file is empty"},
+        label=_("Upload a CSV file"), help_text=_("Columns: ballot_paper_id, person_id, email, phone, address, postcode, consent (yes or no). Maximum 2 MB."),
+        error_messages={"required": _("Select a CSV file"), "empty": _("The selected file is empty")},
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
@@ -119,15 +120,15 @@ class HandoverUploadForm(GovukForm):
 
 class CandidateImportForm(GovukForm):
     candidates_file = forms.FileField(
-        label="Candidates CSV", help_text="Democracy Club candidates export",
-        error_messages={"required": "Select a candidates CSV file", "empty": "The selected file is empty"},
+        label=_("Candidates CSV"), help_text=_("Democracy Club candidates export"),
+        error_messages={"required": _("Select a candidates CSV file"), "empty": _("The selected file is empty")},
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
     gender_file = forms.FileField(
-        label="Gender CSV (optional)", required=False, help_text="A file giving candidates' gender, matched by person id",
+        label=_("Gender CSV (optional)"), required=False, help_text=_("A file giving candidates' gender, matched by person id"),
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
-    dry_run = forms.BooleanField(label="Dry run: check the file and report, but save nothing", required=False, initial=True)
+    dry_run = forms.BooleanField(label=_("Dry run: check the file and report, but save nothing"), required=False, initial=True)
 
     def clean_candidates_file(self):
         return _check_csv_upload(self.cleaned_data.get("candidates_file"), settings.BALLOTGUARD_MAX_IMPORT_BYTES)
@@ -138,10 +139,10 @@ class CandidateImportForm(GovukForm):
 
 class GeographyImportForm(GovukForm):
     geography_files = MultipleFileField(
-        label="Geography files", help_text="Select every file at once: police force areas, constituencies, councils, wards and their lookups",
-        error_messages={"required": "Select at least one geography file", "empty": "A selected file is empty"},
+        label=_("Geography files"), help_text=_("Select every file at once: police force areas, constituencies, councils, wards and their lookups"),
+        error_messages={"required": _("Select at least one geography file"), "empty": _("A selected file is empty")},
     )
-    geography_dry_run = forms.BooleanField(label="Dry run: check the files and report, but save nothing", required=False, initial=True)
+    geography_dry_run = forms.BooleanField(label=_("Dry run: check the files and report, but save nothing"), required=False, initial=True)
 
     def clean_geography_files(self):
         files = self.cleaned_data.get("geography_files") or []
@@ -152,15 +153,15 @@ class GeographyImportForm(GovukForm):
 
 
 class SocialHandleForm(GovukForm):
-    platform = forms.ChoiceField(label="Platform", choices=[])
-    handle = forms.CharField(label="Account name", max_length=100, help_text="Like @jo_smith or the profile's address",
-                             error_messages={"required": "Enter the account name"})
+    platform = forms.ChoiceField(label=_("Platform"), choices=[])
+    handle = forms.CharField(label=_("Account name"), max_length=100, help_text=_("Like @jo_smith or the profile's address"),
+                             error_messages={"required": _("Enter the account name")})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         from ballotguard.engines.messages import Platform
 
-        self.fields["platform"].choices = [("", "Choose a platform")] + [(p.value, p.label) for p in Platform]
+        self.fields["platform"].choices = [("", _("Choose a platform"))] + [(p.value, _(p.label)) for p in Platform]
         self.fields["platform"].error_messages = {"required": "Choose the platform", "invalid_choice": "Choose the platform from the list"}
 
     def clean_handle(self):
@@ -168,5 +169,5 @@ class SocialHandleForm(GovukForm):
 
         handle = normalise_handle(self.cleaned_data["handle"])
         if not handle or any(c.isspace() for c in handle):
-            raise forms.ValidationError("Enter the account name without spaces, like @jo_smith")
+            raise forms.ValidationError(_("Enter the account name without spaces, like @jo_smith"))
         return handle

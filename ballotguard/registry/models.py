@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.core.matching import match_key
@@ -36,12 +37,12 @@ class PoliceForce(models.Model):
 
 class Area(models.Model):
     class Type(models.TextChoices):
-        NATION = "nation", "Nation"
-        REGION = "region", "Region"
-        CONSTITUENCY = "constituency", "Westminster constituency"
-        COUNCIL = "council", "Council (local authority)"
-        WARD = "ward", "Ward or division"
-        CSP = "csp", "Community safety partnership"
+        NATION = "nation", _("Nation")
+        REGION = "region", _("Region")
+        CONSTITUENCY = "constituency", _("Westminster constituency")
+        COUNCIL = "council", _("Council (local authority)")
+        WARD = "ward", _("Ward or division")
+        CSP = "csp", _("Community safety partnership")
 
     code = models.CharField(max_length=12, unique=True)
     name = models.CharField(max_length=150, db_index=True)
@@ -138,10 +139,10 @@ class Candidate(models.Model):
     """One person standing on one ballot. Contact details are encrypted and only present once handed over."""
 
     class Gender(models.TextChoices):
-        FEMALE = "female", "Female"
-        MALE = "male", "Male"
-        NON_BINARY = "non_binary", "Non-binary"
-        UNKNOWN = "", "Not known"
+        FEMALE = "female", _("Female")
+        MALE = "male", _("Male")
+        NON_BINARY = "non_binary", _("Non-binary")
+        UNKNOWN = "", _("Not known")
 
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="candidates")
     person_id = models.CharField(max_length=40, db_index=True, help_text="Democracy Club person id.")

@@ -11,6 +11,7 @@ urlpatterns = [
     path("candidates/<int:pk>/handles/<int:handle_id>/remove/", views.handle_remove, name="handle-remove"),
     path("handover/", views.handover_list, name="handover"),
     path("handover/upload/", views.handover_upload, name="handover-upload"),
+    path("handover/template.csv", views.handover_template, name="handover-template"),
     path("handover/<int:pk>/", views.handover_candidate, name="handover-candidate"),
     path("imports/", views.imports, name="imports"),
 ]

@@ -6,13 +6,18 @@ details is in ``engines.contact`` and reading CSV files in ``engines.tabular``.
 
 from __future__ import annotations
 
+import csv
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -104,7 +109,7 @@ def handle_add(request, pk: int):
     except services.HandleTaken as exc:
         form.add_error("handle", str(exc))
         return _candidate_page(request, candidate, handle_form=form, status=400)
-    messages.success(request, f"@{form.cleaned_data['handle']} added: messages to it will be checked.")
+    messages.success(request, _("@%(handle)s added: messages to it will be checked.") % {"handle": form.cleaned_data["handle"]})
     return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 
 
@@ -115,7 +120,7 @@ def handle_remove(request, pk: int, handle_id: int):
     if not services.can_edit_handles(request.user, candidate):
         raise PermissionDenied
     services.remove_handle(Actor.from_request(request), candidate, handle_id)
-    messages.success(request, "Account removed.")
+    messages.success(request, _("Account removed."))
     return redirect(reverse("registry:candidate-detail", args=[candidate.pk]) + "#social-media")
 
 
@@ -150,9 +155,9 @@ def handover_candidate(request, pk: int):
             consent = form.cleaned_data["consent"] == "yes"
             services.handover(Actor.from_request(request), candidate, form.details, consent)
             if consent:
-                messages.success(request, f"{candidate.name}'s contact details have been handed over to their police adviser")
+                messages.success(request, _("The contact details of %(name)s have been handed over to their police adviser") % {"name": candidate.name})
             else:
-                messages.success(request, f"Recorded that {candidate.name} did not agree to share their details. No contact details are kept")
+                messages.success(request, _("Recorded that %(name)s did not agree to share their details. No contact details are kept") % {"name": candidate.name})
             return redirect("registry:handover")
     else:
         initial = {}
@@ -167,12 +172,15 @@ def handover_candidate(request, pk: int):
 
 
 HANDOVER_COLUMNS = ["ballot_paper_id", "person_id", "email", "phone", "address", "postcode", "consent"]
+# The template CSV adds each candidate's name so the returning officer can see whose row is whose; an
+# upload may keep it, and it is ignored (a row is matched by ballot and person id).
+HANDOVER_TEMPLATE_COLUMNS = ["ballot_paper_id", "person_id", "name", "email", "phone", "address", "postcode", "consent"]
 
 
 def parse_handover_csv(user, data: bytes, filename: str):
     """Validate every row of a hand-over CSV. Returns ``(rows, errors, warnings)``; rows are only usable if
     there are no errors. Each error names the line and, where one is to blame, the column."""
-    table = tabular.open_table(data, filename, required=HANDOVER_COLUMNS, known=HANDOVER_COLUMNS, max_bytes=HANDOVER_CSV_MAX_BYTES)
+    table = tabular.open_table(data, filename, required=HANDOVER_COLUMNS, known=HANDOVER_TEMPLATE_COLUMNS, max_bytes=HANDOVER_CSV_MAX_BYTES)
     rows, row_errors = table.read_rows()
     errors = [{"line": e.line, "column": e.column or "", "message": e.message} for e in row_errors]
     candidates = {
@@ -186,16 +194,17 @@ def parse_handover_csv(user, data: bytes, filename: str):
         candidate = candidates.get(key)
         if candidate is None:
             column = "ballot_paper_id" if not any(k[0] == key[0] for k in candidates) else "person_id"
-            errors.append({"line": row.line, "column": column, "message": f"no candidate with person_id {key[1] or '(blank)'} on ballot {key[0] or '(blank)'} in your council"})
+            errors.append({"line": row.line, "column": column, "message": _("no candidate with person_id %(person_id)s on ballot %(ballot)s in your council") % {
+                "person_id": key[1] or _("(blank)"), "ballot": key[0] or _("(blank)")}})
             continue
         if candidate.pk in seen:
-            errors.append({"line": row.line, "column": "person_id", "message": f"the same candidate is already on line {seen[candidate.pk]}"})
+            errors.append({"line": row.line, "column": "person_id", "message": _("the same candidate is already on line %(line)s") % {"line": seen[candidate.pk]}})
             continue
         seen[candidate.pk] = row.line
         consent_text = row["consent"].strip().lower()
         consent = {"yes": True, "y": True, "no": False, "n": False}.get(consent_text)
         if consent is None:
-            errors.append({"line": row.line, "column": "consent", "message": "enter yes or no"})
+            errors.append({"line": row.line, "column": "consent", "message": _("enter yes or no")})
         details, contact_errors = validate_contact(email=row["email"], phone=row["phone"], address=row["address"], postcode=row["postcode"])
         for err in contact_errors:
             errors.append({"line": row.line, "column": err.field, "message": err.message[0].lower() + err.message[1:]})
@@ -224,21 +233,45 @@ def handover_upload(request):
             pass
         elif row_errors:
             errors = [
-                {"href": "#id_file", "text": f"Line {e['line']}" + (f", column {e['column']}" if e["column"] else "") + f": {e['message']}"}
+                {"href": "#id_file", "text": (_("Line %(line)s, column %(column)s: %(message)s") if e["column"] else _("Line %(line)s: %(message)s")) % e}
                 for e in row_errors
             ]
-            form.add_error("file", f"The selected file has {len(row_errors)} problem{'s' if len(row_errors) != 1 else ''}")
+            form.add_error("file", ngettext("The selected file has %(count)d problem", "The selected file has %(count)d problems", len(row_errors)) % {"count": len(row_errors)})
         elif not rows:
-            form.add_error("file", "The selected file has no rows of candidates")
+            form.add_error("file", _("The selected file has no rows of candidates"))
         else:
             services.handover_many(Actor.from_request(request), rows)
             agreed = sum(1 for _, _, consent in rows if consent)
-            messages.success(request, f"{len(rows)} candidate{'s' if len(rows) != 1 else ''} handed over: {agreed} agreed to share their details, {len(rows) - agreed} did not")
+            messages.success(request, _("Candidates handed over: %(count)s. Agreed to share their details: %(agreed)s. Did not agree: %(refused)s.") % {"count": len(rows), "agreed": agreed, "refused": len(rows) - agreed})
             return redirect("registry:handover")
     shown = errors[:100]
     return render(request, "registry/handover_upload.html", {
         "form": form, "errors": shown, "more_errors": len(errors) - len(shown), "warnings": warnings, "columns": HANDOVER_COLUMNS,
     })
+
+
+def _spreadsheet_safe(text: str) -> str:
+    """A name a spreadsheet would run as a formula is written with a leading apostrophe."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@require_http_methods(["GET"])
+@login_required
+def handover_template(request):
+    """A CSV to fill in and upload: the columns the upload reads, one row per candidate on the returning
+    officer's ballots, with each candidate's name to say whose row is whose. No contact details are in
+    it (the file is for details not yet handed over), so downloading it reads no personal data."""
+    _require_returning_officer(request)
+    ballots = services.ballots_visible_to(request.user)
+    candidates = Candidate.objects.filter(ballot__in=ballots).select_related("ballot").order_by("ballot__ballot_paper_id", "name", "id")
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HANDOVER_TEMPLATE_COLUMNS)
+    for c in candidates:
+        writer.writerow([c.ballot.ballot_paper_id, c.person_id, _spreadsheet_safe(c.name), "", "", "", "", ""])
+    response = HttpResponse(out.getvalue().encode("utf-8-sig"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="handover-template.csv"'
+    return response
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ Outside scope is ``Candidate.DoesNotExist`` (answered 404); a role that may neve
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from functools import lru_cache
@@ -28,6 +29,8 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
@@ -50,11 +53,17 @@ TOPIC_ORDER = ("reporting-routes", "personal-safety", "home-security", "online-s
 # Guidance library
 
 
-@lru_cache(maxsize=4)
-def _load(directory: str) -> dict[str, GuidanceDocument]:
+@lru_cache(maxsize=8)
+def _load(directory: str, language: str = "en") -> dict[str, GuidanceDocument]:
+    """English pieces are ``slug.md``; their Welsh versions ``slug.cy.md``, with the same slug and the
+    version of the English they translate."""
     docs: dict[str, GuidanceDocument] = {}
     for path in sorted(Path(directory).glob("*.md")):
+        if path.name.endswith(".cy.md") != (language == "cy"):
+            continue
         doc = parse_document(path.read_text(encoding="utf-8"), source=path.name)
+        if language != "en":
+            doc = dataclasses.replace(doc, language=language)
         if doc.slug in docs:
             raise ValueError(f"{path.name}: slug {doc.slug!r} is used twice")
         docs[doc.slug] = doc
@@ -62,9 +71,18 @@ def _load(directory: str) -> dict[str, GuidanceDocument]:
     return dict(sorted(docs.items(), key=lambda kv: (rank.get(kv[0], len(rank)), kv[1].title)))
 
 
-def library() -> dict[str, GuidanceDocument]:
-    """Every piece of guidance by slug, in reading order. Files are read once per process."""
-    return _load(str(GUIDANCE_DIR))
+def library(language: str | None = None) -> dict[str, GuidanceDocument]:
+    """Every piece of guidance by slug, in reading order, in the active language. A piece with no Welsh
+    version, or whose Welsh version translates an older version of the English, is given in English
+    (pages mark it ``lang="en"``). Files are read once per process."""
+    english = _load(str(GUIDANCE_DIR))
+    if (language or get_language() or "en").split("-")[0] != "cy":
+        return english
+    welsh = _load(str(GUIDANCE_DIR), "cy")
+    return {
+        slug: welsh[slug] if slug in welsh and welsh[slug].version == doc.version else doc
+        for slug, doc in english.items()
+    }
 
 
 def get_guidance(slug: str) -> GuidanceDocument:
@@ -85,7 +103,7 @@ def guidance_html(doc: GuidanceDocument) -> str:
 
 
 UNREAD, READ, UPDATED = "unread", "read", "updated"
-STATE_LABELS = {UNREAD: "Not read", READ: "Read", UPDATED: "Updated since you read it"}
+STATE_LABELS = {UNREAD: _("Not read"), READ: _("Read"), UPDATED: _("Updated since you read it")}
 
 
 def read_state(doc: GuidanceDocument, read_version: int | None) -> str:
@@ -133,7 +151,7 @@ def mark_read(actor: Actor, slug: str) -> ReadReceipt:
     if user is None or not can_mark_read(user):
         raise NotPermitted("Only candidates and their staff record what they have read.")
     doc = get_guidance(slug)
-    receipt, _ = ReadReceipt.objects.update_or_create(
+    receipt, _created = ReadReceipt.objects.update_or_create(
         user=user, slug=doc.slug, defaults={"version": doc.version, "read_at": timezone.now()},
     )
     return receipt

@@ -12,6 +12,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.utils.translation import gettext as _
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
@@ -90,7 +91,7 @@ def guidance_read(request, slug: str):
     except LookupError:
         raise Http404("No such guidance") from None
     doc = services.get_guidance(slug)
-    messages.success(request, f"“{doc.title}” marked as read (version {receipt.version}).")
+    messages.success(request, _("“%(title)s” marked as read (version %(version)s).") % {"title": doc.title, "version": receipt.version})
     return redirect("safety:guidance")
 
 
@@ -164,7 +165,7 @@ def plan_edit(request, candidate_id: int):
         form = SafetyPlanForm(request.POST)
         if form.is_valid():
             saved = services.save_plan(Actor.from_request(request), candidate, form.answers())
-            messages.success(request, "Your safety plan has been saved." if saved.revision == 1 else f"Your safety plan has been updated (revision {saved.revision}).")
+            messages.success(request, _("Your safety plan has been saved.") if saved.revision == 1 else f"Your safety plan has been updated (revision {saved.revision}).")
             return redirect("safety:plan", candidate_id=candidate.pk)
         status = 400
     else:
@@ -205,9 +206,9 @@ def pledge(request, candidate_id: int):
         return render(request, "safety/pledge.html", ctx, status=400)
     signature, created = services.sign_pledge(Actor.from_request(request), candidate, form.cleaned_data["listed"])
     if created:
-        messages.success(request, "Thank you: you have signed the civility pledge." + (" Your name is on the public list." if signature.listed else ""))
+        messages.success(request, _("Thank you: you have signed the civility pledge.") + (" Your name is on the public list." if signature.listed else ""))
     else:
-        messages.success(request, "Your name is on the public list." if signature.listed else "Your name is no longer on the public list.")
+        messages.success(request, _("Your name is on the public list.") if signature.listed else "Your name is no longer on the public list.")
     return redirect("safety:pledge", candidate_id=candidate.pk)
 
 
@@ -219,7 +220,7 @@ def pledge_withdraw(request, candidate_id: int):
     if not services.can_sign_pledge(user, candidate):
         raise PermissionDenied
     if services.withdraw_pledge(Actor.from_request(request), candidate):
-        messages.success(request, "You have withdrawn from the civility pledge.")
+        messages.success(request, _("You have withdrawn from the civility pledge."))
     return redirect("safety:pledge", candidate_id=candidate.pk)
 
 

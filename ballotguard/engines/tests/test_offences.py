@@ -643,3 +643,15 @@ def test_linking_never_removes_guidance(f: IncidentFacts):
     """A further linked occasion can only add to what may apply, never take away."""
     more = IncidentFacts(**{**f.__dict__, "linked_occasions": f.linked_occasions + (occasion(),)})
     assert set(codes(f)) <= set(codes(more))
+
+
+def test_harassment_at_home_never_says_at_your_home_twice():
+    """Issue 16 point 8: the pack read "turning up at your home at your home"."""
+    from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, Place
+    from ballotguard.engines.offences import offences_for
+
+    for place in (Place.HOME, Place.OTHER):
+        for behaviours in ({Behaviour.TURNING_UP_AT_HOME}, {Behaviour.FOLLOWING_OR_LOITERING, Behaviour.TURNING_UP_AT_HOME}):
+            text = " ".join(o.why for o in offences_for(IncidentFacts(behaviours=frozenset(behaviours), place=place)))
+            assert "at your home at your home" not in text
+            assert "You reported" in text and "turning up at your home" in text

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext
 
 from ballotguard.accounts.models import User
 from ballotguard.engines.incident_facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
@@ -90,9 +91,10 @@ class Guidance:
 
 
 def guidance_for(incident: Incident, viewer: User) -> Guidance:
-    """Routes, offences and risk as the viewer may see them (see ``facts_for``)."""
+    """Routes, offences and risk as the viewer may see them (see ``facts_for``). The routing advice is
+    in the active language (Welsh on a Welsh page); offence guidance is English only for now."""
     facts = facts_for(incident, viewer)
-    return Guidance(routes=route(facts), offences=offences_for(facts), risk=assess_risk(facts), occasions=facts.occasions)
+    return Guidance(routes=route(facts, gettext), offences=offences_for(facts), risk=assess_risk(facts), occasions=facts.occasions)
 
 
 def reassess_risk(incident: Incident) -> RiskAssessment:

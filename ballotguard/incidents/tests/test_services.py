@@ -166,7 +166,8 @@ def test_high_risk_report_emails_the_forces_advisers_through_the_task_worker(wor
     assert set(message.to) == {"feoa-met@example.org", "feoa-city@example.org"}
     assert incident.reference in message.subject and "HIGH RISK" in message.subject
     assert "Alice" not in message.body and "traitor" not in message.body  # no personal data by e-mail
-    assert incident.events.filter(kind="notified").exists()
+    # Two advisers: said as English says it, not "2 adviser(s)" (issue 16, point 8).
+    assert [e.text for e in incident.events.filter(kind="notified")] == ["High risk: 2 advisers e-mailed"]
 
 
 def test_low_risk_report_sends_no_email(world, alice, file_report, django_capture_on_commit_callbacks):

@@ -226,3 +226,16 @@ def test_feoa_sees_new_and_overdue_counts_and_dates_with_their_year(world, clien
     # The overdue count links to exactly those cases.
     overdue_only = feoa.get("/incidents/?status=new&overdue=on").content.decode()
     assert old.reference in overdue_only and overdue_only.count('href="/incidents/BG-') == 1
+
+@pytest.mark.parametrize("action", ["draft", "continue"])
+def test_an_empty_report_leaves_no_orphan_draft(world, client_as, action):
+    """Issue 16 point 8: pressing a button on an empty form left a draft called "Not given"."""
+    carol = client_as(world.users.candidate)
+    response = carol.post("/incidents/report/", {"action": action})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "There is a problem" in html and "Select what happened, or type something" in html
+    assert not Incident.objects.exists()
+    # One thing typed is enough for a draft.
+    response = carol.post("/incidents/report/", {"action": "draft", "description": "A letter came."})
+    assert response.status_code == 302 and Incident.objects.get().status == "draft"

@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncWeek
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.engines.charts import weekly_series
@@ -14,7 +16,10 @@ from ballotguard.registry.services import candidates_visible_to
 
 from ..models import Message
 
-SERIES = (("received", "Messages received"), ("flagged", "Flagged as abusive or threatening"), ("threats", "Threats"))
+SERIES = (
+    ("received", gettext_lazy("Messages received")), ("flagged", gettext_lazy("Flagged as abusive or threatening")),
+    ("threats", gettext_lazy("Threats")),
+)
 
 
 def timeline_candidates(user: User) -> QuerySet[Candidate]:
@@ -56,6 +61,8 @@ def timeline_chart(candidate_label: str, rows: list[dict]) -> dict:
     total = sum(r["received"] for r in rows)
     flagged = sum(r["flagged"] for r in rows)
     return weekly_series(
-        rows, x="week", series=SERIES, title=f"Messages to {candidate_label}, per week",
-        description=f"Line chart of messages received, flagged and threatening per week: {total} received, {flagged} flagged in {len(rows)} weeks.",
+        rows, x="week", series=[(key, str(label)) for key, label in SERIES],
+        title=_("Messages to %(label)s, per week") % {"label": candidate_label},
+        description=_("Line chart of messages received, flagged and threatening per week: %(total)s received, %(flagged)s flagged in %(weeks)s weeks.")
+        % {"total": total, "flagged": flagged, "weeks": len(rows)},
     )

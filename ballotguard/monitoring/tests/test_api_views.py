@@ -136,3 +136,15 @@ def test_candidates_manage_their_handles(handles, client_as):
     handle = carol.handles.get(platform="bluesky")
     client.post(f"/candidates/{carol.pk}/handles/{handle.pk}/remove/")
     assert not carol.handles.filter(platform="bluesky").exists()
+
+
+def test_timeline_page_in_welsh(inbox, client_as):
+    """Issue 16: the candidate's abuse timeline, its chart title and its table, in Welsh."""
+    carol = inbox.candidates.yardley_1
+    client = client_as(inbox.users.candidate)
+    client.cookies["bg_language"] = "cy"
+    html = client.get(f"/candidates/{carol.pk}/abuse-timeline/").content.decode()
+    assert '<html lang="cy"' in html and "Llinell amser camdriniaeth" in html
+    assert "Negeseuon a dderbyniwyd" in html and "Wythnos yn dechrau" in html  # the table's headings
+    assert "Negeseuon at Carol Cooper, fesul wythnos" in html  # the chart's title
+    assert "Messages received" not in html and "Week beginning</th>" not in html

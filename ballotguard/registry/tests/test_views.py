@@ -216,7 +216,7 @@ def test_csv_handover_success_shows_banner_with_counts(world, client_as):
     response = upload(client_as(world.users.ro_birmingham), text)
     html = response.content.decode()
     assert "govuk-notification-banner--success" in html
-    assert "2 candidates handed over: 1 agreed to share their details, 1 did not" in html
+    assert "Candidates handed over: 2. Agreed to share their details: 1. Did not agree: 1." in html
     erin = Candidate.objects.get(pk=world.candidates.ward_1.pk)
     assert erin.handed_over and not erin.consent_to_share and erin.address == ""
 
@@ -284,3 +284,36 @@ def test_imports_page_calls_importer_and_shows_report(world, client_as, monkeypa
     })
     html = response.content.decode()
     assert "govuk-error-summary" in html and "Missing required columns: person_id" in html
+
+
+def test_returning_officer_downloads_a_template_csv_fills_it_in_and_uploads_it(world, client_as):
+    """Issue 16: the upload page offers a CSV to fill in, one row per candidate on the officer's own
+    ballots (named, so they can tell the rows apart), that the upload then reads as it is."""
+    client = client_as(world.users.ro_birmingham)
+    page = client.get("/handover/upload/").content.decode()
+    assert 'href="/handover/template.csv"' in page
+    response = client.get("/handover/template.csv")
+    assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+    assert 'filename="handover-template.csv"' in response["Content-Disposition"]
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "ballot_paper_id,person_id,name,email,phone,address,postcode,consent"
+    assert sorted(lines[1:]) == [
+        "local.birmingham.yardley-east.2026-05-07,3001,Erin Evans,,,,,",
+        "parl.birmingham-yardley.2024-07-04,2001,Carol Cooper,,,,,",
+        "parl.birmingham-yardley.2024-07-04,2002,Dan Davies,,,,,",
+    ]  # Birmingham's candidates only, and no contact details in it
+    filled = "\n".join([lines[0], "parl.birmingham-yardley.2024-07-04,2002,Dan Davies,dan@example.org,,,,yes"]) + "\n"
+    response = upload(client, filled)
+    assert "Candidates handed over: 1." in response.content.decode()
+    assert Candidate.objects.get(pk=world.candidates.yardley_2.pk).handed_over
+    # Other roles cannot have it.
+    assert client_as(world.users.candidate).get("/handover/template.csv").status_code == 403
+    assert client_as(world.users.feoa_wmp).get("/handover/template.csv").status_code == 403
+
+
+def test_csv_handover_errors_in_welsh(world, client_as):
+    client = client_as(world.users.ro_birmingham)
+    client.cookies["bg_language"] = "cy"
+    html = upload(client, CSV_HEADER + "parl.birmingham-yardley.2024-07-04,2002,dan@example.org,,,,maybe\n").content.decode()
+    assert "Llinell 2, colofn consent: rhowch yes neu no" in html
+    assert "Mae gan y ffeil a ddewiswyd 1 broblem" in html

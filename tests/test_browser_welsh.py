@@ -1,0 +1,130 @@
+"""Welsh in a real browser (issue 16): a candidate on a 320 px phone switches to Cymraeg with the toggle,
+the choice is remembered from page to page and across signing out, the report journey (the danger
+interruption and GOV.UK errors included), check-ins, the police adviser, safety and guidance pages are in
+Welsh with no horizontal scroll, and axe-core finds no serious or critical violation on any Welsh page;
+a returning officer's hand-over pages and the public pledge list likewise. A browser whose language is
+Welsh gets Welsh before anyone chooses."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from conftest import PASSWORD
+from tests.browser import assert_accessible, sign_in
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+SMALLEST_PHONE = {"width": 320, "height": 640}
+
+
+def _welsh_and_fits(page) -> None:
+    """The page is Welsh, fits a 320 px screen, and axe-core is content with it."""
+    assert page.get_attribute("html", "lang") == "cy", page.url
+    width = page.evaluate("() => [document.documentElement.scrollWidth, window.innerWidth]")
+    assert width[0] <= width[1], f"{page.url} scrolls sideways: {width}"
+    assert_accessible(page)
+
+
+def test_a_candidate_switches_to_welsh_and_it_stays_welsh(world, live_server, browser):
+    base = live_server.url
+    context = browser.new_context(bypass_csp=True, viewport=SMALLEST_PHONE, locale="en-GB")
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    sign_in(page, base, world.users.candidate, PASSWORD)
+    assert page.get_attribute("html", "lang") == "en-GB"
+
+    page.goto(f"{base}/incidents/")
+    page.get_by_role("button", name="Newid yr iaith i Cymraeg").click()
+    page.wait_for_url(f"{base}/incidents/")  # back on the same page
+    assert page.get_by_role("heading", level=1).inner_text() == "Eich adroddiadau"
+    _welsh_and_fits(page)
+
+    # Remembered from page to page, through the (Welsh) menu.
+    page.goto(f"{base}/")
+    _welsh_and_fits(page)
+    page.get_by_role("button", name="Rhoi gwybod am ddigwyddiad").first.click()
+    page.wait_for_url("**/incidents/report/")
+    _welsh_and_fits(page)
+    page.get_by_role("button", name="Parhau i'r dystiolaeth").click()  # nothing ticked: Welsh GOV.UK errors
+    assert "Mae problem wedi codi" in page.locator(".govuk-error-summary").inner_text()
+    _welsh_and_fits(page)
+    page.get_by_label("Rydw i mewn perygl nawr, neu mae'r person yn dal gerllaw").check()
+    page.get_by_role("button", name="Parhau i'r dystiolaeth").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "Ffoniwch 999 nawr"
+    assert page.get_by_role("button", name="Ffonio 999").get_attribute("href") == "tel:999"
+    _welsh_and_fits(page)
+
+    for path, heading in [
+        ("/checkins/start/", "Dechrau gwiriad diogelwch"), ("/your-police-adviser/", "Eich cynghorydd heddlu"),
+        ("/safety/", "Eich diogelwch"), ("/guidance/", "Canllawiau diogelwch"),
+        ("/guidance/reporting-routes/", "Ble i roi gwybod am aflonyddu, bygythiadau a chamdriniaeth"),
+    ]:
+        page.goto(f"{base}{path}")
+        assert page.get_by_role("heading", level=1).inner_text() == heading, path
+        _welsh_and_fits(page)
+    # A piece with no Welsh version yet is marked as English for screen readers.
+    page.goto(f"{base}/guidance/handling-post/")
+    assert page.locator(".bg-guidance").get_attribute("lang") == "en-GB"
+    _welsh_and_fits(page)
+
+    # Signing out keeps the choice: the sign-in page is Welsh too.
+    page.get_by_role("button", name="Allgofnodi").click()
+    page.wait_for_url("**/sign-in")
+    _welsh_and_fits(page)
+
+    # And back to English with the same toggle.
+    page.get_by_role("button", name="Change the language to English").click()
+    page.wait_for_url("**/sign-in")
+    assert page.get_attribute("html", "lang") == "en-GB"
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in to Ballotguard"
+    context.close()
+
+
+def test_a_welsh_browser_gets_welsh_and_the_toggle_works_under_the_real_csp(world, live_server, browser):
+    base = live_server.url
+    context = browser.new_context(viewport=SMALLEST_PHONE, locale="cy-GB", extra_http_headers={"Accept-Language": "cy-GB,cy;q=0.9"})
+    page = context.new_page()
+    problems: list[str] = []
+    page.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+    page.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page.goto(f"{base}/sign-in")
+    assert page.get_attribute("html", "lang") == "cy"
+    assert page.get_by_role("heading", level=1).inner_text() == "Mewngofnodi i Ballotguard"
+    page.get_by_role("button", name="Change the language to English").click()
+    page.wait_for_url("**/sign-in")
+    assert page.get_attribute("html", "lang") == "en-GB"  # the cookie wins over the browser
+    page.goto(f"{base}/pledge/")
+    assert page.get_attribute("html", "lang") == "en-GB"
+    assert problems == [], problems
+    context.close()
+
+
+def test_a_returning_officer_and_the_public_in_welsh(world, live_server, browser):
+    base = live_server.url
+    context = browser.new_context(bypass_csp=True, viewport=SMALLEST_PHONE, locale="cy-GB", extra_http_headers={"Accept-Language": "cy"})
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    page.goto(f"{base}/pledge/")
+    _welsh_and_fits(page)
+    page.goto(f"{base}/pledge/parl.2024-07-04/")
+    _welsh_and_fits(page)
+    sign_in_welsh(page, base, world.users.ro_birmingham)
+    _welsh_and_fits(page)
+    for path in ["/handover/", "/handover/upload/", f"/handover/{world.candidates.yardley_2.pk}/"]:
+        page.goto(f"{base}{path}")
+        _welsh_and_fits(page)
+    page.get_by_role("button", name="Cadw a throsglwyddo").click()  # nothing chosen: Welsh errors
+    assert "Mae problem wedi codi" in page.locator(".govuk-error-summary").inner_text()
+    _welsh_and_fits(page)
+    context.close()
+
+
+def sign_in_welsh(page, base: str, user) -> None:
+    page.goto(f"{base}/sign-in")
+    page.get_by_label("Enw defnyddiwr").fill(user.username)
+    page.get_by_label("Cyfrinair").fill(PASSWORD)
+    page.get_by_role("button", name="Mewngofnodi").click()
+    page.wait_for_url(f"{base}/")

@@ -1,0 +1,339 @@
+"""Welsh (issue 16): the catalogue is complete and compiled, candidate-facing templates hold no English
+outside a translation tag, every page a candidate, their staff or a returning officer meets renders in
+Welsh with none of the English it shows in English, and the language is chosen by the toggle,
+remembered, and defaults from the browser."""
+
+from __future__ import annotations
+
+import datetime as dt
+import importlib.util
+import re
+from collections import Counter
+from html import unescape
+from pathlib import Path
+
+import polib
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from ballotguard.checkins.models import CheckIn
+from ballotguard.incidents import services as incident_services
+from ballotguard.accounts.services import Actor
+from conftest import signed_in_client
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "ballotguard" / "locale" / "cy" / "LC_MESSAGES" / "django.po"
+
+# Every template a candidate, their staff or a returning officer meets (pages and the includes they use).
+CANDIDATE_FACING_TEMPLATES = [
+    "templates/base.html", "templates/400.html", "templates/403.html", "templates/404.html", "templates/500.html",
+    "templates/403_csrf.html", "templates/includes/pagination.html", "templates/includes/error_summary.html",
+    "templates/includes/emergency.html", "templates/includes/messages.html", "templates/includes/field_hint_error.html",
+    "templates/includes/language_select.html",
+    "accounts/templates/accounts/sign_in.html", "accounts/templates/accounts/verify.html",
+    "accounts/templates/accounts/home_candidate.html", "accounts/templates/accounts/home_returning_officer.html",
+    "accounts/templates/accounts/locked_out.html",
+    "incidents/templates/incidents/check.html", "incidents/templates/incidents/danger.html",
+    "incidents/templates/incidents/evidence_upload.html", "incidents/templates/incidents/my_list.html",
+    "incidents/templates/incidents/no_candidacy.html", "incidents/templates/incidents/report_form.html",
+    "incidents/templates/incidents/includes/offences.html", "incidents/templates/incidents/includes/risk_tag.html",
+    "incidents/templates/incidents/includes/routes.html", "incidents/templates/incidents/includes/status_tag.html",
+    "incidents/templates/incidents/includes/summary.html",
+    "safety/templates/safety/guidance_detail.html", "safety/templates/safety/guidance_list.html",
+    "safety/templates/safety/home.html", "safety/templates/safety/plan.html", "safety/templates/safety/plan_form.html",
+    "safety/templates/safety/plan_summary.html", "safety/templates/safety/pledge.html",
+    "safety/templates/safety/pledge_elections.html", "safety/templates/safety/pledge_signatories.html",
+    "checkins/templates/checkins/start.html", "checkins/templates/checkins/home.html", "checkins/templates/checkins/detail.html",
+    "outreach/templates/outreach/adviser.html",
+    "registry/templates/registry/candidate_detail.html", "registry/templates/registry/handover_form.html",
+    "registry/templates/registry/handover_list.html", "registry/templates/registry/handover_upload.html",
+    "monitoring/templates/monitoring/timeline.html",
+]
+
+# Text that may stand untranslated in a template: names, numbers and identifiers, the same in both languages.
+NOT_WORDS = {
+    "Ballotguard", "English", "Cymraeg", "police.uk", "SHA-256", "ballot_paper_id", "person_id", "consent", "email", "phone",
+    "address", "postcode",
+    "Newid yr iaith i", "Change the language to",
+}
+
+
+def _catalogue() -> polib.POFile:
+    return polib.pofile(str(PO))
+
+
+# --- the catalogue ---------------------------------------------------------------------------------
+
+
+def test_every_message_in_the_welsh_catalogue_is_translated_and_none_is_fuzzy():
+    po = _catalogue()
+    assert len(po.translated_entries()) > 800
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+
+
+def test_the_committed_mo_file_matches_the_po_file():
+    """Django reads the .mo; it is committed so a fresh machine needs no GNU gettext, and must not drift."""
+    spec = importlib.util.spec_from_file_location("compile_messages", ROOT / "scripts" / "compile_messages.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.catalogues() == [PO]
+    assert module.is_current(PO), "run .venv/bin/python scripts/compile_messages.py"
+
+
+_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%[sd]|\{[^{}]*\}")
+_TAG = re.compile(r"</?([a-z]+)")
+
+
+@pytest.mark.parametrize("entry", [e for e in polib.pofile(str(PO)).translated_entries()], ids=lambda e: e.msgid[:40])
+def test_each_translation_keeps_the_placeholders_and_markup_of_its_english(entry):
+    """A lost %(name)s raises at run time; a lost <a> loses a link (tel:999 among them)."""
+    translations = list(entry.msgstr_plural.values()) if entry.msgid_plural else [entry.msgstr]
+    english = entry.msgid_plural or entry.msgid
+    for text in translations:
+        if "%(counter)s" in text or "%(counter)s" in english:  # Welsh singular and dual forms may spell the number
+            assert set(_PLACEHOLDER.findall(text)) <= set(_PLACEHOLDER.findall(english))
+        else:
+            assert Counter(_PLACEHOLDER.findall(text)) == Counter(_PLACEHOLDER.findall(english)), text
+        assert Counter(_TAG.findall(text)) == Counter(_TAG.findall(entry.msgid)), text
+        for href in re.findall(r'href="([^"]+)"', entry.msgid):
+            assert f'href="{href}"' in text
+
+
+def test_translations_awaiting_a_native_speakers_review_are_marked_and_counted():
+    po = _catalogue()
+    review = [e for e in po.translated_entries() if "needs-native-review" in (e.comment or "")]
+    assert 0 < len(review) < len(po.translated_entries()) / 5
+
+
+# --- the templates ---------------------------------------------------------------------------------
+
+
+def _untranslated_text(source: str) -> list[str]:
+    """English words in a template that no translation tag covers."""
+    text = re.sub(r"\{% comment %\}.*?\{% endcomment %\}|\{#.*?#\}|<script.*?</script>|<style.*?</style>|<svg.*?</svg>", " ", source, flags=re.S)
+    text = re.sub(r"\{% blocktranslate.*?\{% endblocktranslate %\}", " ", text, flags=re.S)
+    text = re.sub(r"\{%.*?%\}|\{\{.*?\}\}", " ", text, flags=re.S)
+    text = re.sub(r"<[^>]*>", "\n", text, flags=re.S)  # attributes hold classes and ids, not prose (aria-labels are tags)
+    leftovers = []
+    for chunk in text.split("\n"):
+        words = unescape(chunk).replace("Ballotguard", "").strip(" \t·:,.()!–-|")
+        if len(re.findall(r"[A-Za-z]", words)) >= 2 and words not in NOT_WORDS:
+            leftovers.append(words)
+    return leftovers
+
+
+def test_the_checker_finds_english_outside_translation_tags():
+    assert _untranslated_text('<p class="govuk-body">Report an incident</p>') == ["Report an incident"]
+    assert _untranslated_text('<p>{% translate "Report an incident" %}</p>{% if x %} Overdue{% endif %}') == ["Overdue"]
+    assert _untranslated_text("{% blocktranslate %}Call <a href=\"tel:999\">999</a> now{% endblocktranslate %}") == []
+
+
+@pytest.mark.parametrize("name", CANDIDATE_FACING_TEMPLATES)
+def test_candidate_facing_templates_have_no_english_outside_translation_tags(name):
+    source = (ROOT / "ballotguard" / name).read_text()
+    assert _untranslated_text(source) == []
+    for attribute in re.findall(r'\b(?:aria-label|placeholder|title|alt)="([^"{}]*)"', source):
+        assert not re.search(r"[A-Za-z]{2}", attribute), attribute
+
+
+def test_every_translate_tag_in_the_templates_has_a_welsh_message():
+    """A string added to a template without running makemessages would show in English."""
+    ids = {e.msgid for e in _catalogue().translated_entries()}
+    missing = []
+    for name in CANDIDATE_FACING_TEMPLATES:
+        for msgid in re.findall(r'\{% translate "([^"]+)"', (ROOT / "ballotguard" / name).read_text()):
+            if msgid not in ids:
+                missing.append((name, msgid))
+    assert missing == []
+
+
+# --- pages in Welsh --------------------------------------------------------------------------------
+
+# Phrases each of these pages shows in English; none may be left on the Welsh page.
+ENGLISH = [
+    "Report an incident", "Your reports", "Sign out", "Signed in as", "Skip to main content", "If you are in immediate danger",
+    "There is a problem", "Your police adviser", "Your safety", "Check-in", "check-in", "Guidance", "Continue", "Back to",
+    "Where did it happen", "What happened", "Save as draft", "Add evidence", "Call 999 now", "Election", "Police force",
+    "Not known", "Your buddy", "Start check-in", "Security guidance", "Civility pledge", "safety plan", "Hand over",
+    "Upload", "This is a new service", "Warning", "Success", "Details that could identify",
+    "Report it to the police", "Talk to your force", "Keep the evidence first", "can be a crime", "Turning up at your home",
+    "A threat to kill", "Sent to your FEOA", "Evidence", "The report", "Abuse timeline", "Social media accounts",
+    "Sign in", "Password", "Username", "Page not found", "Day", "Month", "Year", "Menu",
+]
+
+
+def _visible_text(html: str) -> str:
+    text = re.sub(r"<script.*?</script>|<style.*?</style>", " ", html, flags=re.S)
+    # What is marked as English on purpose: the toggle's "English", and the offence guidance not yet in Welsh.
+    text = re.sub(r'<(?!html)(\w+)[^>]*\blang="en-GB"[^>]*>.*?</\1>', " ", text, flags=re.S)
+    return unescape(re.sub(r"<[^>]+>", " ", text))
+
+
+def _english_left(html: str) -> list[str]:
+    text = _visible_text(html)
+    return [phrase for phrase in ENGLISH if re.search(rf"(?<![\w-]){re.escape(phrase)}(?![\w])", text)]
+
+
+def welsh(client: Client) -> Client:
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "cy"
+    return client
+
+
+@pytest.fixture
+def carols_incident(world):
+    carol = world.users.candidate
+    draft = incident_services.save_draft(Actor(user=carol), incident_services.ReportInput(
+        candidate_id=world.candidates.yardley_1.pk, occurred_at=timezone.now() - dt.timedelta(hours=3), place="home",
+        behaviours=["threat_to_kill_or_harm", "turning_up_at_home"], description="He came to the door.",
+    ))
+    return incident_services.submit(Actor(user=carol), draft)
+
+
+def _candidate_pages(world, incident) -> list[str]:
+    c = world.candidates.yardley_1
+    return [
+        "/", "/incidents/", "/incidents/report/", f"/incidents/{incident.reference}/", f"/incidents/{incident.reference}/evidence/",
+        "/checkins/", "/checkins/start/", "/your-police-adviser/", "/safety/", "/guidance/",
+        f"/candidates/{c.pk}/safety-plan/edit/", f"/candidates/{c.pk}/pledge/", f"/candidates/{c.pk}/", "/no-such-page/",
+    ]
+
+
+@pytest.mark.django_db
+def test_every_candidate_page_renders_in_welsh_with_no_english_left(world, carols_incident):
+    client = welsh(signed_in_client(world.users.candidate))
+    for path in _candidate_pages(world, carols_incident):
+        response = client.get(path)
+        assert response.status_code in {200, 404}, path
+        html = response.content.decode()
+        assert '<html lang="cy"' in html, path
+        assert _english_left(html) == [], path
+    # The same pages in English do show those phrases: the check can fail.
+    english = signed_in_client(world.users.candidate).get("/").content.decode()
+    assert '<html lang="en-GB"' in english and "Report an incident" in _english_left(english)
+
+
+@pytest.mark.django_db
+def test_the_report_journey_in_welsh_danger_errors_and_the_check_page(world, client_as):
+    from ballotguard.incidents.models import Incident
+
+    client = welsh(client_as(world.users.candidate))
+    danger = client.post("/incidents/report/", {"in_danger_now": "on", "place": "home", "action": "continue"}).content.decode()
+    assert "Ffoniwch 999 nawr" in _visible_text(danger) and 'href="tel:999"' in danger and _english_left(danger) == []
+    errors = client.post("/incidents/report/", {"day": "31", "month": "2", "year": "2025", "behaviours": ["assault"], "action": "continue"})
+    html = errors.content.decode()
+    text = _visible_text(html)
+    assert "Mae problem wedi codi" in text and "Rhaid i'r dyddiad y digwyddodd fod yn ddyddiad" in text
+    assert "Gwall:" in text and _english_left(html) == []
+    response = client.post("/incidents/report/", {
+        "day": "3", "month": "4", "year": "2025", "time": "21:30", "place": "online", "platform": "X",
+        "behaviours": ["abusive_or_hateful_message", "threat_to_kill_or_harm"], "description": "A reply saying he knows where I live.",
+        "action": "continue",
+    })
+    assert response.status_code == 302, _visible_text(response.content.decode())[:3000]
+    draft = Incident.objects.filter(status="draft").latest("pk")
+    check = client.get(f"/incidents/{draft.reference}/check/").content.decode()
+    text = _visible_text(check)
+    assert "Gwiriwch eich adroddiad cyn ei anfon" in text and "Ble i roi gwybod am hyn" in text
+    assert "Gall bygythiad i ladd neu niweidio" in text  # the routing engine's sentence, in Welsh
+    assert _english_left(check) == []
+
+
+@pytest.mark.django_db
+def test_check_in_pages_and_flash_messages_in_welsh(world, client_as):
+    client = welsh(client_as(world.users.candidate))
+    response = client.post("/checkins/start/", {
+        "where": "Yardley East, Church Road", "duration": "60", "buddy_name": "Sam", "buddy_phone": "07700 900 982",
+    }, follow=True)
+    html = response.content.decode()
+    assert "Mae'r gwiriad diogelwch wedi dechrau" in _visible_text(html)
+    assert 'href="tel:+447700900982"' in html  # the buddy's number is tappable
+    assert _english_left(html) == []
+    checkin = CheckIn.objects.get()
+    html = client.post(f"/checkins/{checkin.pk}/check-out/", follow=True).content.decode()
+    assert "Rydych wedi gorffen y gwiriad" in _visible_text(html) and _english_left(html) == []
+
+
+@pytest.mark.django_db
+def test_returning_officer_pages_in_welsh(world, client_as):
+    client = welsh(client_as(world.users.ro_birmingham))
+    candidate = world.candidates.yardley_2
+    for path in ["/", "/handover/", "/handover/upload/", f"/handover/{candidate.pk}/"]:
+        html = client.get(path).content.decode()
+        assert '<html lang="cy"' in html and _english_left(html) == [], path
+    html = client.post(f"/handover/{candidate.pk}/", {"email": "", "phone": "", "consent": ""}).content.decode()
+    assert "Mae problem wedi codi" in _visible_text(html) and _english_left(html) == []
+
+
+@pytest.mark.django_db
+def test_sign_in_and_public_pledge_pages_in_welsh_for_anyone():
+    client = welsh(Client())
+    for path in ["/sign-in", "/pledge/"]:
+        html = client.get(path).content.decode()
+        assert '<html lang="cy"' in html and _english_left(html) == [], path
+    html = client.post("/sign-in", {"username": "", "password": ""}).content.decode()
+    assert "Mae problem wedi codi" in _visible_text(html) and _english_left(html) == []
+
+
+# --- choosing the language -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_toggle_sets_the_language_remembers_it_and_returns_to_the_same_page(world, client_as):
+    client = client_as(world.users.candidate)
+    page = client.get("/incidents/").content.decode()
+    assert 'lang="cy"' in page and 'name="language" value="cy"' in page and 'name="next" value="/incidents/"' in page
+    response = client.post("/language/", {"language": "cy", "next": "/incidents/"})
+    assert response.status_code == 302 and response["Location"] == "/incidents/"
+    cookie = response.cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie.value == "cy" and cookie["secure"] and cookie["httponly"] and cookie["max-age"] == 365 * 24 * 60 * 60
+    for path in ["/incidents/", "/checkins/", "/safety/"]:  # remembered across pages
+        assert '<html lang="cy"' in client.get(path).content.decode()
+    back = client.post("/language/", {"language": "en", "next": "/safety/"})
+    assert back["Location"] == "/safety/" and '<html lang="en-GB"' in client.get("/safety/").content.decode()
+
+
+@pytest.mark.django_db
+def test_the_toggle_never_redirects_off_the_site():
+    response = Client().post("/language/", {"language": "cy", "next": "https://evil.example/"}, HTTP_REFERER="https://evil.example/")
+    assert response.status_code == 302 and not response["Location"].startswith("https://evil")
+
+
+@pytest.mark.django_db
+def test_the_language_defaults_from_the_browser_and_the_cookie_wins():
+    assert '<html lang="cy"' in Client(HTTP_ACCEPT_LANGUAGE="cy-GB,cy;q=0.9,en;q=0.5").get("/sign-in").content.decode()
+    assert '<html lang="en-GB"' in Client(HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9").get("/sign-in").content.decode()
+    assert '<html lang="en-GB"' in Client(HTTP_ACCEPT_LANGUAGE="fr").get("/sign-in").content.decode()
+    chosen = Client(HTTP_ACCEPT_LANGUAGE="cy")
+    chosen.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    assert '<html lang="en-GB"' in chosen.get("/sign-in").content.decode()
+
+
+@pytest.mark.django_db
+def test_someone_half_way_through_signing_in_can_switch_language(world):
+    client = Client()
+    client.post("/sign-in", {"username": "feoa-wmp", "password": "correct-horse-battery-staple"})
+    response = client.post("/language/", {"language": "cy", "next": "/sign-in/verify"})
+    assert response.status_code == 302 and response.cookies[settings.LANGUAGE_COOKIE_NAME].value == "cy"
+
+
+# --- guidance ----------------------------------------------------------------------------------------
+
+
+def test_guidance_is_welsh_where_a_welsh_version_of_the_same_version_exists(tmp_path, monkeypatch):
+    from ballotguard.safety import services as safety
+
+    welsh_library = safety.library("cy")
+    assert welsh_library["reporting-routes"].language == "cy" and welsh_library["lone-working"].language == "cy"
+    assert welsh_library["handling-post"].language == "en"  # not translated yet: English, marked as such
+    assert list(welsh_library) == list(safety.library("en"))  # same pieces, same order
+    assert all(doc.language == "en" for doc in safety.library("en").values())
+
+    # A Welsh version of an older English version is not shown: the English update would be hidden.
+    english = (safety.GUIDANCE_DIR / "reporting-routes.md").read_text()
+    (tmp_path / "reporting-routes.md").write_text(english.replace("version: 1", "version: 2"))
+    (tmp_path / "reporting-routes.cy.md").write_text((safety.GUIDANCE_DIR / "reporting-routes.cy.md").read_text())
+    monkeypatch.setattr(safety, "GUIDANCE_DIR", tmp_path)
+    assert safety.library("cy")["reporting-routes"].language == "en"
