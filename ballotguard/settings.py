@@ -298,7 +298,8 @@ BALLOTGUARD_BASE_URL = os.environ.get("BALLOTGUARD_BASE_URL", "http://127.0.0.1:
 OTP_TOTP_ISSUER = "Ballotguard"
 BALLOTGUARD_SERVICE_NAME = "Ballotguard"
 # Roles whose sign-in needs a second factor: they see personal data of many people.
-BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin"}
+# Returning officers see candidates' home addresses, so they need a second factor too (issue 14).
+BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin", "returning_officer"}
 BALLOTGUARD_PAGE_SIZE = 50
 
 # Logs carry request paths and ids, never personal data: request bodies and query strings are not logged.
