@@ -213,7 +213,7 @@ def test_django_admin_cannot_grant_access_or_set_passwords(world):
     response = client.post(f"/django-admin/accounts/user/{feoa.pk}/change/", {"username": feoa.username, "role": "admin"})
     assert response.status_code == 403
     response = client.get(f"/django-admin/accounts/user/{feoa.pk}/password/", follow=True)
-    assert b'name="password1"' not in response.content and b"Change password" not in response.content
+    assert b'name="password1"' not in response.content
     response = client.post(f"/django-admin/accounts/user/{feoa.pk}/password/", {"password1": "x-Very-long-1", "password2": "x-Very-long-1"})
     feoa.refresh_from_db()
     assert not feoa.check_password("x-Very-long-1")
