@@ -115,6 +115,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its answers carry the headers above; still before any view or CSRF check reads the body.
+    "ballotguard.core.middleware.HostileInputMiddleware",
 ]
 
 ROOT_URLCONF = "ballotguard.urls"

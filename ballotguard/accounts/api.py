@@ -16,6 +16,8 @@ from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from ballotguard.core.api_schemas import MAX_OFFSET
+
 from . import access
 from .models import ApiToken, AuditEvent, Role
 from .services import Actor, audit, authenticate_token, search_audit
@@ -231,7 +233,7 @@ def audit_log(
     since: dt.datetime | None = Query(None),
     until: dt.datetime | None = Query(None),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Newest first. Reading the audit log is itself audited (the filters used are named, not their values)."""
     if action and action not in AuditEvent.Action.values:

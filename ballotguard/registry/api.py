@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -245,7 +245,7 @@ def list_candidates(
     handed_over: bool | None = Query(None),
     name: str = Query("", max_length=200, description="Part of the candidate's name."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Public fields only (no contact details). FEOAs, returning officers and administrators."""
     flt = services.CandidateFilter(
@@ -276,7 +276,7 @@ def list_ballots(
     request,
     election: str = Query("", max_length=200),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Returning officers see their own council's ballots; FEOAs their forces'; administrators all."""
     qs = services.ballots_visible_to(request.user).order_by("election__date", "ballot_paper_id")
