@@ -303,6 +303,9 @@ BALLOTGUARD_SERVICE_NAME = "Ballotguard"
 # Returning officers see candidates' home addresses, so they need a second factor too (issue 14).
 BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin", "returning_officer"}
 BALLOTGUARD_PAGE_SIZE = 50
+# API tokens always expire: this many days unless the owner picks fewer, and never more than the maximum.
+BALLOTGUARD_TOKEN_DEFAULT_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_DEFAULT_DAYS", "90"))
+BALLOTGUARD_TOKEN_MAX_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_MAX_DAYS", "365"))
 
 # Logs carry request paths and ids, never personal data: request bodies and query strings are not logged.
 LOGGING = {

@@ -129,7 +129,8 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'nightly export'.")
-    expires_in_days: int = Field(90, ge=1, le=365)
+    expires_in_days: int = Field(settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS, ge=1, le=settings.BALLOTGUARD_TOKEN_MAX_DAYS,
+                                 description="Every token expires; the default and the maximum are settings.")
 
 
 class TokenOut(Schema):

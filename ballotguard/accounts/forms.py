@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.validators import MaxValueValidator
 
 from django.contrib.auth.forms import SetPasswordForm
 
@@ -50,6 +51,22 @@ class AuditSearchForm(GovukForm):
 
 class TokenForm(GovukForm):
     name = forms.CharField(label="Token name", max_length=100, help_text="What the token is for, for example: force case system")
+    expires_in_days = forms.IntegerField(label="Expires after (days)", min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}))
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        field.max_value = settings.BALLOTGUARD_TOKEN_MAX_DAYS
+        field.validators.append(MaxValueValidator(field.max_value, f"A token can last at most {field.max_value} days"))
+        field.initial = settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS
+        field.help_text = f"Between 1 and {field.max_value} days; {field.initial} if left empty"
+
+    def clean_expires_in_days(self):
+        from django.conf import settings
+
+        return self.cleaned_data["expires_in_days"] or settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS
 
 
 class AccessGrantForm(GovukForm):

@@ -60,7 +60,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="Every token expires (BALLOTGUARD_TOKEN_MAX_DAYS at most).")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -73,7 +73,15 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str, expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token; the secret is returned once and never stored."""
+        """Create a token; the secret is returned once and never stored. Every token expires: after
+        ``BALLOTGUARD_TOKEN_DEFAULT_DAYS`` unless sooner, never later than ``BALLOTGUARD_TOKEN_MAX_DAYS``."""
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        now = timezone.now()
+        latest = now + timedelta(days=settings.BALLOTGUARD_TOKEN_MAX_DAYS)
+        expires_at = min(expires_at or now + timedelta(days=settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS), latest)
         secret = "bg_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user, name=name, prefix=secret[:10], digest=cls.digest_of(secret), expires_at=expires_at
@@ -82,7 +90,7 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class AuditEvent(models.Model):

@@ -7,6 +7,7 @@ import base64
 import datetime as dt
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
@@ -208,11 +209,13 @@ def tokens(request):
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
-        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        expires_at = timezone.now() + dt.timedelta(days=form.cleaned_data["expires_in_days"])
+        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"], expires_at=expires_at)
         audit(Actor.from_request(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="created")
         form = TokenForm()
     context = {
-        "form": form, "secret": secret,
+        "form": form, "secret": secret, "default_days": settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS,
+        "max_days": settings.BALLOTGUARD_TOKEN_MAX_DAYS,
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
     }
     response = render(request, "accounts/tokens.html", context)

@@ -240,3 +240,44 @@ def test_django_admin_sends_a_password_invitation_instead(world):
     assert response.status_code == 302
     assert [m.to for m in mail.outbox] == [["feoa-wmp@example.org"]]
     assert AuditEvent.objects.filter(object_type="user", object_id=str(world.users.feoa_wmp.pk), detail="password invitation sent").exists()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Token lifetimes
+
+
+def test_tokens_page_sets_and_shows_an_expiry_within_the_maximum(world, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.accounts.models import ApiToken
+
+    settings.BALLOTGUARD_TOKEN_MAX_DAYS = 30
+    client = signed_in_client(world.users.feoa_wmp)
+    page = client.get("/account/api-tokens/").content.decode()
+    assert "never after more than 30 days" in page
+    response = client.post("/account/api-tokens/", {"name": "too long", "expires_in_days": "31"})
+    assert "A token can last at most 30 days" in response.content.decode() and not ApiToken.objects.exists()
+    response = client.post("/account/api-tokens/", {"name": "case system", "expires_in_days": "7"})
+    token = ApiToken.objects.get()
+    assert dt.timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
+    assert token.expires_at.strftime("%-d %b %Y") in response.content.decode()
+    # Nothing, not even a direct call, makes a token that outlives the maximum.
+    other, _ = ApiToken.issue(world.users.feoa_wmp, "x", expires_at=timezone.now() + dt.timedelta(days=999))
+    assert other.expires_at <= timezone.now() + dt.timedelta(days=30)
+
+
+def test_an_expired_token_is_refused(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.accounts.models import ApiToken
+
+    token, secret = ApiToken.issue(world.users.feoa_wmp, "short", expires_at=timezone.now() + dt.timedelta(days=1))
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    response = signed_in_client(world.users.feoa_wmp).post("/api/v1/tokens", {"name": "x", "expires_in_days": 366}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "expires_in_days"
