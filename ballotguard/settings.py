@@ -303,6 +303,16 @@ BALLOTGUARD_SERVICE_NAME = "Ballotguard"
 # Returning officers see candidates' home addresses, so they need a second factor too (issue 14).
 BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin", "returning_officer"}
 BALLOTGUARD_PAGE_SIZE = 50
+# Rate limits per user and per address (ballotguard.core.throttling): "count/period", period s, min, h or day.
+# Over a limit: 429 with Retry-After. Counted in CACHES (per worker unless a shared cache is configured).
+BALLOTGUARD_RATE_LIMITS = {
+    "sign_in_address": os.environ.get("BALLOTGUARD_RATE_SIGN_IN_ADDRESS", "30/min"),
+    "sign_in_username": os.environ.get("BALLOTGUARD_RATE_SIGN_IN_USERNAME", "10/min"),
+    "report_user": os.environ.get("BALLOTGUARD_RATE_REPORT_USER", "30/h"),
+    "report_address": os.environ.get("BALLOTGUARD_RATE_REPORT_ADDRESS", "120/h"),
+    "api_user": os.environ.get("BALLOTGUARD_RATE_API_USER", "600/min"),
+    "api_address": os.environ.get("BALLOTGUARD_RATE_API_ADDRESS", "1200/min"),
+}
 # API tokens always expire: this many days unless the owner picks fewer, and never more than the maximum.
 BALLOTGUARD_TOKEN_DEFAULT_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_DEFAULT_DAYS", "90"))
 BALLOTGUARD_TOKEN_MAX_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_MAX_DAYS", "365"))

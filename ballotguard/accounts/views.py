@@ -25,6 +25,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ballotguard.core import throttling
 from ballotguard.core.pages import paginate
 
 from . import access
@@ -49,6 +50,10 @@ def _safe_next(request, default: str) -> str:
 def sign_in(request):
     if request.user.is_authenticated and (not request.user.needs_mfa or request.user.is_verified()):
         return redirect("home")
+    if request.method == "POST" and (wait := throttling.check(
+            request, ("sign_in_address", throttling.address_of(request)),
+            ("sign_in_username", str(request.POST.get("username", ""))[:150].strip().lower()))):
+        return throttling.too_many_page(request, wait, "attempts to sign in")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
