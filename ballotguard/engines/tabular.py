@@ -46,8 +46,9 @@ _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
 
 def has_control_characters(text: str) -> bool:
     """True if ``text`` holds a character no person types: NUL and the other C0 controls but tab,
-    line feed, carriage return and form feed, DEL, and the C1 controls."""
-    return any((ch < " " and ch not in _ALLOWED_CONTROLS) or "\x7f" <= ch <= "\x9f" for ch in text)
+    line feed, carriage return and form feed, and DEL. (C1 controls are left alone: a file read as
+    Latin-1, the last resort, keeps its undefined bytes as C1 characters, and the warning says so.)"""
+    return any((ch < " " and ch not in _ALLOWED_CONTROLS) or ch == "\x7f" for ch in text)
 
 
 class TableError(Exception):
