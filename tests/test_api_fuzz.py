@@ -24,6 +24,21 @@ ROLES = ["anonymous", "candidate", "staff", "ro_birmingham", "feoa_wmp", "analys
 COUNTS: Counter = Counter()
 
 
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """Schemathesis calls the WSGI application directly, and its request signals would close the
+    database connection the test's transaction lives on (CONN_MAX_AGE is 0 in the test settings);
+    Django's own test client disconnects the same handlers for the same reason."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
 @pytest.fixture
 def role_headers(world):
     headers = {"anonymous": {}}
