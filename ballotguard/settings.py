@@ -225,6 +225,9 @@ FILE_UPLOAD_HANDLERS = ["ballotguard.incidents.uploads.EvidenceUploadHandler"]
 EVIDENCE_ROOT = Path(os.environ.get("BALLOTGUARD_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 MATCH_KEY = os.environ.get("BALLOTGUARD_MATCH_KEY", "")
 BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+# Candidate files larger than this are imported by the task worker, with progress on the imports page
+# (the 4,515 GE2024 candidates are 330 kB; 100,000 rows are about 10 MB).
+BALLOTGUARD_IMPORT_INLINE_BYTES = int(os.environ.get("BALLOTGUARD_IMPORT_INLINE_BYTES", str(2 * 1024 * 1024)))
 # Retention (docs/operations.md, "Retention"): data keys live outside the database, so that
 # destroying one erases what it sealed in every database backup too; keep the key store out of
 # long-lived backups. Periods in days, applied by `ballotguard apply-retention`.
