@@ -23,7 +23,8 @@ from conftest import signed_in_client
 DESCRIPTION = "threatened at the Zanzibar-77 depot"
 HANDLE = "@Sentinel_Troll_99"
 MESSAGE = "we will find you quokka-31 tonight"
-CONTACT = ["carol.sentinel@example.org", "+447700900123", "07700 900123", "7700900123", "1 Test Street", "B25 8AA"]
+WHERE = "Canvassing Wombat-42 Close"
+CONTACT = [WHERE, "buddy.sentinel@example.org", "carol.sentinel@example.org", "+447700900123", "07700 900123", "7700900123", "1 Test Street", "B25 8AA"]
 SECRETS = [DESCRIPTION, "Zanzibar-77", HANDLE, "Sentinel_Troll_99", MESSAGE, "quokka-31", "shot-sentinel.png", *CONTACT]
 
 
@@ -45,13 +46,23 @@ def secrets_world(world):
     line = ('{"platform": "x", "message_id": "1", "text": "%s", "sent_at": "2025-04-01T10:00:00Z", "mentions": ["carol_mp"]}' % MESSAGE).encode()
     ingest_file(Actor.cli(), io.BytesIO(line), "m.jsonl")
     world.incident, world.evidence, world.handle, world.message = incident, evidence, handle, Message.objects.get()
+    # A check-in escalated to the force: where the candidate went and their buddy's address.
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.checkins import services as checkins
+
+    world.checkin = checkins.start(Actor(user=world.users.candidate), checkins.CheckInInput(
+        where=WHERE, expected_end=timezone.now() + dt.timedelta(hours=2), buddy_name="Bud", buddy_email="buddy.sentinel@example.org",
+        escalate_to_feoa=True, candidacy_id=carol.pk))
     return world
 
 
 def _int_ids(w) -> list[int]:
     from ballotguard.registry.models import Candidate
 
-    ids = {c.pk for c in Candidate.objects.all()} | {w.incident.pk, w.evidence.pk, w.handle.pk, w.message.pk}
+    ids = {c.pk for c in Candidate.objects.all()} | {w.incident.pk, w.evidence.pk, w.handle.pk, w.message.pk, w.checkin.pk}
     ids |= set(User.objects.values_list("pk", flat=True))
     return sorted(ids)
 
@@ -142,6 +153,7 @@ def test_an_administrator_alone_reads_no_incident_message_or_contact_detail(secr
     # The same routes as the incident's own force adviser do show the secrets: the probe can fail.
     feoa = signed_in_client(w.users.feoa_wmp)
     assert DESCRIPTION in feoa.get(f"/incidents/{w.incident.reference}/").content.decode()
+    assert WHERE in signed_in_client(w.users.candidate).get(f"/checkins/{w.checkin.pk}/").content.decode()
 
 
 def test_the_attack_from_the_issue_fails_without_a_second_person(secrets_world):
