@@ -45,7 +45,7 @@ from django.utils.html import format_html, format_html_join
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_safe
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.errors import AuthenticationError, HttpError, Throttled, ValidationError
 
 from ballotguard.accounts.api import bearer_auth, session_auth
 from ballotguard.accounts.api import router as accounts_router
@@ -57,6 +57,7 @@ from ballotguard.outreach.api import router as outreach_router
 from ballotguard.safety.api import router as safety_router
 from ballotguard.registry.api import router as registry_router
 from ballotguard.registry.services import NotPermitted
+from ballotguard.core.throttling import api_throttles
 
 logger = logging.getLogger("ballotguard.api")
 
@@ -121,6 +122,7 @@ api = BallotguardAPI(
         "sending `X-CSRFToken` on unsafe methods. Records outside your scope answer 404."
     ),
     urls_namespace="api-v1",
+    throttle=api_throttles(),
     auth=[bearer_auth, session_auth],
     docs_url=None,
 )
@@ -188,6 +190,12 @@ def _authentication_error(request, exc):
         "Authentication required: send 'Authorization: Bearer <token>', or sign in (with your second factor where your role needs one).",
         headers={"WWW-Authenticate": 'Bearer realm="ballotguard"'},
     )
+
+
+@api.exception_handler(Throttled)
+def _throttled(request, exc: Throttled):
+    wait = max(1, int(exc.wait or 1))
+    return error_response(request, 429, f"Too many requests: try again in {wait} seconds.", headers={"Retry-After": str(wait)})
 
 
 @api.exception_handler(HttpError)

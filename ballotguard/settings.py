@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "axes.middleware.AxesMiddleware",
+    # Last, so its answers carry the headers above; still before any view or CSRF check reads the body.
+    "ballotguard.core.middleware.HostileInputMiddleware",
 ]
 
 ROOT_URLCONF = "ballotguard.urls"
@@ -230,6 +232,9 @@ FILE_UPLOAD_HANDLERS = ["ballotguard.incidents.uploads.EvidenceUploadHandler"]
 EVIDENCE_ROOT = Path(os.environ.get("BALLOTGUARD_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 MATCH_KEY = os.environ.get("BALLOTGUARD_MATCH_KEY", "")
 BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))
+# Candidate files larger than this are imported by the task worker, with progress on the imports page
+# (the 4,515 GE2024 candidates are 330 kB; 100,000 rows are about 10 MB).
+BALLOTGUARD_IMPORT_INLINE_BYTES = int(os.environ.get("BALLOTGUARD_IMPORT_INLINE_BYTES", str(2 * 1024 * 1024)))
 # Retention (docs/operations.md, "Retention"): data keys live outside the database, so that
 # destroying one erases what it sealed in every database backup too; keep the key store out of
 # long-lived backups. Periods in days, applied by `ballotguard apply-retention`.
@@ -330,8 +335,22 @@ BALLOTGUARD_BASE_URL = os.environ.get("BALLOTGUARD_BASE_URL", "http://127.0.0.1:
 OTP_TOTP_ISSUER = "Ballotguard"
 BALLOTGUARD_SERVICE_NAME = "Ballotguard"
 # Roles whose sign-in needs a second factor: they see personal data of many people.
-BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin"}
+# Returning officers see candidates' home addresses, so they need a second factor too (issue 14).
+BALLOTGUARD_MFA_ROLES = {"feoa", "analyst", "admin", "returning_officer"}
 BALLOTGUARD_PAGE_SIZE = 50
+# Rate limits per user and per address (ballotguard.core.throttling): "count/period", period s, min, h or day.
+# Over a limit: 429 with Retry-After. Counted in CACHES (per worker unless a shared cache is configured).
+BALLOTGUARD_RATE_LIMITS = {
+    "sign_in_address": os.environ.get("BALLOTGUARD_RATE_SIGN_IN_ADDRESS", "30/min"),
+    "sign_in_username": os.environ.get("BALLOTGUARD_RATE_SIGN_IN_USERNAME", "10/min"),
+    "report_user": os.environ.get("BALLOTGUARD_RATE_REPORT_USER", "30/h"),
+    "report_address": os.environ.get("BALLOTGUARD_RATE_REPORT_ADDRESS", "120/h"),
+    "api_user": os.environ.get("BALLOTGUARD_RATE_API_USER", "600/min"),
+    "api_address": os.environ.get("BALLOTGUARD_RATE_API_ADDRESS", "1200/min"),
+}
+# API tokens always expire: this many days unless the owner picks fewer, and never more than the maximum.
+BALLOTGUARD_TOKEN_DEFAULT_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_DEFAULT_DAYS", "90"))
+BALLOTGUARD_TOKEN_MAX_DAYS = int(os.environ.get("BALLOTGUARD_TOKEN_MAX_DAYS", "365"))
 
 # Logs carry request paths and ids, never personal data: request bodies and query strings are not logged.
 LOGGING = {

@@ -18,3 +18,5 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # PostgreSQL test database open when the run tears it down.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 BALLOTGUARD_CHECKIN_SMS_PROVIDER = "ballotguard.checkins.notify.LocmemSMS"
+# No rate limits unless a test sets them (tests/test_throttling.py): the suite makes thousands of requests.
+BALLOTGUARD_RATE_LIMITS = {}

@@ -31,6 +31,12 @@ MATRIX = {
     "page audit log":               (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
     "page api tokens":              (302, 302, 200, 200, 200, 200, 200, 200, 200, 200),
     "page django admin":            (302, 302, 302, 302, 302, 302, 302, 302, 302, 200),
+    # Access changes (issue 14): administrators propose and approve; a force's lead FEOA approves
+    # police changes there (no lead in this world: every FEOA sees an empty list through the API).
+    "page access changes":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "page propose access":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api access changes":           (401, 401, 403, 403, 403, 200, 200, 200, 403, 200),
+    "api propose access (empty)":   (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     "api me":                       (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
     "api candidates":               (401, 401, 403, 403, 200, 200, 200, 200, 403, 200),
     "api candidate clw":            (401, 401, 404, 404, 200, 200, 200, 404, 404, 200),
@@ -161,6 +167,9 @@ def _request(client: Client, target: str, world):
         "api police forces": "/api/v1/police-forces",
         "api audit": "/api/v1/audit",
         "api tokens": "/api/v1/tokens",
+        "page access changes": "/access/",
+        "page propose access": "/access/propose/user",
+        "api access changes": "/api/v1/access-changes",
     }
     if "incident" in target and target not in {"page incidents", "api incidents"}:
         ref = _incident(world).reference
@@ -219,6 +228,8 @@ def _request(client: Client, target: str, world):
         return client.post("/api/v1/incidents", {}, content_type="application/json")
     if target == "api handover (empty)":
         return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
+    if target == "api propose access (empty)":
+        return client.post("/api/v1/access-changes/grants", {}, content_type="application/json")
     if target == "api import candidates (no file)":
         return client.post("/api/v1/imports/candidates", {})
     raise AssertionError(target)

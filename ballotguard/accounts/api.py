@@ -7,13 +7,18 @@ puts them on the API as a whole. ``POST /tokens`` takes the session only: a toke
 import datetime as dt
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError, ValidationError
 from ninja.security import APIKeyCookie, HttpBearer
 from ninja.utils import check_csrf
 
+from ballotguard.core.api_schemas import MAX_OFFSET
+
+from . import access
 from .models import ApiToken, AuditEvent, Role
 from .services import Actor, audit, authenticate_token, search_audit
 
@@ -124,7 +129,8 @@ class MeOut(Schema):
 
 class TokenIn(Schema):
     name: str = Field(min_length=1, max_length=100, description="What the token is for, e.g. 'nightly export'.")
-    expires_in_days: int = Field(90, ge=1, le=365)
+    expires_in_days: int = Field(settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS, ge=1, le=settings.BALLOTGUARD_TOKEN_MAX_DAYS,
+                                 description="Every token expires; the default and the maximum are settings.")
 
 
 class TokenOut(Schema):
@@ -228,7 +234,7 @@ def audit_log(
     since: dt.datetime | None = Query(None),
     until: dt.datetime | None = Query(None),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Newest first. Reading the audit log is itself audited (the filters used are named, not their values)."""
     if action and action not in AuditEvent.Action.values:
@@ -248,3 +254,160 @@ def audit_log(
 def _bad_filter(field: str, message: str):
     """A query value outside its choices is a 422 like any other validation error."""
     raise ValidationError([{"loc": ("query", field), "msg": message}])
+
+
+# ---------------------------------------------------------------------------------------------------
+# Access changes: an administrator proposes, a second person approves (accounts.access)
+
+
+class AccessGrantIn(Schema):
+    username: str = Field(min_length=1, max_length=150, description="An existing user's username, or a new user's.")
+    role: str = Field(description="The role after the change: " + ", ".join(Role.values))
+    forces: list[str] = Field([], max_length=45, description="Police force codes (FEOAs only), e.g. E23000014.")
+    council: str = Field("", max_length=12, description="Council area code (returning officers only).")
+    is_force_lead: bool = False
+    email: str = Field("", max_length=254, description="New users only: where the invitation to set a password goes.")
+    first_name: str = Field("", max_length=150)
+    last_name: str = Field("", max_length=150)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class CandidateAccessIn(Schema):
+    kind: str = Field(description="link_candidate, unlink_candidate, delegate or end_delegation")
+    candidate_id: int = Field(ge=1, le=2**31 - 1)
+    username: str = Field(min_length=1, max_length=150)
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class AccessDecisionIn(Schema):
+    note: str = Field("", max_length=300, description="Needed to reject.")
+
+
+class AccessChangeOut(Schema):
+    id: int
+    reference: str
+    kind: str
+    status: str
+    username: str
+    role: str
+    forces: list[str]
+    affected_forces: list[str]
+    is_force_lead: bool
+    council: str | None
+    candidate_id: int | None
+    reason: str
+    proposed_by: str | None
+    proposed_at: dt.datetime
+    approvals: list[str] = Field(description="Who approved, as 'username (admin)' or 'username (lead FEOA of CODE)'.")
+    outstanding: list[str] = Field(description="Approvals still needed: 'administrator' or a force code.")
+    decided_by: str | None
+    decided_at: dt.datetime | None
+    decision_note: str
+
+
+def _change_out(change) -> dict:
+    pending = change.status == change.Status.PENDING
+    return {
+        "id": change.pk, "reference": change.reference, "kind": change.kind, "status": change.status,
+        "username": change.username, "role": change.role,
+        "forces": sorted(change.forces.values_list("code", flat=True)),
+        "affected_forces": sorted(change.affected_forces.values_list("code", flat=True)),
+        "is_force_lead": change.is_force_lead, "council": change.council.code if change.council_id else None,
+        "candidate_id": change.candidate_id, "reason": change.reason,
+        "proposed_by": change.proposed_by.username if change.proposed_by_id else None, "proposed_at": change.proposed_at,
+        "approvals": [f"{a.approved_by.username if a.approved_by_id else '?'} ({'lead FEOA of ' + a.force.code if a.force_id else 'admin'})"
+                      for a in change.approvals.select_related("approved_by", "force")],
+        "outstanding": ["administrator" if s is None else s.code for s in access.outstanding_approvals(change)] if pending else [],
+        "decided_by": change.decided_by.username if change.decided_by_id else None, "decided_at": change.decided_at,
+        "decision_note": change.decision_note,
+    }
+
+
+def _access_error(exc) -> None:
+    """A refusal naming a field is a 422 on that field; a refusal of who you are, a 403."""
+    if exc.field:
+        raise ValidationError([{"loc": ("body", "payload", exc.field), "msg": exc.message}])
+    raise HttpError(403, exc.message)
+
+
+@router.get("/access-changes", response=list[AccessChangeOut], auth=restricted_to(Role.ADMIN, Role.FEOA),
+            summary="Access changes (administrators; lead FEOAs for their forces)")
+def list_access_changes(request, status: str = Query("", max_length=10, description="pending, approved or rejected")):
+    from .models import AccessChange
+
+    if status and status not in AccessChange.Status.values:
+        _bad_filter("status", "Choose one of: " + ", ".join(AccessChange.Status.values))
+    changes = access.changes_visible_to(request.user)
+    if status:
+        changes = changes.filter(status=status)
+    return [_change_out(c) for c in changes[:500]]
+
+
+@router.post("/access-changes/grants", response={201: AccessChangeOut}, auth=restricted_to(Role.ADMIN),
+             summary="Propose a new user, or a change of role, police forces or council")
+def propose_grant(request, payload: AccessGrantIn):
+    from ballotguard.registry.models import Area, PoliceForce
+
+    if payload.role not in Role.values:
+        _access_error(access.AccessChangeError("Choose one of: " + ", ".join(Role.values), "role"))
+    forces = list(PoliceForce.objects.filter(code__in=payload.forces))
+    unknown = sorted(set(payload.forces) - {f.code for f in forces})
+    if unknown:
+        _access_error(access.AccessChangeError(f"Unknown police force code(s): {', '.join(unknown)[:200]}", "forces"))
+    council = None
+    if payload.council:
+        council = Area.objects.filter(code=payload.council.upper(), area_type=Area.Type.COUNCIL).first()
+        if council is None:
+            _access_error(access.AccessChangeError("There is no council with this code", "council"))
+    grant = access.Grant(username=payload.username.strip(), role=payload.role, forces=tuple(forces), council=council,
+                         is_force_lead=payload.is_force_lead, email=payload.email.strip(),
+                         first_name=payload.first_name, last_name=payload.last_name)
+    if grant.email:
+        try:
+            validate_email(grant.email)
+        except DjangoValidationError:
+            _access_error(access.AccessChangeError("Enter an e-mail address like name@example.org", "email"))
+    try:
+        change = access.propose_grant(actor_of(request), grant, payload.reason)
+    except access.AccessChangeError as exc:
+        _access_error(exc)
+    return Status(201, _change_out(change))
+
+
+@router.post("/access-changes/candidate-access", response={201: AccessChangeOut}, auth=restricted_to(Role.ADMIN),
+             summary="Propose linking a candidate record to a user, or a delegation")
+def propose_candidate_access(request, payload: CandidateAccessIn):
+    from ballotguard.registry.models import Candidate
+
+    candidate = Candidate.objects.select_related("ballot").filter(pk=payload.candidate_id).first()
+    if candidate is None:
+        _access_error(access.AccessChangeError("There is no candidate record with this id", "candidate_id"))
+    try:
+        change = access.propose_candidate_access(actor_of(request), payload.kind, candidate, payload.username.strip(), payload.reason)
+    except access.AccessChangeError as exc:
+        _access_error(exc)
+    return Status(201, _change_out(change))
+
+
+def _decide(request, change_id: int, payload: AccessDecisionIn, decide) -> dict:
+    change = access.changes_visible_to(request.user).get(pk=change_id)  # DoesNotExist → 404
+    try:
+        change = decide(actor_of(request), change, payload.note)
+    except access.AccessChangeError as exc:
+        if exc.field == "note":
+            raise ValidationError([{"loc": ("body", "payload", "note"), "msg": exc.message}]) from None
+        raise HttpError(409 if "already" in exc.message else 403, exc.message) from None
+    change.refresh_from_db()
+    return _change_out(change)
+
+
+@router.post("/access-changes/{change_id}/approve", response=AccessChangeOut, auth=restricted_to(Role.ADMIN, Role.FEOA),
+             summary="Approve an access change (a second administrator, or the force's lead FEOA)")
+def approve_access_change(request, change_id: int = Path(..., ge=1, le=2**31 - 1), *, payload: AccessDecisionIn):
+    return _decide(request, change_id, payload, access.approve)
+
+
+@router.post("/access-changes/{change_id}/reject", response=AccessChangeOut, auth=restricted_to(Role.ADMIN, Role.FEOA),
+             summary="Reject (or, as its proposer, withdraw) an access change")
+def reject_access_change(request, change_id: int = Path(..., ge=1, le=2**31 - 1), *, payload: AccessDecisionIn):
+    return _decide(request, change_id, payload, access.reject)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 
-from ballotguard.core.forms import GovukForm
+from ballotguard.core.forms import GovukBoundField, GovukForm
 
-from .models import AuditEvent
+from .models import AccessChange, AuditEvent, Role
 
 class SignInForm(GovukForm):
     username = forms.CharField(label=_("Username"), max_length=150, widget=forms.TextInput(attrs={"autocomplete": "username", "spellcheck": "false", "autocapitalize": "none"}))
@@ -49,3 +51,86 @@ class AuditSearchForm(GovukForm):
 
 class TokenForm(GovukForm):
     name = forms.CharField(label=_("Token name"), max_length=100, help_text=_("What the token is for, for example: force case system"))
+    expires_in_days = forms.IntegerField(label="Expires after (days)", min_value=1, required=False, widget=forms.NumberInput(attrs={"class": "govuk-input--width-4"}))
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["expires_in_days"]
+        field.max_value = settings.BALLOTGUARD_TOKEN_MAX_DAYS
+        field.validators.append(MaxValueValidator(field.max_value, f"A token can last at most {field.max_value} days"))
+        field.initial = settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS
+        field.help_text = f"Between 1 and {field.max_value} days; {field.initial} if left empty"
+
+    def clean_expires_in_days(self):
+        from django.conf import settings
+
+        return self.cleaned_data["expires_in_days"] or settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS
+
+
+class AccessGrantForm(GovukForm):
+    """Propose a new user, or a new role and scope for an existing one (``accounts.access``)."""
+
+    username = forms.CharField(label="Username", max_length=150, help_text="An existing user's username, or the username of a new user",
+                               widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
+    email = forms.EmailField(label="E-mail address (new users only)", required=False, max_length=254,
+                             help_text="The invitation to set a password is sent here")
+    first_name = forms.CharField(label="First name (new users only)", required=False, max_length=150)
+    last_name = forms.CharField(label="Last name (new users only)", required=False, max_length=150)
+    role = forms.ChoiceField(label="Role", choices=[("", "Select a role"), *Role.choices])
+    forces = forms.ModelMultipleChoiceField(label="Police forces (FEOAs only)", required=False, queryset=None,
+                                            widget=forms.CheckboxSelectMultiple)
+    is_force_lead = forms.BooleanField(label="Lead FEOA of these forces (approves later changes to them)", required=False)
+    council = forms.CharField(label="Council code (returning officers only)", required=False, max_length=12,
+                              help_text="The ONS code of the council, for example E08000025")
+    reason = forms.CharField(label="Why is this change needed?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        from ballotguard.registry.models import PoliceForce
+
+        super().__init__(*args, **kwargs)
+        self.fields["forces"].queryset = PoliceForce.objects.order_by("name")
+
+    def clean_council(self):
+        from ballotguard.registry.models import Area
+
+        code = self.cleaned_data["council"].strip().upper()
+        if not code:
+            return None
+        council = Area.objects.filter(code=code, area_type=Area.Type.COUNCIL).first()
+        if council is None:
+            raise forms.ValidationError("There is no council with this code")
+        return council
+
+
+class CandidateAccessForm(GovukForm):
+    """Propose linking a candidate record to a user, or a delegation (``accounts.access``)."""
+
+    kind = forms.ChoiceField(label="Change", widget=forms.RadioSelect, choices=[
+        (k, label) for k, label in AccessChange.Kind.choices if k != AccessChange.Kind.GRANT
+    ])
+    candidate = forms.IntegerField(label="Candidate record number", min_value=1, max_value=2**31 - 1,
+                                   help_text="The number at the end of the candidate page's address")
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
+    reason = forms.CharField(label="Why is this change needed?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def clean_candidate(self):
+        from ballotguard.registry.models import Candidate
+
+        candidate = Candidate.objects.select_related("ballot").filter(pk=self.cleaned_data["candidate"]).first()
+        if candidate is None:
+            raise forms.ValidationError("There is no candidate record with this number")
+        return candidate
+
+
+class AccessDecisionForm(GovukForm):
+    note = forms.CharField(label="Note (needed to reject)", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class GovukSetPasswordForm(SetPasswordForm):
+    """Django's set-password form (the invitation an administrator sends instead of setting a password)."""
+
+    bound_field_class = GovukBoundField
+
+    error_links = GovukForm.error_links

@@ -35,6 +35,9 @@ class User(AbstractUser):
         limit_choices_to={"area_type": "council"},
     )
     phone = models.CharField(max_length=32, blank=True, help_text="Work phone shown to candidates (FEOAs).")
+    is_force_lead = models.BooleanField(
+        default=False, help_text="A lead FEOA approves changes to who may see their forces' data (accounts.access).",
+    )
 
     class Meta:
         ordering = ["username"]
@@ -57,7 +60,7 @@ class ApiToken(models.Model):
     prefix = models.CharField(max_length=12, db_index=True)
     digest = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(help_text="Every token expires (BALLOTGUARD_TOKEN_MAX_DAYS at most).")
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -70,7 +73,15 @@ class ApiToken(models.Model):
 
     @classmethod
     def issue(cls, user: User, name: str, expires_at=None) -> tuple["ApiToken", str]:
-        """Create a token; the secret is returned once and never stored."""
+        """Create a token; the secret is returned once and never stored. Every token expires: after
+        ``BALLOTGUARD_TOKEN_DEFAULT_DAYS`` unless sooner, never later than ``BALLOTGUARD_TOKEN_MAX_DAYS``."""
+        from datetime import timedelta
+
+        from django.conf import settings
+
+        now = timezone.now()
+        latest = now + timedelta(days=settings.BALLOTGUARD_TOKEN_MAX_DAYS)
+        expires_at = min(expires_at or now + timedelta(days=settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS), latest)
         secret = "bg_" + secrets.token_urlsafe(32)
         token = cls.objects.create(
             user=user, name=name, prefix=secret[:10], digest=cls.digest_of(secret), expires_at=expires_at
@@ -79,7 +90,7 @@ class ApiToken(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
+        return self.revoked_at is None and self.expires_at > timezone.now()
 
 
 class AuditEvent(models.Model):
@@ -115,3 +126,71 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.actor_username} {self.action} {self.object_type}:{self.object_id}"
+
+
+class AccessChange(models.Model):
+    """A proposed change to who may see police data: separation of duties (docs/security.md).
+
+    One administrator proposes; a second person approves (``accounts.access`` decides who), and only
+    then is the change applied. Django admin cannot make these changes: it is read-only for users,
+    forces, candidate links and delegations. The fields hold ids and names needed to apply the change,
+    never incident content or contact details.
+    """
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", "Create a user, or change a user's role and scope"
+        LINK_CANDIDATE = "link_candidate", "Link a candidate record to a user"
+        UNLINK_CANDIDATE = "unlink_candidate", "Unlink a candidate record from its user"
+        DELEGATE = "delegate", "Delegate a candidacy to a member of staff or agent"
+        END_DELEGATION = "end_delegation", "End a delegation"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for approval"
+        APPROVED = "approved", "Approved and applied"
+        REJECTED = "rejected", "Rejected"
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True)
+    # The user the change is about; empty until approval when the change creates a new user.
+    target_user = models.ForeignKey(User, null=True, blank=True, on_delete=models.CASCADE, related_name="access_changes")
+    username = models.CharField(max_length=150, help_text="The user's username (new or existing).")
+    email = models.EmailField(blank=True, help_text="Where a new user's invitation to set a password is sent.")
+    first_name = models.CharField(max_length=150, blank=True)
+    last_name = models.CharField(max_length=150, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, blank=True)
+    forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="+", help_text="The FEOA's forces after the change.")
+    council = models.ForeignKey("registry.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    is_force_lead = models.BooleanField(default=False)
+    candidate = models.ForeignKey("registry.Candidate", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    # Forces whose data the change opens or closes: they are told, and their lead FEOA approves.
+    affected_forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="access_changes")
+    reason = models.CharField(max_length=300)
+    proposed_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    proposed_at = models.DateTimeField(default=timezone.now)
+    decided_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-proposed_at", "-id"]
+
+    @property
+    def reference(self) -> str:
+        return f"AC-{self.pk}"
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.get_kind_display()} ({self.get_status_display()})"
+
+
+class AccessApproval(models.Model):
+    """One approval of an access change. ``force`` is the force whose lead approved; empty when the
+    approval is an administrator's. A change needs one approval per force with a lead, or else one
+    administrator's."""
+
+    change = models.ForeignKey(AccessChange, on_delete=models.CASCADE, related_name="approvals")
+    force = models.ForeignKey("registry.PoliceForce", null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    approved_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    approved_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["change", "force"], name="one_approval_per_force")]

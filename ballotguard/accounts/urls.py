@@ -11,6 +11,11 @@ account_patterns = [
     path("audit/", views.audit_log, name="audit-log"),
     path("account/api-tokens/", views.tokens, name="tokens"),
     path("account/api-tokens/<int:pk>/revoke", views.revoke_token, name="token-revoke"),
+    path("account/set-password/<uidb64>/<token>/", views.SetPasswordView.as_view(), name="set-password"),
+    path("access/", views.access_changes, name="access-changes"),
+    path("access/propose/user", views.propose_grant, name="access-propose-grant"),
+    path("access/propose/candidate", views.propose_candidate_access, name="access-propose-candidate"),
+    path("access/<int:pk>/", views.access_change, name="access-change"),
 ]
 
 urlpatterns = [

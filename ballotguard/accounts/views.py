@@ -7,14 +7,16 @@ import base64
 import datetime as dt
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Exists, OuterRef, Q
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
@@ -23,10 +25,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ballotguard.core import throttling
 from ballotguard.core.pages import paginate
 
-from .forms import AuditSearchForm, CodeForm, SignInForm, TokenForm
-from .models import ApiToken, AuditEvent, Role
+from . import access
+from .forms import AccessDecisionForm, AccessGrantForm, AuditSearchForm, CandidateAccessForm, CodeForm, GovukSetPasswordForm, SignInForm, TokenForm
+from .models import AccessChange, ApiToken, AuditEvent, Role
 from .services import Actor, audit, search_audit
 
 
@@ -46,6 +50,10 @@ def _safe_next(request, default: str) -> str:
 def sign_in(request):
     if request.user.is_authenticated and (not request.user.needs_mfa or request.user.is_verified()):
         return redirect("home")
+    if request.method == "POST" and (wait := throttling.check(
+            request, ("sign_in_address", throttling.address_of(request)),
+            ("sign_in_username", str(request.POST.get("username", ""))[:150].strip().lower()))):
+        return throttling.too_many_page(request, wait, "attempts to sign in")
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"]
@@ -154,6 +162,7 @@ def home(request):
         from ballotguard.incidents import services as incidents  # the queue's counts, asked of its own app
 
         context["cases"] = incidents.queue_summary(user)
+        context["access_notices"] = access.notices_for(user)
         template = "accounts/home_feoa.html"
     elif user.role == Role.ANALYST:
         context["summary"] = registry.registry_summary()
@@ -208,11 +217,13 @@ def tokens(request):
     form = TokenForm(request.POST or None)
     secret = None
     if request.method == "POST" and form.is_valid():
-        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"])
+        expires_at = timezone.now() + dt.timedelta(days=form.cleaned_data["expires_in_days"])
+        token, secret = ApiToken.issue(request.user, form.cleaned_data["name"], expires_at=expires_at)
         audit(Actor.from_request(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="created")
         form = TokenForm()
     context = {
-        "form": form, "secret": secret,
+        "form": form, "secret": secret, "default_days": settings.BALLOTGUARD_TOKEN_DEFAULT_DAYS,
+        "max_days": settings.BALLOTGUARD_TOKEN_MAX_DAYS,
         "tokens": ApiToken.objects.filter(user=request.user).order_by("-created_at"),
     }
     response = render(request, "accounts/tokens.html", context)
@@ -231,3 +242,117 @@ def revoke_token(request, pk: int):
         audit(Actor.from_request(request), AuditEvent.Action.TOKEN, "api_token", token.pk, detail="revoked")
         messages.success(request, f"Token ‘{token.name}’ has been revoked")
     return redirect("accounts:tokens")
+
+
+# ---------------------------------------------------------------------------------------------------
+# Access changes: propose, then a second person approves (accounts.access)
+
+
+def _may_use_access_pages(user) -> bool:
+    return user.role == Role.ADMIN or (user.role == Role.FEOA and user.is_force_lead)
+
+
+@require_GET
+@login_required
+def access_changes(request):
+    if not _may_use_access_pages(request.user):
+        raise PermissionDenied
+    changes = access.changes_visible_to(request.user).prefetch_related("affected_forces")
+    pending = [c for c in changes.filter(status=AccessChange.Status.PENDING)[:200]]
+    page_obj, page_links = paginate(request, changes.exclude(status=AccessChange.Status.PENDING))
+    return render(request, "accounts/access_changes.html", {
+        "pending": [(c, access.may_approve(c, request.user)) for c in pending],
+        "page_obj": page_obj, "page_links": page_links, "may_propose": request.user.role == Role.ADMIN,
+    })
+
+
+def _propose(request, form, propose):
+    try:
+        change = propose()
+    except access.AccessChangeError as exc:
+        form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        return None
+    messages.success(request, f"Change {change.reference} proposed: a second person must approve it before it applies")
+    return redirect("accounts:access-change", change.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def propose_grant(request):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    form = AccessGrantForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        grant = access.Grant(
+            username=data["username"].strip(), role=data["role"], forces=tuple(data["forces"]), council=data["council"],
+            is_force_lead=data["is_force_lead"], email=data["email"], first_name=data["first_name"], last_name=data["last_name"],
+        )
+        response = _propose(request, form, lambda: access.propose_grant(Actor.from_request(request), grant, data["reason"]))
+        if response is not None:
+            return response
+    return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose a user, role or force", "action": reverse("accounts:access-propose-grant")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def propose_candidate_access(request):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    form = CandidateAccessForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        response = _propose(request, form, lambda: access.propose_candidate_access(
+            Actor.from_request(request), data["kind"], data["candidate"], data["username"].strip(), data["reason"]))
+        if response is not None:
+            return response
+    return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose a candidate link or delegation", "action": reverse("accounts:access-propose-candidate")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def access_change(request, pk: int):
+    if not _may_use_access_pages(request.user):
+        raise PermissionDenied
+    change = get_object_or_404(access.changes_visible_to(request.user), pk=pk)
+    form = AccessDecisionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        decision = request.POST.get("decision")
+        try:
+            if decision == "approve":
+                change = access.approve(Actor.from_request(request), change, form.cleaned_data["note"])
+                messages.success(request, f"Change {change.reference}: " + (
+                    "approved and applied" if change.status == AccessChange.Status.APPROVED else "your approval is recorded; more are needed"))
+            elif decision == "reject":
+                change = access.reject(Actor.from_request(request), change, form.cleaned_data["note"])
+                messages.success(request, f"Change {change.reference} rejected")
+            else:
+                form.add_error(None, "Choose approve or reject")
+        except access.AccessChangeError as exc:
+            form.add_error("note" if exc.field == "note" else None, exc.message)
+        if not form.errors:
+            return redirect("accounts:access-change", change.pk)
+    change.refresh_from_db()
+    audit(Actor.from_request(request), AuditEvent.Action.READ, "access_change", change.pk)
+    return render(request, "accounts/access_change.html", {
+        "change": change, "form": form, "may_approve": access.may_approve(change, request.user),
+        "may_reject": change.status == AccessChange.Status.PENDING and (access.may_approve(change, request.user) or change.proposed_by_id == request.user.pk),
+        "outstanding": access.outstanding_approvals(change) if change.status == AccessChange.Status.PENDING else [],
+        "approvals": change.approvals.select_related("approved_by", "force"),
+    })
+
+
+class SetPasswordView(PasswordResetConfirmView):
+    """The link in an invitation: the user sets their own password. Nobody else ever knows it."""
+
+    form_class = GovukSetPasswordForm
+    template_name = "accounts/set_password.html"
+    success_url = reverse_lazy("accounts:sign-in")
+    post_reset_login = False
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        audit(Actor.from_request(self.request), AuditEvent.Action.UPDATE, "user", form.user.pk, fields=["password"],
+              detail="password set from an invitation")
+        messages.success(self.request, "Your password has been set: sign in")
+        return response

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 
 from . import services
 from .models import CheckIn
@@ -103,7 +103,7 @@ def _errors(errors: dict[str, str]) -> dict:
 
 
 @router.get("/checkins", response=CheckInPage, auth=restricted_to(*PEOPLE), summary="Your check-ins, newest first")
-def list_checkins(request, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+def list_checkins(request, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     qs = services.own_checkins(request.user).prefetch_related("deliveries").order_by("-started_at", "-pk")
     return {"count": qs.count(), "items": [_out(c) for c in qs[offset: offset + limit]]}
 
@@ -130,7 +130,7 @@ def start(request, payload: CheckInIn):
 
 @router.get("/checkins/escalated", response={200: list[EscalatedOut], 403: MessageOut}, auth=restricted_to(Role.FEOA),
             summary="Check-ins escalated to your force(s) (each one read is recorded)")
-def escalated(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+def escalated(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     ids = list(services.escalated_for(request.user).values_list("pk", flat=True)[offset: offset + limit])
     out = []
     for checkin_id in ids:

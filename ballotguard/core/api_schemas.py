@@ -15,3 +15,8 @@ class FieldErrorsOut(Schema):
 
 class MessageOut(Schema):
     detail: str
+
+
+# Paging offsets beyond this are refused with a 422 naming ``offset``: a larger number overflows the
+# databases' 64-bit LIMIT/OFFSET (a 500 before issue 14) and no list is that long.
+MAX_OFFSET = 1_000_000_000

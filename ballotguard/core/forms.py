@@ -46,8 +46,24 @@ class GovukBoundField(BoundField):
         return attrs
 
 
+def has_control_characters(value: str) -> bool:
+    """NUL and the other control characters nobody types (tab and line breaks are fine)."""
+    return any((ch < " " and ch not in "\t\n\r") or "\x7f" <= ch <= "\x9f" for ch in value)
+
+
 class GovukForm(forms.Form):
     bound_field_class = GovukBoundField
+
+    def full_clean(self):
+        """Every text field refuses control characters, naming the field: PostgreSQL cannot store NUL,
+        and no person types the others."""
+        super().full_clean()
+        if not self.is_bound or not hasattr(self, "cleaned_data"):
+            return
+        for name, value in list(self.cleaned_data.items()):
+            if isinstance(value, str) and has_control_characters(value):
+                label = self.fields[name].label if name in self.fields else ""
+                self.add_error(name, f"{label or 'This field'} must not contain control characters (such as NUL)")
 
     def error_links(self) -> list[dict]:
         """Every error as ``{"href", "text"}`` for the GOV.UK error summary, in field order."""

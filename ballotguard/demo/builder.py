@@ -163,12 +163,16 @@ def _handed_over_at(rng: random.Random, ballot: Ballot) -> dt.datetime:
 # Users
 
 
-def _user(username: str, role: str, first: str, last: str, *, forces=(), council=None, phone: str = "") -> tuple[User, str, str]:
+def _user(username: str, role: str, first: str, last: str, *, forces=(), council=None, phone: str = "",
+          is_force_lead: bool = False) -> tuple[User, str, str]:
+    # ``ballotguard demo`` is a trusted bootstrap command run on the server, not a web route: it makes
+    # users directly, where the web needs an access change approved by a second person (docs/security.md).
     password = secrets.token_urlsafe(12)
     user, _ = User.objects.update_or_create(
         username=username,
         defaults={"role": role, "first_name": first, "last_name": last, "email": f"{username}@example.org",
-                  "council": council, "phone": phone, "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN},
+                  "council": council, "phone": phone, "is_staff": role == Role.ADMIN, "is_superuser": role == Role.ADMIN,
+                  "is_force_lead": is_force_lead},
     )
     user.set_password(password)
     user.save()
@@ -192,8 +196,10 @@ def build_users(feoa_force: str = "E23000014", second_force: str = "E23000001", 
         logins.append(DemoLogin(role=role, username=username, password=password, totp_secret=secret, note=note))
         return user
 
-    add(Role.ADMIN, "demo-admin", "Ada", "Admin", note="imports, audit log")
-    add(Role.FEOA, "demo-feoa", "Priya", "Shah", note=f"FEOA for {forces[feoa_force].name}", forces=[forces[feoa_force]], phone="+442079460100")
+    add(Role.ADMIN, "demo-admin", "Ada", "Admin", note="imports, audit log, proposes access changes")
+    add(Role.ADMIN, "demo-admin-2", "Ben", "Admin", note="second administrator: approves access changes")
+    add(Role.FEOA, "demo-feoa", "Priya", "Shah", note=f"lead FEOA for {forces[feoa_force].name} (approves access changes there)",
+        forces=[forces[feoa_force]], phone="+442079460100", is_force_lead=True)
     add(Role.FEOA, "demo-feoa-2", "Tom", "Okafor", note=f"FEOA for {forces[second_force].name}", forces=[forces[second_force]], phone="+442079460101")
     add(Role.ANALYST, "demo-analyst", "Morgan", "Reid", note="Defending Democracy Taskforce")
     add(Role.RETURNING_OFFICER, "demo-ro", "Sam", "Patel", note=f"returning officer, {council.name}", council=council)

@@ -44,6 +44,13 @@ _BINARY_SIGNATURES = {
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
 
 
+def has_control_characters(text: str) -> bool:
+    """True if ``text`` holds a character no person types: NUL and the other C0 controls but tab,
+    line feed, carriage return and form feed, and DEL. (C1 controls are left alone: a file read as
+    Latin-1, the last resort, keeps its undefined bytes as C1 characters, and the warning says so.)"""
+    return any((ch < " " and ch not in _ALLOWED_CONTROLS) or ch == "\x7f" for ch in text)
+
+
 class TableError(Exception):
     """The file as a whole cannot be used. ``messages`` lists every problem found, in plain English."""
 
@@ -114,6 +121,12 @@ class Table:
                 too_big = next((name for name, value in zip(self.header, cells) if len(value) > self.max_field_chars), None)
                 if too_big is not None:
                     yield RowError(line, f"the {too_big!r} cell is longer than {self.max_field_chars:,} characters", column=too_big, file=self.filename)
+                    continue
+                # The whole-file check in ``decode`` samples the first 64 KiB; a NUL or other control
+                # character further on is refused here, by line and column (PostgreSQL cannot store NUL).
+                bad = next((name for name, value in zip(self.header, cells) if has_control_characters(value)), None)
+                if bad is not None:
+                    yield RowError(line, f"the {bad!r} cell contains a control character (such as NUL): remove it", column=bad, file=self.filename)
                     continue
                 yield Row(line, {name: value.replace("\r\n", "\n") for name, value in zip(self.header, cells)})
         except csv.Error as err:
@@ -240,7 +253,8 @@ def open_table(
 
 
 def _size(n: int) -> str:
-    return f"{n / 1024 / 1024:.0f} MiB" if n >= 1024 * 1024 else f"{n:,} bytes"
+    # "MB" of 1024 * 1024 bytes, as the settings (BALLOTGUARD_MAX_IMPORT_BYTES) and docs say.
+    return f"{n / 1024 / 1024:.0f} MB" if n >= 1024 * 1024 else f"{n:,} bytes"
 
 
-__all__ = ["MAX_BYTES", "MAX_FIELD_CHARS", "Row", "RowError", "Table", "TableError", "decode", "open_table", "read_bytes", "read_header"]
+__all__ = ["MAX_BYTES", "MAX_FIELD_CHARS", "Row", "has_control_characters", "RowError", "Table", "TableError", "decode", "open_table", "read_bytes", "read_header"]

@@ -17,7 +17,8 @@ from pydantic import field_validator
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.throttling import report_throttles
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -300,7 +301,7 @@ def _input(payload: ReportIn) -> services.ReportInput:
 
 
 @router.post(
-    "/incidents", auth=restricted_to(*REPORTERS),
+    "/incidents", auth=restricted_to(*REPORTERS), throttle=report_throttles(),
     response={200: ReportReceiptOut, 201: ReportReceiptOut, 409: MessageOut, 422: FieldErrorsOut},
     summary="Report an incident (candidates and their staff)",
 )
@@ -341,7 +342,7 @@ def list_incidents(
     assigned: str = Query("", pattern="^(|me|nobody)$"),
     overdue: bool = Query(False),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     user = request.user
     if user.role == Role.FEOA:

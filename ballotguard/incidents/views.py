@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ballotguard.core import throttling
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit_reads
 from ballotguard.core.pages import paginate
@@ -196,6 +197,9 @@ def check_answers(request, reference: str):
     if incident.status != Incident.Status.DRAFT or incident.reported_by_id != request.user.pk:
         return redirect("incidents:detail", reference=incident.reference)
     errors = {}
+    if request.method == "POST" and (wait := throttling.check(
+            request, ("report_user", str(request.user.pk)), ("report_address", throttling.address_of(request)))):
+        return throttling.too_many_page(request, wait, "reports")
     if request.method == "POST":
         try:
             services.submit(Actor.from_request(request), incident)

@@ -28,6 +28,8 @@ from . import services
 from .forms import RevealForm
 from .models import NATIONAL, Snapshot
 
+MAX_RECORDS_PAGE = 1_000_000
+
 TABS = [
     ("overview", "Overview"),
     ("trends", "Trends"),
@@ -230,6 +232,8 @@ def records(request):
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    if page > MAX_RECORDS_PAGE:  # an offset past any real table, and past the databases' 64-bit OFFSET
+        raise Http404("No such page")
     form = RevealForm(request.POST or None)
     revealed = None
     if request.method == "POST" and form.is_valid():

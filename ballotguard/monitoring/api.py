@@ -17,7 +17,7 @@ from pydantic import StrictBool
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.incidents.services import ReportInvalid
 from ballotguard.engines.messages import record_from
 
@@ -105,7 +105,7 @@ class QueueQuery(Schema):
     review: str = Field("waiting", pattern="^(waiting|dismissed|confirmed|promoted|all)$")
     threats_only: bool = False
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class QueueOut(Schema):
@@ -219,7 +219,7 @@ class EvidenceSideOut(Schema):
     time: dt.datetime
 
 
-class EvidenceOut(Schema):
+class CampaignEvidenceOut(Schema):
     behaviour: str
     label: str
     shared: str
@@ -230,7 +230,7 @@ class EvidenceOut(Schema):
 class CampaignOut(CampaignSummaryOut):
     accounts: list[str]
     candidates: list[str]
-    evidence: list[EvidenceOut]
+    evidence: list[CampaignEvidenceOut]
     messages: list[CampaignMessageOut]
     messages_total: int
     messages_not_shown: int = Field(description="Messages in the campaign outside your scope (other forces' areas).")
@@ -246,7 +246,7 @@ class CampaignQuery(Schema):
     status: str = Field("", pattern="^(|new|confirmed|dismissed)$")
     force: str = Field("", max_length=20, description="A police force code, e.g. E23000014")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _places(items) -> list[dict]:

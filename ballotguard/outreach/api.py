@@ -18,7 +18,7 @@ from ninja.errors import ValidationError
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 
 from . import services
 from .models import Briefing, ContactAttempt, Invitation, Topic
@@ -70,7 +70,7 @@ def get_worklist(
     council: str = Query("", max_length=12, description="Council GSS code"),
     election: str = Query("", max_length=200, description="Democracy Club election id"),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     qs = services.worklist(request.user, services.WorklistFilter(council=council, election=election))
     count = qs.count()

@@ -1,13 +1,19 @@
 """Django admin for the registry. Candidates' encrypted contact details are never shown here:
-they are excluded from every list, form and search (administrators have no need to see them)."""
+they are excluded from every list, form and search (administrators have no need to see them).
+
+Police forces, which areas each force covers, candidate-to-user links and delegations decide who may
+see police data, so they are read-only here: links and delegations change through access changes
+(``accounts.access``, a second person approves), forces and areas through the geography import."""
 
 from django.contrib import admin
+
+from ballotguard.accounts.admin import ReadOnlyAdmin
 
 from .models import Area, AreaForce, Ballot, Candidate, Delegation, Election, Party, PoliceForce
 
 
 @admin.register(PoliceForce)
-class PoliceForceAdmin(admin.ModelAdmin):
+class PoliceForceAdmin(ReadOnlyAdmin):
     list_display = ("name", "code", "nation", "feoa_email", "feoa_phone")
     list_filter = ("nation",)
     search_fields = ("name", "code")
@@ -16,7 +22,15 @@ class PoliceForceAdmin(admin.ModelAdmin):
 class AreaForceInline(admin.TabularInline):
     model = AreaForce
     extra = 0
-    autocomplete_fields = ("force",)
+    fields = ("force", "population_share", "is_primary")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Area)
@@ -59,15 +73,16 @@ class CandidateAdmin(admin.ModelAdmin):
     list_filter = ("ballot__election__operation", "consent_to_share", "gender")
     search_fields = ("name", "person_id", "ballot__ballot_paper_id")
     list_select_related = ("party", "ballot__election")
-    autocomplete_fields = ("ballot", "party", "user")
+    autocomplete_fields = ("ballot", "party")
     # Contact details (email, phone, address, postcode) are deliberately left out: only the returning
     # officer hands them over and only the people who need them can read them, audited.
     fields = ("ballot", "person_id", "name", "party", "gender", "elected", "user", "consent_to_share", "handed_over_at", "handed_over_by")
-    readonly_fields = ("consent_to_share", "handed_over_at", "handed_over_by")
+    # ``user`` (who signs in as this candidate) changes only through an approved access change.
+    readonly_fields = ("user", "consent_to_share", "handed_over_at", "handed_over_by")
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(ReadOnlyAdmin):
     list_display = ("candidate", "staff", "created_at")
-    autocomplete_fields = ("candidate", "staff")
     list_select_related = ("candidate", "staff")
+    fields = ("candidate", "staff", "created_at")

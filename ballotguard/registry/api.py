@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -222,8 +222,12 @@ def _import_response(run):
     """Run an import; map the importer's errors to JSON answers."""
     from ballotguard.registry.importers import ImportValidationError
 
+    from ballotguard.registry.models import ImportJob
+
     try:
         report = run()
+        if isinstance(report, ImportJob):
+            return Status(202, _job_out(report))
     except _TooLarge:
         return Status(413, {"detail": _too_large_message(settings.BALLOTGUARD_MAX_IMPORT_BYTES)})
     except ImportValidationError as exc:
@@ -245,7 +249,7 @@ def list_candidates(
     handed_over: bool | None = Query(None),
     name: str = Query("", max_length=200, description="Part of the candidate's name."),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Public fields only (no contact details). FEOAs, returning officers and administrators."""
     flt = services.CandidateFilter(
@@ -276,7 +280,7 @@ def list_ballots(
     request,
     election: str = Query("", max_length=200),
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     """Returning officers see their own council's ballots; FEOAs their forces'; administrators all."""
     qs = services.ballots_visible_to(request.user).order_by("election__date", "ballot_paper_id")
@@ -365,10 +369,29 @@ def handover(request, payload: HandoverIn):
 # Imports (administrators)
 
 
+class ImportJobOut(Schema):
+    id: int
+    status: str = Field(description="queued, running, done or failed")
+    stage: str
+    done: int
+    total: int
+    filename: str
+    dry_run: bool
+    report: ImportReportOut | None
+    errors: list[str]
+    status_url: str
+
+
+def _job_out(job) -> dict:
+    return {"id": job.pk, "status": job.status, "stage": job.stage, "done": job.done, "total": job.total,
+            "filename": job.filename, "dry_run": job.dry_run, "report": job.report, "errors": job.errors or [],
+            "status_url": f"/api/v1/imports/jobs/{job.pk}"}
+
+
 @router.post(
     "/imports/candidates",
     auth=restricted_to(Role.ADMIN),
-    response={200: ImportReportOut, 413: MessageOut, 422: FieldErrorsOut},
+    response={200: ImportReportOut, 202: ImportJobOut, 413: MessageOut, 422: FieldErrorsOut},
     summary="Import candidates (administrators)",
 )
 @decorate_view(refuse_large_uploads)
@@ -377,17 +400,31 @@ def import_candidates(
     file: UploadedFile = File(..., description="Democracy Club candidates CSV."),
     gender_from: UploadedFile | None = File(None, description="Optional CSV to take candidates' gender from."),
     dry_run: bool = Form(False),
+    background: bool = Form(False, description="Run in the task worker even when the file is small."),
 ):
     """Check with ``dry_run=true`` first: the report says what would be created, updated and rejected.
-    ``gender_from`` is a House of Commons Library results-by-candidate CSV. The importer audits the run."""
+    ``gender_from`` is a House of Commons Library results-by-candidate CSV. The importer audits the run.
+
+    A file over ``BALLOTGUARD_IMPORT_INLINE_BYTES`` (2 MB), or any with ``background=true``, is
+    imported by the task worker: the answer is 202 with the job, whose ``status_url`` gives progress
+    and, when done, the report."""
     from ballotguard.registry.importers import import_candidates as run_import
 
     def run():
         source = _read_upload(file)
         gender = _read_upload(gender_from) if gender_from is not None else None
+        if background or len(source) > settings.BALLOTGUARD_IMPORT_INLINE_BYTES:
+            return services.queue_candidate_import(actor_of(request), source, file.name or "candidates.csv", gender=gender, dry_run=dry_run)
         return run_import(source, filename=file.name or "candidates.csv", gender_from=gender, dry_run=dry_run, actor=actor_of(request))
 
     return _import_response(run)
+
+
+@router.get("/imports/jobs/{job_id}", response=ImportJobOut, auth=restricted_to(Role.ADMIN), summary="Progress of a background import")
+def import_job(request, job_id: int):
+    from ballotguard.registry.models import ImportJob
+
+    return _job_out(ImportJob.objects.get(pk=job_id))  # DoesNotExist → 404
 
 
 @router.post(

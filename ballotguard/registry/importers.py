@@ -145,7 +145,15 @@ def _no_progress(stage: str, done: int, total: int) -> None:
     return None
 
 
+def _import_limit() -> int:
+    """One limit for every import, the documented one (``BALLOTGUARD_MAX_IMPORT_BYTES``), not the engine's default."""
+    from django.conf import settings
+
+    return settings.BALLOTGUARD_MAX_IMPORT_BYTES
+
+
 def _open(data: bytes, filename: str, **kwargs: Any) -> Table:
+    kwargs.setdefault("max_bytes", _import_limit())
     try:
         return open_table(data, filename, **kwargs)
     except TableError as err:
@@ -158,7 +166,7 @@ def _read_source(source: pathlib.Path | bytes, label: str) -> tuple[bytes, str]:
     path = pathlib.Path(source)
     try:
         with path.open("rb") as handle:
-            return read_bytes(handle), label or path.name
+            return read_bytes(handle, _import_limit()), label or path.name
     except TableError as err:
         raise ImportValidationError([f"{path.name}: {m}" for m in err.messages]) from None
     except OSError as err:

@@ -276,3 +276,33 @@ class SyncCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}: {self.cursor}"
+
+
+class ImportJob(models.Model):
+    """A candidate import run by the task worker, so a large file (100,000 rows) is not cut off by the
+    web worker's timeout. The uploaded bytes are kept only until the run ends; ``done``/``total`` is
+    the progress the imports page and ``GET /api/v1/imports/jobs/{id}`` show."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting to start"
+        RUNNING = "running", "Running"
+        DONE = "done", "Finished"
+        FAILED = "failed", "Refused"
+
+    kind = models.CharField(max_length=20, default="candidates")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    filename = models.CharField(max_length=255)
+    dry_run = models.BooleanField(default=False)
+    data = models.BinaryField(blank=True, help_text="The upload, blanked when the run ends.")
+    gender_data = models.BinaryField(blank=True, null=True)
+    stage = models.CharField(max_length=100, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    report = models.JSONField(null=True, blank=True)
+    errors = models.JSONField(default=list, blank=True)
+    created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]

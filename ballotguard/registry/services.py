@@ -245,3 +245,22 @@ def registry_summary() -> dict:
         "areas_covered_by_more_than_one_force": multi_force.count(),
         "constituencies_covered_by_more_than_one_force": multi_force_constituencies.count(),
     }
+
+
+def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False):
+    """Store an upload as an ``ImportJob`` and hand it to the task worker (``tasks.run_import_job``).
+
+    Used for files over ``BALLOTGUARD_IMPORT_INLINE_BYTES``: an import of 100,000 rows takes longer
+    than a web worker may hold a request. The job is enqueued once the row is committed."""
+    from django.db import transaction
+
+    from ballotguard.accounts.services import audit
+
+    from .models import ImportJob
+    from .tasks import run_import_job
+
+    job = ImportJob.objects.create(filename=filename[:255] or "candidates.csv", data=data, gender_data=gender, dry_run=dry_run,
+                                   created_by=actor.user)
+    audit(actor, "import", "import_job", job.pk, detail=f"candidate import queued ({len(data):,} bytes{', dry run' if dry_run else ''})")
+    transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
+    return job

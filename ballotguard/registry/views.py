@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -296,6 +297,15 @@ def imports(request):
         else:
             actor = Actor.from_request(request)
             try:
+                if kind == "candidates" and candidate_form.is_valid() and (
+                        candidate_form.cleaned_data["candidates_file"].size > settings.BALLOTGUARD_IMPORT_INLINE_BYTES):
+                    # Too big to finish within a web request: the task worker runs it, this page shows progress.
+                    data = candidate_form.cleaned_data
+                    gender = data["gender_file"].read() if data.get("gender_file") else None
+                    job = services.queue_candidate_import(actor, data["candidates_file"].read(), data["candidates_file"].name,
+                                                          gender=gender, dry_run=data["dry_run"])
+                    messages.success(request, f"The file is large: it is being imported in the background (job {job.pk}). Progress is below.")
+                    return redirect("registry:imports")
                 if kind == "candidates" and candidate_form.is_valid():
                     data = candidate_form.cleaned_data
                     gender = data["gender_file"].read() if data.get("gender_file") else None
@@ -319,7 +329,11 @@ def imports(request):
         kinds = dict.fromkeys(k for outcome in outcomes for k in report.get(outcome, {}))
         report_rows = [{"kind": k, **{o: report.get(o, {}).get(k, 0) for o in outcomes}} for k in kinds]
     form_with_errors = candidate_form if candidate_form.errors else geography_form if geography_form.errors else None
+    from .models import ImportJob
+
+    jobs = list(ImportJob.objects.defer("data", "gender_data").select_related("created_by")[:10])
     return render(request, "registry/imports.html", {
         "candidate_form": candidate_form, "geography_form": geography_form, "form": form_with_errors,
-        "errors": errors, "report": report, "report_rows": report_rows, "kind": kind,
+        "errors": errors, "report": report, "report_rows": report_rows, "kind": kind, "jobs": jobs,
+        "jobs_running": any(j.status in {ImportJob.Status.QUEUED, ImportJob.Status.RUNNING} for j in jobs),
     })

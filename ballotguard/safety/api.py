@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
-from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
+from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility, answers_to_dict
 from ballotguard.registry.models import Election
 
@@ -89,7 +89,7 @@ class ReadershipOut(Schema):
 
 @router.get("/guidance/readership", response={200: ReadershipOut, 403: MessageOut}, auth=restricted_to(Role.FEOA),
             summary="Who in your force has read which guidance, and who has a safety plan (recorded)")
-def readership(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0)):
+def readership(request, limit: int = Query(50, ge=1, le=200), offset: int = Query(0, ge=0, le=MAX_OFFSET)):
     qs = services.readership_candidates(request.user)
     rows = services.overview(actor_of(request), list(qs[offset: offset + limit]))
     return {"count": qs.count(), "items": [

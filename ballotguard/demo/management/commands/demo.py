@@ -84,7 +84,7 @@ class Command(BaseCommand):
             console.print(f"  {login.username:<{width}}  password {login.password}{secret}  ({login.role}: {login.note})",
                           soft_wrap=True, highlight=False)
         console.print(
-            "FEOA, analyst and administrator sign-ins ask for a 6-digit code: add the secret to an authenticator app, "
+            "FEOA, returning officer, analyst and administrator sign-ins ask for a 6-digit code: add the secret to an authenticator app, "
             "or run [bold].venv/bin/ballotguard demo-totp USERNAME[/bold] for the current code.",
         )
         console.print(f"These logins are kept in {builder.logins_path()} (readable by you only).")

@@ -1,0 +1,283 @@
+"""Separation of duties: one administrator proposes, a second person approves, nothing else changes
+who may see police data (issue 14)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from ballotguard.accounts import access
+from ballotguard.accounts.models import AccessChange, AuditEvent, User
+from ballotguard.accounts.services import Actor
+from ballotguard.registry.models import Delegation
+from conftest import make_user, signed_in_client
+
+
+@pytest.fixture
+def admin2(world):
+    return make_user("admin-two", "admin")
+
+
+def _grant_feoa(world, username="new-feoa", force=None, **kw):
+    return access.Grant(username=username, role="feoa", forces=(force or world.forces.wmp,), email=f"{username}@police.example",
+                        first_name="New", last_name="Adviser", **kw)
+
+
+def test_one_administrator_cannot_create_a_police_adviser_alone(world, admin2, django_capture_on_commit_callbacks):
+    admin = world.users.admin
+    with django_capture_on_commit_callbacks(execute=True):
+        change = access.propose_grant(Actor(user=admin), _grant_feoa(world), "new starter in the West Midlands")
+    assert not User.objects.filter(username="new-feoa").exists()
+    with pytest.raises(access.AccessChangeError, match="second person"):
+        access.approve(Actor(user=admin), change)
+    assert not User.objects.filter(username="new-feoa").exists()
+    # The force is told of the proposal once it is committed (the test settings run tasks immediately).
+    assert any("West Midlands" in m.subject and "proposed" in m.subject for m in mail.outbox)
+
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        change = access.approve(Actor(user=admin2), change)
+    assert change.status == AccessChange.Status.APPROVED
+    user = User.objects.get(username="new-feoa")
+    assert user.role == "feoa" and list(user.police_forces.all()) == [world.forces.wmp]
+    assert not user.has_usable_password()  # only the invitation sets it
+    invitation = [m for m in mail.outbox if m.to == ["new-feoa@police.example"]]
+    assert len(invitation) == 1 and "/account/set-password/" in invitation[0].body
+    assert any("approved" in m.subject for m in mail.outbox if "feoa-wmp@example.org" in m.to)
+    details = list(AuditEvent.objects.filter(object_type="access_change", object_id=str(change.pk)).values_list("actor_username", "detail"))
+    assert ("admin", details[-1][1]) == details[-1] and details[-1][1].startswith("proposed")
+    assert ("admin-two", "approved as administrator") in details
+
+    # The invitation sets a password; then sign-in asks for a second factor like any FEOA.
+    link = re.search(r"(/account/set-password/\S+)", invitation[0].body).group(1)
+    client = Client()
+    response = client.get(link, follow=True)
+    response = client.post(response.redirect_chain[-1][0], {"new_password1": "a-long-new-passphrase-9", "new_password2": "a-long-new-passphrase-9"})
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a-long-new-passphrase-9")
+
+
+def test_a_forces_lead_feoa_approves_police_changes_once_one_exists(world, admin2):
+    lead = world.users.feoa_wmp
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    change = access.propose_grant(Actor(user=world.users.admin), _grant_feoa(world), "new starter")
+    assert access.outstanding_approvals(change) == [world.forces.wmp]
+    with pytest.raises(access.AccessChangeError, match="lead FEOA of West Midlands"):
+        access.approve(Actor(user=admin2), change)
+    with pytest.raises(access.AccessChangeError):
+        access.approve(Actor(user=world.users.feoa_met), change)  # another force's adviser
+    access.approve(Actor(user=lead), change)
+    assert User.objects.get(username="new-feoa").police_forces.get() == world.forces.wmp
+
+
+def test_moving_an_adviser_between_forces_needs_both_forces_leads(world):
+    world.users.feoa_wmp.is_force_lead = True
+    world.users.feoa_wmp.save()
+    world.users.feoa_city.is_force_lead = True
+    world.users.feoa_city.save()
+    met_adviser = make_user("met-two", "feoa", forces=[world.forces.met])
+    change = access.propose_grant(Actor(user=world.users.admin), access.Grant(username="met-two", role="feoa", forces=(world.forces.wmp,)), "transfer")
+    # Met has no lead (so is not listed), West Midlands has: only its lead can approve.
+    assert access.outstanding_approvals(change) == [world.forces.wmp]
+    access.approve(Actor(user=world.users.feoa_wmp), change)
+    assert list(met_adviser.police_forces.all()) == [world.forces.wmp]
+
+    change = access.propose_grant(Actor(user=world.users.admin), access.Grant(username="met-two", role="feoa", forces=(world.forces.city,)), "transfer")
+    assert set(access.outstanding_approvals(change)) == {world.forces.wmp, world.forces.city}
+    access.approve(Actor(user=world.users.feoa_city), change)
+    assert AccessChange.objects.get(pk=change.pk).status == AccessChange.Status.PENDING
+    access.approve(Actor(user=world.users.feoa_wmp), change)
+    assert list(met_adviser.police_forces.all()) == [world.forces.city]
+
+
+def test_candidate_links_and_delegations_need_a_second_administrator(world, admin2):
+    admin = world.users.admin
+    newcomer = make_user("candidate-dan", "candidate")
+    change = access.propose_candidate_access(Actor(user=admin), AccessChange.Kind.LINK_CANDIDATE, world.candidates.yardley_2, "candidate-dan", "asked to be linked")
+    with pytest.raises(access.AccessChangeError):
+        access.approve(Actor(user=admin), change)
+    with pytest.raises(access.AccessChangeError):
+        access.approve(Actor(user=world.users.feoa_wmp), change)  # not a lead, and not a police change
+    access.approve(Actor(user=admin2), change)
+    world.candidates.yardley_2.refresh_from_db()
+    assert world.candidates.yardley_2.user == newcomer
+
+    change = access.propose_candidate_access(Actor(user=admin), AccessChange.Kind.END_DELEGATION, world.candidates.yardley_1, "staff-sam", "left the campaign")
+    access.reject(Actor(user=admin2), change, "the candidate has not asked for this")
+    assert Delegation.objects.filter(staff=world.users.staff).exists()
+    with pytest.raises(access.AccessChangeError, match="already"):
+        access.approve(Actor(user=admin2), change)
+
+
+@pytest.mark.parametrize("grant, field", [
+    (dict(role="feoa", forces=()), "forces"),
+    (dict(role="analyst", is_force_lead=True), "is_force_lead"),
+    (dict(role="returning_officer"), "council"),
+    (dict(role="candidate", email=""), "email"),
+])
+def test_bad_proposals_name_the_field(world, grant, field):
+    base = dict(username="someone-new", email="x@example.org")
+    base.update(grant)
+    with pytest.raises(access.AccessChangeError) as exc:
+        access.propose_grant(Actor(user=world.users.admin), access.Grant(**base), "why")
+    assert exc.value.field == field
+
+
+def test_only_administrators_propose_and_nobody_approves_a_change_about_themselves(world, admin2):
+    with pytest.raises(access.AccessChangeError):
+        access.propose_grant(Actor(user=world.users.feoa_wmp), _grant_feoa(world), "why")
+    with pytest.raises(access.AccessChangeError, match="your own"):
+        access.propose_grant(Actor(user=world.users.admin), access.Grant(username="admin", role="feoa", forces=(world.forces.wmp,)), "why")
+    change = access.propose_grant(Actor(user=world.users.admin), access.Grant(username="admin-two", role="feoa", forces=(world.forces.wmp,)), "why")
+    with pytest.raises(access.AccessChangeError, match="about you"):
+        access.approve(Actor(user=admin2), change)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Pages and API
+
+
+def test_pages_propose_and_approve(world, admin2):
+    client = signed_in_client(world.users.admin)
+    response = client.post("/access/propose/user", {"username": "new-ro", "email": "ro@council.example", "role": "returning_officer",
+                                                    "council": "E08000025", "reason": "new returning officer"})
+    assert response.status_code == 302
+    change = AccessChange.objects.get()
+    page = client.get(f"/access/{change.pk}/").content.decode()
+    assert "another administrator" in page and 'value="approve"' not in page
+    response = client.post(f"/access/{change.pk}/", {"decision": "approve"})
+    assert response.status_code == 200 and "a second person must approve" in response.content.decode()
+
+    other = signed_in_client(admin2)
+    assert 'value="approve"' in other.get(f"/access/{change.pk}/").content.decode()
+    assert other.post(f"/access/{change.pk}/", {"decision": "approve"}).status_code == 302
+    assert User.objects.get(username="new-ro").council == world.areas.birmingham
+
+
+def test_proposal_form_errors_name_the_field(world):
+    client = signed_in_client(world.users.admin)
+    response = client.post("/access/propose/user", {"username": "x", "role": "feoa", "reason": "r", "email": "x@example.org"})
+    assert response.status_code == 200
+    assert 'href="#id_forces_0"' in response.content.decode()
+    assert "Select the police force or forces of the FEOA" in response.content.decode()
+    assert not AccessChange.objects.exists()
+
+
+def test_access_pages_are_for_administrators_and_lead_feoas(world):
+    for user in (world.users.feoa_wmp, world.users.analyst, world.users.candidate, world.users.ro_birmingham):
+        assert signed_in_client(user).get("/access/").status_code == 403
+    world.users.feoa_wmp.is_force_lead = True
+    world.users.feoa_wmp.save()
+    assert signed_in_client(world.users.feoa_wmp).get("/access/").status_code == 200
+    assert signed_in_client(world.users.feoa_wmp).get("/access/propose/user").status_code == 403
+
+
+def test_api_propose_and_approve(world, admin2):
+    client = signed_in_client(world.users.admin)
+    response = client.post("/api/v1/access-changes/grants", {"username": "new-analyst", "role": "analyst", "email": "a@example.org",
+                                                             "reason": "joins the Taskforce"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    change_id = response.json()["id"]
+    assert response.json()["outstanding"] == ["administrator"]
+    response = client.post(f"/api/v1/access-changes/{change_id}/approve", {}, content_type="application/json")
+    assert response.status_code == 403 and "second person" in response.json()["detail"]
+    response = signed_in_client(admin2).post(f"/api/v1/access-changes/{change_id}/approve", {}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert User.objects.get(username="new-analyst").role == "analyst"
+
+    response = client.post("/api/v1/access-changes/grants", {"username": "y", "role": "feoa", "forces": ["E99999999"], "email": "y@example.org",
+                                                             "reason": "r"}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "forces"
+    response = client.post("/api/v1/access-changes/99999999999/approve", {}, content_type="application/json")
+    assert response.status_code == 422
+
+
+# ---------------------------------------------------------------------------------------------------
+# Django admin is read-only for who may see what, and never shows a TOTP secret
+
+
+def test_django_admin_cannot_grant_access_or_set_passwords(world):
+    client = signed_in_client(world.users.admin)
+    feoa = world.users.feoa_wmp
+    assert client.get("/django-admin/accounts/user/add/").status_code == 403
+    response = client.post("/django-admin/accounts/user/add/", {"username": "sneaky", "password1": "x-Very-long-1", "password2": "x-Very-long-1", "role": "feoa"})
+    assert response.status_code == 403 and not User.objects.filter(username="sneaky").exists()
+    page = client.get(f"/django-admin/accounts/user/{feoa.pk}/change/")
+    assert page.status_code == 200 and b'name="role"' not in page.content and b"argon2" not in page.content
+    response = client.post(f"/django-admin/accounts/user/{feoa.pk}/change/", {"username": feoa.username, "role": "admin"})
+    assert response.status_code == 403
+    response = client.get(f"/django-admin/accounts/user/{feoa.pk}/password/", follow=True)
+    assert b'name="password1"' not in response.content
+    response = client.post(f"/django-admin/accounts/user/{feoa.pk}/password/", {"password1": "x-Very-long-1", "password2": "x-Very-long-1"})
+    feoa.refresh_from_db()
+    assert not feoa.check_password("x-Very-long-1")
+    for path in ("/django-admin/registry/delegation/add/", "/django-admin/registry/policeforce/add/",
+                 f"/django-admin/accounts/user/{feoa.pk}/delete/"):
+        assert client.get(path).status_code == 403, path
+    candidate = world.candidates.yardley_2
+    client.post(f"/django-admin/registry/candidate/{candidate.pk}/change/", {"user": world.users.admin.pk, "name": candidate.name})
+    candidate.refresh_from_db()
+    assert candidate.user is None
+    assert b'name="user"' not in client.get(f"/django-admin/registry/candidate/{candidate.pk}/change/").content
+
+    device = TOTPDevice.objects.get(user=feoa)
+    for path in ("/django-admin/otp_totp/totpdevice/", f"/django-admin/otp_totp/totpdevice/{device.pk}/change/"):
+        content = client.get(path).content.decode()
+        assert device.key not in content and "config_url" not in content and "otpauth://" not in content
+    assert client.post(f"/django-admin/otp_totp/totpdevice/{device.pk}/delete/", {"post": "yes"}).status_code == 403
+    assert TOTPDevice.objects.filter(pk=device.pk).exists()
+
+
+def test_django_admin_sends_a_password_invitation_instead(world):
+    client = signed_in_client(world.users.admin)
+    response = client.post("/django-admin/accounts/user/", {"action": "send_password_invitation", "_selected_action": [world.users.feoa_wmp.pk]})
+    assert response.status_code == 302
+    assert [m.to for m in mail.outbox] == [["feoa-wmp@example.org"]]
+    assert AuditEvent.objects.filter(object_type="user", object_id=str(world.users.feoa_wmp.pk), detail="password invitation sent").exists()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Token lifetimes
+
+
+def test_tokens_page_sets_and_shows_an_expiry_within_the_maximum(world, settings):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.accounts.models import ApiToken
+
+    settings.BALLOTGUARD_TOKEN_MAX_DAYS = 30
+    client = signed_in_client(world.users.feoa_wmp)
+    page = client.get("/account/api-tokens/").content.decode()
+    assert "never after more than 30 days" in page
+    response = client.post("/account/api-tokens/", {"name": "too long", "expires_in_days": "31"})
+    assert "A token can last at most 30 days" in response.content.decode() and not ApiToken.objects.exists()
+    response = client.post("/account/api-tokens/", {"name": "case system", "expires_in_days": "7"})
+    token = ApiToken.objects.get()
+    assert dt.timedelta(days=6, hours=23) < token.expires_at - timezone.now() <= dt.timedelta(days=7)
+    assert token.expires_at.strftime("%-d %b %Y") in response.content.decode()
+    # Nothing, not even a direct call, makes a token that outlives the maximum.
+    other, _ = ApiToken.issue(world.users.feoa_wmp, "x", expires_at=timezone.now() + dt.timedelta(days=999))
+    assert other.expires_at <= timezone.now() + dt.timedelta(days=30)
+
+
+def test_an_expired_token_is_refused(world):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.accounts.models import ApiToken
+
+    token, secret = ApiToken.issue(world.users.feoa_wmp, "short", expires_at=timezone.now() + dt.timedelta(days=1))
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+    ApiToken.objects.filter(pk=token.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    response = signed_in_client(world.users.feoa_wmp).post("/api/v1/tokens", {"name": "x", "expires_in_days": 366}, content_type="application/json")
+    assert response.status_code == 422 and response.json()["detail"][0]["field"] == "expires_in_days"
