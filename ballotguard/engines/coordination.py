@@ -209,10 +209,12 @@ class Edge:
     last_time: float
     co_actions: int = 0
     """Co-actions of the pair (distinct pairs of messages, every behaviour)."""
-    expected: float = 0.0
-    """Co-actions chance would give this pair (the null model of :func:`significance`, summed over behaviours)."""
-    p_value: float = 1.0
-    """Probability of this many co-actions or more by chance (the smallest over behaviours, times their number)."""
+    expected: float | None = None
+    """Co-actions chance would give this pair (the null model of :func:`significance`, summed over
+    behaviours); None when the significance test is skipped (``fdr=None``)."""
+    p_value: float | None = None
+    """Probability of this many co-actions or more by chance (the smallest over the pair's cells, times
+    their number); None when the significance test is skipped."""
 
 
 @dataclass(frozen=True)
@@ -884,12 +886,12 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
     if tested is not None:
         und = und.join(tested.select("a", "b", "expected", "p"), on=["a", "b"], how="left")
     else:
-        und = und.with_columns(pl.lit(float("nan")).alias("expected"), pl.lit(1.0).alias("p"))
+        und = und.with_columns(pl.lit(None, pl.Float64).alias("expected"), pl.lit(None, pl.Float64).alias("p"))
     stats["edges"] = und.height
 
     edges = tuple(
         Edge(name[r["a"]], name[r["b"]], int(r["weight"]), int(r["w_ab"]), int(r["w_ba"]), tuple(_BEHAVIOURS[k].value for k in r["kinds"]), float(r["first"]), float(r["last"]),
-             int(r["co_actions"]), _float(r["expected"]), _float(r["p"], 1.0))
+             int(r["co_actions"]), _float(r["expected"]), _float(r["p"]))
         for r in und.iter_rows(named=True)
     )
     campaigns = _campaigns(frame, kept, und, name, s)
@@ -969,8 +971,8 @@ def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name:
     return _assemble_campaigns(rows, evidence)
 
 
-def _float(value: Any, default: float = float("nan")) -> float:
-    return default if value is None else float(value)
+def _float(value: Any) -> float | None:
+    return None if value is None or value != value else float(value)
 
 
 def _count(n: float) -> str:
@@ -1000,7 +1002,7 @@ def explain(campaigns: Sequence[Campaign], edges: Sequence[Edge], kinds: pl.Data
     worst: dict[int, float] = {}
     for e in edges:
         n = where.get(e.account_a)
-        if n is not None:
+        if n is not None and e.p_value is not None:
             worst[n] = max(worst.get(n, 0.0), e.p_value)
     out = []
     for n, c in enumerate(campaigns):
