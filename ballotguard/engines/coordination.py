@@ -165,7 +165,7 @@ class Settings:
     keeps all. A whole-span count punishes the campaigns that come back (a slogan reused by several
     groups on different days), so noise is controlled by ``fdr`` instead; the cap stays for the
     QUT toolkit's behaviour and for analysts who want it."""
-    fdr: float | None = 0.01
+    fdr: float | None = 0.001
     """Significance (stage 4b): keep only account pairs whose co-actions chance explains poorly, at this
     false-discovery rate (Benjamini–Hochberg over every pair that co-acted). None skips the stage."""
     null_block: float = 3600.0
@@ -637,15 +637,28 @@ def block_shares(account: pl.Expr, time: pl.Expr, s: Settings) -> tuple[pl.Expr,
     return block, spill
 
 
+CROWD_CLASSES = (64, 1024)
+"""Crowd sizes at which an account's activity is counted apart: a share made in a crowd of fewer than 64
+(alone, or among up to 63 others sharing the same thing within the window: every group the issue
+describes, 5 to 40), of 64 to 1,023 (a reply storm), or of 1,024 or more (a debate-night flood). A
+hyperactive replier is judged by how often it joins storms, not by how often it posts."""
+
+
+def crowd_class(crowd: pl.Expr) -> pl.Expr:
+    """0, 1 or 2: the class of a crowd size (1 + co-actions of a share) in :data:`CROWD_CLASSES`."""
+    return (crowd >= CROWD_CLASSES[0]).cast(pl.Int8) + (crowd >= CROWD_CLASSES[1]).cast(pl.Int8)
+
+
 def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    """``(account, kind, block, n)`` from one row per share ``(account, kind, time)``, spill-over included."""
+    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
+    the share's co-actions in that behaviour, loops included), spill-over included."""
     block, spill = block_shares(pl.col("account"), pl.col("time"), s)
-    with_block = shares.select("account", "kind", block.alias("block"), spill.alias("spill"))
+    with_block = shares.select("account", "kind", crowd_class(pl.col("degree") + 1).alias("cls"), block.alias("block"), spill.alias("spill"))
     both = pl.concat([
-        with_block.select("account", "kind", "block"),
-        with_block.filter(pl.col("spill")).select("account", "kind", (pl.col("block") - 1).alias("block")),
+        with_block.select("account", "kind", "cls", "block"),
+        with_block.filter(pl.col("spill")).select("account", "kind", "cls", (pl.col("block") - 1).alias("block")),
     ])
-    return both.group_by("account", "kind", "block").len("n")
+    return both.group_by("account", "kind", "cls", "block").len("n")
 
 
 def poisson_tail(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -679,7 +692,7 @@ def benjamini_hochberg(p: np.ndarray, alpha: float, tests: int | None = None) ->
 def crowd_stratum(degree_i: pl.Expr, degree_j: pl.Expr) -> pl.Expr:
     """A co-action's *crowd* stratum: ``floor(log2(1 + max(d_i, d_j)))`` where ``d`` is how many co-actions
     of the same behaviour each of its two rows has (loops included): the size of the crowd that shared
-    that thing at that moment, 1 for a pair alone, 9 for a crowd of about 500 replying to one post."""
+    that thing at that moment, 1 for a pair alone, 8 for a crowd of about 500 replying to one post."""
     return (pl.max_horizontal(degree_i, degree_j).cast(pl.Float64) + 1.0).log(2).floor().cast(pl.Int8)
 
 
@@ -687,80 +700,95 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     """Which account pairs co-acted more than chance explains (stage 4b). Shared with ``coordination_spark``,
     which aggregates on executors and calls this on the driver.
 
-    ``shares``: ``(account, kind, block, n)``, the number of shares of each behaviour by each account in
-    each block (:func:`share_counts`: spill-over included; near-identical text uses the text shares).
-    ``co``: ``(a, b, kind, stratum, block, n)``, co-actions (distinct pairs of rows) between accounts
-    ``a ≤ b`` anchored at the block of the earlier share, by crowd stratum (:func:`crowd_stratum`),
-    loops included (they are part of what chance makes).
+    ``shares``: ``(account, kind, cls, block, n)``: how many shares of each behaviour each account made in
+    each block, by the crowd class of the share (:func:`share_counts`; near-identical text uses the
+    text shares). ``co``: ``(a, b, kind, stratum, glo, ghi, block, n, x)``: ``n`` co-actions (distinct
+    pairs of rows) between accounts ``a ≤ b`` anchored at the block of the earlier share, by crowd
+    stratum (:func:`crowd_stratum`) and the crowd classes of its two shares (``glo ≤ ghi``), loops
+    included (they are part of what chance makes); ``x`` = the smaller of the numbers of distinct
+    messages of ``a`` and of ``b`` among them.
 
-    The null model is the stochastic degree sequence model's (Neal 2014) Chung–Lu form, applied per
-    behaviour ``k``, block ``h`` and crowd stratum ``c``: the accounts behind a block's shares are
-    drawn independently, each share being account ``u``'s with probability ``π_u(h) = n_u(h) / M(h)``
-    (its part of the block's activity in that behaviour), whatever was shared. Each of the ``C(h, c)``
-    co-actions made in crowds of that size in that block then joins ``u`` and ``v`` with probability
-    ``2 π_u π_v``, so their co-actions in the cell are nearly Poisson with mean
-    ``λ = Σ_h 2 n_u(h) n_v(h) C(h, c) / M(h)²``. Object popularity *at that time* is in ``C`` and in
-    the stratum: a reply storm makes many co-actions in a large-crowd cell, where two busy repliers
-    meet by chance; identical text shared by a dozen accounts falls in a small-crowd cell, where a
-    stock phrase's crowd of hundreds cannot raise the expectation.
+    What is counted for a pair is ``x``, not ``n``: two accounts that each reply five times in one
+    storm make 25 co-actions but at most five *meetings*; co-actions in one crowd are not independent
+    events, and counting them as such would find coordination in every busy pair. ``x`` is at most
+    ``n`` and its mean under the null at most ``n``'s, so testing ``x`` against ``n``'s mean ``λ`` is
+    conservative.
 
-    Per pair: ``p = P(Poisson(λ) ≥ X)`` per cell; the pair's p-value is the smallest times the number of
+    The null model is the stochastic degree sequence model's (Neal 2014) Chung–Lu form, per *cell*:
+    behaviour, crowd stratum, the two crowd classes, and the activity level of the block
+    (``floor(log2 M)``, M its shares of that behaviour). Within a block ``h`` the account behind
+    each share of class ``g`` is drawn independently, being ``u`` with probability ``π_u(g) =
+    n_u(h, g) / M(h, g)`` (its part of that activity), whatever was shared. Each of the cell's
+    ``C(h)`` co-actions then joins ``u`` and ``v`` with probability ``π_u(g1) π_v(g2) + π_u(g2)
+    π_v(g1)``, so their co-actions in the cell are nearly Poisson with mean ``λ`` = the sum of that
+    over the cell's co-actions. Object popularity *at that time* is in ``C`` and in the stratum: a
+    reply storm makes many co-actions in a large-crowd cell, where two storm-chasing repliers (whose
+    ``π`` is their part of storm replies) meet by chance; identical text shared by a dozen accounts
+    falls in a small-crowd cell that a stock phrase's crowd of hundreds cannot inflate. Quiet hours,
+    where a group may be all there is and would explain itself, are cells of their own.
+
+    Per pair: ``p = P(Poisson(λ) ≥ X)`` per cell and for all its cells pooled (``Σλ``, ``ΣX``); the
+    pair's p-value is twice the smaller of the pooled one and the smallest cell's times the number of
     cells it co-acted in (Bonferroni: valid whatever the dependence); then Benjamini–Hochberg at
     ``s.fdr`` over every pair that co-acted. Pairs with fewer than ``min_edge_weight`` co-actions in
     all cannot become edges and get p = 1 without being computed.
 
-    Returns ``(pairs, kinds)``: ``pairs`` = ``(a, b, observed, expected, p, keep)`` for every pair
-    ``a < b`` that co-acted; ``kinds`` = ``(a, b, kind, stratum, observed, expected, p)`` per cell for
-    the pairs whose λ was computed."""
+    Returns ``(pairs, cells)``: ``pairs`` = ``(a, b, observed, expected, p, keep)`` for every pair
+    ``a < b`` that co-acted; ``cells`` = ``(a, b, kind, cell, observed, expected, p)`` for the pairs
+    whose λ was computed."""
     alpha = s.fdr if s.fdr is not None else 1.0
-    size_m = shares.group_by("kind", "block").agg(pl.col("n").sum().alias("m")).with_columns(
-        pl.col("m").cast(pl.Float64).log(2).floor().cast(pl.Int8).alias("level")
+    size_m = shares.group_by("kind", "cls", "block").agg(pl.col("n").sum().alias("m"))
+    level = size_m.group_by("kind", "block").agg(pl.col("m").sum().cast(pl.Float64).log(2).floor().cast(pl.Int32).alias("level"))
+    co = co.join(level, on=["kind", "block"], how="left").with_columns(
+        (((pl.col("stratum").cast(pl.Int32) * 4 + pl.col("glo").cast(pl.Int32)) * 4 + pl.col("ghi").cast(pl.Int32)) * 64 + pl.col("level").fill_null(0)).alias("cell")
     )
-    # A cell is (behaviour, crowd stratum, activity level of the block): a quiet night hour, where a
-    # group may be all there is and explains itself, is judged apart from the busy hours.
-    co = co.join(size_m.select("kind", "block", "level"), on=["kind", "block"], how="left").with_columns(
-        (pl.col("stratum").cast(pl.Int16) * 64 + pl.col("level").cast(pl.Int16)).alias("stratum")
+    size_c = co.group_by("kind", "cell", "glo", "ghi", "block").agg(pl.col("n").sum().alias("c"))
+    m = size_m.select("kind", "block", "cls", pl.col("m").cast(pl.Float64))
+    weight = (
+        size_c.join(m.rename({"cls": "glo", "m": "m_lo"}), on=["kind", "block", "glo"], how="left")
+        .join(m.rename({"cls": "ghi", "m": "m_hi"}), on=["kind", "block", "ghi"], how="left")
+        .select("kind", "cell", "glo", "ghi", "block",
+                (pl.col("c").cast(pl.Float64) / (pl.col("m_lo") * pl.col("m_hi")) * pl.when(pl.col("glo") == pl.col("ghi")).then(2.0).otherwise(1.0)).alias("w"))
     )
-    size_c = co.group_by("kind", "stratum", "block").agg(pl.col("n").sum().alias("c"))
-    weight = size_c.join(size_m, on=["kind", "block"], how="left").select(
-        "kind", "stratum", "block", (2.0 * pl.col("c").cast(pl.Float64) / pl.col("m").cast(pl.Float64).pow(2)).alias("w")
-    )
-    observed = co.filter(pl.col("a") != pl.col("b")).group_by("a", "b", "kind", "stratum").agg(pl.col("n").sum().alias("x"))
+    observed = co.filter(pl.col("a") != pl.col("b")).group_by("a", "b", "kind", "cell", "glo", "ghi").agg(pl.col("x").sum().alias("x"))
     totals = observed.group_by("a", "b").agg(pl.col("x").sum().alias("total"))
     tests = totals.height
     wanted = totals.filter(pl.col("total") >= s.min_edge_weight).select("a", "b")
     cand = observed.join(wanted, on=["a", "b"], how="semi")
-    # Join each pair to the blocks of its less active side only (few blocks), then look the other up.
-    spread = shares.group_by("account", "kind").len("blocks")
-    cand = (
-        cand.join(spread.rename({"account": "a", "blocks": "ba"}), on=["a", "kind"], how="left")
-        .join(spread.rename({"account": "b", "blocks": "bb"}), on=["b", "kind"], how="left")
-        .with_columns(
-            pl.when(pl.col("ba") <= pl.col("bb")).then(pl.col("a")).otherwise(pl.col("b")).alias("x_acc"),
-            pl.when(pl.col("ba") <= pl.col("bb")).then(pl.col("b")).otherwise(pl.col("a")).alias("y_acc"),
-        )
-    )
+    # λ's terms: for each block, n_a(g1) n_b(g2) (+ n_a(g2) n_b(g1) when the classes differ) times the
+    # block's weight. Each side's shares are joined on (account, kind, class) and then on the block.
+    sides = pl.concat([
+        cand.select("a", "b", "kind", "cell", "glo", "ghi", pl.col("glo").alias("ga"), pl.col("ghi").alias("gb")),
+        cand.filter(pl.col("glo") != pl.col("ghi")).select("a", "b", "kind", "cell", "glo", "ghi", pl.col("ghi").alias("ga"), pl.col("glo").alias("gb")),
+    ])
     terms = (
-        cand.select("a", "b", "kind", "stratum", "x_acc", "y_acc")
-        .join(shares.rename({"account": "x_acc", "n": "nx"}), on=["x_acc", "kind"])
-        .join(shares.rename({"account": "y_acc", "n": "ny"}), on=["y_acc", "kind", "block"])
-        .join(weight, on=["kind", "stratum", "block"])
-        .group_by("a", "b", "kind", "stratum")
-        .agg((pl.col("nx").cast(pl.Float64) * pl.col("ny").cast(pl.Float64) * pl.col("w")).sum().alias("lam"))
+        sides.join(shares.rename({"account": "a", "cls": "ga", "n": "na"}), on=["a", "kind", "ga"])
+        .join(shares.rename({"account": "b", "cls": "gb", "n": "nb"}), on=["b", "kind", "gb", "block"])
+        .join(weight, on=["kind", "cell", "glo", "ghi", "block"])
+        .group_by("a", "b", "kind", "cell")
+        .agg((pl.col("na").cast(pl.Float64) * pl.col("nb").cast(pl.Float64) * pl.col("w")).sum().alias("lam"))
     )
-    kinds = cand.select("a", "b", "kind", "stratum", "x").join(terms, on=["a", "b", "kind", "stratum"], how="left").with_columns(pl.col("lam").fill_null(0.0))
-    kinds = kinds.sort("a", "b", "kind", "stratum")
-    kinds = kinds.with_columns(pl.Series("p", poisson_tail(kinds["x"].to_numpy(), kinds["lam"].to_numpy())))
-    per_pair = kinds.group_by("a", "b").agg(
+    cells = (
+        cand.group_by("a", "b", "kind", "cell").agg(pl.col("x").sum())
+        .join(terms, on=["a", "b", "kind", "cell"], how="left").with_columns(pl.col("lam").fill_null(0.0))
+        .sort("a", "b", "kind", "cell")
+    )
+    cells = cells.with_columns(pl.Series("p", poisson_tail(cells["x"].to_numpy(), cells["lam"].to_numpy())))
+    per_pair = cells.group_by("a", "b").agg(
         pl.col("x").sum().alias("observed"), pl.col("lam").sum().alias("expected"),
-        (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p"),
-    )
+        (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
+    ).sort("a", "b")
+    # Two views of the same evidence, each valid: all cells pooled (one Poisson: many occasions add up)
+    # and the most improbable cell (a quiet hour cannot dilute busy ones); the pair's p-value is the
+    # smaller, doubled (Bonferroni over the two).
+    pooled = poisson_tail(per_pair["observed"].to_numpy(), per_pair["expected"].to_numpy())
+    per_pair = per_pair.with_columns(pl.Series("p", np.minimum(1.0, 2.0 * np.minimum(pooled, per_pair["p_cell"].to_numpy()))))
     pairs = totals.join(per_pair, on=["a", "b"], how="left").select(
         "a", "b", pl.coalesce("observed", "total").alias("observed"), pl.col("expected").fill_null(float("nan")), pl.col("p").fill_null(1.0)
     ).sort("a", "b")
     keep = benjamini_hochberg(pairs["p"].to_numpy(), alpha, tests) if s.fdr is not None else np.ones(pairs.height, bool)
     pairs = pairs.with_columns(pl.Series("keep", keep))
-    return pairs, kinds.select("a", "b", "kind", "stratum", pl.col("x").alias("observed"), pl.col("lam").alias("expected"), "p")
+    return pairs, cells.select("a", "b", "kind", "cell", pl.col("x").alias("observed"), pl.col("lam").alias("expected"), "p")
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -788,8 +816,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
 
     def count_shares(rows: np.ndarray, kind: Behaviour) -> None:
         if s.fdr is not None and kind in s.behaviours:
-            one = pl.DataFrame({"account": account[rows], "kind": np.full(len(rows), _CODE[kind], np.int8), "time": times[rows]})
-            share_parts.append(share_counts(one, s))
+            share_parts.append(pl.DataFrame({"row": rows.astype(np.uint32), "kind": np.full(len(rows), _CODE[kind], np.int8)}))
 
     for kind, rows, keys in _simple_shares(frame, s):
         shares += len(rows)
@@ -827,14 +854,23 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
         co = (
             pr.select("ri", "rj", "kind", pl.min_horizontal("ai", "aj").alias("a"), pl.max_horizontal("ai", "aj").alias("b"),
+                      pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("ri")).otherwise(pl.col("rj")).alias("ra"),
+                      pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("rj")).otherwise(pl.col("ri")).alias("rb"),
                       pl.Series("block", np.floor(first / size).astype(np.int64)))
             .join(degree.rename({"r": "ri", "d": "di"}), on=["ri", "kind"], how="left")
             .join(degree.rename({"r": "rj", "d": "dj"}), on=["rj", "kind"], how="left")
-            .select("a", "b", "kind", crowd_stratum(pl.col("di"), pl.col("dj")).alias("stratum"), "block")
-            .group_by("a", "b", "kind", "stratum", "block").len("n")
+            .select("a", "b", "kind", crowd_stratum(pl.col("di"), pl.col("dj")).alias("stratum"),
+                    pl.min_horizontal(crowd_class(pl.col("di") + 1), crowd_class(pl.col("dj") + 1)).alias("glo"),
+                    pl.max_horizontal(crowd_class(pl.col("di") + 1), crowd_class(pl.col("dj") + 1)).alias("ghi"), "block", "ra", "rb")
+            .group_by("a", "b", "kind", "stratum", "glo", "ghi", "block")
+            .agg(pl.len().cast(pl.UInt32).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.UInt32).alias("x"))
         )
-        share_table = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"account": pl.Int64, "kind": pl.Int8, "block": pl.Int64, "n": pl.UInt32})
-        tested, kinds_tested = significance(share_table, co.with_columns(pl.col("n").cast(pl.UInt32)), s)
+        share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8})
+        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left")
+        r = share_rows["row"].to_numpy()
+        share_table = share_counts(share_rows.with_columns(pl.Series("account", account[r]), pl.Series("time", times[r]), pl.col("degree").fill_null(0)), s)
+        del share_rows, r
+        tested, kinds_tested = significance(share_table, co, s)
         stats["pairs_tested"] = tested.height
         stats["pairs_significant"] = int(tested["keep"].sum())
     if not s.loops:
@@ -994,7 +1030,7 @@ def explain(campaigns: Sequence[Campaign], edges: Sequence[Edge], kinds: pl.Data
     observed: dict[int, dict[int, int]] = {}
     expected: dict[int, dict[int, float]] = {}
     if kinds is not None:
-        for a, kind, x, lam in kinds.select("a", "kind", "observed", "expected").iter_rows():
+        for a, kind, x, lam in kinds.group_by("a", "b", "kind").agg(pl.col("observed").sum(), pl.col("expected").sum()).sort("a", "b", "kind").select("a", "kind", "observed", "expected").iter_rows():
             n = where.get(a)
             if n is not None:
                 observed.setdefault(n, {})[kind] = observed.get(n, {}).get(kind, 0) + int(x)
