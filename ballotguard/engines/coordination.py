@@ -270,7 +270,8 @@ class Detection:
     def edge_frame(self) -> pl.DataFrame:
         return pl.DataFrame(
             [{f.name: getattr(e, f.name) if f.name != "behaviours" else " ".join(e.behaviours) for f in fields(Edge)} for e in self.edges],
-            schema={"account_a": pl.String, "account_b": pl.String, "weight": pl.Int64, "weight_ab": pl.Int64, "weight_ba": pl.Int64, "behaviours": pl.String, "first_time": pl.Float64, "last_time": pl.Float64},
+            schema={"account_a": pl.String, "account_b": pl.String, "weight": pl.Int64, "weight_ab": pl.Int64, "weight_ba": pl.Int64, "behaviours": pl.String, "first_time": pl.Float64, "last_time": pl.Float64,
+                    "co_actions": pl.Int64, "expected": pl.Float64, "p_value": pl.Float64},
         )
 
 
