@@ -173,6 +173,8 @@ def generate(messages: int = 300_000, *, days: int = 7, groups: int = 12, seed: 
     hyper_n = np.maximum(1, (hyper_n * scale).astype(int))
     h_acc = np.repeat(hyper, hyper_n)
     h_post = top[np.minimum(rng.zipf(1.3, len(h_acc)) - 1, len(top) - 1)]
+    once = pl.DataFrame({"a": h_acc, "p": h_post}).unique(maintain_order=True)  # a reply guy answers a post once
+    h_acc, h_post = once["a"].to_numpy(), once["p"].to_numpy()
     h_time = post_time[h_post] + rng.exponential(25.0, len(h_acc))
     h_text = np.array(_texts(rng, vocab, len(h_acc), 2, 10), dtype=object)
     h_stock = rng.random(len(h_acc)) < 0.3
@@ -254,7 +256,7 @@ def generate(messages: int = 300_000, *, days: int = 7, groups: int = 12, seed: 
     frame = pl.concat(rows).with_columns(pl.col("timestamp") + START).sort("timestamp", "user_id", "message")
     frame = frame.with_row_index("message_id").select(
         pl.col("message_id").cast(pl.String), "user_id", pl.col("user_id").alias("username"), "repost_id", "reply_id", "message",
-        pl.col("timestamp").round(3), "urls",
+        pl.col("timestamp").round(0).cast(pl.Int64), "urls",
     )
     if frame.height > messages:
         # Keep the planted and slogan rows; trim ordinary traffic at random to the size asked for.

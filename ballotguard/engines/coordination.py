@@ -178,6 +178,11 @@ class Settings:
     """Keep an account's co-actions with itself (two messages of the same account within the window)."""
     shingle_size: int = 1
     """Words per shingle. 1 (word sets) matches the toolkit's similarity and tolerates small edits in short posts."""
+    max_crowd: int | None = 1000
+    """A share of an object shared more than this many times in its ``window``-second bucket and the two
+    next to it is not paired (stage 2b): in a crowd that size (a debate-night hashtag, a viral post's
+    first minute) every participant meets every other by chance, so its co-actions carry next to no
+    evidence, and there would be millions of them. None pairs every share."""
     seed: int = 20240704
     evidence_per_campaign: int = 3
 
@@ -524,9 +529,24 @@ def _object_pairs(rows: np.ndarray, keys: np.ndarray, account: np.ndarray, times
             popular = accounts.filter(pl.col("n") > s.max_object_accounts)["k"].to_numpy()
             keep = keep & (pl.col("n") <= s.max_object_accounts)
         frame = frame.join(accounts.filter(keep).select("k"), on="k", how="semi")
+    if s.max_crowd is not None and s.window > 0 and frame.height > s.max_crowd:
+        frame = frame.with_columns(pl.Series("b", np.floor(times[frame["r"].to_numpy()] / s.window).astype(np.int64)))
+        crowded = crowd_totals(frame.select("k", "b")).filter(pl.col("crowd") > s.max_crowd)
+        if crowded.height:
+            frame = frame.join(crowded.select("k", "b"), on=["k", "b"], how="anti")
+        frame = frame.drop("b")
     r = frame["r"].to_numpy()
     i, j = window_pairs(frame["k"].to_numpy(), times[r], s.window)
     return r[i], r[j], popular
+
+
+def crowd_totals(shares: pl.DataFrame) -> pl.DataFrame:
+    """``(k, b, crowd)`` from one row per share ``(k, b)`` (object, bucket ``floor(t / window)``): how many
+    shares of the object fall in the bucket and the two next to it, at least the number within the
+    window on either side of any of its shares (the crowd guard's measure, stage 2b)."""
+    counts = shares.group_by("k", "b").len("c")
+    return pl.concat([counts, counts.with_columns(pl.col("b") + 1), counts.with_columns(pl.col("b") - 1)]).group_by("k", "b").agg(
+        pl.col("c").sum().alias("crowd"))
 
 
 def _hash(column: pl.Expr, kind: Behaviour, s: Settings) -> pl.Expr:
@@ -645,11 +665,6 @@ describes, 5 to 40), of 64 to 1,023 (a reply storm), or of 1,024 or more (a deba
 hyperactive replier is judged by how often it joins storms, not by how often it posts."""
 
 
-def crowd_class(crowd: pl.Expr) -> pl.Expr:
-    """0, 1 or 2: the class of a crowd size (1 + co-actions of a share) in :data:`CROWD_CLASSES`."""
-    return (crowd >= CROWD_CLASSES[0]).cast(pl.Int8) + (crowd >= CROWD_CLASSES[1]).cast(pl.Int8)
-
-
 def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
     the share's co-actions in that behaviour, loops included), spill-over included."""
@@ -690,11 +705,26 @@ def benjamini_hochberg(p: np.ndarray, alpha: float, tests: int | None = None) ->
     return p <= ordered[passing[-1]]
 
 
-def crowd_stratum(degree_i: pl.Expr, degree_j: pl.Expr) -> pl.Expr:
-    """A co-action's *crowd* stratum: ``floor(log2(1 + max(d_i, d_j)))`` where ``d`` is how many co-actions
-    of the same behaviour each of its two rows has (loops included): the size of the crowd that shared
-    that thing at that moment, 1 for a pair alone, 8 for a crowd of about 500 replying to one post."""
-    return (pl.max_horizontal(degree_i, degree_j).cast(pl.Float64) + 1.0).log(2).floor().cast(pl.Int8)
+def crowd_stratum(degree: pl.Expr) -> pl.Expr:
+    """A co-action's *crowd* stratum: ``floor(log2(1 + d))`` where ``d = max(d_i, d_j)`` and ``d_i`` is how
+    many co-actions of the same behaviour row ``i`` has (loops included): the size of the crowd that
+    shared that thing at that moment, 1 for a pair alone, 8 for a crowd of about 500 replying to one post."""
+    return (degree.cast(pl.Float64) + 1.0).log(2).floor().cast(pl.Int8)
+
+
+def crowd_class(crowd: pl.Expr) -> pl.Expr:
+    """0, 1 or 2: the class of a crowd size (1 + co-actions of a share) in :data:`CROWD_CLASSES`."""
+    return (crowd >= CROWD_CLASSES[0]).cast(pl.Int8) + (crowd >= CROWD_CLASSES[1]).cast(pl.Int8)
+
+
+def null_inputs(share_rows: pl.DataFrame, co_rows: pl.DataFrame, s: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """The two inputs of :func:`significance` from collected rows (shared with ``coordination_spark``):
+    ``share_rows`` = ``(account, kind, time, degree)`` per share, spill-over not yet added;
+    ``co_rows`` = ``(a, b, kind, dm, glo, ghi, block, n, x)`` aggregated co-actions with ``dm`` the larger
+    row degree (the stratum is computed here, in one place, so both engines round alike)."""
+    shares = share_counts(share_rows, s)
+    co = co_rows.with_columns(crowd_stratum(pl.col("dm")).alias("stratum")).drop("dm")
+    return shares, co
 
 
 def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -860,17 +890,19 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
                       pl.Series("block", np.floor(first / size).astype(np.int64)))
             .join(degree.rename({"r": "ri", "d": "di"}), on=["ri", "kind"], how="left")
             .join(degree.rename({"r": "rj", "d": "dj"}), on=["rj", "kind"], how="left")
-            .select("a", "b", "kind", crowd_stratum(pl.col("di"), pl.col("dj")).alias("stratum"),
+            .select("a", "b", "kind", pl.max_horizontal("di", "dj").alias("dm"),
                     pl.min_horizontal(crowd_class(pl.col("di") + 1), crowd_class(pl.col("dj") + 1)).alias("glo"),
                     pl.max_horizontal(crowd_class(pl.col("di") + 1), crowd_class(pl.col("dj") + 1)).alias("ghi"), "block", "ra", "rb")
-            .group_by("a", "b", "kind", "stratum", "glo", "ghi", "block")
-            .agg(pl.len().cast(pl.UInt32).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.UInt32).alias("x"))
+            .group_by("a", "b", "kind", "dm", "glo", "ghi", "block")
+            .agg(pl.len().cast(pl.Int64).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.Int64).alias("x"))
         )
         share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8})
         share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left")
         r = share_rows["row"].to_numpy()
-        share_table = share_counts(share_rows.with_columns(pl.Series("account", account[r]), pl.Series("time", times[r]), pl.col("degree").fill_null(0)), s)
-        del share_rows, r
+        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").fill_null(0).cast(pl.Int64))
+        del r
+        share_table, co = null_inputs(share_rows, co, s)
+        del share_rows
         tested, kinds_tested = significance(share_table, co, s)
         stats["pairs_tested"] = tested.height
         stats["pairs_significant"] = int(tested["keep"].sum())
