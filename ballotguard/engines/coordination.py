@@ -674,7 +674,21 @@ def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
         with_block.select("account", "kind", "cls", "block"),
         with_block.filter(pl.col("spill")).select("account", "kind", "cls", (pl.col("block") - 1).alias("block")),
     ])
+    if "n" in shares.columns:  # rows already counted (coordination_spark collects them so)
+        weight = shares["n"]
+        with_block = with_block.with_columns(weight.alias("n"))
+        both = pl.concat([
+            with_block.select("account", "kind", "cls", "block", "n"),
+            with_block.filter(pl.col("spill")).select("account", "kind", "cls", (pl.col("block") - 1).alias("block"), "n"),
+        ])
+        return both.group_by("account", "kind", "cls", "block").agg(pl.col("n").sum().cast(pl.UInt32))
     return both.group_by("account", "kind", "cls", "block").len("n")
+
+
+def _round(values: pl.Expr) -> pl.Expr:
+    """To 12 significant digits: sums whose order differs between engines (and Polars' threads) agree."""
+    digits = (12 - values.abs().log10().floor() - 1).fill_nan(0).clip(-300, 300).cast(pl.Int32)
+    return pl.when(values == 0).then(0.0).otherwise((values * pl.lit(10.0).pow(digits)).round(0) / pl.lit(10.0).pow(digits))
 
 
 def poisson_tail(observed: np.ndarray, expected: np.ndarray) -> np.ndarray:
@@ -801,12 +815,12 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     )
     cells = (
         cand.group_by("a", "b", "kind", "cell").agg(pl.col("x").sum())
-        .join(terms, on=["a", "b", "kind", "cell"], how="left").with_columns(pl.col("lam").fill_null(0.0))
+        .join(terms, on=["a", "b", "kind", "cell"], how="left").with_columns(_round(pl.col("lam").fill_null(0.0)).alias("lam"))
         .sort("a", "b", "kind", "cell")
     )
     cells = cells.with_columns(pl.Series("p", poisson_tail(cells["x"].to_numpy(), cells["lam"].to_numpy())))
     per_pair = cells.group_by("a", "b").agg(
-        pl.col("x").sum().alias("observed"), pl.col("lam").sum().alias("expected"),
+        pl.col("x").sum().alias("observed"), _round(pl.col("lam").sum()).alias("expected"),
         (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
     ).sort("a", "b")
     # Two views of the same evidence, each valid: all cells pooled (one Poisson: many occasions add up)
