@@ -660,13 +660,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--behaviours", default=None, help="Comma-separated behaviours (default all).")
     parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight)
     parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions)
-    parser.add_argument("--max-object-accounts", type=int, default=Settings.max_object_accounts, help="0 keeps all.")
+    parser.add_argument("--max-object-accounts", type=int, default=0, help="0 (the default) keeps all.")
+    parser.add_argument("--fdr", default=str(Settings.fdr), help=f"False-discovery rate of the significance test (default {Settings.fdr:g}); 'off' skips it.")
     parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words)
     parser.add_argument("--loops", action="store_true")
     args = parser.parse_args(argv)
     behaviours = frozenset(Behaviour(b.strip()) for b in args.behaviours.split(",") if b.strip()) if args.behaviours else frozenset(Behaviour)
     settings = Settings(window=args.window, similarity=args.similarity, behaviours=behaviours, min_edge_weight=args.min_weight,
                         min_account_actions=args.min_account_actions, max_object_accounts=args.max_object_accounts or None,
+                        fdr=None if str(args.fdr).strip().lower() in {"off", "none", "0"} else float(args.fdr),
                         min_text_words=args.min_text_words, loops=args.loops)
     mapping = dict(pair.split("=", 1) for pair in args.column)
     started = _time.perf_counter()
