@@ -317,7 +317,7 @@ def main() -> None:
                       f"{len(r['campaigns']):>10,} {r['load'][0]:>9.2f}/{r['load'][1]:.2f}")
                 table.append({"messages": size, "seed": seed, "corpus": args.corpus, "days": args.days, "detector": name,
                               **{k: v for k, v in r.items() if k not in ("campaigns", "edges")}, "campaigns": len(r["campaigns"])})
-                if "edges" in r:
+                if isinstance(r.get("edges"), list):
                     table[-1]["per_behaviour"] = per_behaviour(r["edges"], groups)
                     print("    per behaviour (edges, precision = within one planted group, recall = planted pairs linked): " + "; ".join(
                         f"{b} {v['edges']:,} {v['precision']:.2f}/{v['recall']:.2f}" for b, v in table[-1]["per_behaviour"].items()))
