@@ -178,11 +178,15 @@ class Settings:
     """Keep an account's co-actions with itself (two messages of the same account within the window)."""
     shingle_size: int = 1
     """Words per shingle. 1 (word sets) matches the toolkit's similarity and tolerates small edits in short posts."""
-    max_crowd: int | None = 1000
-    """A share of an object shared more than this many times in its ``window``-second bucket and the two
-    next to it is not paired (stage 2b): in a crowd that size (a debate-night hashtag, a viral post's
-    first minute) every participant meets every other by chance, so its co-actions carry next to no
-    evidence, and there would be millions of them. None pairs every share."""
+    max_crowd: int | None = 100
+    """An object that at some moment drew a crowd of more than this many shares (in a ``window``-second
+    time bucket and the two next to it) is not paired at all (stage 2b): a debate-night hashtag, a
+    popular candidate's post in its first minute. In a crowd that size every participant meets every
+    other by chance, so its co-actions carry next to no evidence, and there would be tens of millions
+    of them (1,000,000 messages of the project generator: 40 million co-actions and 17.8 GB with a
+    limit of 1,000 that drops only the crowded moments; 0.5 million and 1.4 GB with this one). A
+    slogan that groups reuse on other days, or ordinary people post at other times, is not affected:
+    what counts is the crowd at one moment. None pairs every share."""
     seed: int = 20240704
     evidence_per_campaign: int = 3
 
@@ -533,7 +537,7 @@ def _object_pairs(rows: np.ndarray, keys: np.ndarray, account: np.ndarray, times
         frame = frame.with_columns(pl.Series("b", np.floor(times[frame["r"].to_numpy()] / s.window).astype(np.int64)))
         crowded = crowd_totals(frame.select("k", "b")).filter(pl.col("crowd") > s.max_crowd)
         if crowded.height:
-            frame = frame.join(crowded.select("k", "b"), on=["k", "b"], how="anti")
+            frame = frame.join(crowded.select("k").unique(), on="k", how="anti")
         frame = frame.drop("b")
     r = frame["r"].to_numpy()
     i, j = window_pairs(frame["k"].to_numpy(), times[r], s.window)
@@ -543,7 +547,8 @@ def _object_pairs(rows: np.ndarray, keys: np.ndarray, account: np.ndarray, times
 def crowd_totals(shares: pl.DataFrame) -> pl.DataFrame:
     """``(k, b, crowd)`` from one row per share ``(k, b)`` (object, bucket ``floor(t / window)``): how many
     shares of the object fall in the bucket and the two next to it, at least the number within the
-    window on either side of any of its shares (the crowd guard's measure, stage 2b)."""
+    window on either side of any of its shares (the crowd guard's measure, stage 2b: an object whose
+    crowd ever exceeds ``max_crowd`` is dropped whole)."""
     counts = shares.group_by("k", "b").len("c")
     return pl.concat([counts, counts.with_columns(pl.col("b") + 1), counts.with_columns(pl.col("b") - 1)]).group_by("k", "b").agg(
         pl.col("c").sum().alias("crowd"))

@@ -388,15 +388,15 @@ def _pairs(actions, s: Settings, keep):
     object_kinds = [_CODE[b] for b in s.behaviours if b is not Behaviour.NEAR_TEXT]
     objects = shares.filter(F.col("kind").isin(object_kinds)).join(stats.filter("usable").select("kind", "key"), ["kind", "key"], "left_semi")
     if s.max_crowd is not None and s.window > 0:
-        # Stage 2b, the crowd guard: shares of an object shared more than max_crowd times in its bucket
-        # floor(t / W) and the two next to it are not paired (coordination.crowd_totals).
+        # Stage 2b, the crowd guard: an object shared more than max_crowd times in some bucket
+        # floor(t / W) and the two next to it is not paired at all (coordination.crowd_totals).
         bucketed = objects.withColumn("b", F.floor(F.col("t") / F.lit(float(s.window))).cast("long"))
         counts = bucketed.groupBy("kind", "key", "b").agg(F.count(F.lit(1)).alias("c"))
         crowd = (
             counts.unionByName(counts.withColumn("b", F.col("b") + 1)).unionByName(counts.withColumn("b", F.col("b") - 1))
             .groupBy("kind", "key", "b").agg(F.sum("c").alias("crowd"))
         )
-        objects = bucketed.join(crowd.filter(F.col("crowd") > s.max_crowd).select("kind", "key", "b"), ["kind", "key", "b"], "left_anti").drop("b")
+        objects = bucketed.join(crowd.filter(F.col("crowd") > s.max_crowd).select("kind", "key").distinct(), ["kind", "key"], "left_anti").drop("b")
     pairs = _window(objects, s.window).select("ri", "rj", "kind")
     if Behaviour.NEAR_TEXT in s.behaviours:
         if s.max_object_accounts is not None:  # a stock phrase is not compared with anything
