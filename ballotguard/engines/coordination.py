@@ -20,9 +20,13 @@ stage is computed here is an implementation detail, what it yields is not):
    lower case, without ``#``; ``text``: the normalised text (:func:`normalise_text`) when it has at
    least ``max(min_text_words, 1)`` words (words = the normalised text split on single spaces).
 2. **Popularity.** An object shared by more than ``max_object_accounts`` distinct accounts (over the
-   whole input, every time) is dropped: a stock phrase, a viral post, a popular candidate's post says
+   whole input, every time; off by default since issue 13) is dropped: a stock phrase, a viral post, a popular candidate's post says
    nothing about coordination. (This is CooRTweet's and Pacheco et al.'s down-weighting of popular
    objects in its simplest form: weight 0 above the cap, 1 below.)
+2b. **Crowds.** With ``max_crowd`` (default 100) and a window above 0, an object (a kept one, per
+   behaviour) that has more than ``max_crowd`` shares in some time bucket ``floor(t / window)`` and
+   the two next to it is dropped whole (:func:`crowd_totals`): a debate-night hashtag, a popular
+   post's first minute.
 3. **Co-actions.** Two different rows ``i``, ``j`` co-act with behaviour ``b`` when they share a
    kept object of behaviour ``b`` and ``max(t_i, t_j) <= min(t_i, t_j) + window`` (the addition
    rounded once as a double). **Near-identical text**: rows ``i``, ``j`` whose texts are eligible for
@@ -34,6 +38,9 @@ stage is computed here is an implementation detail, what it yields is not):
    MinHash guesswork, so a similar pair is never missed. A co-action is the set ``{i, j}`` with its
    behaviour; the same pair may co-act through several behaviours.
 4. **Loops.** A co-action of an account with itself is dropped unless ``loops``.
+4b. **Significance** (unless ``fdr`` is None): pairs of different accounts whose co-actions chance
+   explains are dropped, with all their co-actions; :func:`significance` defines the null model, the
+   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested).
 5. **Directed weights.** Each co-action ``{i, j}`` gives ``(account_i → account_j, message i)`` and
    ``(account_j → account_i, message j)``. **Participation** (CooRTweet's ``min_participation``): an
    account is *active* when it is the source of at least ``min_account_actions`` distinct messages;
