@@ -61,7 +61,8 @@ seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_SELF)
 peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
 print(json.dumps({"seconds": seconds, "read_seconds": read, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak,
-                  "bad_rows": actions.rejected, "stats": found.stats, "campaigns": [list(c.accounts) for c in found.campaigns]}))
+                  "bad_rows": actions.rejected, "stats": found.stats, "campaigns": [list(c.accounts) for c in found.campaigns],
+                  "edges": [[e.account_a, e.account_b, list(e.behaviours)] for e in found.edges]}))
 """
 
 PEER_WORKER = r"""
@@ -110,6 +111,49 @@ def score(campaigns: list[list[str]], groups: dict[str, list[str]]) -> tuple[int
                 break
     background = {a for campaign in campaigns for a in campaign} - planted
     return recovered, len(background)
+
+
+def per_behaviour(edges: list, groups: dict[str, list[str]]) -> dict[str, dict]:
+    """For each behaviour: edges that carry it, how many of those join two members of one planted group
+    (precision), and how many of the planted groups' member pairs it links (recall)."""
+    group_of: dict[str, set[str]] = {}
+    for name, members in groups.items():
+        for a in members:
+            group_of.setdefault(a, set()).add(name)
+    planted_pairs = sum(len(m) * (len(m) - 1) // 2 for m in groups.values())
+    out: dict[str, dict] = {}
+    for a, b, behaviours in edges:
+        inside = bool(group_of.get(a, set()) & group_of.get(b, set()))
+        for behaviour in behaviours:
+            row = out.setdefault(behaviour, {"edges": 0, "inside": 0})
+            row["edges"] += 1
+            row["inside"] += inside
+    for row in out.values():
+        row["precision"] = row["inside"] / row["edges"] if row["edges"] else 0.0
+        row["recall"] = row["inside"] / planted_pairs if planted_pairs else 0.0
+    return dict(sorted(out.items()))
+
+
+class _StressTraffic:
+    """:mod:`bench.coordination_stress` behind the interface the bench uses for the project's generator."""
+
+    def __init__(self, stress):
+        self.stress = stress
+        self.groups = stress.groups
+        self.planted_accounts = stress.planted_accounts
+
+    def write_csv(self, path) -> None:
+        self.stress.write_csv(path)
+
+
+def make_traffic(corpus: str, size: int, args, seed: int):
+    if corpus == "stress":
+        from bench.coordination_stress import generate as stress
+
+        return _StressTraffic(stress(size, days=args.days, groups=args.groups, seed=seed))
+    from bench.coordination_data import generate
+
+    return generate(size, accounts=args.accounts, days=args.days, groups=args.groups, seed=seed)
 
 
 def find_peer_python(explicit: str | None) -> str | None:
@@ -209,6 +253,10 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=50_000)
     parser.add_argument("--groups", type=int, default=12)
     parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--seeds", default=None, help="comma-separated seeds: every size is run once per seed (overrides --seed)")
+    parser.add_argument("--corpus", choices=("project", "stress"), default="project",
+                        help="project: bench/coordination_data.py (the generator the old defaults were chosen on); "
+                             "stress: bench/coordination_stress.py (independent, every failure mode of issue 13)")
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--similarity", type=float, default=0.8)
     parser.add_argument("--min-weight", type=int, default=2, help="minimum edge weight for both (default 2, Ballotguard's default)")
@@ -226,8 +274,6 @@ def main() -> None:
         if args.json_out:
             args.json_out.write_text(json.dumps(rows, indent=1))
         return
-    from bench.coordination_data import generate
-
     peer_python = find_peer_python(args.peer_python)
     if peer_python is None:
         print(f"The peer, coordination-network-toolkit, is not installed: `pip install {PEER_PIN}` "
@@ -240,15 +286,17 @@ def main() -> None:
     print(f"Window {args.window:g} s, similarity {args.similarity:g}, minimum edge weight {args.min_weight}; "
           f"{args.accounts:,} accounts, {args.days} days, {args.groups} planted groups; {threads} cores.")
     table = []
-    for size in sizes:
-        traffic = generate(size, accounts=args.accounts, days=args.days, groups=args.groups, seed=args.seed)
+    seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
+    print(f"Corpus: {args.corpus}; seeds {', '.join(map(str, seeds))}.")
+    for size, seed in [(size, seed) for size in sizes for seed in seeds]:
+        traffic = make_traffic(args.corpus, size, args, seed)
         groups = traffic.groups
         with tempfile.TemporaryDirectory() as tmp:
             path = pathlib.Path(tmp) / f"replies_{size}.csv"
             traffic.write_csv(path)
             planted = len(traffic.planted_accounts)
             del traffic
-            print(f"\n{size:,} messages ({path.stat().st_size / 2**20:.1f} MiB CSV), {planted} planted accounts in {len(groups)} groups")
+            print(f"\n{size:,} messages, seed {seed} ({path.stat().st_size / 2**20:.1f} MiB CSV), {planted} planted accounts in {len(groups)} groups")
             common = [str(args.window), str(args.similarity), str(args.min_weight)]
             results = {}
             runs = [run_worker([sys.executable, "-c", OURS_WORKER, str(ROOT), str(path), *common], timeout=args.peer_timeout) for _ in range(max(1, args.repeat))]
@@ -267,7 +315,12 @@ def main() -> None:
                 r["recovered"], r["background"] = recovered, background
                 print(f"  {name:<36} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.1f} {r['peak_rss_mib']:>13.0f} {recovered:>11} / {len(groups):<3} {background:>17,} "
                       f"{len(r['campaigns']):>10,} {r['load'][0]:>9.2f}/{r['load'][1]:.2f}")
-                table.append({"messages": size, "days": args.days, "detector": name, **{k: v for k, v in r.items() if k != "campaigns"}, "campaigns": len(r["campaigns"])})
+                table.append({"messages": size, "seed": seed, "corpus": args.corpus, "days": args.days, "detector": name,
+                              **{k: v for k, v in r.items() if k not in ("campaigns", "edges")}, "campaigns": len(r["campaigns"])})
+                if isinstance(r.get("edges"), list):
+                    table[-1]["per_behaviour"] = per_behaviour(r["edges"], groups)
+                    print("    per behaviour (edges, precision = within one planted group, recall = planted pairs linked): " + "; ".join(
+                        f"{b} {v['edges']:,} {v['precision']:.2f}/{v['recall']:.2f}" for b, v in table[-1]["per_behaviour"].items()))
             if "all_seconds" in results["Ballotguard"]:
                 print(f"  Ballotguard runs: {results['Ballotguard']['all_seconds']} s (fastest shown)")
             if len(results) == 2:

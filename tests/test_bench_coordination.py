@@ -35,3 +35,39 @@ def test_score_counts_recovered_groups_and_background():
     # G1: 4/5 = 80% in a campaign that is 4/5 = 80% G1 -> recovered; G2: 3/5 < 80% -> not.
     assert score(campaigns, groups) == (1, 3)
     assert score([["a", "b", "c", "d", "e", "x", "y"]], groups) == (0, 2)  # 5/7 < 80% that group
+
+
+def test_stress_corpus_is_seeded_and_plants_every_failure_mode():
+    from bench.coordination_stress import generate as stress
+
+    a = stress(30_000, groups=12, seed=3)
+    assert a.frame.equals(stress(30_000, groups=12, seed=3).frame)
+    assert not a.frame.equals(stress(30_000, groups=12, seed=4).frame)
+    assert abs(a.frame.height - 30_000) < 3_000
+    assert set(a.kinds.values()) == {"copy", "near", "paraphrase", "slow", "pileon", "overlap"}
+    assert all(5 <= len(m) <= 40 for m in a.groups.values())
+    f = a.frame
+    copies = [g for g, k in a.kinds.items() if k == "copy"]
+    slogan_users = {}
+    for g in copies:
+        texts = f.filter(f["user_id"].is_in(a.groups[g]))["message"].value_counts().sort("count", descending=True)
+        slogan = texts["message"][0]
+        slogan_users[g] = f.filter(f["message"] == slogan)["user_id"].n_unique()
+    # Popular over the week: ordinary people post the slogans too, more than the old cap of 50 accounts.
+    assert max(slogan_users.values()) > 50
+    # Replies of the groups (not the pile-on) go to a different constituency per member on each occasion.
+    pile = next(g for g, k in a.kinds.items() if k == "pileon")
+    assert f.filter(f["user_id"].is_in(a.groups[pile]) & (f["reply_id"] != ""))["reply_id"].value_counts()["count"].max() >= len(a.groups[pile])
+    overlap = next(g for g, k in a.kinds.items() if k == "overlap")
+    assert sum(len(set(a.groups[overlap]) & set(m)) for g, m in a.groups.items() if g != overlap) == 2
+    assert f.filter(f["message"].str.contains("#debatenight")).height > 500
+
+
+def test_per_behaviour_precision_and_recall():
+    from bench.coordination import per_behaviour
+
+    groups = {"G1": ["a", "b", "c"]}
+    edges = [["a", "b", ["text", "reply"]], ["b", "c", ["text"]], ["a", "x", ["reply"]]]
+    out = per_behaviour(edges, groups)
+    assert out["text"] == {"edges": 2, "inside": 2, "precision": 1.0, "recall": 2 / 3}
+    assert out["reply"]["precision"] == 0.5 and out["reply"]["recall"] == 1 / 3

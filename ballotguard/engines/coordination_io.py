@@ -335,7 +335,106 @@ def _physical_lines(path: pathlib.Path, positions: np.ndarray) -> np.ndarray:
     return np.where(inside, lines[np.clip(positions, 0, max(len(lines) - 1, 0))] if len(lines) else 0, positions + 2)
 
 
-__all__ = ["ALIASES", "ActionFile", "read_actions"]
+def _link_key(urls: pl.Expr) -> pl.Expr:
+    """How links are matched against a resolution table: no surrounding spaces, scheme or trailing
+    slash, host in lower case (``https://T.co/AbC/`` and ``t.co/AbC`` are the same short link; the
+    path keeps its case, as t.co and bit.ly codes are case-sensitive)."""
+    bare = urls.str.strip_chars().str.replace(r"^[A-Za-z][A-Za-z0-9+.\-]*://", "").str.strip_chars_end("/")
+    return bare.str.extract(r"^([^/]*)", 1).str.to_lowercase() + bare.str.extract(r"^[^/]*(/.*)?$", 1).fill_null("")
+
+
+def read_link_table(path: str | pathlib.Path) -> dict[str, str]:
+    """A short-link resolution table: a CSV with columns ``short`` and ``target`` (``url``/``expanded``
+    and ``resolved``/``expanded_url`` are accepted too), one short link a row, as an analyst exports it
+    from a link expander run elsewhere; no network call is ever made. Raises :class:`ValueError` naming
+    the missing column or the first bad line."""
+    path = pathlib.Path(path)
+    try:
+        table = pl.read_csv(path, infer_schema=False, encoding="utf8")
+    except (OSError, pl.exceptions.PolarsError, UnicodeDecodeError) as exc:
+        raise ValueError(f"{path.name} cannot be read as CSV: {exc}") from None
+    names = {c.strip().lower().lstrip("\ufeff"): c for c in table.columns}
+    short = next((names[c] for c in ("short", "url", "short_url") if c in names), None)
+    target = next((names[c] for c in ("target", "resolved", "expanded", "expanded_url", "long_url") if c in names), None)
+    if short is None or target is None:
+        raise ValueError(f"{path.name} needs the columns short and target (it has {', '.join(table.columns) or 'none'})")
+    table = table.select(pl.col(short).fill_null("").str.strip_chars().alias("short"), pl.col(target).fill_null("").str.strip_chars().alias("target"))
+    bad = table.with_row_index("line", offset=2).filter((pl.col("short") == "") | (pl.col("target") == ""))
+    if bad.height:
+        raise ValueError(f"{path.name} line {bad['line'][0]}: a short link and its target are both needed")
+    keyed = table.select(_link_key(pl.col("short")).alias("key"), "target").unique("key", keep="first", maintain_order=True)
+    return dict(zip(keyed["key"].to_list(), keyed["target"].to_list(), strict=True))
+
+
+def resolve_links(frame: pl.DataFrame, table: dict[str, str]) -> pl.DataFrame:
+    """``urls`` with every short link in ``table`` replaced by its target (others unchanged), so that two
+    accounts posting different t.co links to one page share a link (and a web site)."""
+    if not table or "urls" not in frame.columns:
+        return frame
+    keys = pl.Series(list(table.keys()), dtype=pl.String)
+    targets = pl.Series(list(table.values()), dtype=pl.String)
+    resolved = pl.element().pipe(_link_key).replace_strict(keys, targets, default=pl.element())
+    return frame.with_columns(pl.col("urls").list.eval(resolved))
+
+
+def _xml(value) -> str:
+    from xml.sax.saxutils import quoteattr
+
+    return quoteattr(str(value))
+
+
+def write_graph(found: Detection, path: str | pathlib.Path, fmt: str) -> None:
+    """The network of coordinated accounts for Gephi: ``graphml`` (as the QUT toolkit writes it) or
+    ``gexf``. Nodes are accounts (with their campaign id); edges carry the weight, co-actions,
+    behaviours, and the expected co-actions and p-value of the significance test. Deterministic."""
+    campaign_of = {a: c.id for c in found.campaigns for a in c.accounts}
+    nodes = sorted({a for e in found.edges for a in (e.account_a, e.account_b)})
+    number = {a: n for n, a in enumerate(nodes)}
+    attrs = [("weight", "int"), ("co_actions", "int"), ("behaviours", "string"), ("expected", "double"), ("p_value", "double")]
+
+    def values(e) -> list:
+        return [e.weight, e.co_actions, " ".join(e.behaviours), "" if e.expected is None else repr(e.expected), "" if e.p_value is None else repr(e.p_value)]
+
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    if fmt == "graphml":
+        lines.append('<graphml xmlns="http://graphml.graphdrawing.org/xmlns">')
+        lines.append('  <key id="campaign" for="node" attr.name="campaign" attr.type="string"/>')
+        lines.append('  <key id="label" for="node" attr.name="label" attr.type="string"/>')
+        lines += [f'  <key id="{k}" for="edge" attr.name="{k}" attr.type="{t}"/>' for k, t in attrs]
+        lines.append('  <graph id="coordination" edgedefault="undirected">')
+        for a in nodes:
+            lines.append(f'    <node id="n{number[a]}"><data key="label">{_text(a)}</data><data key="campaign">{_text(campaign_of.get(a, ""))}</data></node>')
+        for k, e in enumerate(found.edges):
+            data = "".join(f'<data key="{name}">{_text(v)}</data>' for (name, _), v in zip(attrs, values(e), strict=True) if v != "")
+            lines.append(f'    <edge id="e{k}" source="n{number[e.account_a]}" target="n{number[e.account_b]}">{data}</edge>')
+        lines += ["  </graph>", "</graphml>"]
+    elif fmt == "gexf":
+        kinds = {"int": "integer", "double": "double", "string": "string"}
+        lines.append('<gexf xmlns="http://gexf.net/1.3" version="1.3">')
+        lines.append('  <graph mode="static" defaultedgetype="undirected">')
+        lines.append('    <attributes class="node"><attribute id="campaign" title="campaign" type="string"/></attributes>')
+        lines.append('    <attributes class="edge">' + "".join(f'<attribute id="{k}" title="{k}" type="{kinds[t]}"/>' for k, t in attrs[1:]) + "</attributes>")
+        lines.append("    <nodes>")
+        for a in nodes:
+            lines.append(f'      <node id="n{number[a]}" label={_xml(a)}><attvalues><attvalue for="campaign" value={_xml(campaign_of.get(a, ""))}/></attvalues></node>')
+        lines.append("    </nodes>")
+        lines.append("    <edges>")
+        for k, e in enumerate(found.edges):
+            vals = "".join(f'<attvalue for="{name}" value={_xml(v)}/>' for (name, _), v in zip(attrs[1:], values(e)[1:], strict=True) if v != "")
+            lines.append(f'      <edge id="e{k}" source="n{number[e.account_a]}" target="n{number[e.account_b]}" weight="{e.weight}"><attvalues>{vals}</attvalues></edge>')
+        lines += ["    </edges>", "  </graph>", "</gexf>"]
+    else:
+        raise ValueError(f"graph format must be graphml or gexf, not {fmt!r}")
+    pathlib.Path(path).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def _text(value) -> str:
+    from xml.sax.saxutils import escape
+
+    return escape(str(value))
+
+
+__all__ = ["ALIASES", "ActionFile", "read_actions", "read_link_table", "resolve_links", "write_graph"]
 
 
 def _iso(seconds: float) -> str | None:
@@ -356,6 +455,8 @@ def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection
             "min_edge_weight": settings.min_edge_weight,
             "min_account_actions": settings.min_account_actions,
             "max_object_accounts": settings.max_object_accounts,
+            "fdr": settings.fdr,
+            "null_block_seconds": settings.null_block,
             "min_text_words": settings.min_text_words,
             "loops": settings.loops,
         },
@@ -384,6 +485,9 @@ def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection
                 "constituencies": list(c.constituencies),
                 "forces": list(c.forces),
                 "candidates": list(c.candidates),
+                "why": c.explanation,
+                "p_value": c.p_value,
+                "chance": [{"behaviour": b, "co_actions": x, "expected": lam} for b, x, lam in c.co_actions],
                 "evidence": [e.__dict__ for e in c.evidence],
             }
             for c in found.campaigns

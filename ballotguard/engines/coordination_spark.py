@@ -168,7 +168,7 @@ def detect_frame(actions, s: Settings) -> Detection:
     try:
         actions = keep(actions)
         stats = {"actions": actions.count()}
-        pairs, stats["shares"] = _pairs(actions, s, keep)
+        pairs, stats["shares"], shares = _pairs(actions, s, keep)
         by_kind = dict(pairs.groupBy("kind").count().collect())
         stats["co_actions"] = sum(by_kind.values())
         for code, behaviour in enumerate(_BEHAVIOURS):
@@ -179,8 +179,24 @@ def detect_frame(actions, s: Settings) -> Detection:
             pairs.join(who.select(F.col("row").alias("ri"), F.col("account").alias("ai"), F.col("time").alias("ti"), F.col("message_id").alias("mi")), "ri")
             .join(who.select(F.col("row").alias("rj"), F.col("account").alias("aj"), F.col("time").alias("tj"), F.col("message_id").alias("mj")), "rj")
         )
+        tested = kinds = None
+        if s.fdr is not None:
+            tested, kinds = _significance(pairs, shares, keep(pr), s)
+            stats["pairs_tested"] = tested.height
+            stats["pairs_significant"] = int(tested["keep"].sum())
+        all_pr = pr
         if not s.loops:
             pr = pr.filter(F.col("ai") != F.col("aj"))
+        if tested is not None:
+            # Stage 4b: co-actions of pairs that chance explains are dropped (loops are never tested: kept).
+            kept_pairs = tested.filter(pl.col("keep")).select("a", "b")
+            significant = actions.sparkSession.createDataFrame(kept_pairs.rows(), "a string, b string") if kept_pairs.height else None
+            loops = all_pr.filter(F.col("ai") == F.col("aj"))
+            pr = pr.filter(F.col("ai") != F.col("aj"))
+            pr = (pr.join(significant, (F.least("ai", "aj") == F.col("a")) & (F.greatest("ai", "aj") == F.col("b")), "left_semi")
+                  if significant is not None else pr.limit(0))
+            if s.loops:
+                pr = pr.unionByName(loops)
         pr = keep(pr)
 
         directed = pr.select(F.col("ai").alias("src"), F.col("aj").alias("dst"), F.col("ri").alias("msg")).unionByName(
@@ -207,21 +223,78 @@ def detect_frame(actions, s: Settings) -> Detection:
             F.array_sort(F.collect_set("kind")).alias("kinds"),
             F.min(F.least("ti", "tj")).alias("first"),
             F.max(F.greatest("ti", "tj")).alias("last"),
+            F.count(F.lit(1)).alias("co_actions"),
         )
         und = keep(und.join(per_edge, ["a", "b"]))
         edge_rows = sorted(und.collect(), key=lambda r: (r["a"], r["b"]))
         stats["edges"] = len(edge_rows)
+        chance = {(a, b): (e, p) for a, b, e, p in tested.select("a", "b", "expected", "p").iter_rows()} if tested is not None else {}
         edges = tuple(
             Edge(r["a"], r["b"], int(r["weight"]), int(r["w_ab"]), int(r["w_ba"]), tuple(_BEHAVIOURS[k].value for k in r["kinds"]),
-                 float(r["first"]), float(r["last"]))
+                 float(r["first"]), float(r["last"]), int(r["co_actions"]),
+                 *((local_float(chance[(r["a"], r["b"])][0]), local_float(chance[(r["a"], r["b"])][1])) if (r["a"], r["b"]) in chance else (None, None)))
             for r in edge_rows
         )
         campaigns = _campaigns(actions, kept, und, s, keep) if edge_rows else ()
+        if kinds is not None:
+            pairs_kept = pl.DataFrame([(e.account_a, e.account_b) for e in edges], schema={"a": pl.String, "b": pl.String}, orient="row")
+            kinds = kinds.join(pairs_kept, on=["a", "b"], how="semi") if edges else None
+        campaigns = local.explain(campaigns, edges, kinds, s)
         stats["campaigns"] = len(campaigns)
         return Detection(campaigns=campaigns, edges=edges, directed_edges=directed_edges, stats=stats)
     finally:
         for df in kept_frames:
             df.unpersist()
+
+
+def local_float(value):
+    return None if value is None or value != value else float(value)
+
+
+def _significance(pairs, shares, pr, s: Settings):
+    """Stage 4b on Spark: the null model's inputs are aggregated on the executors (shares per account,
+    behaviour, time and crowd degree; co-actions per pair, behaviour, crowd and block), collected, and
+    the test itself is :func:`coordination.significance` on the driver, so both engines decide alike."""
+    from pyspark.sql import functions as F
+
+    size = float(local.null_block(s))
+    wanted = [_CODE[b] for b in s.behaviours if b is not Behaviour.NEAR_TEXT]
+    null_shares = shares.filter(F.col("kind").isin(wanted)).select("row", "account", "t", "kind")
+    if Behaviour.NEAR_TEXT in s.behaviours:  # a near copy is drawn from the same texts
+        null_shares = null_shares.unionByName(
+            shares.filter(F.col("kind") == _CODE[Behaviour.TEXT]).select("row", "account", "t", F.lit(_CODE[Behaviour.NEAR_TEXT]).alias("kind")))
+    degree = (
+        pairs.select(F.col("ri").alias("r"), "kind").unionByName(pairs.select(F.col("rj").alias("r"), "kind"))
+        .groupBy("r", "kind").agg(F.count(F.lit(1)).alias("d"))
+    )
+    share_rows = (
+        null_shares.join(degree.withColumnRenamed("r", "row"), ["row", "kind"], "left")
+        .select("account", "kind", F.col("t").alias("time"), F.coalesce(F.col("d"), F.lit(0)).cast("long").alias("degree"))
+        .groupBy("account", "kind", "time", "degree").agg(F.count(F.lit(1)).alias("n"))
+        .collect()
+    )
+    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "n": pl.Int64}, orient="row")
+
+    def cls(d):
+        return (d + 1 >= local.CROWD_CLASSES[0]).cast("int") + (d + 1 >= local.CROWD_CLASSES[1]).cast("int")
+
+    di = degree.select(F.col("r").alias("ri"), "kind", F.col("d").alias("di"))
+    dj = degree.select(F.col("r").alias("rj"), "kind", F.col("d").alias("dj"))
+    co_rows = (
+        pr.join(di, ["ri", "kind"], "left").join(dj, ["rj", "kind"], "left")
+        .select(F.least("ai", "aj").alias("a"), F.greatest("ai", "aj").alias("b"), "kind", F.greatest("di", "dj").alias("dm"),
+                F.least(cls(F.col("di")), cls(F.col("dj"))).alias("glo"), F.greatest(cls(F.col("di")), cls(F.col("dj"))).alias("ghi"),
+                F.floor(F.least("ti", "tj") / F.lit(size)).cast("long").alias("block"),
+                F.when(F.col("ai") <= F.col("aj"), F.col("ri")).otherwise(F.col("rj")).alias("ra"),
+                F.when(F.col("ai") <= F.col("aj"), F.col("rj")).otherwise(F.col("ri")).alias("rb"))
+        .groupBy("a", "b", "kind", "dm", "glo", "ghi", "block")
+        .agg(F.count(F.lit(1)).alias("n"), F.least(F.countDistinct("ra"), F.countDistinct("rb")).alias("x"))
+        .collect()
+    )
+    co_pl = pl.DataFrame(co_rows, schema={"a": pl.String, "b": pl.String, "kind": pl.Int8, "dm": pl.Int64, "glo": pl.Int8, "ghi": pl.Int8,
+                                          "block": pl.Int64, "n": pl.Int64, "x": pl.Int64}, orient="row")
+    shares_in, co_in = local.null_inputs(shares_pl, co_pl, s)
+    return local.significance(shares_in, co_in, s)
 
 
 # --------------------------------------------------------------------------- shares and co-actions
@@ -314,6 +387,16 @@ def _pairs(actions, s: Settings, keep):
     stats = keep(stats.withColumn("usable", usable))
     object_kinds = [_CODE[b] for b in s.behaviours if b is not Behaviour.NEAR_TEXT]
     objects = shares.filter(F.col("kind").isin(object_kinds)).join(stats.filter("usable").select("kind", "key"), ["kind", "key"], "left_semi")
+    if s.max_crowd is not None and s.window > 0:
+        # Stage 2b, the crowd guard: an object shared more than max_crowd times in some bucket
+        # floor(t / W) and the two next to it is not paired at all (coordination.crowd_totals).
+        bucketed = objects.withColumn("b", F.floor(F.col("t") / F.lit(float(s.window))).cast("long"))
+        counts = bucketed.groupBy("kind", "key", "b").agg(F.count(F.lit(1)).alias("c"))
+        crowd = (
+            counts.unionByName(counts.withColumn("b", F.col("b") + 1)).unionByName(counts.withColumn("b", F.col("b") - 1))
+            .groupBy("kind", "key", "b").agg(F.sum("c").alias("crowd"))
+        )
+        objects = bucketed.join(crowd.filter(F.col("crowd") > s.max_crowd).select("kind", "key").distinct(), ["kind", "key"], "left_anti").drop("b")
     pairs = _window(objects, s.window).select("ri", "rj", "kind")
     if Behaviour.NEAR_TEXT in s.behaviours:
         if s.max_object_accounts is not None:  # a stock phrase is not compared with anything
@@ -321,7 +404,7 @@ def _pairs(actions, s: Settings, keep):
             texts = texts.join(popular, "norm", "left_anti")
         pairs = pairs.unionByName(_near_pairs(texts, s, keep))
     pairs = pairs.select(F.least("ri", "rj").alias("ri"), F.greatest("ri", "rj").alias("rj"), "kind").filter(F.col("ri") != F.col("rj")).distinct()
-    return keep(pairs), n_shares
+    return keep(pairs), n_shares, shares
 
 
 def _window(shares, window: float, carry: tuple[str, ...] = ()):
@@ -577,13 +660,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--behaviours", default=None, help="Comma-separated behaviours (default all).")
     parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight)
     parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions)
-    parser.add_argument("--max-object-accounts", type=int, default=Settings.max_object_accounts, help="0 keeps all.")
+    parser.add_argument("--max-object-accounts", type=int, default=0, help="0 (the default) keeps all.")
+    parser.add_argument("--fdr", default=str(Settings.fdr), help=f"False-discovery rate of the significance test (default {Settings.fdr:g}); 'off' skips it.")
     parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words)
     parser.add_argument("--loops", action="store_true")
     args = parser.parse_args(argv)
     behaviours = frozenset(Behaviour(b.strip()) for b in args.behaviours.split(",") if b.strip()) if args.behaviours else frozenset(Behaviour)
     settings = Settings(window=args.window, similarity=args.similarity, behaviours=behaviours, min_edge_weight=args.min_weight,
                         min_account_actions=args.min_account_actions, max_object_accounts=args.max_object_accounts or None,
+                        fdr=None if str(args.fdr).strip().lower() in {"off", "none", "0"} else float(args.fdr),
                         min_text_words=args.min_text_words, loops=args.loops)
     mapping = dict(pair.split("=", 1) for pair in args.column)
     started = _time.perf_counter()

@@ -227,7 +227,17 @@ class CampaignEvidenceOut(Schema):
     b: EvidenceSideOut
 
 
+class ChanceOut(Schema):
+    behaviour: str
+    label: str
+    co_actions: int = Field(description="Co-actions of this behaviour on the links between members.")
+    expected: float = Field(description="How many chance would give (the engine's null model: each account's activity and each object's popularity in the same hour).")
+
+
 class CampaignOut(CampaignSummaryOut):
+    why: str = Field(description="Why this is a campaign, in plain English.")
+    chance: list[ChanceOut]
+    p_value: float | None = Field(None, description="The weakest link's probability by chance; null when no significance test was run.")
     accounts: list[str]
     candidates: list[str]
     evidence: list[CampaignEvidenceOut]
@@ -284,6 +294,7 @@ def campaign_detail(request, campaign_id: int):
     view = services.campaigns.read_campaign(actor_of(request), campaign, message_limit=200)
     out = _summary(campaign, view.messages_total)
     out.update({
+        "why": services.campaigns.explain_campaign(campaign, view), "chance": campaign.chance, "p_value": campaign.p_value,
         "accounts": view.pseudonyms, "candidates": view.candidates,
         "evidence": [{"behaviour": e["behaviour"], "label": e["label"], "shared": e["shared"], "a": _side(e["a"], e["time_a"]), "b": _side(e["b"], e["time_b"])} for e in view.evidence],
         "messages": [{"id": m.pk, "sent_at": m.sent_at, "author": m.author, "candidate": m.candidate, "text": m.text, "review": m.review} for m in view.messages],

@@ -177,6 +177,8 @@ class Campaign(models.Model):
     edges = models.PositiveIntegerField(default=0)
     total_weight = models.PositiveIntegerField(default=0)
     evidence = models.JSONField(default=list, help_text="Co-actions: behaviour, who (pseudonym or incident id), which message, when. No text.")
+    chance = models.JSONField(default=list, help_text="Per behaviour: co-actions on the members' links and how many chance would give (the engine's null model).")
+    p_value = models.FloatField(null=True, blank=True, help_text="The weakest link's probability by chance; empty when no significance test was run.")
     areas = models.ManyToManyField("registry.Area", blank=True, related_name="+")
     forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="+")
     messages = models.ManyToManyField(Message, blank=True, related_name="campaigns")

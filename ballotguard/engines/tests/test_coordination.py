@@ -32,7 +32,7 @@ SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" 
 QUT = SHARED / "qut_toolkit_coretweet_test_input.csv"
 RUSSIAN = SHARED / "russian_coord_tweets.csv"
 
-TOOLKIT = {"min_account_actions": 1, "max_object_accounts": None, "min_text_words": 0}
+TOOLKIT = {"min_account_actions": 1, "max_object_accounts": None, "min_text_words": 0, "fdr": None}
 """Settings that reproduce the QUT toolkit: no participation minimum, no popularity filter."""
 
 
@@ -97,7 +97,7 @@ def campaign_actions() -> list[Action]:
 
 def test_campaign_found_with_its_constituencies_and_deterministic_under_shuffling():
     actions = campaign_actions()
-    first = detect(actions, Settings(max_object_accounts=20))
+    first = detect(actions, Settings(max_object_accounts=20, fdr=None))
     assert [c.accounts for c in first.campaigns] == [("a1", "a2", "a3")]
     campaign = first.campaigns[0]
     assert campaign.constituencies == ("Bristol East", "Leeds Central", "Ynys Môn")
@@ -107,13 +107,13 @@ def test_campaign_found_with_its_constituencies_and_deterministic_under_shufflin
     for seed in range(3):
         shuffled = actions[:]
         random.Random(seed).shuffle(shuffled)
-        assert detect(shuffled, Settings(max_object_accounts=20)) == first
+        assert detect(shuffled, Settings(max_object_accounts=20, fdr=None)) == first
 
 
 def test_popular_objects_and_stock_phrases_are_ignored():
     # Fifty accounts saying "well said" within seconds and sharing one link are no campaign.
     many = [Action(f"u{n}", float(n), f"m{n}", "well said", urls=("https://bbc.co.uk",)) for n in range(50)]
-    assert detect(many, Settings(max_object_accounts=20, min_edge_weight=1, min_account_actions=1)).campaigns == ()
+    assert detect(many, Settings(max_object_accounts=20, min_edge_weight=1, min_account_actions=1, fdr=None)).campaigns == ()
 
 
 @pytest.mark.realdata
@@ -295,7 +295,7 @@ def engine_edges(found) -> dict:
 def test_engine_edges_equal_brute_force(actions, window, similarity, cap, loops, minimums, min_words):
     """Every behaviour, the popularity filter, near-identical text (prefix filtering and the bitmap bound
     must never lose a pair), participation and thresholds, against comparing every pair of actions."""
-    s = Settings(window=window, similarity=similarity, max_object_accounts=cap, loops=loops, min_account_actions=minimums[0],
+    s = Settings(window=window, similarity=similarity, max_object_accounts=cap, loops=loops, fdr=None, min_account_actions=minimums[0],
                  min_edge_weight=minimums[1], min_text_words=min_words, behaviours=frozenset(coordination.Behaviour) - {coordination.Behaviour.DOMAIN})
     assert engine_edges(detect(actions, s)) == reference(actions, s)
 
@@ -305,7 +305,7 @@ def test_near_text_time_slices_change_nothing(monkeypatch):
     rng = random.Random(5)
     actions = [Action(f"u{rng.randrange(12)}", float(rng.randrange(2000)), f"m{k}", " ".join(rng.choices(WORDS, k=rng.randrange(3, 8))))
                for k in range(400)]
-    s = Settings(min_edge_weight=1, min_account_actions=1, max_object_accounts=None, similarity=0.6)
+    s = Settings(min_edge_weight=1, min_account_actions=1, max_object_accounts=None, similarity=0.6, fdr=None)
     whole = detect(actions, s)
     monkeypatch.setattr(coordination, "NEAR_CHUNK_ROWS", 7)
     monkeypatch.setattr(coordination, "NORM_KEEP_ROWS", 50)
@@ -321,7 +321,7 @@ def test_domains_come_from_urls_and_the_domains_column():
         Action("a", 100, "3", domains=("example.org",)), Action("b", 120, "4", urls=("https://example.org:8080/x?y",)),
         Action("c", 5, "5", urls=("12345",)), Action("d", 6, "6", urls=("12345",)),  # opaque ids: a link, but no site
     ]
-    found = detect(actions, Settings(behaviours={"domain"}, min_edge_weight=2, min_account_actions=1))
+    found = detect(actions, Settings(behaviours={"domain"}, min_edge_weight=2, min_account_actions=1, fdr=None))
     assert [(e.account_a, e.account_b, e.weight) for e in found.edges] == [("a", "b", 2)]
     assert found.campaigns[0].evidence[0].shared == "bbc.co.uk"
     assert detect(actions, Settings()).stats["co_actions_domain"] == 0  # not a default behaviour
@@ -348,7 +348,7 @@ def test_generated_campaigns_are_found_and_campaigns_json_ignores_row_order(tmp_
     assert documents[0] == documents[1] == documents[2]
     campaigns = [c["accounts"] for c in json.loads(documents[0])["campaigns"]]
     recovered, background = score(campaigns, traffic.groups)
-    assert recovered == 4 and background <= 1
+    assert recovered == 4 and background <= 3  # the issue's target at 300,000 messages
 
 
 # --------------------------------------------------------------------------- bad rows: the fast record scanner

@@ -67,7 +67,7 @@ def assert_same(local, spark_found):
 
 
 def test_the_engines_test_campaign(spark):
-    settings = Settings(max_object_accounts=20)
+    settings = Settings(max_object_accounts=20, fdr=None)
     local = detect(campaign_actions(), settings)
     assert [c.accounts for c in local.campaigns] == [("a1", "a2", "a3")]  # the input is the one the local tests check
     assert_same(local, coordination_spark.detect(campaign_actions(), settings, spark=spark))
@@ -93,9 +93,10 @@ def every_behaviour() -> list[Action]:
 
 
 @pytest.mark.parametrize("case", [
-    Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, max_object_accounts=6),
-    Settings(behaviours=frozenset(Behaviour), window=0, shingle_size=2, similarity=0.5, min_text_words=0, max_object_accounts=None),
-], ids=["all-behaviours-loops", "window-0-shingles-2"])
+    Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, max_object_accounts=6, fdr=None),
+    Settings(behaviours=frozenset(Behaviour), window=0, shingle_size=2, similarity=0.5, min_text_words=0, max_object_accounts=None, fdr=None),
+    Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, fdr=0.5, max_crowd=5),
+], ids=["all-behaviours-loops", "window-0-shingles-2", "significance-loops-crowd-guard"])
 def test_every_behaviour_and_setting(spark, case):
     local = detect(every_behaviour(), case)
     assert local.campaigns  # the input makes campaigns under these settings, so the comparison means something

@@ -120,16 +120,37 @@ def observable_window_days() -> int:
 def engine_settings() -> coordination.Settings:
     """The message pass's settings: the engine's defaults, tunable by ``BALLOTGUARD_CAMPAIGN_WINDOW``
     (seconds) and ``BALLOTGUARD_CAMPAIGN_MIN_EDGE_WEIGHT``."""
+    fdr = _fdr_setting()
     return coordination.Settings(
         window=float(_setting("BALLOTGUARD_CAMPAIGN_WINDOW", 60)),
         min_edge_weight=max(1, _setting("BALLOTGUARD_CAMPAIGN_MIN_EDGE_WEIGHT", 2)),
+        fdr=fdr,
     )
+
+
+def _fdr_setting() -> float | None:
+    """``BALLOTGUARD_CAMPAIGN_FDR``: the false-discovery rate of the significance test (default the
+    engine's, 0.001); ``off`` (or 0) skips the test and keeps every pair over the minimum weight."""
+    value = getattr(django_settings, "BALLOTGUARD_CAMPAIGN_FDR", None)
+    if value is None:
+        value = os.environ.get("BALLOTGUARD_CAMPAIGN_FDR")
+    if value is None or str(value).strip() == "":
+        return coordination.Settings.fdr
+    if str(value).strip().lower() in {"off", "none", "0"}:
+        return None
+    try:
+        fdr = float(value)
+    except ValueError:
+        return coordination.Settings.fdr
+    return fdr if 0 < fdr < 1 else coordination.Settings.fdr
 
 
 def _observable_settings() -> coordination.Settings:
     return coordination.Settings(
         window=float(observable_window_days() * 86_400), behaviours=frozenset({coordination.Behaviour.OBSERVABLE}),
         min_edge_weight=1, min_account_actions=1, min_text_words=0,
+        # A phone number or e-mail shared by two incidents is an identifier, not a crowd: one is enough.
+        fdr=None,
     )
 
 
@@ -138,6 +159,7 @@ def _settings_json(s: coordination.Settings) -> dict:
         "window": s.window, "similarity": s.similarity, "min_edge_weight": s.min_edge_weight,
         "min_account_actions": s.min_account_actions, "max_object_accounts": s.max_object_accounts,
         "min_text_words": s.min_text_words, "behaviours": sorted(b.value for b in s.behaviours),
+        "fdr": s.fdr, "null_block": s.null_block,
     }
 
 
@@ -315,6 +337,9 @@ class Found:
     edges: int = 0
     total_weight: int = 0
     evidence: list[dict] = field(default_factory=list)
+    chance: dict[str, list[float]] = field(default_factory=dict)
+    """Behaviour → [co-actions, co-actions chance would give], summed over the absorbed campaigns."""
+    p_value: float | None = None
 
     @property
     def members(self) -> frozenset[str]:
@@ -341,6 +366,12 @@ class Found:
         self.edges += c.edges
         self.total_weight += c.total_weight
         self.evidence.extend(_evidence(e, observable_kind) for e in c.evidence)
+        for behaviour, observed, expected in c.co_actions:
+            seen = self.chance.setdefault(behaviour, [0, 0.0])
+            seen[0] += observed
+            seen[1] += expected
+        if c.p_value is not None:
+            self.p_value = max(self.p_value or 0.0, c.p_value)
 
 
 def _who(account: str, message: str) -> dict:
@@ -428,6 +459,12 @@ def _merge(host: Found, other: Found, *, accounts: bool = True) -> None:
     host.edges += other.edges
     host.total_weight += other.total_weight
     host.evidence.extend(other.evidence)
+    for behaviour, (observed, expected) in other.chance.items():
+        seen = host.chance.setdefault(behaviour, [0, 0.0])
+        seen[0] += observed
+        seen[1] += expected
+    if other.p_value is not None:
+        host.p_value = max(host.p_value or 0.0, other.p_value)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -623,6 +660,11 @@ def _fill(campaign: Campaign, f: Found, run: DetectionRun, fingerprint: str, now
     campaign.edges = f.edges
     campaign.total_weight = f.total_weight
     campaign.evidence = sorted(f.evidence, key=lambda e: (e["time_a"], e["time_b"], e["behaviour"]))[:EVIDENCE_KEPT]
+    campaign.chance = [
+        {"behaviour": b, "label": coordination.Behaviour(b).label, "co_actions": int(x), "expected": round(lam, 6)}
+        for b, (x, lam) in sorted(f.chance.items(), key=lambda kv: (-kv[1][0], kv[0]))
+    ]
+    campaign.p_value = f.p_value
 
 
 def _set_links(campaign: Campaign, f: Found) -> None:
@@ -743,6 +785,20 @@ def read_campaign(actor: Actor, campaign: Campaign, *, message_limit: int = 50) 
         incidents=incidents, incidents_total=total_incidents, incidents_hidden=total_incidents - len(incidents),
         evidence=evidence, joined_since_decision=campaign.joined_since_decision, note=campaign.decision_note,
     )
+
+
+def explain_campaign(campaign: Campaign, view: CampaignView) -> str:
+    """The campaign page's "why", in one paragraph (the API's ``why``)."""
+    n, areas, forces = len(view.pseudonyms), len(view.areas), len(view.forces)
+    head = (f"{n} account{'s' if n != 1 else ''}, aimed at {areas} constituenc{'y' if areas == 1 else 'ies'} "
+            f"in {forces} police force area{'s' if forces != 1 else ''}, acted alike within seconds of each other")
+    if not campaign.chance:
+        return head + "; each link is at least the minimum number of co-actions (no significance test was run)."
+    parts = [f"{k['label']} {k['co_actions']} time{'s' if k['co_actions'] != 1 else ''} (chance would give "
+             f"{'under 0.01' if k['expected'] < 0.01 else format(k['expected'], '.2f')})" for k in campaign.chance]
+    tail = "" if campaign.p_value is None else f" Even the weakest link would happen by chance with probability {campaign.p_value:.1e}."
+    return (head + " more often than chance explains: " + "; ".join(parts) + ". Chance is judged from how active each account "
+            "was and how many others shared the same thing in the same hour." + tail)
 
 
 def timeline_rows(campaign: Campaign) -> tuple[list[dict], str]:

@@ -76,11 +76,16 @@ def gmp(world):
 
 
 @pytest.fixture
-def activity(world, gmp):
+def activity(world, gmp, settings):
     """Four accounts posting the same slogan to Carol (Yardley, West Midlands) and Alice (Cities of
     London and Westminster, Met and City) within 30 seconds, three days running; ordinary replies
     around them; the same phone number in incidents in both constituencies; and an incident in
-    Westminster naming one of the four accounts."""
+    Westminster naming one of the four accounts.
+
+    Twenty-one messages are far too few for the significance test (chance cannot be ruled out when a
+    group is all there is), so these tests of the service's mechanics run the engine without it;
+    the statistics are tested in the engine's own tests."""
+    settings.BALLOTGUARD_CAMPAIGN_FDR = "off"
     SocialHandle.objects.create(candidate=world.candidates.yardley_1, platform="x", handle="carol_mp")
     SocialHandle.objects.create(candidate=world.candidates.clw_1, platform="x", handle="alice_clw")
     alice = make_user("candidate-alice", "candidate")
@@ -421,3 +426,40 @@ def test_the_demo_shows_a_campaign_across_two_forces_leading_to_the_reported_acc
     assert planted.incidents.filter(candidate__user__username="demo-candidate").count() >= 2  # @patriot_watcher_1984's reports
     assert not planted.messages.exclude(message_id__startswith="demo-brigade-").exists()  # no background account drawn in
     assert DetectionRun.objects.filter(status="succeeded").exists()
+
+
+def test_the_page_and_the_api_say_why_a_campaign_was_found(detected, client_as):
+    c = _message_campaign()
+    analyst = client_as(detected.users.analyst)
+    # Found with the count thresholds only (the fixture's 21 messages are too few for the test).
+    html = analyst.get(f"/monitoring/campaigns/{c.pk}/").content.decode()
+    assert "Why this is a campaign" in html and "no significance test was run" in html
+    api = analyst.get(f"/api/v1/campaigns/{c.pk}").json()
+    assert api["chance"] == [] and api["p_value"] is None and "no significance test was run" in api["why"]
+    # What the significance test leaves on a campaign (services.campaigns._fill) is shown in words.
+    c.chance = [{"behaviour": "near_text", "label": "near-identical text", "co_actions": 18, "expected": 0.004},
+                {"behaviour": "reply", "label": "replies to the same message", "co_actions": 3, "expected": 1.25}]
+    c.p_value = 2.5e-9
+    c.save(update_fields=["chance", "p_value"])
+    html = analyst.get(f"/monitoring/campaigns/{c.pk}/").content.decode()
+    assert "near-identical text: 18 times, where chance would give about none (under 0.01)" in html
+    assert "replies to the same message: 3 times, where chance would give about 1.25" in html and "2.5e-09" in html
+    api = analyst.get(f"/api/v1/campaigns/{c.pk}").json()
+    assert api["p_value"] == 2.5e-9 and [k["co_actions"] for k in api["chance"]] == [18, 3]
+    assert "near-identical text 18 times (chance would give under 0.01)" in api["why"] and "2.5e-09" in api["why"]
+    assert "brig" not in api["why"].lower()  # pseudonyms and counts only
+
+
+def test_the_service_keeps_what_the_significance_test_found(detected):
+    """The engine's per-behaviour chance figures and weakest p-value travel into the stored campaign."""
+    from ballotguard.engines import coordination
+
+    f = campaigns.Found()
+    engine = coordination.Campaign(
+        id="C1", accounts=("a", "b"), message_ids=(), constituencies=(), forces=(), candidates=(), behaviours=("text",),
+        first_time=0.0, last_time=1.0, edges=1, total_weight=3, score=3.0, evidence=(),
+        co_actions=(("text", 3, 0.002),), p_value=1e-7, explanation="",
+    )
+    f.absorb(engine, {})
+    f.absorb(coordination.Campaign(**{**engine.__dict__, "co_actions": (("text", 2, 0.001), ("reply", 1, 0.5)), "p_value": 3e-6}), {})
+    assert f.chance == {"text": [5, 0.003], "reply": [1, 0.5]} and f.p_value == 3e-6

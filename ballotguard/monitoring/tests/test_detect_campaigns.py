@@ -18,6 +18,9 @@ COPY = "Resign now you are a disgrace to this constituency and everyone knows it
 
 
 def run(path: pathlib.Path, out: pathlib.Path, capsys, **options) -> dict:
+    # These files are a few dozen rows: too few for the significance test, which the engine's own
+    # tests cover; the command's mechanics are tested with the count thresholds alone.
+    options.setdefault("fdr", "off")
     call_command("detect_campaigns", str(path), out=out, json=True, **options)
     return json.loads(capsys.readouterr().out)
 
@@ -98,7 +101,7 @@ def test_bad_rows_are_counted_and_reported_with_line_numbers(tmp_path, capsys):
     assert report["line"].to_list() == [4, 6, 14, 15]
     assert "yesterday-ish" in report["message"][1]
     # The human-readable report names file and line.
-    call_command("detect_campaigns", str(path), out=out)
+    call_command("detect_campaigns", str(path), out=out, fdr="off")
     text = capsys.readouterr().out
     assert "4 bad" in text and "bad.csv line 4: has no account" in text and "bad.csv line 15: has 3 cells" in text
     # A clean rerun into the same directory removes the stale bad-row report.
@@ -184,6 +187,30 @@ def test_russian_co_retweets_match_the_toolkits_directed_edge_counts(tmp_path, c
     found = {}
     for weight in (1, 2):
         call_command("detect_campaigns", str(source), out=tmp_path / str(weight), window=10, behaviours="repost",
-                     column=["object_id=repost_of"], min_weight=weight, min_account_actions=1, max_object_accounts=0, json=True, verbosity=0)
+                     column=["object_id=repost_of"], min_weight=weight, min_account_actions=1, max_object_accounts=0, fdr="off", json=True, verbosity=0)
         found[weight] = json_module.loads(capsys.readouterr().out)["directed_edges"]
     assert found == {1: 2184, 2: 7}
+
+
+def test_graph_files_link_tables_and_the_fdr_option(tmp_path, capsys):
+    path = toolkit_csv(tmp_path / "planted.csv", planted_rows())
+    summary = run(path, tmp_path / "out", capsys, graph_format="graphml")
+    assert summary["campaigns"] == 1
+    graph = (tmp_path / "out" / "network.graphml").read_text()
+    assert graph.startswith("<?xml") and graph.count("<edge ") == summary["edges"] and 'attr.name="p_value"' in graph
+    run(path, tmp_path / "gexf", capsys, graph_format="gexf")
+    assert "<gexf" in (tmp_path / "gexf" / "network.gexf").read_text()
+    document = json.loads((tmp_path / "out" / "campaigns.json").read_text())
+    assert document["settings"]["fdr"] is None and "no significance test was run" in document["campaigns"][0]["why"]
+    # A resolution table that lacks its columns, or a bad rate, is a clear error; nothing is written.
+    (tmp_path / "links.csv").write_text("from,to\nt.co/x,https://a.example\n")
+    with pytest.raises(CommandError, match="needs the columns short and target"):
+        call_command("detect_campaigns", str(path), out=tmp_path / "bad", resolve_links=tmp_path / "links.csv")
+    with pytest.raises(CommandError, match="--fdr 'often'"):
+        call_command("detect_campaigns", str(path), out=tmp_path / "bad", fdr="often")
+    with pytest.raises(CommandError, match="fdr must be in"):
+        call_command("detect_campaigns", str(path), out=tmp_path / "bad", fdr="2")
+    assert not (tmp_path / "bad").exists()
+    # With the default significance test, a dozen rows are too few to rule chance out.
+    call_command("detect_campaigns", str(path), out=tmp_path / "sig", json=True)
+    assert json.loads(capsys.readouterr().out)["campaigns"] == 0

@@ -16,6 +16,7 @@ The output is deterministic: the same input (in any row order) gives byte-identi
 
 from __future__ import annotations
 
+import dataclasses
 import pathlib
 import time
 
@@ -25,7 +26,8 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect
-from ballotguard.engines.coordination_io import campaigns_document, dumps_json, read_actions
+from ballotguard.engines.coordination_io import campaigns_document, dumps_json, read_actions, read_link_table, write_graph
+from ballotguard.engines.coordination_io import resolve_links as resolve_links_in
 
 SHOWN_BAD_ROWS = 5
 
@@ -37,6 +39,16 @@ def _behaviours(value: str) -> frozenset[Behaviour]:
     except ValueError:
         known = ", ".join(b.value for b in Behaviour)
         raise CommandError(f"Unknown behaviour in {value!r}; choose from {known}") from None
+
+
+def _fdr(value) -> float | None:
+    text = str(value).strip().lower()
+    if text in {"off", "none", "0"}:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise CommandError(f"--fdr {value!r}: give a rate between 0 and 1, e.g. 0.001, or 'off'") from None
 
 
 class Command(BaseCommand):
@@ -61,8 +73,19 @@ class Command(BaseCommand):
         parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight, help="Minimum co-actions for an edge (default 2).")
         parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions,
                             help="Minimum coordinated messages per account (default 2; 1 is the QUT toolkit's behaviour).")
-        parser.add_argument("--max-object-accounts", type=int, default=Settings.max_object_accounts,
-                            help="Ignore objects shared by more accounts than this (default 50; 0 keeps all).")
+        parser.add_argument("--max-object-accounts", type=int, default=0,
+                            help="Ignore objects shared by more accounts than this over the whole input (default 0: keep all; "
+                                 "noise is controlled by --fdr instead).")
+        parser.add_argument("--fdr", default=str(Settings.fdr),
+                            help="False-discovery rate of the significance test on each account pair's co-actions against chance "
+                                 f"(default {Settings.fdr:g}); 'off' keeps every pair over --min-weight (the QUT toolkit's behaviour).")
+        parser.add_argument("--null-block", type=float, default=Settings.null_block,
+                            help="Seconds per block over which the null model measures activity and popularity (default 3600).")
+        parser.add_argument("--graph-format", choices=("graphml", "gexf"), default=None,
+                            help="Also write the network of coordinated accounts as DIR/network.graphml or DIR/network.gexf (Gephi).")
+        parser.add_argument("--resolve-links", type=pathlib.Path, default=None, metavar="CSV",
+                            help="A table of short links and where they lead (columns short,target; e.g. t.co or bit.ly links): "
+                                 "links are compared by target. No network call is made.")
         parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words, help="Never compare texts shorter than this (default 3).")
         parser.add_argument("--loops", action="store_true", help="Keep an account's co-actions with itself.")
         parser.add_argument("--column", action="append", default=[], metavar="SOURCE=ENGINE",
@@ -74,7 +97,8 @@ class Command(BaseCommand):
                             help="Spark master for --engine spark: local[N] (default local[2]), spark://HOST:7077, yarn, k8s://...")
 
     def handle(self, *args, input: pathlib.Path, out: pathlib.Path, window, similarity, behaviours, min_weight,
-               min_account_actions, max_object_accounts, min_text_words, loops, column, json: bool, **options):
+               min_account_actions, max_object_accounts, min_text_words, loops, column, json: bool, fdr="", null_block=3600.0,
+               graph_format=None, resolve_links=None, **options):
         if not input.exists():
             raise CommandError(f"{input} does not exist")
         if not input.is_file():
@@ -85,6 +109,7 @@ class Command(BaseCommand):
                 behaviours=_behaviours(behaviours) if behaviours else Settings.behaviours,
                 min_edge_weight=min_weight, min_account_actions=min_account_actions,
                 max_object_accounts=max_object_accounts or None, min_text_words=min_text_words, loops=loops,
+                fdr=_fdr(fdr), null_block=null_block,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from None
@@ -104,6 +129,8 @@ class Command(BaseCommand):
             task = bar.add_task("Reading", total=3)
             try:
                 actions = read_actions(input, columns=mapping)
+                if resolve_links is not None:
+                    actions = dataclasses.replace(actions, frame=resolve_links_in(actions.frame, read_link_table(resolve_links)))
             except ValueError as exc:  # no account/time column
                 raise CommandError(str(exc)) from None
             except (OSError, UnicodeDecodeError, pl.exceptions.PolarsError) as exc:
@@ -116,6 +143,8 @@ class Command(BaseCommand):
                 out.mkdir(parents=True, exist_ok=True)
                 (out / "campaigns.json").write_text(dumps_json(document, indent=2) + "\n", encoding="utf-8")
                 found.edge_frame().write_csv(out / "edges.csv")
+                if graph_format:
+                    write_graph(found, out / f"network.{graph_format}", graph_format)
                 bad = out / "bad_rows.csv"
                 if actions.problems:
                     pl.DataFrame([p.to_dict() for p in actions.problems],

@@ -1,0 +1,278 @@
+"""The significance stage (issue 13): the engine against a brute-force reference written from the
+definitions in ``coordination.significance``, determinism under row order, the stress corpus's planted
+groups, and the formats analysts use (GraphML, GEXF, short-link resolution)."""
+
+from __future__ import annotations
+
+import math
+import random
+import xml.etree.ElementTree as ET
+from collections import defaultdict
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.special import gammainc
+
+from ballotguard.engines.coordination import Action, Settings, benjamini_hochberg, detect, poisson_tail
+from ballotguard.engines.coordination_io import read_link_table, resolve_links, write_graph
+
+
+def within(a: float, b: float, window: float) -> bool:
+    return max(a, b) <= min(a, b) + window
+
+
+def reference_edges(actions: list[Action], s: Settings) -> dict[tuple[str, str], float]:
+    """Edges (pair → p-value) for the reply behaviour, every step written out with loops over rows."""
+    rows = [(a.account, a.time, a.reply_to) for a in actions if a.reply_to]
+    sharers = defaultdict(set)
+    for account, _, target in rows:
+        sharers[target].add(account)
+    # Stage 2: without loops, an object only one account shared can only pair that account with itself.
+    co = [(i, j) for i in range(len(rows)) for j in range(i + 1, len(rows))
+          if rows[i][2] == rows[j][2] and within(rows[i][1], rows[j][1], s.window) and (s.loops or len(sharers[rows[i][2]]) > 1)]
+    degree = defaultdict(int)
+    for i, j in co:
+        degree[i] += 1
+        degree[j] += 1
+
+    def cls(d: int) -> int:
+        return int(d + 1 >= 64) + int(d + 1 >= 1024)
+
+    size = max(s.null_block, s.window)
+    n = defaultdict(int)  # (account, class, block) → shares
+    m = defaultdict(int)  # (class, block) → shares
+    for r, (account, t, _) in enumerate(rows):
+        h = math.floor(t / size)
+        for block in ([h, h - 1] if t - s.window < h * size else [h]):
+            n[(account, cls(degree[r]), block)] += 1
+            m[(cls(degree[r]), block)] += 1
+    total = defaultdict(int)
+    for (g, h), v in m.items():
+        total[h] += v
+    cell_of = {}
+    c = defaultdict(int)  # (cell, block) → co-actions
+    meet = defaultdict(lambda: (set(), set()))  # (pair, cell, block, larger degree) → (rows of a, rows of b)
+    for i, j in co:
+        (ai, ti, _), (aj, tj, _) = rows[i], rows[j]
+        h = math.floor(min(ti, tj) / size)
+        gi, gj = cls(degree[i]), cls(degree[j])
+        cell = (math.floor(math.log2(1 + max(degree[i], degree[j]))), min(gi, gj), max(gi, gj), math.floor(math.log2(total[h])))
+        cell_of[(i, j)] = cell
+        c[(cell, h)] += 1
+        if ai != aj:
+            a, b = min(ai, aj), max(ai, aj)
+            ra, rb = (i, j) if ai == a else (j, i)
+            meet[((a, b), cell, h, max(degree[i], degree[j]))][0].add(ra)
+            meet[((a, b), cell, h, max(degree[i], degree[j]))][1].add(rb)
+    x = defaultdict(int)
+    for (pair, cell, h, _), (ra, rb) in meet.items():
+        x[(pair, cell)] += min(len(ra), len(rb))
+    pairs = sorted({pair for pair, _ in x})
+    lam = defaultdict(float)
+    for (cell, h), count in c.items():
+        _, lo, hi, _ = cell
+        w = count / (m[(lo, h)] * m[(hi, h)]) * (2.0 if lo == hi else 1.0)
+        for a, b in pairs:
+            if ((a, b), cell) not in x:
+                continue
+            if lo == hi:
+                lam[((a, b), cell)] += n[(a, lo, h)] * n[(b, lo, h)] * w
+            else:
+                lam[((a, b), cell)] += (n[(a, lo, h)] * n[(b, hi, h)] + n[(a, hi, h)] * n[(b, lo, h)]) * w
+    p = {}
+    for pair in pairs:
+        cells = [cell for (q, cell) in x if q == pair]
+        xs = [x[(pair, cell)] for cell in cells]
+        if sum(xs) < s.min_edge_weight:
+            p[pair] = 1.0
+            continue
+        per_cell = [gammainc(x[(pair, cell)], lam[(pair, cell)]) for cell in cells]
+        pooled = gammainc(sum(xs), sum(lam[(pair, cell)] for cell in cells))
+        p[pair] = min(1.0, 2 * min(pooled, min(1.0, len(cells) * min(per_cell))))
+    # Benjamini–Hochberg, written out.
+    ordered = sorted(p.values())
+    cut = -1.0
+    for k, value in enumerate(ordered, start=1):
+        if value <= s.fdr * k / len(ordered):
+            cut = value
+    kept = {pair for pair in pairs if p[pair] <= cut}
+    # Edges: the kept pairs whose weight (distinct messages, the larger direction) reaches the minimum.
+    sent = defaultdict(set)
+    for i, j in co:
+        (ai, _, _), (aj, _, _) = rows[i], rows[j]
+        a, b = min(ai, aj), max(ai, aj)
+        if ai != aj and (a, b) in kept:
+            sent[(ai, aj)].add(i)
+            sent[(aj, ai)].add(j)
+    out = {}
+    for a, b in kept:
+        if max(len(sent[(a, b)]), len(sent[(b, a)])) >= s.min_edge_weight:
+            out[(a, b)] = p[(a, b)]
+    return out
+
+
+@st.composite
+def reply_traffic(draw):
+    n = draw(st.integers(2, 60))
+    rows = draw(st.lists(st.tuples(st.integers(0, 7), st.integers(0, 3000), st.integers(0, 5)), min_size=n, max_size=n))
+    # Some repeated pairs, so that significance has something to find.
+    group = draw(st.lists(st.tuples(st.integers(0, 3000), st.integers(0, 5)), max_size=6))
+    actions = [Action(f"u{a}", float(t), f"m{k}", reply_to=f"p{o}") for k, (a, t, o) in enumerate(rows)]
+    for k, (t, o) in enumerate(group):
+        actions += [Action("g1", float(t), f"g1-{k}", reply_to=f"q{o}-{k}"), Action("g2", float(t + 5), f"g2-{k}", reply_to=f"q{o}-{k}")]
+    return actions
+
+
+@settings(max_examples=100, deadline=None)
+@given(reply_traffic(), st.sampled_from([10.0, 60.0]), st.sampled_from([100.0, 600.0, 3600.0]), st.sampled_from([0.05, 0.5]), st.sampled_from([1, 2]))
+def test_significance_equals_brute_force(actions, window, block, fdr, weight):
+    s = Settings(behaviours={"reply"}, window=window, null_block=block, fdr=fdr, min_edge_weight=weight, min_account_actions=1)
+    found = detect(actions, s)
+    got = {(e.account_a, e.account_b): e.p_value for e in found.edges}
+    want = reference_edges(actions, s)
+    assert set(got) == set(want)
+    for pair, p in want.items():
+        assert got[pair] == pytest.approx(p, rel=1e-9, abs=1e-300)
+
+
+def test_poisson_tail_and_benjamini_hochberg_against_their_definitions():
+    for lam in (0.001, 0.5, 3.0, 40.0):
+        for x in (1, 2, 5, 60):
+            by_sum = 1.0 - sum(math.exp(-lam) * lam ** k / math.factorial(k) for k in range(x))
+            assert poisson_tail(np.array([x]), np.array([lam]))[0] == pytest.approx(by_sum, rel=1e-6, abs=1e-12)
+    assert poisson_tail(np.array([0]), np.array([2.0]))[0] == 1.0
+    p = np.array([0.001, 0.008, 0.039, 0.041, 0.042, 0.06, 0.074, 0.205, 0.212, 0.216])
+    # The textbook example: at 0.05 the first two are rejected (0.039 > 3 × 0.05 / 10 = 0.015).
+    assert benjamini_hochberg(p, 0.05).tolist() == [True, True] + [False] * 8
+    assert benjamini_hochberg(p, 0.05, tests=40).sum() == 1  # 0.001 ≤ 0.05 / 40, 0.008 > 0.05 × 2 / 40
+    assert not benjamini_hochberg(np.array([]), 0.05).size
+
+
+def _busy_hour(rng: random.Random, n_accounts: int = 400, replies: int = 3000, hours: int = 24) -> list[Action]:
+    """Ordinary reply traffic to popular posts, many crowds of co-replies, no coordination."""
+    actions = []
+    weights = [1 / (k + 1) for k in range(200)]
+    for k in range(replies):
+        post = rng.choices(range(200), weights)[0]
+        actions.append(Action(f"bg{rng.randrange(n_accounts)}", rng.uniform(0, hours * 3600), f"r{k}", f"ordinary words {rng.randrange(10**6)} here now",
+                              reply_to=f"post{post}-{rng.randrange(hours)}"))
+    return actions
+
+
+def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
+    rng = random.Random(3)
+    background = _busy_hour(rng)
+    assert detect(background, Settings()).campaigns == ()  # chance co-replies, however many, are no campaign
+    group = [f"grp{k}" for k in range(6)]
+    planted = []
+    for occasion in range(4):
+        t = 3600 * (2 + 5 * occasion) + 300
+        for k, account in enumerate(group):
+            planted.append(Action(account, t + 4 * k, f"{account}-{occasion}", f"the member for place {k} lied about the budget resign now",
+                                  constituency=f"C{k}", force=f"F{k % 3}", reply_to=f"post{k}-{occasion}"))
+    found = detect(background + planted, Settings())
+    assert [c.accounts for c in found.campaigns] == [tuple(group)]
+    c = found.campaigns[0]
+    assert c.p_value is not None and c.p_value < 1e-6
+    assert dict((b, x) for b, x, _ in c.co_actions)["near_text"] == 15 * 4  # every pair, every occasion: texts differ by the place
+    assert "6 accounts aimed at 6 constituencies (3 police forces: F0, F1, F2)" in c.explanation
+    assert "near-identical text 60 times" in c.explanation and "chance would give" in c.explanation
+    # Determinism: any row order gives the same result.
+    rows = background + planted
+    for seed in range(3):
+        random.Random(seed).shuffle(rows)
+        assert detect(rows, Settings()) == found
+
+
+def test_a_slogan_that_comes_back_and_is_popular_over_the_week_is_not_discarded():
+    """Issue 13, cause 1: a slogan shared by more than 50 accounts over the whole span (ordinary people
+    and two groups on different days) must still link each group."""
+    rng = random.Random(8)
+    background = _busy_hour(rng, hours=72)
+    slogan = "they lied to every one of us about the budget and must resign now"
+    background += [Action(f"fan{k}", rng.uniform(0, 72 * 3600), f"fan{k}", slogan) for k in range(80)]
+    groups = {"A": [f"a{k}" for k in range(8)], "B": [f"b{k}" for k in range(8)]}
+    planted = []
+    for name, members in groups.items():
+        for occasion in range(3):
+            t = 3600 * (5 + 20 * occasion + (10 if name == "B" else 0))
+            planted += [Action(m, t + 3 * k, f"{m}-{occasion}", slogan, constituency=f"{name}{k}") for k, m in enumerate(members)]
+    found = detect(background + planted, Settings())
+    assert sorted(c.accounts for c in found.campaigns) == [tuple(groups["A"]), tuple(groups["B"])]
+    # The whole-span cap of the old defaults would have dropped the slogan: 96 accounts share it.
+    assert detect(background + planted, Settings(max_object_accounts=50, fdr=None)).campaigns == ()
+
+
+@pytest.mark.parametrize("seed", [11])
+def test_stress_corpus_planted_groups_are_recovered_with_few_background_accounts(seed):
+    from bench.coordination import score
+    from bench.coordination_stress import generate
+
+    stress = generate(60_000, groups=6, seed=seed)
+    frame = stress.frame.select(
+        pl.col("user_id").alias("account"), pl.col("timestamp").alias("time"), "message_id", pl.col("message").alias("text"),
+        pl.col("reply_id").alias("reply_to"), pl.col("repost_id").alias("repost_of"),
+        pl.when(pl.col("urls") == "").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("urls").str.split(" ")).alias("urls"),
+    )
+    found = detect(frame, Settings())
+    # At this small size (60,000 messages) the copy-paste and slow groups must all be found; the
+    # near-duplicate and paraphrase groups are not always (see docs/coordination.md for the figures
+    # at 300,000 and 1,000,000), and the timer bots co-tag on the quarter hour by schedule.
+    wanted = {g: m for g, m in stress.groups.items() if stress.kinds[g] in ("copy", "slow")}
+    recovered, _ = score([list(c.accounts) for c in found.campaigns], wanted)
+    _, background = score([list(c.accounts) for c in found.campaigns], stress.groups)
+    assert len(wanted) >= 2 and recovered == len(wanted)
+    # Measured: 73 background accounts at this size and seed with the default crowd guard: the 12
+    # timer bots, the hyperactive repliers who answer the same popular posts within seconds, and
+    # co-replies on moderately popular posts (docs/coordination.md: the issue's target is not met).
+    assert background <= 80
+
+
+def test_graphml_and_gexf_are_well_formed_and_carry_the_edges(tmp_path):
+    rng = random.Random(3)
+    group = [f"grp{k}" for k in range(4)]
+    rows = _busy_hour(rng) + [Action(a, 3600 * (1 + 4 * o) + k, f"{a}-{o}", "a slogan of several words for the group & <friends>") for o in range(4) for k, a in enumerate(group)]
+    found = detect(rows, Settings())
+    assert found.edges
+    write_graph(found, tmp_path / "g.graphml", "graphml")
+    write_graph(found, tmp_path / "g.gexf", "gexf")
+    root = ET.parse(tmp_path / "g.graphml").getroot()
+    ns = {"g": "http://graphml.graphdrawing.org/xmlns"}
+    assert len(root.findall(".//g:edge", ns)) == len(found.edges) and len(root.findall(".//g:node", ns)) == 4
+    gexf = ET.parse(tmp_path / "g.gexf").getroot()
+    assert len(gexf.findall(".//{http://gexf.net/1.3}edge")) == len(found.edges)
+    with pytest.raises(ValueError, match="graphml or gexf"):
+        write_graph(found, tmp_path / "g.dot", "dot")
+
+
+def test_short_links_are_resolved_from_a_table_and_bad_tables_are_named(tmp_path):
+    table = tmp_path / "links.csv"
+    table.write_text("short,target\nhttps://t.co/AbC,https://campaign.example.org/page\nbit.ly/x1,https://campaign.example.org/page\n")
+    links = read_link_table(table)
+    frame = pl.DataFrame({"urls": [["http://T.CO/AbC/"], ["https://bit.ly/x1"], ["https://t.co/abc"], []]}, schema={"urls": pl.List(pl.String)})
+    out = resolve_links(frame, links)["urls"].to_list()
+    assert out == [["https://campaign.example.org/page"], ["https://campaign.example.org/page"], ["https://t.co/abc"], []]  # codes are case-sensitive
+    (tmp_path / "bad.csv").write_text("link,where\nx,y\n")
+    with pytest.raises(ValueError, match="needs the columns short and target"):
+        read_link_table(tmp_path / "bad.csv")
+    (tmp_path / "gap.csv").write_text("short,target\nt.co/a,https://x.org\nt.co/b,\n")
+    with pytest.raises(ValueError, match="line 3"):
+        read_link_table(tmp_path / "gap.csv")
+    # Different short links to one page become one shared link between accounts.
+    actions = [Action(f"u{k}", 10.0 * k + 3600 * o, f"m{k}-{o}", urls=(f"https://t.co/{k}x{o}",)) for o in range(3) for k in range(3)]
+    table.write_text("short,target\n" + "".join(f"https://t.co/{k}x{o},https://campaign.example.org/{o}\n" for o in range(3) for k in range(3)))
+    from ballotguard.engines.coordination import action_frame
+
+    resolved = resolve_links(action_frame(actions).drop("row"), read_link_table(table))
+    s = Settings(behaviours={"url"}, fdr=None)
+    assert detect(actions, s).campaigns == () and [c.accounts for c in detect(resolved, s).campaigns] == [("u0", "u1", "u2")]
+
+
+def test_settings_refuse_a_bad_fdr_or_block():
+    with pytest.raises(ValueError, match="fdr"):
+        Settings(fdr=1.5)
+    with pytest.raises(ValueError, match="null_block"):
+        Settings(null_block=0)
