@@ -135,3 +135,14 @@ def _sms_outbox():
     LocmemSMS.outbox.clear()
     yield
     LocmemSMS.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _english_after_each_test():
+    """A request in Welsh (or a test that activates Welsh) leaves Welsh active in this thread; the
+    next test must start in the default language, as a fresh request would."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate_all()
+    translation.activate("en")
