@@ -135,3 +135,14 @@ def _sms_outbox():
     LocmemSMS.outbox.clear()
     yield
     LocmemSMS.outbox.clear()
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A Welsh page a test requests leaves Welsh active in this thread (LocaleMiddleware activates the
+    request's language and nothing resets it); without this, a later test that starts a check-in through
+    the service, not a request, would record it as started in Welsh."""
+    from django.utils import translation
+
+    yield
+    translation.deactivate()
