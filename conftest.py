@@ -138,11 +138,11 @@ def _sms_outbox():
 
 
 @pytest.fixture(autouse=True)
-def _english_after_each_test():
-    """A request in Welsh (or a test that activates Welsh) leaves Welsh active in this thread; the
-    next test must start in the default language, as a fresh request would."""
+def _default_language():
+    """A Welsh page a test requests leaves Welsh active in this thread (LocaleMiddleware activates the
+    request's language and nothing resets it); without this, a later test that starts a check-in through
+    the service, not a request, would record it as started in Welsh."""
     from django.utils import translation
 
     yield
-    translation.deactivate_all()
-    translation.activate("en")
+    translation.deactivate()

@@ -29,12 +29,12 @@ PO = ROOT / "ballotguard" / "locale" / "cy" / "LC_MESSAGES" / "django.po"
 # Every template a candidate, their staff or a returning officer meets (pages and the includes they use).
 CANDIDATE_FACING_TEMPLATES = [
     "templates/base.html", "templates/400.html", "templates/403.html", "templates/404.html", "templates/500.html",
-    "templates/403_csrf.html", "templates/includes/pagination.html", "templates/includes/error_summary.html",
+    "templates/403_csrf.html", "templates/error.html", "templates/includes/pagination.html", "templates/includes/error_summary.html",
     "templates/includes/emergency.html", "templates/includes/messages.html", "templates/includes/field_hint_error.html",
     "templates/includes/language_select.html",
     "accounts/templates/accounts/sign_in.html", "accounts/templates/accounts/verify.html",
     "accounts/templates/accounts/home_candidate.html", "accounts/templates/accounts/home_returning_officer.html",
-    "accounts/templates/accounts/locked_out.html",
+    "accounts/templates/accounts/locked_out.html", "accounts/templates/accounts/set_password.html",
     "incidents/templates/incidents/check.html", "incidents/templates/incidents/danger.html",
     "incidents/templates/incidents/evidence_upload.html", "incidents/templates/incidents/my_list.html",
     "incidents/templates/incidents/no_candidacy.html", "incidents/templates/incidents/report_form.html",
@@ -49,7 +49,7 @@ CANDIDATE_FACING_TEMPLATES = [
     "outreach/templates/outreach/adviser.html",
     "registry/templates/registry/candidate_detail.html", "registry/templates/registry/handover_form.html",
     "registry/templates/registry/handover_list.html", "registry/templates/registry/handover_upload.html",
-    "monitoring/templates/monitoring/timeline.html",
+    "monitoring/templates/monitoring/timeline.html", "monitoring/templates/monitoring/mastodon.html",
 ]
 
 # Text that may stand untranslated in a template: names, numbers and identifiers, the same in both languages.
@@ -162,6 +162,8 @@ ENGLISH = [
     "Report it to the police", "Talk to your force", "Keep the evidence first", "can be a crime", "Turning up at your home",
     "A threat to kill", "Sent to your FEOA", "Evidence", "The report", "Abuse timeline", "Social media accounts",
     "Sign in", "Password", "Username", "Page not found", "Day", "Month", "Year", "Menu",
+    "Mastodon accounts", "Connect an account", "Access token", "Set your password", "New password", "Too many attempts",
+    "Go back and try again", "too large", "control character",
 ]
 
 
@@ -198,6 +200,7 @@ def _candidate_pages(world, incident) -> list[str]:
         "/", "/incidents/", "/incidents/report/", f"/incidents/{incident.reference}/", f"/incidents/{incident.reference}/evidence/",
         "/checkins/", "/checkins/start/", "/your-police-adviser/", "/safety/", "/guidance/",
         f"/candidates/{c.pk}/safety-plan/edit/", f"/candidates/{c.pk}/pledge/", f"/candidates/{c.pk}/", "/no-such-page/",
+        "/monitoring/mastodon/",
     ]
 
 
@@ -277,6 +280,76 @@ def test_sign_in_and_public_pledge_pages_in_welsh_for_anyone():
     assert "Mae problem wedi codi" in _visible_text(html) and _english_left(html) == []
 
 
+@pytest.mark.django_db
+def test_the_mastodon_page_its_errors_and_flash_messages_in_welsh(world, client_as):
+    from ballotguard.monitoring.models import MastodonAccount
+
+    client = welsh(client_as(world.users.staff))
+    html = client.get("/monitoring/mastodon/").content.decode()
+    assert "Cyfrifon Mastodon" in _visible_text(html) and _english_left(html) == []
+    html = client.post("/monitoring/mastodon/", {"candidate_id": "", "instance_url": "", "access_token": ""}).content.decode()
+    text = _visible_text(html)
+    assert "Mae problem wedi codi" in text and "Dewiswch yr ymgeisyddiaeth" in text and "Rhowch gyfeiriad eich gweinydd Mastodon" in text
+    assert _english_left(html) == []
+    account = MastodonAccount.objects.create(candidate=world.candidates.yardley_1, instance_url="https://mastodon.example",
+                                             acct="carol@mastodon.example", access_token="t", connected_by=world.users.staff)
+    html = client.get("/monitoring/mastodon/").content.decode()
+    assert "Wedi'i gysylltu" in _visible_text(html) and _english_left(html) == []
+    html = client.post(f"/monitoring/mastodon/{account.pk}/disconnect/", follow=True).content.decode()
+    assert "Wedi datgysylltu" in _visible_text(html) and _english_left(html) == []
+    page = welsh(client_as(world.users.candidate)).get(f"/candidates/{world.candidates.yardley_1.pk}/").content.decode()
+    assert "Cysylltwch gyfrif Mastodon" in _visible_text(page) and 'href="/monitoring/mastodon/"' in page
+
+
+@pytest.mark.django_db
+def test_the_password_invitation_page_in_welsh(world):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    user = world.users.candidate
+    client = welsh(Client())
+    link = f"/account/set-password/{urlsafe_base64_encode(force_bytes(user.pk))}/{default_token_generator.make_token(user)}/"
+    response = client.get(link, follow=True)
+    html = response.content.decode()
+    assert "Gosodwch eich cyfrinair" in _visible_text(html) and "O leiaf 12 nod" in _visible_text(html) and _english_left(html) == []
+    form_url = response.redirect_chain[-1][0]
+    html = client.post(form_url, {"new_password1": "123456", "new_password2": "654321"}).content.decode()
+    text = _visible_text(html)
+    assert "Mae problem wedi codi" in text and "Nid yw'r ddau gyfrinair yr un fath" in text and _english_left(html) == []
+    html = client.post(form_url, {"new_password1": "1234", "new_password2": "1234"}).content.decode()
+    text = _visible_text(html)
+    assert "rhaid iddo fod yn o leiaf 12 nod" in text and "Rhifau yn unig" in text and _english_left(html) == []
+    response = client.post(form_url, {"new_password1": "a-long-new-passphrase-9", "new_password2": "a-long-new-passphrase-9"}, follow=True)
+    assert "Mae eich cyfrinair wedi'i osod" in _visible_text(response.content.decode())
+    html = client.get(link).content.decode()  # used once: the link no longer works
+    assert "Mae'r ddolen hon wedi dod i ben" in _visible_text(html) and _english_left(html) == []
+
+
+@pytest.mark.django_db
+def test_rate_limit_oversize_and_control_character_pages_in_welsh(world, client_as, settings):
+    from django.core.cache import cache
+
+    cache.clear()
+    settings.BALLOTGUARD_RATE_LIMITS = {"sign_in_address": "1/min"}
+    client = welsh(Client(REMOTE_ADDR="203.0.113.9"))
+    client.post("/sign-in", {"username": "x", "password": "y"})
+    response = client.post("/sign-in", {"username": "x", "password": "y"})
+    html = response.content.decode()
+    assert response.status_code == 429 and "Gormod o ymdrechion" in _visible_text(html) and "ymhen 1 munud" in html
+    assert _english_left(html) == []
+    cache.clear()
+    response = welsh(Client()).generic("POST", "/sign-in", b"", CONTENT_LENGTH=str(50 * 1024 * 1024), CONTENT_TYPE="application/x-www-form-urlencoded")
+    html = response.content.decode()
+    assert response.status_code == 413 and "Mae'r ffeil yn rhy fawr" in _visible_text(html) and _english_left(html) == []
+    response = welsh(client_as(world.users.candidate)).get("/incidents/?q=a%00b")
+    html = response.content.decode()
+    assert response.status_code == 400 and "Tynnwch y nod rheoli" in _visible_text(html) and _english_left(html) == []
+    html = welsh(client_as(world.users.candidate)).post("/checkins/start/", {
+        "where": "Church\x01Road", "duration": "60", "buddy_name": "Sam", "buddy_phone": "07700 900 982"}).content.decode()
+    assert "rhaid peidio â chynnwys nodau rheoli" in _visible_text(html) and _english_left(html) == []
+
+
 # --- choosing the language -------------------------------------------------------------------------
 
 
@@ -333,7 +406,8 @@ def test_guidance_is_welsh_where_a_welsh_version_of_the_same_version_exists(tmp_
 
     # A Welsh version of an older English version is not shown: the English update would be hidden.
     english = (safety.GUIDANCE_DIR / "reporting-routes.md").read_text()
-    (tmp_path / "reporting-routes.md").write_text(english.replace("version: 1", "version: 2"))
+    version = int(re.search(r"^version: (\d+)$", english, flags=re.M).group(1))
+    (tmp_path / "reporting-routes.md").write_text(english.replace(f"version: {version}", f"version: {version + 1}"))
     (tmp_path / "reporting-routes.cy.md").write_text((safety.GUIDANCE_DIR / "reporting-routes.cy.md").read_text())
     monkeypatch.setattr(safety, "GUIDANCE_DIR", tmp_path)
     assert safety.library("cy")["reporting-routes"].language == "en"

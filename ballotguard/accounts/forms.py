@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ballotguard.core.forms import GovukBoundField, GovukForm
 
@@ -129,8 +130,60 @@ class AccessDecisionForm(GovukForm):
 
 
 class GovukSetPasswordForm(SetPasswordForm):
-    """Django's set-password form (the invitation an administrator sends instead of setting a password)."""
+    """Django's set-password form (the invitation an administrator sends instead of setting a password),
+    with GOV.UK markup, and labels, hints and errors of our own so that they are in the Welsh catalogue
+    (Django's Welsh has none of the password validators' messages)."""
 
     bound_field_class = GovukBoundField
 
     error_links = GovukForm.error_links
+
+    error_messages = {"password_mismatch": _("The two passwords do not match: enter the same password twice")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        first, second = self.fields["new_password1"], self.fields["new_password2"]
+        first.label, second.label = _("New password"), _("Confirm your new password")
+        first.error_messages["required"] = _("Enter a new password")
+        second.error_messages["required"] = _("Enter your new password again")
+        first.help_text = ngettext(
+            "At least %(min_length)d character. Not a commonly used password, not only numbers, and not like your name, username or e-mail address.",
+            "At least %(min_length)d characters. Not a commonly used password, not only numbers, and not like your name, username or e-mail address.",
+            _min_password_length()) % {"min_length": _min_password_length()}
+        second.help_text = _("Enter the same password again")
+
+    def validate_password_for_user(self, user, password_field_name="password2"):
+        from django.contrib.auth import password_validation
+        from django.core.exceptions import ValidationError
+
+        password = self.cleaned_data.get(password_field_name)
+        if not password:
+            return
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as error:
+            for problem in error.error_list:
+                self.add_error(password_field_name, _password_problem(problem))
+
+
+def _min_password_length() -> int:
+    from django.contrib.auth import password_validation
+
+    lengths = [v.min_length for v in password_validation.get_default_password_validators() if hasattr(v, "min_length")]
+    return max(lengths, default=1)
+
+
+def _password_problem(problem) -> str:
+    """A password validator's complaint in the language of the page (by its code; else Django's words)."""
+    if problem.code == "password_too_short":
+        length = (problem.params or {}).get("min_length", _min_password_length())
+        return ngettext("This password is too short: it must be at least %(min_length)d character",
+                        "This password is too short: it must be at least %(min_length)d characters", length) % {"min_length": length}
+    known = {
+        "password_too_common": _("This password is too commonly used: choose another"),
+        "password_entirely_numeric": _("This password is only numbers: add letters or other characters"),
+        "password_too_similar": _("This password is too like your name, username or e-mail address"),
+    }
+    if problem.code in known:
+        return str(known[problem.code])
+    return " ".join(problem.messages)

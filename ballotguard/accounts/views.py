@@ -18,8 +18,10 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -63,7 +65,7 @@ def sign_in(request):
         if user is None:
             audit(Actor(user=None, ip_address=Actor.from_request(request).ip_address), AuditEvent.Action.SIGN_IN_FAILED,
                   "user", "", detail="wrong username or password")
-            form.add_error(None, "Enter a correct username and password")
+            form.add_error(None, _("Enter a correct username and password"))
         else:
             next_url = _safe_next(request, reverse("home"))
             login(request, user)  # rotates the session key
@@ -77,8 +79,9 @@ def sign_in(request):
 
 
 def _qr_svg(device: TOTPDevice) -> str:
-    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title="QR code for your authenticator app")
-    return svg.replace("<svg ", '<svg role="img" aria-label="QR code for your authenticator app" ', 1)
+    label = _("QR code for your authenticator app")
+    svg = segno.make(device.config_url, error="m").svg_inline(scale=5, border=2, title=label)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{escape(label)}" ', 1)
 
 
 @never_cache
@@ -108,7 +111,7 @@ def verify(request):
                   detail="authenticator app set up and code accepted" if setting_up else "code accepted")
             return HttpResponseRedirect(next_url)
         audit(Actor.from_request(request), AuditEvent.Action.MFA, "user", user.pk, detail="code rejected")
-        form.add_error("code", "The security code is not correct, or has expired. Enter the latest code from your app")
+        form.add_error("code", _("The security code is not correct, or has expired. Enter the latest code from your app"))
     context = {"form": form, "setting_up": setting_up}
     if setting_up:
         context["secret"] = base64.b32encode(device.bin_key).decode("ascii").rstrip("=")
@@ -354,5 +357,5 @@ class SetPasswordView(PasswordResetConfirmView):
         response = super().form_valid(form)
         audit(Actor.from_request(self.request), AuditEvent.Action.UPDATE, "user", form.user.pk, fields=["password"],
               detail="password set from an invitation")
-        messages.success(self.request, "Your password has been set: sign in")
+        messages.success(self.request, _("Your password has been set: sign in"))
         return response

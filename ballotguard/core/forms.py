@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from django import forms
 from django.forms.boundfield import BoundField
+from django.utils.translation import gettext
 
 _WIDGET_CLASS = {
     "text": "govuk-input", "email": "govuk-input", "password": "govuk-input", "number": "govuk-input",
@@ -63,7 +64,7 @@ class GovukForm(forms.Form):
         for name, value in list(self.cleaned_data.items()):
             if isinstance(value, str) and has_control_characters(value):
                 label = self.fields[name].label if name in self.fields else ""
-                self.add_error(name, f"{label or 'This field'} must not contain control characters (such as NUL)")
+                self.add_error(name, gettext("%(label)s must not contain control characters (such as NUL)") % {"label": label or gettext("This field")})
 
     def error_links(self) -> list[dict]:
         """Every error as ``{"href", "text"}`` for the GOV.UK error summary, in field order."""

@@ -23,6 +23,7 @@ import json
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 
 from ballotguard.core.forms import has_control_characters as _bad_text
 
@@ -48,7 +49,7 @@ def _page(request, status: int, title: str, message: str) -> HttpResponse:
 def _field_error(request, where: str, field: str, message: str, page_status: int = 400) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": [{"field": field, "message": message, "loc": [where, field]}]}, status=422)
-    return _page(request, page_status, "There is a problem with the address", f"{field}: {message}" if field else message)
+    return _page(request, page_status, gettext("There is a problem with the address"), f"{field}: {message}" if field else message)
 
 
 def _find_bad_string(value, path: str = "") -> str | None:
@@ -85,17 +86,17 @@ class HostileInputMiddleware:
             from ballotguard.incidents.uploads import too_large_message
 
             message = too_large_message() if request.META.get("CONTENT_TYPE", "").startswith("multipart/") else (
-                f"The request is too large: the limit is {limit // 1024:,} KB for anything but a file upload")
+                gettext("The request is too large: the limit is %(limit)s KB for anything but a file upload") % {"limit": f"{limit // 1024:,}"})
             if _is_api(request):
                 return JsonResponse({"detail": message}, status=413)
-            return _page(request, 413, "The file is too large", message)
+            return _page(request, 413, gettext("The file is too large"), message)
 
         if _bad_text(request.path_info):
-            return _field_error(request, "path", "", "The address contains a control character (such as NUL): remove it")
+            return _field_error(request, "path", "", gettext("The address contains a control character (such as NUL): remove it"))
         for name, values in request.GET.lists():
             if _bad_text(name) or any(_bad_text(v) for v in values):
                 return _field_error(request, "query", name.replace("\x00", ""),
-                                    "Remove the control character (such as NUL) from this value")
+                                    gettext("Remove the control character (such as NUL) from this value"))
 
         if _is_api(request) and request.META.get("CONTENT_TYPE", "").startswith("application/json") and length:
             try:
@@ -104,6 +105,6 @@ class HostileInputMiddleware:
                 data = None  # ninja answers malformed JSON with its own 422/400
             bad = _find_bad_string(data) if data is not None else None
             if bad is not None:
-                return JsonResponse({"detail": [{"field": bad, "message": "Remove the control character (such as NUL) from this text",
+                return JsonResponse({"detail": [{"field": bad, "message": gettext("Remove the control character (such as NUL) from this text"),
                                                  "loc": ["body", *bad.replace("[", ".").replace("]", "").split(".")]}]}, status=422)
         return self.get_response(request)

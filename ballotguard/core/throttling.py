@@ -19,6 +19,7 @@ import time
 from django.conf import settings
 from django.core.cache import cache
 from django.shortcuts import render
+from django.utils.translation import gettext, ngettext
 from ninja.throttling import BaseThrottle
 
 _PERIODS = {"s": 1, "sec": 1, "min": 60, "m": 60, "h": 3600, "hour": 3600, "d": 86400, "day": 86400}
@@ -58,12 +59,19 @@ def check(request, *scopes: tuple[str, str]) -> int | None:
 
 
 def too_many_page(request, wait: int, what: str = "requests"):
-    """The GOV.UK page for a 429, with ``Retry-After``."""
+    """The GOV.UK page for a 429, with ``Retry-After``, in the language of the request. ``what`` is
+    ``"attempts to sign in"``, ``"reports"`` or ``"requests"``."""
     minutes = max(1, math.ceil(wait / 60))
-    response = render(request, "error.html", {
-        "title": "Too many attempts",
-        "message": f"You have made too many {what} in a short time. Try again in {minutes} minute{'s' if minutes != 1 else ''}.",
-    }, status=429)
+    if what == "attempts to sign in":
+        message = ngettext("You have made too many attempts to sign in in a short time. Try again in %(minutes)d minute.",
+                           "You have made too many attempts to sign in in a short time. Try again in %(minutes)d minutes.", minutes)
+    elif what == "reports":
+        message = ngettext("You have made too many reports in a short time. Try again in %(minutes)d minute.",
+                           "You have made too many reports in a short time. Try again in %(minutes)d minutes.", minutes)
+    else:
+        message = ngettext("You have made too many requests in a short time. Try again in %(minutes)d minute.",
+                           "You have made too many requests in a short time. Try again in %(minutes)d minutes.", minutes)
+    response = render(request, "error.html", {"title": gettext("Too many attempts"), "message": message % {"minutes": minutes}}, status=429)
     response["Retry-After"] = str(wait)
     return response
 

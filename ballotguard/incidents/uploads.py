@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, StopUpload, TemporaryFileUploadHandler
+from django.utils.translation import gettext
 
 from ballotguard.engines.evidence_types import MAX_UPLOAD_BYTES
 
@@ -23,7 +24,7 @@ def too_large_message() -> str:
     """What a refused upload is told, from the limit actually applied."""
     limit = upload_limit()
     size = f"{limit // (1024 * 1024)} MB" if limit >= 1024 * 1024 else f"{max(1, limit // 1024)} KB"
-    return f"The selected file must be smaller than {size}"
+    return gettext("The selected file must be smaller than %(size)s") % {"size": size}
 
 
 class EvidenceUploadHandler(TemporaryFileUploadHandler):

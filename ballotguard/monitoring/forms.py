@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 
@@ -55,13 +56,13 @@ class CampaignDecisionForm(GovukForm):
 
 
 class MastodonConnectForm(GovukForm):
-    candidate_id = forms.TypedChoiceField(label="Candidacy", coerce=int, error_messages={
-        "required": "Choose the candidacy this account belongs to", "invalid_choice": "Choose one of your candidacies"})
-    instance_url = forms.CharField(label="Your Mastodon server", max_length=200, help_text="For example, https://mastodon.social",
-                                   error_messages={"required": "Enter your Mastodon server's address, like https://mastodon.social"})
-    access_token = forms.CharField(label="Access token", max_length=200, widget=forms.PasswordInput(render_value=False),
-                                   help_text="In Mastodon: Preferences, Development, New application, with the read:notifications scope only; copy 'Your access token'.",
-                                   error_messages={"required": "Enter the access token from your Mastodon account's Development settings"})
+    candidate_id = forms.TypedChoiceField(label=_("Candidacy"), coerce=int, error_messages={
+        "required": _("Choose the candidacy this account belongs to"), "invalid_choice": _("Choose one of your candidacies")})
+    instance_url = forms.CharField(label=_("Your Mastodon server"), max_length=200, help_text=_("For example, https://mastodon.social"),
+                                   error_messages={"required": _("Enter your Mastodon server's address, like https://mastodon.social")})
+    access_token = forms.CharField(label=_("Access token"), max_length=200, widget=forms.PasswordInput(render_value=False),
+                                   help_text=_("In Mastodon: Preferences, Development, New application, with the read:notifications scope only; copy 'Your access token'."),
+                                   error_messages={"required": _("Enter the access token from your Mastodon account's Development settings")})
 
     def __init__(self, *args, candidacies=(), **kwargs):
         super().__init__(*args, **kwargs)

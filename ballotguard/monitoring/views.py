@@ -275,7 +275,7 @@ def mastodon_accounts(request):
             for name, message in exc.errors.items():
                 form.add_error(name if name in form.fields else None, message)
         else:
-            messages.success(request, f"Connected @{account.acct}: mentions of it now reach your police adviser's review queue.")
+            messages.success(request, _("Connected @%(acct)s: mentions of it now reach your police adviser's review queue.") % {"acct": account.acct})
             return redirect("monitoring:mastodon")
     accounts = list(mastodon.accounts_for(request.user))
     return render(request, "monitoring/mastodon.html", {"form": form, "accounts": accounts})
@@ -293,5 +293,5 @@ def mastodon_disconnect(request, account_id: int):
         raise PermissionDenied from None
     except MastodonAccount.DoesNotExist:
         raise Http404("No such account") from None
-    messages.success(request, "Disconnected: the access token has been erased and monitoring of this account has stopped.")
+    messages.success(request, _("Disconnected: the access token has been erased and monitoring of this account has stopped."))
     return redirect("monitoring:mastodon")

@@ -97,13 +97,13 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-def _check_csv_upload(upload, max_bytes: int, label: str = "The selected file"):
+def _check_csv_upload(upload, max_bytes: int):
     if upload is None:
         return upload
     if upload.size > max_bytes:
-        raise forms.ValidationError(f"{label} must be smaller than {max_bytes // (1024 * 1024)} MB")
+        raise forms.ValidationError(_("The selected file must be smaller than %(size)s") % {"size": f"{max_bytes // (1024 * 1024)} MB"})
     if not upload.name.lower().endswith((".csv", ".txt")):
-        raise forms.ValidationError(f"{label} must be a CSV file")
+        raise forms.ValidationError(_("The selected file must be a CSV file"))
     return upload
 
 

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from ballotguard.accounts.models import AuditEvent, Role
 from ballotguard.accounts.services import Actor, audit
@@ -53,21 +54,21 @@ def connect(actor: Actor, candidate_id: int, instance_url: str, access_token: st
     candidate = _candidacies(actor.user).filter(pk=candidate_id).first()
     errors = {}
     if candidate is None:
-        errors["candidate_id"] = "Choose one of your candidacies"
+        errors["candidate_id"] = gettext("Choose one of your candidacies")
     url = instance_url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("https", "http") or not parts.netloc:
-        errors["instance_url"] = "Enter your Mastodon server's address, like https://mastodon.social"
+        errors["instance_url"] = gettext("Enter your Mastodon server's address, like https://mastodon.social")
     token = access_token.strip()
     if not token or len(token) > 200:
-        errors["access_token"] = "Enter the access token from your Mastodon account's Development settings"
+        errors["access_token"] = gettext("Enter the access token from your Mastodon account's Development settings")
     if errors:
         raise ConnectInvalid(errors)
     probe = MastodonAccount(candidate=candidate, instance_url=url, access_token=token)
     try:
         me = (client_factory or client_for)(probe).account_verify_credentials()
     except (MastodonError, OSError, ValueError):
-        raise ConnectInvalid({"access_token": "Your Mastodon server did not accept this access token: check it and the server's address"}) from None
+        raise ConnectInvalid({"access_token": gettext("Your Mastodon server did not accept this access token: check it and the server's address")}) from None
     acct = handle_of(str(me["acct"]), url)
     with transaction.atomic():
         account, _ = MastodonAccount.objects.update_or_create(
