@@ -7,7 +7,11 @@ connector, with Mastodon.py:
 1. **catches up** through the REST API: mention notifications after the stored ``since_id``,
    oldest first, page by page (``min_id``), advancing ``since_id`` after each is ingested;
 2. **streams** the user stream (``/api/v1/streaming/user``, server-sent events) and ingests each
-   ``notification`` of type ``mention`` as it arrives.
+   ``notification`` of type ``mention`` as it arrives;
+3. **catches up once more** as soon as the stream is open (its first heartbeat or event): a mention
+   that arrived between the last catch-up page and the stream's opening is on neither, so without
+   this it would wait for the next reconnection. Events the stream then delivers that the catch-up
+   already ingested (``id`` not after ``since_id``) are passed over.
 
 A dropped stream, a restart or a killed process goes back to step 1 from the stored ``since_id``: no
 gap. A mention is ingested (idempotently, by the status's URI) before ``since_id`` moves past it: no
@@ -101,6 +105,7 @@ class MastodonConnector:
         self.check_every = check_every
         self.actor = actor or Actor.cli()
         self.ingested = 0
+        self.active_at = time.monotonic()  # when a notification last came, by the catch-up or the stream
 
     def _account(self) -> MastodonAccount | None:
         """The account, while it is connected and the source is wanted running; else ``None``."""
@@ -109,11 +114,14 @@ class MastodonConnector:
         return MastodonAccount.objects.filter(pk=self.account_id, revoked_at__isnull=True).exclude(access_token="").first()
 
     def _ingest(self, account: MastodonAccount, notification) -> None:
+        self.active_at = time.monotonic()
+        ident = str(_get(notification, "id", ""))
+        if ident.isdigit() and account.since_id and int(ident) <= int(account.since_id):
+            return  # already ingested (by the catch-up that ran after the stream opened)
         record = record_of(notification, handle_of(account.acct, account.instance_url))
         if record is not None:
             ingest_records(self.actor, [record], source="mastodon", score=True)
             self.ingested += 1
-        ident = str(_get(notification, "id", ""))
         if ident.isdigit() and (not account.since_id or int(ident) > int(account.since_id)):
             account.since_id = ident  # only after the mention is stored: a crash re-reads it, never skips it
         account.last_event_at = timezone.now()
@@ -127,24 +135,38 @@ class MastodonConnector:
             for notification in sorted(page, key=lambda n: int(_get(n, "id", 0))):
                 self._ingest(account, notification)
 
-    def run(self, stop: threading.Event, *, backoff: tuple[float, float] = (1.0, 60.0)) -> None:
+    def run(self, stop: threading.Event, *, backoff: tuple[float, float] = (1.0, 60.0), idle_exit: float | None = None) -> None:
+        """Follow the account until ``stop`` is set, the account is disconnected, the source is stopped
+        on the Sources page, or (with ``idle_exit``) that many seconds pass with no notification."""
         from mastodon import StreamListener
         from mastodon.errors import MastodonError
 
         delay = backoff[0]
+        self.active_at = time.monotonic()
+
+        def idle() -> bool:
+            return idle_exit is not None and time.monotonic() - self.active_at >= idle_exit
+
         while not stop.is_set():
             account = self._account()
             if account is None:
                 return  # disconnected
             client = self.client_factory(account)
-            connector, checked = self, {"at": time.monotonic()}
+            connector, checked, opened = self, {"at": time.monotonic()}, {"caught_up": False}
+
+            def stream_open() -> None:
+                if not opened["caught_up"]:
+                    opened["caught_up"] = True
+                    connector.catch_up(client, account)
 
             class Listener(StreamListener):
                 def on_notification(self, notification):
+                    stream_open()
                     connector._ingest(account, notification)
 
                 def handle_heartbeat(self):
-                    if stop.is_set():
+                    stream_open()
+                    if stop.is_set() or idle():
                         raise _Stop
                     if time.monotonic() - checked["at"] >= connector.check_every:
                         checked["at"] = time.monotonic()
@@ -166,6 +188,8 @@ class MastodonConnector:
                 log.warning("Mastodon stream for account %s failed: %s; catching up from the stored position", self.account_id, reason)
                 MastodonAccount.objects.filter(pk=self.account_id).update(last_error=reason[:200])
                 Source.objects.filter(name=NAME).update(errors=F("errors") + 1, last_error=reason[:300], last_error_at=timezone.now())
+                if idle():
+                    return
                 stop.wait(delay)
                 delay = min(delay * 2, backoff[1])
 

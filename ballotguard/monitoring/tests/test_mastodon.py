@@ -4,6 +4,7 @@ that speaks Mastodon's REST API and its server-sent-events user stream."""
 from __future__ import annotations
 
 import json
+import queue
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -38,7 +39,14 @@ def mention(n: int, text: str = "you are a pathetic lying idiot") -> dict:
 class FakeMastodon(ThreadingHTTPServer):
     """``/api/v1/instance``, ``verify_credentials``, ``notifications`` (``min_id`` paging, newest
     first as Mastodon answers) and ``/api/v1/streaming/user`` (SSE). ``live`` holds notifications the
-    stream sends; ``drop_after`` closes the first stream abruptly after that many events."""
+    stream sends; ``drop_after`` closes the first stream abruptly after that many events.
+
+    ``on_a_timeline()`` instead models the real server: once ``publish(pace)`` is called, a mention in
+    ``live`` arrives every ``pace`` seconds whether or not anyone is streaming, is listed by the REST
+    API from then on, and is sent to the streams open at that moment (``published`` counts them). A
+    stream subscribes ``open_delay`` seconds after it is asked for (the real server authenticates and
+    subscribes first: what arrives meanwhile is on the REST API only), then writes the ``:)`` comment
+    the real streaming server writes; ``opened`` holds ``published`` at each subscription."""
 
     def __init__(self):
         self.stored: list[dict] = []  # every notification, as the REST API would list it
@@ -46,6 +54,11 @@ class FakeMastodon(ThreadingHTTPServer):
         self.drop_after: int | None = None
         self.streams = 0
         self.paused = threading.Event()
+        self.published = 0
+        self.listeners: list[queue.Queue] | None = None  # the open streams, once on a timeline
+        self.open_delay = 0.3
+        self.opened: list[int] = []
+        self.lock = threading.Lock()
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -91,6 +104,8 @@ class FakeMastodon(ThreadingHTTPServer):
                     self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
                     self.wfile.flush()
 
+                if outer.listeners is not None:
+                    return self.published_stream(chunk)
                 sent = 0
                 try:
                     while True:
@@ -108,12 +123,57 @@ class FakeMastodon(ThreadingHTTPServer):
                 except OSError:
                     return
 
+            def published_stream(self, chunk):
+                mine: queue.Queue = queue.Queue()
+                time.sleep(outer.open_delay)
+                with outer.lock:
+                    outer.listeners.append(mine)
+                    outer.opened.append(outer.published)
+                try:
+                    chunk(":)\n")
+                    while True:
+                        try:
+                            notification = mine.get(timeout=0.1)
+                        except queue.Empty:
+                            chunk(":thump\n")
+                        else:
+                            chunk(f"event: notification\ndata: {json.dumps(notification)}\n\n")
+                except OSError:
+                    return
+                finally:
+                    with outer.lock:
+                        outer.listeners.remove(mine)
+
             def log_message(self, *args):
                 pass
 
         super().__init__(("127.0.0.1", 0), Handler)
         self.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server_address[1]}"
+
+    def on_a_timeline(self) -> None:
+        """Streams send what ``publish`` makes arrive, not ``live`` directly (see the class)."""
+        self.listeners = []
+
+    def publish(self, pace: float) -> None:
+        """From now on, mentions in ``live`` arrive one every ``pace`` seconds."""
+        assert self.listeners is not None, "call on_a_timeline() before any stream opens"
+
+        def arrive():
+            while True:
+                time.sleep(pace)
+                if self.paused.is_set():
+                    continue
+                with self.lock:
+                    if not self.live:
+                        return
+                    notification = self.live.pop(0)
+                    self.stored.append(notification)
+                    self.published += 1
+                    for listener in self.listeners:
+                        listener.put(notification)
+
+        threading.Thread(target=arrive, daemon=True).start()
 
 
 @pytest.fixture
@@ -282,3 +342,63 @@ def test_mastodon_on_the_sources_page_stalls_and_obeys_stop(world, fake, client_
     fake.stored = [mention(1)]
     MastodonConnector(account.pk).run(threading.Event())  # returns at once: stopped on the Sources page
     assert not Message.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_command_killed_with_sigkill_mid_stream_and_restarted_loses_nothing_and_stores_nothing_twice(world, fake):
+    """The real ``ballotguard stream-mastodon`` process, killed with SIGKILL while mentions arrive, then
+    started again while they still arrive. It needs a database both processes can open, so it runs on
+    PostgreSQL only."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("needs a database another process can open (the SQLite test database is in memory): run with DATABASE_URL=postgres://…")
+    settings_dict = connection.settings_dict
+    url = f"postgres://{settings_dict['USER']}@{settings_dict['HOST'] or '127.0.0.1'}:{settings_dict['PORT'] or 5432}/{settings_dict['NAME']}"
+    # The same settings and keys as this process (test_settings put them in the environment).
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "ballotguard.test_settings"}
+    account = connected(world, fake)
+    fake.on_a_timeline()
+    total = 150
+    fake.stored = [mention(n) for n in range(1, 11)]  # waiting before the first start: caught up
+    fake.live = [mention(n) for n in range(11, total + 1)]
+    wanted = sorted(f"https://other.example/users/troll/statuses/{5000 + n}" for n in range(1, total + 1))
+    command = [sys.executable, "-m", "ballotguard.cli", "stream-mastodon", "--rescan", "1"]
+
+    def wait_for(condition, seconds: float = 60) -> None:
+        deadline = time.monotonic() + seconds
+        while not condition() and time.monotonic() < deadline:
+            time.sleep(0.02)
+
+    first = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for(lambda: len(fake.opened) >= 1)  # up, caught up and streaming
+        fake.publish(pace=0.04)
+        wait_for(lambda: fake.published >= 50)
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    fake.paused.set()  # the next arrive while the restarted process's stream is opening
+    killed_at = fake.published
+    assert 0 < killed_at < total - 40, "killed mid-stream, with mentions still to come"
+    before = MastodonAccount.objects.get(pk=account.pk).since_id
+    assert before and 10 <= int(before) <= killed_at + 10  # died part-way
+    streams = fake.streams
+    second = subprocess.Popen([*command, "--idle-exit", "2"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        wait_for(lambda: fake.streams > streams)  # caught up through the REST API, asking for the stream
+        fake.paused.clear()  # so these are after its last catch-up page and before its subscription: on neither
+        _, errors = second.communicate(timeout=120)
+    finally:
+        second.kill()
+    assert second.returncode == 0, errors.decode()[-2000:]
+    assert fake.published == total - 10 and len(fake.opened) == 2
+    assert killed_at < fake.opened[1] < total - 10  # some arrived while its stream opened, the rest on the stream
+    stored = sorted(Message.objects.filter(platform="mastodon").values_list("message_id", flat=True))
+    assert stored == wanted and Message.objects.count() == total
+    assert MastodonAccount.objects.get(pk=account.pk).since_id == str(total)
