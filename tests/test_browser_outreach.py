@@ -26,6 +26,9 @@ def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, b
     carol = world.candidates.yardley_1  # handed over with consent in the fixture
     ward = world.candidates.ward_1
     Candidate.objects.filter(pk=ward.pk).update(handed_over_at=timezone.now() - dt.timedelta(days=3), consent_to_share=True)
+    ward.refresh_from_db()
+    ward.email = "erin.evans@example.org"  # handed over with a way to reach her (written with save: it is sealed)
+    ward.save(update_fields=["email", "data_key"])
     feoa = world.users.feoa_wmp
     context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
     page = context.new_page()
@@ -35,7 +38,7 @@ def test_feoa_outreach_and_candidate_answers_an_invitation(world, live_server, b
     page.get_by_role("link", name="Outreach", exact=True).first.click()
     page.wait_for_url("**/outreach/")
     rows = page.locator("table tbody tr")
-    assert "Erin Evans" in rows.first.inner_text()  # the oldest hand-over first
+    assert "Erin Evans" in rows.first.inner_text() and "E-mail" in rows.first.inner_text()  # the oldest hand-over first
     assert_accessible(page)
     page.goto(f"{live_server.url}/outreach/candidates/{carol.pk}/")
     assert_accessible(page)
