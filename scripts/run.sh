@@ -30,7 +30,8 @@ BALLOTGUARD_BLUESKY_RESOLVER_URL="http://127.0.0.1:${BALLOTGUARD_DEMO_JETSTREAM_
   $bg stream-bluesky >var/stream-bluesky.log 2>&1 &
 streamer=$!
 # Tell administrators by e-mail (the console, in the demo) when a live source stalls.
-$bg check-sources --loop 60 >var/check-sources.log 2>&1 &
+# It starts after a minute: a source that has only just been started has not been heard from yet.
+(sleep 60; exec $bg check-sources --loop 60) >var/check-sources.log 2>&1 &
 checker=$!
 trap 'kill $worker $sweeper $detector $insights $jetstream $streamer $checker 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
