@@ -34,10 +34,11 @@ from .services import Actor, audit
 class AccessChangeError(Exception):
     """A proposal or decision that cannot be made; ``field`` names the input at fault, if one is."""
 
-    def __init__(self, message: str, field: str = ""):
+    def __init__(self, message: str, field: str = "", *, conflict: bool = False):
         super().__init__(message)
         self.message = message
         self.field = field
+        self.conflict = conflict  # the change was decided already (the API answers 409, not 403)
 
 
 @dataclass(frozen=True)
@@ -231,7 +232,7 @@ def approve(actor: Actor, change: AccessChange, note: str = "") -> AccessChange:
     """Give this user's approval; apply the change once every approval it needs is in."""
     change = AccessChange.objects.select_for_update().get(pk=change.pk)
     if change.status != AccessChange.Status.PENDING:
-        raise AccessChangeError(f"This change is already {change.get_status_display().lower()}")
+        raise AccessChangeError(f"This change is already {change.get_status_display().lower()}", conflict=True)
     slots = _slots_for(change, actor.user)
     if not slots:
         raise AccessChangeError(_why_not(change, actor.user))
@@ -255,7 +256,7 @@ def approve(actor: Actor, change: AccessChange, note: str = "") -> AccessChange:
 def reject(actor: Actor, change: AccessChange, note: str) -> AccessChange:
     change = AccessChange.objects.select_for_update().get(pk=change.pk)
     if change.status != AccessChange.Status.PENDING:
-        raise AccessChangeError(f"This change is already {change.get_status_display().lower()}")
+        raise AccessChangeError(f"This change is already {change.get_status_display().lower()}", conflict=True)
     user = actor.user
     # The proposer may withdraw; anyone who could approve may reject.
     if user is None or (user.pk != change.proposed_by_id and not _slots_for(change, user)):

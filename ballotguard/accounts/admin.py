@@ -3,7 +3,7 @@ who may see police data.
 
 An administrator proposes users, roles, forces, candidate links and delegations on the access-change
 pages (``accounts.access``), where a second person approves. Here they can only look, send a user an
-invitation to set their own password, and revoke API tokens. No TOTP secret and no password hash is
+invitation to set their own password (API tokens are created and revoked by their owners). No TOTP secret and no password hash is
 ever shown.
 """
 
@@ -19,7 +19,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
     """View only: no add, change or delete form, whoever signs in (superusers included)."""
 
     def get_readonly_fields(self, request, obj=None):
-        return [*(self.fields or [f.name for f in self.model._meta.fields]), *getattr(self, "extra_readonly", ())]
+        return list(self.fields or [f.name for f in self.model._meta.fields])
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -38,11 +38,7 @@ class UserAdmin(ReadOnlyAdmin):
     search_fields = ("username", "first_name", "last_name", "email")
     fields = ("username", "first_name", "last_name", "email", "role", "is_force_lead", "forces", "council", "phone",
               "is_active", "is_staff", "is_superuser", "last_login", "date_joined")
-    extra_readonly = ()
     actions = ["send_password_invitation"]
-
-    def get_readonly_fields(self, request, obj=None):
-        return list(self.fields)
 
     @admin.display(description="Police forces")
     def forces(self, obj):

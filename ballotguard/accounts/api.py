@@ -396,7 +396,7 @@ def _decide(request, change_id: int, payload: AccessDecisionIn, decide) -> dict:
     except access.AccessChangeError as exc:
         if exc.field == "note":
             raise ValidationError([{"loc": ("body", "payload", "note"), "msg": exc.message}]) from None
-        raise HttpError(409 if "already" in exc.message else 403, exc.message) from None
+        raise HttpError(409 if exc.conflict else 403, exc.message) from None
     change.refresh_from_db()
     return _change_out(change)
 

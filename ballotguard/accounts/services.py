@@ -9,6 +9,8 @@ from datetime import timedelta
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from ballotguard.core.throttling import address_of
+
 from .models import ApiToken, AuditEvent, Role, User
 
 
@@ -30,8 +32,7 @@ class Actor:
 
 
 def client_ip(request) -> str | None:
-    # REMOTE_ADDR only: X-Forwarded-For is trivially spoofed unless a trusted proxy rewrites it.
-    return request.META.get("REMOTE_ADDR") or None
+    return address_of(request) or None  # one rule for the audit log and the rate limits
 
 
 def audit(

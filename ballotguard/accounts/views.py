@@ -53,7 +53,7 @@ def sign_in(request):
     if request.user.is_authenticated and (not request.user.needs_mfa or request.user.is_verified()):
         return redirect("home")
     if request.method == "POST" and (wait := throttling.check(
-            request, ("sign_in_address", throttling.address_of(request)),
+            ("sign_in_address", throttling.address_of(request)),
             ("sign_in_username", str(request.POST.get("username", ""))[:150].strip().lower()))):
         return throttling.too_many_page(request, wait, "attempts to sign in")
     form = SignInForm(request.POST or None)

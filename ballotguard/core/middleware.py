@@ -46,10 +46,10 @@ def _page(request, status: int, title: str, message: str) -> HttpResponse:
     return render(request, "error.html", {"title": title, "message": message}, status=status)
 
 
-def _field_error(request, where: str, field: str, message: str, page_status: int = 400) -> HttpResponse:
+def _field_error(request, where: str, field: str, message: str) -> HttpResponse:
     if _is_api(request):
         return JsonResponse({"detail": [{"field": field, "message": message, "loc": [where, field]}]}, status=422)
-    return _page(request, page_status, gettext("There is a problem with the address"), f"{field}: {message}" if field else message)
+    return _page(request, 400, gettext("There is a problem with the address"), f"{field}: {message}" if field else message)
 
 
 def _find_bad_string(value, path: str = "") -> str | None:

@@ -48,11 +48,12 @@ def hit(scope: str, ident: str) -> int | None:
 
 
 def address_of(request) -> str:
-    # REMOTE_ADDR only, as for the audit log: X-Forwarded-For is whatever the client says.
+    """The client's address, for rate limits and the audit log alike (``accounts.services.client_ip``):
+    REMOTE_ADDR only, since X-Forwarded-For is whatever the client says unless a trusted proxy rewrites it."""
     return request.META.get("REMOTE_ADDR") or ""
 
 
-def check(request, *scopes: tuple[str, str]) -> int | None:
+def check(*scopes: tuple[str, str]) -> int | None:
     """Count the request in each ``(scope, identity)``; the longest wait if any is over its limit."""
     waits = [w for scope, ident in scopes if (w := hit(scope, ident)) is not None]
     return max(waits) if waits else None

@@ -152,6 +152,25 @@ class Action:
     """Image identities, e.g. perceptual hashes: the same value means the same picture."""
 
 
+FDR_OFF = frozenset({"off", "none", "0"})
+
+
+def parse_fdr(text: object) -> float | None:
+    """A false-discovery rate as people write it (command lines, settings): ``off``, ``none`` or ``0``
+    skip the significance test (None); anything else must be a rate strictly between 0 and 1. Raises
+    ``ValueError`` with a message that says so."""
+    value = str(text).strip().lower()
+    if value in FDR_OFF:
+        return None
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = -1.0
+    if not 0 < rate < 1:
+        raise ValueError(f"{text!r} is not a false-discovery rate: give a rate between 0 and 1, e.g. 0.001, or 'off'")
+    return rate
+
+
 @dataclass(frozen=True)
 class Settings:
     """How to detect. Defaults suit replies to candidates; the toolkit's behaviour is

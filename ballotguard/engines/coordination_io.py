@@ -320,13 +320,6 @@ def _records(path: pathlib.Path, block: int = 1 << 23) -> tuple[np.ndarray, np.n
     return cells_all[1:], lines_all[1:]  # the first record is the header
 
 
-def _short_rows(path: pathlib.Path, positions: set[int], width: int) -> list[tuple[int, int, int]]:
-    """``(position, line, cells)`` for the rows among ``positions`` that have fewer than ``width`` cells."""
-    cells, lines = _records(path)
-    short = np.flatnonzero(cells < width)
-    return [(int(p), int(lines[p]), int(cells[p])) for p in short if int(p) in positions]
-
-
 def _physical_lines(path: pathlib.Path, positions: np.ndarray) -> np.ndarray:
     """The physical line on which each 0-based data row starts (header = line 1)."""
     _, lines = _records(path)

@@ -62,6 +62,7 @@ from ballotguard.engines.coordination import (
     Evidence,
     Settings,
     action_frame,
+    parse_fdr,
 )
 
 _CODE = {b: i for i, b in enumerate(Behaviour)}
@@ -646,6 +647,13 @@ def write_outputs(found: Detection, out: pathlib.Path, settings: Settings, extra
             writer.writerow([" ".join(e.behaviours) if f.name == "behaviours" else getattr(e, f.name) for f in fields(Edge)])
 
 
+def _fdr_or_exit(parser: argparse.ArgumentParser, text: str) -> float | None:
+    try:
+        return parse_fdr(text)
+    except ValueError as exc:
+        parser.error(f"--fdr: {exc}")
+
+
 def main(argv: list[str] | None = None) -> None:
     """``spark-submit … coordination_spark.py INPUT --out DIR [settings]``: detect on a cluster.
     INPUT is any path Spark reads; DIR is on the driver."""
@@ -668,7 +676,7 @@ def main(argv: list[str] | None = None) -> None:
     behaviours = frozenset(Behaviour(b.strip()) for b in args.behaviours.split(",") if b.strip()) if args.behaviours else frozenset(Behaviour)
     settings = Settings(window=args.window, similarity=args.similarity, behaviours=behaviours, min_edge_weight=args.min_weight,
                         min_account_actions=args.min_account_actions, max_object_accounts=args.max_object_accounts or None,
-                        fdr=None if str(args.fdr).strip().lower() in {"off", "none", "0"} else float(args.fdr),
+                        fdr=_fdr_or_exit(parser, args.fdr),
                         min_text_words=args.min_text_words, loops=args.loops)
     mapping = dict(pair.split("=", 1) for pair in args.column)
     started = _time.perf_counter()

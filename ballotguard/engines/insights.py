@@ -285,11 +285,15 @@ CAMPAIGN_WEEKS_BEFORE = 6
 AFTERMATH_WEEKS = 4
 
 
+def week_start(day: dt.date) -> dt.date:
+    """The Monday of ``day``'s week: UK weeks, as every weekly figure is bucketed."""
+    return day - dt.timedelta(days=day.weekday())
+
+
 def campaign_period(polling_day: dt.date) -> tuple[dt.date, dt.date]:
-    """The first and last Monday (UK weeks start on Monday) of the campaign period of an election."""
-    start = polling_day - dt.timedelta(weeks=CAMPAIGN_WEEKS_BEFORE)
-    end = polling_day + dt.timedelta(weeks=AFTERMATH_WEEKS)
-    return start - dt.timedelta(days=start.weekday()), end - dt.timedelta(days=end.weekday())
+    """The first and last Monday of the campaign period of an election."""
+    return (week_start(polling_day - dt.timedelta(weeks=CAMPAIGN_WEEKS_BEFORE)),
+            week_start(polling_day + dt.timedelta(weeks=AFTERMATH_WEEKS)))
 
 
 def weekly_in_period(weekly_table: dict, start: dt.date, end: dt.date) -> tuple[dict, int]:

@@ -164,12 +164,6 @@ class PostFilter:
     def __init__(self, watched: dict[str, str]):
         self.watched = dict(watched)
 
-    def update(self, did: str, handle: str | None) -> None:
-        if handle:
-            self.watched[did] = handle
-        else:
-            self.watched.pop(did, None)
-
     def match(self, event: Event) -> Addressed | None:
         """The watched accounts a new post is addressed to, or ``None``. A candidate's own posts are
         not addressed to them (a thread they write mentions and replies to themselves)."""

@@ -275,7 +275,7 @@ def _cjpa_s42a(facts: IncidentFacts, _: frozenset[str]) -> str | None:
     seen = facts.behaviours & (_PRESENCE_AT_HOME | {Behaviour.TURNING_UP_AT_HOME})
     reported = _labels(seen)
     # "Turning up at your home" already says where: never "at your home at your home".
-    where = "" if reported.endswith("at your home") else " at your home"
+    where = "" if Behaviour.TURNING_UP_AT_HOME in seen else " at your home"
     return (
         f"You reported {reported}{where}. If the person was outside or near your home to press you to "
         "do, or not do, something you are entitled to decide (for example how you vote or speak, or whether you "

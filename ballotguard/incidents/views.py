@@ -198,7 +198,7 @@ def check_answers(request, reference: str):
         return redirect("incidents:detail", reference=incident.reference)
     errors = {}
     if request.method == "POST" and (wait := throttling.check(
-            request, ("report_user", str(request.user.pk)), ("report_address", throttling.address_of(request)))):
+            ("report_user", str(request.user.pk)), ("report_address", throttling.address_of(request)))):
         return throttling.too_many_page(request, wait, "reports")
     if request.method == "POST":
         try:

@@ -123,8 +123,7 @@ def request_refresh(user: User) -> None:
 
 
 def _week_of(moment: dt.datetime) -> dt.date:
-    day = timezone.localtime(moment).date()
-    return day - dt.timedelta(days=day.weekday())
+    return engine.week_start(timezone.localtime(moment).date())
 
 
 @dataclass
@@ -281,7 +280,7 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             (election_id, scope): fingerprint
             for election_id, scope, fingerprint in Snapshot.objects.values_list("election__election_id", "scope", "fingerprint")
         }
-        unchanged: list[tuple[str, str]] = []
+        unchanged: set[tuple[str, str]] = set()
         for done, (election, force) in enumerate(jobs, start=1):
             if force not in totals_by_scope:
                 totals_by_scope[force] = _totals(frames, force)
@@ -292,21 +291,18 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             fingerprint = fingerprint.hexdigest()
             key = (election.election_id, force or NATIONAL)
             if stored.get(key) == fingerprint:
-                unchanged.append(key)
-                if progress:
-                    progress(done, len(jobs))
-                continue
-            payload = engine.dashboard(
-                frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
-                force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
-                totals=totals_by_scope[force],
-            )
-            x, n = totals_by_scope[force].get(election.election_id, (0, 0))
-            snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
-                                      candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
+                unchanged.add(key)
+            else:
+                payload = engine.dashboard(
+                    frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
+                    force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
+                    totals=totals_by_scope[force],
+                )
+                x, n = totals_by_scope[force].get(election.election_id, (0, 0))
+                snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
+                                          candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
             if progress:
                 progress(done, len(jobs))
-        unchanged_keys = set(unchanged)
         with transaction.atomic():
             # Two refreshes at once (the schedule and a button) must not both delete and insert: on
             # PostgreSQL the second would not see the first's new rows and hit the unique constraint.
@@ -316,7 +312,7 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                     cursor.execute("SELECT pg_advisory_xact_lock(%s)", [REFRESH_LOCK])
             # Unchanged inputs: the same figures, now known to be current as of this run.
             kept = [pk for pk, election_id, scope in Snapshot.objects.values_list("pk", "election__election_id", "scope")
-                    if (election_id, scope) in unchanged_keys]
+                    if (election_id, scope) in unchanged]
             Snapshot.objects.filter(pk__in=kept).update(computed_at=now)
             Snapshot.objects.exclude(pk__in=kept).delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)

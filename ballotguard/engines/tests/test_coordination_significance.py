@@ -276,3 +276,18 @@ def test_settings_refuse_a_bad_fdr_or_block():
         Settings(fdr=1.5)
     with pytest.raises(ValueError, match="null_block"):
         Settings(null_block=0)
+
+
+@pytest.mark.parametrize(("text", "rate"), [("off", None), ("None", None), ("0", None), (" 0.001 ", 0.001), (0.05, 0.05)])
+def test_parse_fdr_reads_a_rate_or_off(text, rate):
+    from ballotguard.engines.coordination import parse_fdr
+
+    assert parse_fdr(text) == rate
+
+
+@pytest.mark.parametrize("text", ["1", "1.5", "-0.1", "lots", ""])
+def test_parse_fdr_refuses_what_is_not_a_rate(text):
+    from ballotguard.engines.coordination import parse_fdr
+
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        parse_fdr(text)

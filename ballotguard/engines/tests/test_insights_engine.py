@@ -200,9 +200,13 @@ def test_weekly_shown_cuts_to_the_campaign_and_counts_what_it_left_out():
     shown, period = insights.weekly_shown(table, dt.date(2024, 7, 4))
     assert [r["week"] for r in shown["rows"]] == ["2024-06-17", "2024-06-24"]
     assert period["outside"] == 2 and not period["every_week"] and not period["empty"]
-    # A suppressed week (None) counts as one with incidents, both inside and outside.
-    table["rows"][0]["_values"]["incidents"] = None
-    assert insights.weekly_shown(table, dt.date(2024, 7, 4))[1]["outside"] == 2
+    # A suppressed week (None) counts as one with incidents, outside the period and inside it.
+    table["rows"][1]["_values"]["incidents"] = None  # 2024-01-15, outside: had none, now hidden
+    assert insights.weekly_shown(table, dt.date(2024, 7, 4))[1]["outside"] == 3
+    quiet = _weekly_table({"2024-06-17": 0, "2026-11-30": 2})
+    assert insights.weekly_shown(quiet, dt.date(2024, 7, 4))[1]["empty"]
+    quiet["rows"][0]["_values"]["incidents"] = None  # inside, hidden: the campaign is not empty
+    assert not insights.weekly_shown(quiet, dt.date(2024, 7, 4))[1]["empty"]
     everything, period = insights.weekly_shown(table, dt.date(2024, 7, 4), every_week=True)
     assert len(everything["rows"]) == 5 and period["every_week"]
 

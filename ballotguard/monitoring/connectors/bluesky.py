@@ -65,9 +65,6 @@ class _Pending:
     oversize: int = 0
     last_time_us: int | None = None
 
-    def empty(self) -> bool:
-        return not (self.posts or self.deleted or self.events or self.malformed or self.oversize)
-
 
 def record_to_json(record: MessageRecord) -> str:
     data = asdict(record)

@@ -210,13 +210,14 @@ def status(now: datetime | None = None) -> dict:
     window = timedelta(minutes=5)
     stored = Message.objects.filter(source=NAME)
     fresh = state.heartbeat_at is not None and now - state.heartbeat_at < timedelta(seconds=settings.BALLOTGUARD_SOURCE_STALL_SECONDS)
+    received = stored.count()  # every mention followed is addressed to a candidate
     return {
         "name": state.name, "label": state.get_name_display(), "enabled": state.enabled,
         "connected": bool(state.connected and fresh), "connected_since": state.connected_since, "heartbeat_at": state.heartbeat_at,
         "last_event_at": accounts.aggregate(m=Max("last_event_at"))["m"], "last_message_at": stored.aggregate(m=Max("ingested_at"))["m"],
         "lag_seconds": None,  # a push stream per account: no position to lag behind
         "backlog": 0, "messages_per_minute": round(stored.filter(ingested_at__gte=now - window).count() / 5, 1),
-        "events": stored.count(), "matched": stored.count(), "malformed": 0, "oversize": 0, "deleted_upstream": 0,
+        "events": received, "matched": received, "malformed": 0, "oversize": 0, "deleted_upstream": 0,
         "errors": state.errors, "last_error": state.last_error, "last_error_at": state.last_error_at,
         # Stalled: wanted running with accounts to follow, but the process has not been heard from.
         "stalled": bool(state.enabled and accounts.exists() and not fresh),

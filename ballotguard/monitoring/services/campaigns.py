@@ -136,13 +136,11 @@ def _fdr_setting() -> float | None:
         value = os.environ.get("BALLOTGUARD_CAMPAIGN_FDR")
     if value is None or str(value).strip() == "":
         return coordination.Settings.fdr
-    if str(value).strip().lower() in {"off", "none", "0"}:
-        return None
     try:
-        fdr = float(value)
+        return coordination.parse_fdr(value)
     except ValueError:
+        logger.warning("BALLOTGUARD_CAMPAIGN_FDR is not a rate between 0 and 1 or 'off': the default %s is used", coordination.Settings.fdr)
         return coordination.Settings.fdr
-    return fdr if 0 < fdr < 1 else coordination.Settings.fdr
 
 
 def _observable_settings() -> coordination.Settings:

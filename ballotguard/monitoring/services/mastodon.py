@@ -88,4 +88,4 @@ def disconnect(actor: Actor, account_id: int) -> MastodonAccount:
     return account
 
 
-__all__ = ["ConnectInvalid", "accounts_for", "candidacies_for", "connect", "disconnect", "Candidate"]
+__all__ = ["ConnectInvalid", "accounts_for", "candidacies_for", "connect", "disconnect"]

@@ -208,7 +208,7 @@ def test_graph_files_link_tables_and_the_fdr_option(tmp_path, capsys):
         call_command("detect_campaigns", str(path), out=tmp_path / "bad", resolve_links=tmp_path / "links.csv")
     with pytest.raises(CommandError, match="--fdr 'often'"):
         call_command("detect_campaigns", str(path), out=tmp_path / "bad", fdr="often")
-    with pytest.raises(CommandError, match="fdr must be in"):
+    with pytest.raises(CommandError, match="give a rate between 0 and 1"):
         call_command("detect_campaigns", str(path), out=tmp_path / "bad", fdr="2")
     assert not (tmp_path / "bad").exists()
     # With the default significance test, a dozen rows are too few to rule chance out.

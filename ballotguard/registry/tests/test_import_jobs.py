@@ -39,6 +39,10 @@ def test_a_large_api_import_is_queued_and_reports_progress(admin, settings, djan
 
     page = client.get("/imports/").content.decode()
     assert "Background imports" in page and "dc.csv" in page and "Finished" in page
+    # The jobs table is drawn once, in the page's body: not in its <title> or <head>.
+    head = page[:page.index("</head>")]
+    assert page.count("Background imports") == 1 and "<table" not in head and "<title>Imports – Ballotguard</title>" in head
+    assert 'http-equiv="refresh"' not in head  # nothing is running, so the page does not refresh itself
 
 
 def test_a_refused_file_fails_the_job_with_the_reason(admin, django_capture_on_commit_callbacks):

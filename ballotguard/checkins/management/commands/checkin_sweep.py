@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.management.base import BaseCommand
 
 from ballotguard.checkins.services import sweep
+from ballotguard.core.schedule import run_every
 
 
 class Command(BaseCommand):
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print each sweep's counts as JSON.")
 
     def handle(self, *args, loop: int, json: bool, **options):
-        while True:
+        def once(first: bool) -> None:
             report = sweep().as_dict()
             if json:
                 self.stdout.write(_dumps(report))
@@ -31,9 +31,8 @@ class Command(BaseCommand):
                     f"Check-in sweep: {report['checked']} check-ins looked at, {report['sent']} alerts sent, "
                     f"{report['failed']} to retry, {report['gave_up']} given up, {report['already']} already sent, {report['errors']} errors (see the log)."
                 )
-            if loop <= 0:
-                return
-            time.sleep(loop)
+
+        run_every(loop, once)
 
 
 def _dumps(data: dict) -> str:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import time
 
 from django.core.management.base import BaseCommand
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from ballotguard.insights.services import refresh_running, refresh_snapshots
+from ballotguard.core.schedule import run_every
 
 
 class Command(BaseCommand):
@@ -25,14 +25,13 @@ class Command(BaseCommand):
                             help="Recompute every snapshot, even those whose inputs have not changed since they were computed.")
 
     def handle(self, *args, loop: int, no_progress: bool, force_all: bool = False, **options):
-        while True:
+        def once(first: bool) -> None:
             if refresh_running():
                 self.stdout.write("Another refresh is running: skipped.")
             else:
-                self._refresh(show=not no_progress and not loop, force_all=force_all)
-            if loop <= 0:
-                return
-            time.sleep(loop)
+                self._refresh(show=not no_progress and loop <= 0, force_all=force_all)
+
+        run_every(loop, once)
 
     def _refresh(self, show: bool, force_all: bool) -> None:
         with Progress(TextColumn("Refreshing insights"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), disable=not show) as bar:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.management.base import BaseCommand
 
 from ballotguard.monitoring.services.sources import STATUS, check_stalls
+from ballotguard.core.schedule import run_every
 
 
 class Command(BaseCommand):
@@ -19,10 +19,9 @@ class Command(BaseCommand):
         parser.add_argument("--loop", type=int, default=0, metavar="SECONDS", help="Check again every SECONDS (0: once).")
 
     def handle(self, *args, loop: int, **options):
-        while True:
+        def once(first: bool) -> None:
             alerted = check_stalls()
             figures = [status() for status in STATUS.values()]
             self.stdout.write(json.dumps({"stalled_alerted": alerted, "sources": figures}, default=str))
-            if not loop:
-                return
-            time.sleep(loop)
+
+        run_every(loop, once)

@@ -25,7 +25,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect
+from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect, parse_fdr
 from ballotguard.engines.coordination_io import campaigns_document, dumps_json, read_actions, read_link_table, write_graph
 from ballotguard.engines.coordination_io import resolve_links as resolve_links_in
 
@@ -42,11 +42,8 @@ def _behaviours(value: str) -> frozenset[Behaviour]:
 
 
 def _fdr(value) -> float | None:
-    text = str(value).strip().lower()
-    if text in {"off", "none", "0"}:
-        return None
     try:
-        return float(text)
+        return parse_fdr(value)
     except ValueError:
         raise CommandError(f"--fdr {value!r}: give a rate between 0 and 1, e.g. 0.001, or 'off'") from None
 

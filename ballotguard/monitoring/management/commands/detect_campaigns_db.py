@@ -4,13 +4,13 @@ campaigns over the database's messages and incident observables, and keep the sc
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from ballotguard.accounts.services import Actor
 from ballotguard.monitoring.services import campaigns
+from ballotguard.core.schedule import run_every
 
 
 class Command(BaseCommand):
@@ -28,8 +28,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print each run's counts as JSON.")
 
     def handle(self, *args, loop: int, schedule_only: bool, json: bool, **options):
-        first = True
-        while True:
+        def once(first: bool) -> None:
             campaigns.recover_stale()
             due = not schedule_only and (first or _overdue())
             if due:
@@ -47,10 +46,8 @@ class Command(BaseCommand):
             queued = campaigns.schedule_next(delay=0 if schedule_only else None)
             if queued is not None and not json:
                 self.stdout.write(f"Scheduled detection queued for the task worker at {queued.run_after:%Y-%m-%d %H:%M:%S} UTC.")
-            if loop <= 0:
-                return
-            first = False
-            time.sleep(loop)
+
+        run_every(loop, once)
 
 
 def _overdue() -> bool:

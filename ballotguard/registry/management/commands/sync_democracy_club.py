@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import time
 
 from django.core.management.base import BaseCommand, CommandError
 
 from ballotguard.registry.democracy_club import SyncError, sync
+from ballotguard.core.schedule import run_every
 
 
 class Command(BaseCommand):
@@ -25,11 +25,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
 
     def handle(self, *args, election_date: str, full: bool, loop: int, json: bool, **options):
-        while True:
+        def once(first: bool) -> None:
             try:
-                report = sync(election_date=election_date, full=full).as_dict()
+                # --full asks for everything once; later passes follow the stored cursor.
+                report = sync(election_date=election_date, full=full and first).as_dict()
             except SyncError as exc:
-                if not loop:
+                if loop <= 0:
                     raise CommandError(str(exc)) from None
                 self.stderr.write(f"Sync failed: {exc}; trying again in {loop} s")
             else:
@@ -44,10 +45,8 @@ class Command(BaseCommand):
                         f"updated, {ee['ballots_unknown']:,} not in Ballotguard yet.")
                     for line in report["rejected"]:
                         self.stdout.write(f"  ✗ {line}")
-            if not loop:
-                return
-            full = False
-            time.sleep(loop)
+
+        run_every(loop, once)
 
 
 def _dumps(value) -> str:
