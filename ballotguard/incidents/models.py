@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
+from ballotguard.engines.case_clocks import Clock
 from ballotguard.engines.evidence_types import EvidenceKind
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -86,7 +87,12 @@ class Incident(models.Model):
     closure_reason = models.CharField(max_length=300, blank=True)
 
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # The case clocks (docs/case-clocks.md): each stops at the first time it happened after sending.
+    first_contact_at = models.DateTimeField(
+        null=True, blank=True, help_text="When an adviser first reached the candidate after the report was sent.",
+    )
     triaged_at = models.DateTimeField(null=True, blank=True)
+    referred_at = models.DateTimeField(null=True, blank=True, help_text="When it was first referred to police with a crime reference.")
     closed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -212,6 +218,7 @@ class IncidentEvent(models.Model):
         ACCESS = "access", _("Access request")
         EXPORTED = "exported", _("Evidence pack exported")
         NOTIFIED = "notified", _("Advisers notified")
+        CONTACTED = "contacted", _("Adviser contacted the candidate")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -260,3 +267,22 @@ class AccessRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ClockTarget(models.Model):
+    """A police force's own target for one case clock at one risk level, in hours. Where a force has
+    set none, the national default applies (``engines.case_clocks.NATIONAL_TARGET_HOURS``)."""
+
+    force = models.ForeignKey("registry.PoliceForce", on_delete=models.CASCADE, related_name="clock_targets")
+    clock = models.CharField(max_length=20, choices=[(c.value, c.label) for c in Clock])
+    risk_level = models.CharField(max_length=10, choices=[(r.value, r.value.title()) for r in RiskLevel])
+    hours = models.FloatField()
+    updated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["force", "clock", "risk_level"]
+        constraints = [models.UniqueConstraint(fields=["force", "clock", "risk_level"], name="one_clock_target_per_force_clock_risk")]
+
+    def __str__(self) -> str:
+        return f"{self.force_id} {self.clock} {self.risk_level}: {self.hours:g} h"

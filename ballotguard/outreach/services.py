@@ -36,6 +36,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.engines.outreach_stats import CandidateOutreach, Coverage, coverage_by
+from ballotguard.incidents.services.clocks import record_first_contact
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted, advisers_for, candidates_visible_to, forces_for
 
@@ -180,6 +181,9 @@ def record_contact_attempt(
         )
         audit(actor, "create", "contact_attempt", attempt.pk, fields=["notes"] if notes else [],
               detail=f"candidate {candidate.pk} {method} {outcome}")
+        if outcome == ContactAttempt.Outcome.REACHED:
+            # Reaching the candidate stops the first-contact clock of every incident they had sent by then.
+            record_first_contact(actor, candidate, at, f"({attempt.get_method_display().lower()}, outreach)")
     return attempt
 
 

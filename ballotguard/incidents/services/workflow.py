@@ -17,6 +17,7 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
+from .clocks import contact_on_advice
 from .events import add_event
 from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
 
@@ -90,6 +91,8 @@ def _apply_transition(actor: Actor, incident: Incident, status: str, crime_refer
         incident.triaged_at = now
     if status == Incident.Status.REFERRED:
         incident.crime_reference = crime_reference
+        if incident.referred_at is None:
+            incident.referred_at = now
         text += f" (crime reference {crime_reference})"
     if status == Incident.Status.ADVICE_GIVEN:
         incident.advice = advice
@@ -99,8 +102,10 @@ def _apply_transition(actor: Actor, incident: Incident, status: str, crime_refer
         incident.closure_reason = reason
     if reason:
         text += f": {reason}"
-    incident.save(update_fields=["status", "triaged_at", "crime_reference", "advice", "closed_at", "closure_reason", "updated_at"])
+    incident.save(update_fields=["status", "triaged_at", "referred_at", "crime_reference", "advice", "closed_at", "closure_reason", "updated_at"])
     add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
+    if status == Incident.Status.ADVICE_GIVEN:
+        contact_on_advice(actor, incident, now)
     audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
 
 

@@ -1,0 +1,269 @@
+"""Case clocks for incidents: recording first contact, each force's targets, and the lead FEOA's list
+of breaches. The arithmetic is in :mod:`ballotguard.engines.case_clocks`; docs/case-clocks.md
+defines every clock.
+
+Who may do what:
+
+* **Targets**: a force's lead FEOA (``User.is_force_lead``) sets their own force's; an administrator
+  any force's. Targets are not access to anything, so no second person approves them (unlike
+  ``accounts.access``), but every change is audited with the fields changed. Every FEOA and analyst
+  may read targets (they are what the figures are measured against).
+* **Breaches**: a force's lead FEOA, for their own force. The list names cases by reference, risk,
+  status and times, nothing of their content; opening one is the ordinary case page.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Case, DurationField, ExpressionWrapper, F, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Greatest
+from django.utils import timezone
+
+from ballotguard.accounts.models import Role, User
+from ballotguard.accounts.services import Actor, audit
+from ballotguard.engines import case_clocks as engine
+from ballotguard.engines.case_clocks import Clock
+from ballotguard.registry.models import Candidate, PoliceForce
+from ballotguard.registry.services import NotPermitted
+
+from ..models import ClockTarget, Incident, IncidentEvent
+from .errors import ReportInvalid
+from .events import add_event
+from .scope import _base, _in_forces
+
+RISKS = engine.RISK_LEVELS
+
+
+def field_name(clock: Clock | str, risk: str) -> str:
+    """The form and API field of one target: ``triage_high``."""
+    return f"{Clock(clock).value}_{risk}"
+
+
+# ---------------------------------------------------------------------------------------------------
+# First contact
+
+
+def record_first_contact(actor: Actor, candidate: Candidate, at: dt.datetime, how: str) -> int:
+    """An adviser reached the candidate at ``at``: every sent incident of theirs, sent by then and not
+    yet contacted, gets its first contact (and a timeline line). Returns how many. ``how`` says how
+    (no personal data: "by phone, outreach page")."""
+    with transaction.atomic():
+        waiting = list(Incident.objects.select_for_update().filter(
+            candidate=candidate, first_contact_at__isnull=True, submitted_at__isnull=False, submitted_at__lte=at,
+        ).exclude(status=Incident.Status.DRAFT))
+        for incident in waiting:
+            incident.first_contact_at = at
+            incident.save(update_fields=["first_contact_at", "updated_at"])
+            event = add_event(actor, incident, IncidentEvent.Kind.CONTACTED, f"Adviser reached the candidate {how}", internal=True)
+            event.at = at
+            event.save(update_fields=["at"])
+    return len(waiting)
+
+
+def contact_on_advice(actor: Actor, incident: Incident, at: dt.datetime) -> None:
+    """Advice given to the candidate is contact with them: called inside the status change."""
+    if incident.first_contact_at is None and incident.submitted_at is not None:
+        incident.first_contact_at = at
+        incident.save(update_fields=["first_contact_at"])
+        add_event(actor, incident, IncidentEvent.Kind.CONTACTED, "Adviser reached the candidate (advice given)", internal=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Targets
+
+
+def national_targets() -> dict[Clock, dict[str, float]]:
+    return engine.national_targets()
+
+
+def targets_for(force: PoliceForce) -> dict[Clock, dict[str, float]]:
+    overrides = {(t.clock, t.risk_level): t.hours for t in ClockTarget.objects.filter(force=force)}
+    return engine.merge_targets(overrides)
+
+
+def targets_by_force() -> dict[str, dict[Clock, dict[str, float]]]:
+    """Every force that set any target of its own, by code, with the defaults filled in."""
+    overrides: dict[str, dict[tuple[str, str], float]] = {}
+    for code, clock, risk, hours in ClockTarget.objects.values_list("force__code", "clock", "risk_level", "hours"):
+        overrides.setdefault(code, {})[(clock, risk)] = hours
+    return {code: engine.merge_targets(values) for code, values in sorted(overrides.items())}
+
+
+def can_read_targets(user: User) -> bool:
+    return user.is_authenticated and user.role in {Role.FEOA, Role.ANALYST, Role.ADMIN}
+
+
+def target_forces(user: User) -> QuerySet[PoliceForce]:
+    """The forces whose targets the user may change: all for an administrator, their own for a lead
+    FEOA. NotPermitted for anyone else."""
+    if user.is_authenticated and user.role == Role.ADMIN:
+        return PoliceForce.objects.order_by("name")
+    if user.is_authenticated and user.role == Role.FEOA and user.is_force_lead:
+        return user.police_forces.order_by("name")
+    raise NotPermitted("Only a force's lead FEOA or an administrator can change its clock targets.")
+
+
+def readable_forces(user: User) -> QuerySet[PoliceForce]:
+    """Forces whose targets the user may read: every force for analysts and administrators, their own for FEOAs."""
+    if not can_read_targets(user):
+        raise NotPermitted("Clock targets are for FEOAs, Taskforce analysts and administrators.")
+    if user.role == Role.FEOA:
+        return user.police_forces.order_by("name")
+    return PoliceForce.objects.order_by("name")
+
+
+def may_edit(user: User, force: PoliceForce) -> bool:
+    try:
+        return target_forces(user).filter(pk=force.pk).exists()
+    except NotPermitted:
+        return False
+
+
+def set_targets(actor: Actor, force: PoliceForce, values: Mapping[str, object]) -> dict[Clock, dict[str, float]]:
+    """Set the force's targets from ``{"triage_high": "1", ...}``. A field left out keeps its value; a
+    value equal to the national default removes the force's own (so a later change of the default
+    reaches it). Errors name each field; nothing is stored unless every field is valid."""
+    user = actor.user
+    if user is None or not may_edit(user, force):
+        raise NotPermitted("Only the force's lead FEOA or an administrator can change its clock targets.")
+    known = {field_name(c, r) for c in Clock for r in RISKS}
+    errors: dict[str, str] = {}
+    for key in values:
+        if key not in known:
+            errors[key] = "Not a clock target"
+    parsed: dict[tuple[Clock, str], float] = {}
+    for clock in Clock:
+        for risk in RISKS:
+            key = field_name(clock, risk)
+            if key not in values:
+                continue
+            raw = values[key]
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                errors[key] = f"Enter the {clock.label.lower()} target for {risk} risk, in hours"
+                continue
+            try:
+                parsed[(clock, risk)] = engine.check_target_hours(raw)
+            except ValueError as exc:
+                errors[key] = str(exc)
+    if errors:
+        raise ReportInvalid(errors)
+    current = targets_for(force)
+    defaults = national_targets()
+    changed = []
+    with transaction.atomic():
+        for (clock, risk), hours in parsed.items():
+            if hours == current[clock][risk]:
+                continue
+            changed.append(field_name(clock, risk))
+            if hours == defaults[clock][risk]:
+                ClockTarget.objects.filter(force=force, clock=clock.value, risk_level=risk).delete()
+            else:
+                ClockTarget.objects.update_or_create(force=force, clock=clock.value, risk_level=risk,
+                                                     defaults={"hours": hours, "updated_by": user, "updated_at": timezone.now()})
+        if changed:
+            audit(actor, "update", "clock_targets", force.code, fields=changed, detail=f"{len(changed)} clock target(s) of {force.code}")
+    return targets_for(force)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Breaches
+
+
+BREACH_PAGE = 50
+_NEVER = dt.timedelta(days=-36_500)  # "not breached" for GREATEST, which SQLite answers NULL for if any argument is
+
+
+def lead_forces(user: User) -> QuerySet[PoliceForce]:
+    if not (user.is_authenticated and user.role == Role.FEOA and user.is_force_lead):
+        raise NotPermitted("The breach list is for a force's lead FEOA.")
+    return user.police_forces.order_by("name")
+
+
+def _target(targets: Mapping[Clock, Mapping[str, float]], clock: Clock) -> Case:
+    hours = targets[clock]
+    return Case(When(risk_rank=3, then=Value(dt.timedelta(hours=hours["high"]))),
+                When(risk_rank=1, then=Value(dt.timedelta(hours=hours["low"]))),
+                default=Value(dt.timedelta(hours=hours[engine.UNSCORED_AS])), output_field=DurationField())
+
+
+def _over(stop, targets, clock: Clock):
+    return ExpressionWrapper(stop - F("submitted_at") - _target(targets, clock), output_field=DurationField())
+
+
+def breach_queryset(force: PoliceForce, now: dt.datetime | None = None) -> QuerySet[Incident]:
+    """The force's sent incidents that missed a target (stopped late, or running past it), annotated
+    with ``worst_over``, worst first. Measured against the force's own targets."""
+    now = now or timezone.now()
+    targets = targets_for(force)
+    closed_stop = Case(When(status=Incident.Status.CLOSED, then=F("closed_at")), default=Value(now))
+    overs = {
+        Clock.FIRST_CONTACT: _over(Coalesce(F("first_contact_at"), Value(now)), targets, Clock.FIRST_CONTACT),
+        Clock.TRIAGE: _over(Coalesce(F("triaged_at"), Value(now)), targets, Clock.TRIAGE),
+        Clock.REFERRAL: _over(F("referred_at"), targets, Clock.REFERRAL),
+        Clock.CLOSE: _over(closed_stop, targets, Clock.CLOSE),
+    }
+    worst = Greatest(*[Coalesce(expr, Value(_NEVER), output_field=DurationField()) for expr in overs.values()], output_field=DurationField())
+    qs = (_base().exclude(status=Incident.Status.DRAFT).filter(_in_forces([force]), submitted_at__isnull=False)
+          .annotate(worst_over=worst).filter(worst_over__gt=dt.timedelta(0)))
+    return qs.order_by("-worst_over", "-risk_rank", "reference")
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    incident: Incident
+    breach: engine.Breach
+
+    @property
+    def worst_label(self) -> str:
+        return self.breach.worst.clock.label
+
+    @property
+    def over(self) -> str:
+        return engine.fmt_duration(self.breach.over_seconds)
+
+    @property
+    def missed(self) -> list[dict]:
+        return [{"clock": m.clock.value, "label": m.clock.label, "state": m.state.value, "took": engine.fmt_duration(m.seconds),
+                 "target": engine.fmt_duration(m.target_seconds), "over": engine.fmt_duration(m.over_seconds),
+                 "over_hours": round(m.over_seconds / engine.HOUR, 2)} for m in self.breach.measures]
+
+
+def measures_of(incident: Incident, targets: Mapping[Clock, Mapping[str, float]], now: dt.datetime) -> list[engine.Measure]:
+    def ts(value):
+        return value.timestamp() if value is not None else None
+
+    risk = engine.risk_for_target(incident.effective_risk)
+    closed = incident.closed_at if incident.status == Incident.Status.CLOSED else None
+    stops = {Clock.FIRST_CONTACT: incident.first_contact_at, Clock.TRIAGE: incident.triaged_at, Clock.REFERRAL: incident.referred_at,
+             Clock.CLOSE: closed}
+    return [engine.measure(clock, ts(incident.submitted_at), ts(stops[clock]), now.timestamp(), targets[clock][risk]) for clock in Clock]
+
+
+def breaches(actor: Actor, force: PoliceForce, *, page: int = 1) -> tuple[list[BreachRow], int]:
+    """One page of the force's breaches, worst first, and how many there are in all. The caller has
+    checked that the actor leads the force (``lead_forces``). Audited as a read of the list."""
+    now = timezone.now()
+    qs = breach_queryset(force, now)
+    total = qs.count()
+    page = max(1, page)
+    rows = list(qs[(page - 1) * BREACH_PAGE: page * BREACH_PAGE])
+    targets = targets_for(force)
+    out = []
+    for incident in rows:
+        breach = engine.breaches_of(incident.reference, incident.effective_risk, measures_of(incident, targets, now))
+        if breach is not None:
+            out.append(BreachRow(incident, breach))
+    out.sort(key=lambda r: (-r.breach.over_seconds, {"high": 0, "medium": 1, "low": 2}.get(r.breach.risk, 1), r.incident.reference))
+    audit(actor, "read", "incident.breaches", force.code, detail=f"page={page} rows={len(out)} of {total}")
+    return out, total
+
+
+__all__ = [
+    "BREACH_PAGE", "BreachRow", "breach_queryset", "breaches", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
+    "may_edit", "measures_of", "national_targets", "readable_forces", "record_first_contact", "set_targets", "target_forces",
+    "targets_by_force", "targets_for",
+]
