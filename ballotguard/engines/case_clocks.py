@@ -397,7 +397,7 @@ def _group_summaries(states: pl.DataFrame, clock: Clock, by: str) -> dict[str, S
         overdue=(pl.col(s) == State.OVERDUE.value).sum(),
         median=stopped.median(),
         # nearest rank: the ceil(0.9 n)-th smallest (1-based)
-        p90=stopped.sort().get(((n_stopped.cast(pl.Float64) * 0.9 - 1e-9).ceil().cast(pl.Int64) - 1).clip(lower_bound=0)),
+        p90=stopped.sort().get(((n_stopped.cast(pl.Float64) * 0.9 - 1e-9).ceil().cast(pl.Int64) - 1).clip(lower_bound=0), null_on_oob=True),
     )
     out = {}
     for row in agg.iter_rows(named=True):

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import polars as pl
 
+from ballotguard.engines.case_clocks import CLOCK_COLUMNS, Targets, clock_section
 from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, Cell, is_small, suppress_counts, suppress_linked
 from ballotguard.engines.incident_facts import (
     BEHAVIOUR_LABELS,
@@ -57,6 +58,7 @@ INCIDENT_SCHEMA = {
     "id": pl.Int64, "candidate_id": pl.Int64, "week": pl.Date, "channel": pl.Utf8, "behaviours": pl.List(pl.Utf8),
     "characteristics": pl.List(pl.Utf8), "issue_tags": pl.List(pl.Utf8), "serious": pl.Boolean,
     "reported_to_police": pl.Boolean, "awaiting_triage": pl.Boolean,
+    **CLOCK_COLUMNS,  # the case clocks' times (ballotguard.engines.case_clocks)
 }
 
 
@@ -496,8 +498,11 @@ def coverage(forces: Sequence[ForceCoverage], cands: pl.DataFrame, incs: pl.Data
 
 def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: ElectionRef, elections: Sequence[ElectionRef],
               force: str | None, force_names: Mapping[str, str], coverage_rows: Sequence[ForceCoverage],
-              threshold: int = DEFAULT_THRESHOLD, totals: Mapping[str, tuple[int, int]] | None = None) -> dict:
-    """Every figure for one election in one scope (national when ``force`` is None)."""
+              threshold: int = DEFAULT_THRESHOLD, totals: Mapping[str, tuple[int, int]] | None = None,
+              now: float | None = None, clock_targets: Mapping[str, Targets] | None = None,
+              adviser_names: Mapping[int, str] | None = None) -> dict:
+    """Every figure for one election in one scope (national when ``force`` is None). With ``now``
+    (epoch seconds), the case clocks too (:func:`ballotguard.engines.case_clocks.clock_section`)."""
     cands, incs = in_scope(candidates, incidents, election=election.election_id, force=force)
     n = cands.height
     if totals is None:
@@ -547,4 +552,6 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
         "disparities": disparities,
         "coverage": coverage(scoped_coverage, cands, incs, threshold),
         "map": {"kind": map_column, "areas": areas},
+        "clocks": None if now is None else clock_section(incs, now=now, by_force=clock_targets or {}, force=force, force_names=force_names,
+                                                         adviser_names=adviser_names or {}, threshold=threshold),
     }

@@ -32,10 +32,12 @@ from django.utils import timezone
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym
+from ballotguard.engines import case_clocks
 from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
 from ballotguard.engines.risk import RiskLevel
 from ballotguard.incidents.models import Incident
+from ballotguard.incidents.services import clocks as clock_services
 from ballotguard.engines.outreach_stats import coverage_by
 from ballotguard.outreach.services import outreach_records
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
@@ -133,6 +135,9 @@ class Frames:
     elections: list[engine.ElectionRef]
     force_names: dict[str, str]
     coverage: dict[str, list[engine.ForceCoverage]]  # per election id
+    now: float = 0.0  # epoch seconds: where running case clocks stand
+    clock_targets: dict | None = None  # forces with their own clock targets, by code
+    adviser_names: dict | None = None  # FEOA id -> name, for the clocks by assigned adviser
 
 
 def load_frames(today: dt.date | None = None) -> Frames:
@@ -175,7 +180,10 @@ def load_frames(today: dt.date | None = None) -> Frames:
         ]
         for e in elections
     }
-    return Frames(candidates, incidents, elections, {f.code: f.name for f in forces.values()}, coverage)
+    advisers = {pk: (f"{first} {last}".strip() or username)
+                for pk, first, last, username in User.objects.filter(role=Role.FEOA).values_list("pk", "first_name", "last_name", "username")}
+    return Frames(candidates, incidents, elections, {f.code: f.name for f in forces.values()}, coverage,
+                  now=timezone.now().timestamp(), clock_targets=clock_services.targets_by_force(), adviser_names=advisers)
 
 
 def _incident_frame() -> pl.DataFrame:
@@ -193,10 +201,17 @@ def _incident_frame() -> pl.DataFrame:
     else:  # SQLite keeps datetimes as UTC text and JSON as text
         epoch = "(julianday(COALESCE(occurred_at, submitted_at, created_at)) - 2440587.5) * 86400.0"
         as_text = "{}"
+    def seconds(column: str) -> str:
+        return epoch.replace("COALESCE(occurred_at, submitted_at, created_at)", column)
+
+    closed = "CASE WHEN status = 'closed' THEN closed_at END"
     sql = (f"SELECT id, candidate_id, {epoch}, place, {as_text.format('behaviours')}, {as_text.format('characteristics')}, "
-           f"{as_text.format('issue_tags')}, COALESCE(NULLIF(risk_override_level, ''), risk_level), crime_reference <> '', status "
+           f"{as_text.format('issue_tags')}, COALESCE(NULLIF(risk_override_level, ''), risk_level), crime_reference <> '', status, "
+           f"{seconds('submitted_at')}, {seconds('first_contact_at')}, {seconds('triaged_at')}, {seconds('referred_at')}, "
+           f"{seconds(closed)}, assigned_to_id "
            f"FROM {table} WHERE status <> %s")
-    names = ["id", "candidate_id", "moment", "channel", "behaviours", "characteristics", "issue_tags", "risk", "police", "status"]
+    names = ["id", "candidate_id", "moment", "channel", "behaviours", "characteristics", "issue_tags", "risk", "police", "status",
+             "submitted", "first_contact", "triaged", "referred", "closed", "adviser"]
     columns: list[list] = [[] for _ in names]
     with connection.cursor() as cursor:
         cursor.execute(sql, [Incident.Status.DRAFT.value])
@@ -205,7 +220,9 @@ def _incident_frame() -> pl.DataFrame:
                 column.extend(values)
     raw = pl.DataFrame(dict(zip(names, columns, strict=True)), schema={
         "id": pl.Int64, "candidate_id": pl.Int64, "moment": pl.Float64, "channel": pl.Utf8, "behaviours": pl.Utf8,
-        "characteristics": pl.Utf8, "issue_tags": pl.Utf8, "risk": pl.Utf8, "police": pl.Boolean, "status": pl.Utf8},
+        "characteristics": pl.Utf8, "issue_tags": pl.Utf8, "risk": pl.Utf8, "police": pl.Boolean, "status": pl.Utf8,
+        "submitted": pl.Float64, "first_contact": pl.Float64, "triaged": pl.Float64, "referred": pl.Float64, "closed": pl.Float64,
+        "adviser": pl.Int64},
         strict=False)  # SQLite answers the comparison as 0 or 1
     local_day = (pl.from_epoch((pl.col("moment") * 1_000_000).cast(pl.Int64), time_unit="us")
                  .dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.date())
@@ -220,6 +237,8 @@ def _incident_frame() -> pl.DataFrame:
         serious=pl.col("risk") == RiskLevel.HIGH.value,
         reported_to_police=pl.col("police").fill_null(False),
         awaiting_triage=pl.col("status") == Incident.Status.NEW.value,
+        risk=pl.col("risk").fill_null(""),
+        submitted="submitted", first_contact="first_contact", triaged="triaged", referred="referred", closed="closed", adviser="adviser",
     ).cast(engine.INCIDENT_SCHEMA)
 
 
@@ -229,18 +248,25 @@ def _incident_frame() -> pl.DataFrame:
 
 # Bump when what engine.dashboard computes changes (a new table, another method), so that every
 # snapshot is recomputed once rather than kept because its inputs did not change.
-PAYLOAD_VERSION = "2"
+PAYLOAD_VERSION = "3"  # 3: the case clocks
 
 
 def _election_digests(frames: Frames) -> dict:
     """Per election, a digest of every row its figures are computed from: its candidates, the incidents
     against them, its coverage rows, and every election's name and date (the comparisons). Row hashes
     are sorted, so the order rows come back from the database in does not matter."""
-    everywhere = repr((PAYLOAD_VERSION, threshold(), frames.elections, sorted(frames.force_names.items()))).encode()
+    everywhere = repr((PAYLOAD_VERSION, threshold(), frames.elections, sorted(frames.force_names.items()),
+                       sorted((code, sorted((c.value, sorted(v.items())) for c, v in t.items())) for code, t in (frames.clock_targets or {}).items()),
+                       sorted((frames.adviser_names or {}).items()))).encode()
+    # Running case clocks change the figures as time passes, not only as rows change: each incident's
+    # count of targets passed (per force and national) joins its row, so a clock passing one is a change.
+    targets = case_clocks.targets_frame(frames.clock_targets or {})
     digests = {}
     for election in frames.elections:
         cands = frames.candidates.filter(pl.col("election") == election.election_id)
-        incs = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id")), on="candidate_id", how="semi")
+        incs = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id"), "forces"), on="candidate_id", how="inner")
+        if incs.height:
+            incs = incs.join(case_clocks.overdue_marks(incs, targets, frames.now), on="id", how="left")
         digest = hashlib.sha256(everywhere)
         for frame in (cands, incs):
             digest.update(f"|{frame.height}|".encode())
@@ -296,7 +322,8 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                 payload = engine.dashboard(
                     frames.candidates, frames.incidents, election=election, elections=frames.elections, force=force,
                     force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
-                    totals=totals_by_scope[force],
+                    totals=totals_by_scope[force], now=frames.now, clock_targets=frames.clock_targets,
+                    adviser_names=frames.adviser_names,
                 )
                 x, n = totals_by_scope[force].get(election.election_id, (0, 0))
                 snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
@@ -347,7 +374,8 @@ def find_table(payload: dict, name: str) -> dict | None:
     ``areas`` (the map's table)."""
     if name == "areas":
         return area_table(payload)
-    tables = [payload["weekly"], payload["comparisons"], payload["coverage"], *payload["breakdowns"], *payload["disparities"]]
+    tables = [payload["weekly"], payload["comparisons"], payload["coverage"], *payload["breakdowns"], *payload["disparities"],
+              *case_clocks.tables_of(payload.get("clocks"))]
     return next((t for t in tables if t["name"] == name), None)
 
 
