@@ -16,6 +16,7 @@ from ninja.errors import HttpError
 
 from ballotguard.accounts.api import actor_of
 from ballotguard.core.api_schemas import MessageOut
+from ballotguard.incidents.services import clocks as clock_services
 from ballotguard.registry.services import NotPermitted
 
 from . import services
@@ -100,3 +101,132 @@ def refresh(request):
     except NotPermitted as exc:
         raise HttpError(403, str(exc)) from None
     return Status(202, {"detail": "Refresh queued: the task worker recomputes every snapshot."})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Case clocks (docs/case-clocks.md)
+
+
+class ClocksOut(Schema):
+    election_id: str
+    scope: str
+    computed_at: str
+    clocks: dict[str, Any] | None
+
+
+@router.get("/insights/clocks", response=ClocksOut, summary="Case clock figures of one election in one scope")
+def clocks(request, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
+    """Time to first contact, triage, referral and close per risk level, per force (national) or per
+    FEOA (a force), already suppressed: the same figures as the Case clocks page."""
+    snapshot = _snapshot(request, election, force)
+    services.record_export(actor_of(request), snapshot, "clocks")
+    return {"election_id": snapshot.election.election_id, "scope": snapshot.scope, "computed_at": snapshot.computed_at.isoformat(),
+            "clocks": snapshot.payload.get("clocks")}
+
+
+class MissedOut(Schema):
+    clock: str
+    label: str
+    state: str
+    took: str
+    target: str
+    over: str
+    over_hours: float
+
+
+class BreachOut(Schema):
+    reference: str
+    risk: str
+    status: str
+    submitted_at: str
+    worst_clock: str
+    over_hours: float
+    missed: list[MissedOut]
+
+
+class BreachesOut(Schema):
+    force: str
+    total: int
+    page: int
+    breaches: list[BreachOut]
+
+
+@router.get("/insights/clocks/breaches", response=BreachesOut, summary="The force's cases that missed a target, worst first")
+def clock_breaches(request, force: str = Query("", max_length=12), page: int = Query(1, ge=1, le=1_000_000)):
+    """For a force's lead FEOA (403 for anyone else; 404 for a force they do not lead)."""
+    try:
+        forces = clock_services.lead_forces(request.user)
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+    chosen = forces.filter(code=force).first() if force else forces.first()
+    if chosen is None:
+        raise HttpError(404, "Not found.")
+    rows, total = clock_services.breaches(actor_of(request), chosen, page=page)
+    return {"force": chosen.code, "total": total, "page": page, "breaches": [
+        {"reference": r.incident.reference, "risk": r.incident.effective_risk or "", "status": r.incident.status,
+         "submitted_at": r.incident.submitted_at.isoformat(), "worst_clock": r.breach.worst.clock.value,
+         "over_hours": round(r.breach.over_seconds / 3600, 2), "missed": r.missed} for r in rows]}
+
+
+class TargetsOut(Schema):
+    force: str | None
+    name: str
+    own: bool
+    editable: bool
+    hours: dict[str, float]
+
+
+def _hours(targets) -> dict[str, float]:
+    return {clock_services.field_name(c, r): targets[c][r] for c in clock_services.Clock for r in clock_services.RISKS}
+
+
+@router.get("/insights/clocks/targets", response=list[TargetsOut], summary="Clock targets: the national defaults and each force's")
+def clock_targets(request):
+    try:
+        forces = list(clock_services.readable_forces(request.user))
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+    own = clock_services.targets_by_force()
+    out = [{"force": None, "name": "National defaults", "own": False, "editable": False, "hours": _hours(clock_services.national_targets())}]
+    for f in forces:
+        out.append({"force": f.code, "name": f.name, "own": f.code in own, "editable": clock_services.may_edit(request.user, f),
+                    "hours": _hours(own.get(f.code) or clock_services.national_targets())})
+    return out
+
+
+class TargetsIn(Schema):
+    """Hours per clock and risk level; a field left out keeps its value; an unknown field is refused."""
+
+    model_config = {"extra": "forbid"}
+    first_contact_high: Any = None
+    first_contact_medium: Any = None
+    first_contact_low: Any = None
+    triage_high: Any = None
+    triage_medium: Any = None
+    triage_low: Any = None
+    referral_high: Any = None
+    referral_medium: Any = None
+    referral_low: Any = None
+    close_high: Any = None
+    close_medium: Any = None
+    close_low: Any = None
+
+
+@router.put("/insights/clocks/targets/{force}", response={200: TargetsOut, 422: dict[str, Any]},
+            summary="Change a force's clock targets (its lead FEOA or an administrator)")
+def set_clock_targets(request, force: str, payload: TargetsIn):
+    """Body: ``{"triage_high": 2, "close_low": 336, ...}`` (hours; fields left out keep their value).
+    422 names each field at fault and stores nothing."""
+    try:
+        forces = clock_services.target_forces(request.user)
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+    chosen = forces.filter(code=force).first()
+    if chosen is None:
+        raise HttpError(404, "Not found.")
+    try:
+        targets = clock_services.set_targets(actor_of(request), chosen, payload.model_dump(exclude_unset=True))
+    except clock_services.ReportInvalid as exc:
+        return Status(422, {"detail": [{"field": f, "message": m, "loc": ["body", f]} for f, m in exc.errors.items()]})
+    return Status(200, {"force": chosen.code, "name": chosen.name, "own": chosen.code in clock_services.targets_by_force(),
+                        "editable": True, "hours": _hours(targets)})

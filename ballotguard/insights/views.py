@@ -24,6 +24,8 @@ from ballotguard.engines import insights as engine
 from ballotguard.registry.models import Area, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
+from ballotguard.incidents.services import clocks as clock_services
+
 from . import services
 from .forms import RevealForm
 from .models import NATIONAL, Snapshot
@@ -36,6 +38,7 @@ TABS = [
     ("disparities", "Disparities"),
     ("coverage", "Coverage gaps"),
     ("map", "Map"),
+    ("clocks", "Case clocks"),
 ]
 
 
@@ -247,3 +250,107 @@ def records(request):
         "elections": services.elections_available(), "selected_election": election_id or "", "tab": "records", "tabs": TABS,
         "is_analyst": True, "query": "",
     })
+
+
+# ---------------------------------------------------------------------------------------------------
+# Case clocks (docs/case-clocks.md): figures from the snapshot; the lead FEOA's breach list and the
+# targets are live (incidents.services.clocks).
+
+
+@require_GET
+@login_required
+def clocks(request):
+    snapshot, context = _snapshot(request)
+    section = snapshot.payload.get("clocks") if snapshot is not None else None
+    if section:
+        context["clock_targets"] = _figure(section["targets"], None, "clock-targets")
+        context["clock_sections"] = [{"label": c["label"], "clock": c["clock"],
+                                      "figures": [_figure(t, None, t["name"].replace("_", "-")) for t in c["tables"]]}
+                                     for c in section["clocks"]]
+    context["tab"] = "clocks"
+    context["is_lead"] = request.user.role == "feoa" and request.user.is_force_lead
+    return render(request, "insights/clocks.html", context)
+
+
+def _force_or_404(forces, code: str | None) -> PoliceForce:
+    force = forces.filter(code=code).first() if code else forces.first()
+    if force is None:
+        raise Http404("No such police force in your scope")
+    return force
+
+
+@require_GET
+@login_required
+def clock_breaches(request):
+    try:
+        forces = clock_services.lead_forces(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    force = _force_or_404(forces, request.GET.get("force"))
+    try:
+        page = max(1, min(int(request.GET.get("page", "1")), MAX_RECORDS_PAGE))
+    except ValueError:
+        page = 1
+    rows, total = clock_services.breaches(Actor.from_request(request), force, page=page)
+    pages = max(1, -(-total // clock_services.BREACH_PAGE))
+    return render(request, "insights/clock_breaches.html", {
+        "force": force, "forces": list(forces), "rows": rows, "total": total, "page": page, "pages": pages,
+        "previous": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None,
+    })
+
+
+@require_GET
+@login_required
+def clock_targets(request):
+    try:
+        forces = list(clock_services.readable_forces(request.user))
+    except NotPermitted:
+        raise PermissionDenied from None
+    try:
+        editable = set(clock_services.target_forces(request.user).values_list("pk", flat=True))
+    except NotPermitted:
+        editable = set()
+    own = clock_services.targets_by_force()
+    national = clock_services.national_targets()
+    rows = [{"force": f, "own": f.code in own, "editable": f.pk in editable} for f in forces]
+    return render(request, "insights/clock_targets.html", {"rows": rows, "national": _target_rows(national), "is_admin": request.user.role == "admin"})
+
+
+def _target_rows(targets, values: dict | None = None, errors: dict | None = None) -> list[dict]:
+    from ballotguard.engines import case_clocks
+
+    out = []
+    for clock in case_clocks.Clock:
+        cells = []
+        for risk in case_clocks.RISK_LEVELS:
+            name = clock_services.field_name(clock, risk)
+            value = (values or {}).get(name, f"{targets[clock][risk]:g}")
+            cells.append({"name": name, "risk": risk, "label": f"{clock.label}, {case_clocks.RISK_LABELS[risk].lower()}, in hours",
+                          "value": value, "error": (errors or {}).get(name), "shown": case_clocks.fmt_hours(targets[clock][risk])})
+        out.append({"clock": clock.label, "cells": cells})
+    return out
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def clock_targets_edit(request, force: str):
+    try:
+        forces = clock_services.target_forces(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    police_force = _force_or_404(forces, force)
+    values, errors = None, {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in (clock_services.field_name(c, r) for c in clock_services.Clock
+                                                               for r in clock_services.RISKS)}
+        try:
+            clock_services.set_targets(Actor.from_request(request), police_force, values)
+        except clock_services.ReportInvalid as exc:
+            errors = exc.errors
+        else:
+            messages.success(request, f"Clock targets of {police_force.name} saved. The figures use them from the next refresh.")
+            return redirect("insights:clock-targets")
+    return render(request, "insights/clock_targets_edit.html", {
+        "force": police_force, "rows": _target_rows(clock_services.targets_for(police_force), values, errors),
+        "errors": [{"href": f"#{name}", "text": text} for name, text in errors.items()],
+    }, status=400 if errors else 200)

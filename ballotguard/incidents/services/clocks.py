@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, DurationField, ExpressionWrapper, F, QuerySet, Value, When
+from django.db.models import Case, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -185,8 +185,12 @@ def lead_forces(user: User) -> QuerySet[PoliceForce]:
 
 def _target(targets: Mapping[Clock, Mapping[str, float]], clock: Clock) -> Case:
     hours = targets[clock]
-    return Case(When(risk_rank=3, then=Value(dt.timedelta(hours=hours["high"]))),
-                When(risk_rank=1, then=Value(dt.timedelta(hours=hours["low"]))),
+
+    def level(risk: str) -> Q:  # the effective level, as Incident.effective_risk reads it
+        return Q(risk_override_level=risk) | Q(risk_override_level="", risk_level=risk)
+
+    return Case(When(level("high"), then=Value(dt.timedelta(hours=hours["high"]))),
+                When(level("low"), then=Value(dt.timedelta(hours=hours["low"]))),
                 default=Value(dt.timedelta(hours=hours[engine.UNSCORED_AS])), output_field=DurationField())
 
 
@@ -263,7 +267,7 @@ def breaches(actor: Actor, force: PoliceForce, *, page: int = 1) -> tuple[list[B
 
 
 __all__ = [
-    "BREACH_PAGE", "BreachRow", "breach_queryset", "breaches", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
+    "BREACH_PAGE", "Clock", "RISKS", "ReportInvalid", "BreachRow", "breach_queryset", "breaches", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
     "may_edit", "measures_of", "national_targets", "readable_forces", "record_first_contact", "set_targets", "target_forces",
     "targets_by_force", "targets_for",
 ]
