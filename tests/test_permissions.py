@@ -108,6 +108,19 @@ MATRIX = {
     "page insights":                (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "page insights records":        (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
     "api insights":                 (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # Case clocks: figures like every insights page; targets read by FEOAs (their force), analysts and
+    # administrators, changed by a force's lead FEOA (West Midlands' is made lead for these rows) or an
+    # administrator; the breach list for the lead FEOA alone.
+    "page clocks":                  (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
+    "api clocks":                   (401, 401, 403, 403, 403, 404, 404, 404, 404, 403),  # no refresh yet in this world: 404
+    "page clock targets":           (302, 302, 403, 403, 403, 200, 200, 200, 200, 200),
+    "api clock targets":            (401, 401, 403, 403, 403, 200, 200, 200, 200, 200),
+    "page clock targets wmp":       (302, 302, 403, 403, 403, 403, 403, 200, 403, 200),
+    "page clock targets met":       (302, 302, 403, 403, 403, 403, 403, 404, 403, 200),
+    "api set clock targets wmp (empty)": (401, 401, 403, 403, 403, 403, 403, 200, 403, 200),
+    "page clock breaches":          (302, 302, 403, 403, 403, 403, 403, 200, 403, 403),
+    "api clock breaches":           (401, 401, 403, 403, 403, 403, 403, 200, 403, 403),
+    "api clock breaches met":       (401, 401, 403, 403, 403, 403, 403, 404, 403, 403),
     # Coordinated campaigns: analysts nationally, FEOAs those touching their force.
     "page campaigns":               (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "api campaigns":                (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
@@ -220,6 +233,21 @@ def _request(client: Client, target: str, world):
         "page live sources": "/monitoring/sources/", "api live sources": "/api/v1/sources",
         "page mastodon accounts": "/monitoring/mastodon/", "api mastodon accounts": "/api/v1/mastodon/accounts",
     })
+    if "clock" in target:
+        wmp = world.users.feoa_wmp
+        if not wmp.is_force_lead:
+            wmp.is_force_lead = True
+            wmp.save(update_fields=["is_force_lead"])
+        f = world.forces
+        pages.update({
+            "page clocks": "/insights/clocks/", "api clocks": "/api/v1/insights/clocks",
+            "page clock targets": "/insights/clocks/targets/", "api clock targets": "/api/v1/insights/clocks/targets",
+            "page clock targets wmp": f"/insights/clocks/targets/{f.wmp.code}/", "page clock targets met": f"/insights/clocks/targets/{f.met.code}/",
+            "page clock breaches": "/insights/clocks/breaches/", "api clock breaches": "/api/v1/insights/clocks/breaches",
+            "api clock breaches met": f"/api/v1/insights/clocks/breaches?force={f.met.code}",
+        })
+        if target == "api set clock targets wmp (empty)":
+            return client.put(f"/api/v1/insights/clocks/targets/{f.wmp.code}", {}, content_type="application/json")
     if target == "api notify receipt (no token)":
         return client.post("/notify/receipts/", {"id": "x", "status": "delivered"}, content_type="application/json")
     if target in pages:

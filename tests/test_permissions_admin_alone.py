@@ -70,6 +70,10 @@ def _int_ids(w) -> list[int]:
 def _values(name: str, converter: str, w) -> list[str]:
     if name == "reference":
         return [w.incident.reference]
+    if name == "force":  # a police force's code (the case clock targets)
+        from ballotguard.registry.models import PoliceForce
+
+        return list(PoliceForce.objects.values_list("code", flat=True))
     if name == "election_id":
         return [w.elections.ge.election_id, w.elections.local.election_id]
     if converter in {"int", "integer"} or name.endswith("id") or name in {"pk", "revision"}:
