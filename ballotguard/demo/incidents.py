@@ -109,4 +109,18 @@ def build_incidents(fake: Faker, rng: random.Random, feoa_force: str = "E2300001
         services.change_status(Actor.cli(feoa), incident, "triaged")
         if incident == made[0]:
             services.change_status(Actor.cli(feoa), incident, "advice_given", advice="Reported the account to X; advised screenshots before blocking.")
+    _clock_times(made, overdue, pack_incident, rng)
     return len(made)
+
+
+def _clock_times(made: list[Incident], overdue: Incident, late: Incident, rng: random.Random) -> None:
+    """The case clocks as an adviser's week would leave them (the status changes above happened just
+    now): triage within hours, first contact within a day, and one high-risk report triaged two hours
+    late, so the Case clocks page and the lead FEOA's breach list have something to show."""
+    for incident in Incident.objects.filter(pk__in=[i.pk for i in made]).exclude(pk=overdue.pk):
+        sent = incident.submitted_at
+        hours = 3.0 if incident.pk == late.pk else (0.4 if incident.effective_risk == "high" else rng.uniform(2, 20))
+        triaged = sent + dt.timedelta(hours=hours)
+        contacted = triaged + dt.timedelta(hours=rng.uniform(0.5, 8)) if incident.pk != late.pk else None
+        Incident.objects.filter(pk=incident.pk).update(triaged_at=triaged, first_contact_at=contacted)
+        incident.events.filter(kind__in=["status", "contacted"]).update(at=triaged)

@@ -374,6 +374,8 @@ class PlannedIncident:
     advice: str
     closure_reason: str
     events: list[PlannedEvent]
+    first_contact_at: dt.datetime | None = None  # the case clocks (docs/case-clocks.md)
+    referred_at: dt.datetime | None = None
 
 
 @dataclass
@@ -613,7 +615,29 @@ def _plan_incident(rng, i, candidate, template, day, profile, issues, q, referen
         risk_factors=[{"code": f.code, "points": f.points, "why": f.why} for f in risk.factors],
         status=status, triaged_at=triaged, closed_at=closed, crime_reference=crime_reference,
         description=description, advice=advice, closure_reason=closure, events=events,
+        **_clock_times(reference, submitted, triaged, closed, crime_reference, high, q),
     )
+
+
+def _clock_times(reference: str, submitted, triaged, closed, crime_reference: str, high: bool, q: float) -> dict:
+    """First contact and referral times. Their own random stream (seeded by the reference), so adding
+    them left every other planned figure as it was. Better-run forces (higher ``q``) reach people
+    sooner; a few candidates are never reached while the case is open."""
+    if triaged is None:
+        return {}
+    rng = random.Random(f"clocks:{reference}")
+    contact = None
+    if closed is not None or rng.random() < 0.85:
+        contact = triaged + dt.timedelta(hours=rng.expovariate(1 / ((0.5 + 4 * (1 - q)) if high else (4 + 30 * (1 - q)))))
+        if closed is not None and contact > closed:
+            contact = closed
+    referred = None
+    if crime_reference:
+        referred = triaged + dt.timedelta(hours=rng.expovariate(1 / ((6 + 30 * (1 - q)) if high else (24 + 96 * (1 - q)))))
+        if closed is not None and referred > closed:
+            referred = closed
+    del submitted
+    return {"first_contact_at": contact, "referred_at": referred}
 
 
 def _untriaged_high_risk(rng, incidents, candidates, seat_of, quality) -> None:
@@ -625,6 +649,7 @@ def _untriaged_high_risk(rng, incidents, candidates, seat_of, quality) -> None:
     weakest = high[: max(3, len(high) // 4)]
     for inc in rng.sample(weakest, min(len(weakest), max(1, round(len(high) * 0.025)))):
         inc.status, inc.triaged_at, inc.closed_at, inc.crime_reference = "new", None, None, ""
+        inc.first_contact_at, inc.referred_at = None, None
         inc.advice, inc.closure_reason, inc.events = "", "", inc.events[:1]
 
 
@@ -921,7 +946,7 @@ def _write(plan: Plan, bar) -> list[str]:
             description=seal(kid, inc.description, "description"), risk_score=inc.risk_score, risk_level=inc.risk_level, risk_factors=inc.risk_factors,
             risk_rank={"low": 1, "medium": 2, "high": 3}[inc.risk_level], crime_reference=inc.crime_reference, advice=seal(kid, inc.advice, "advice"),
             data_key=kid, closure_reason=inc.closure_reason, submitted_at=inc.submitted_at, triaged_at=inc.triaged_at,
-            closed_at=inc.closed_at, created_at=inc.submitted_at,
+            closed_at=inc.closed_at, created_at=inc.submitted_at, first_contact_at=inc.first_contact_at, referred_at=inc.referred_at,
         ))
     for start in range(0, len(objects), 1000):
         Incident.objects.bulk_create(objects[start:start + 1000])

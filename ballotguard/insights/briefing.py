@@ -170,7 +170,7 @@ class _Briefing(MarkedDocument):
 
 def _widths(columns: Sequence[Mapping]) -> list[float]:
     weights = {"category": 3.2, "group": 2.6, "force": 2.8, "comparison": 3.4, "name": 3.4,
-               "rate": 2.4, "ratio": 2.6, "this": 2.0, "other": 2.0, "week": 1.6}
+               "rate": 2.4, "ratio": 2.6, "this": 2.0, "other": 2.0, "week": 1.6, "within": 2.4, "clock": 2.4}
     return [weights.get(c["key"], 1.3) for c in columns]
 
 
@@ -583,6 +583,22 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     share_chart(pdf, coverage, label_key="force", field="contacted_share", x_title="Contacted (% of candidates whose details were handed over)")
     pdf.caption(coverage["title"])
     _table(pdf, coverage, empty="No police force in scope.")
+
+    # -- case clocks ------------------------------------------------------------------------------
+    clocks = payload.get("clocks")
+    if clocks:
+        pdf.add_page()
+        pdf.heading("Case clocks", size=15)
+        pdf.para("How long advisers took from a report being sent to first contact with the candidate, to triage, to referral "
+                 "to police and to close, against each force's targets: the median and 90th percentile of cases whose clock "
+                 "stopped, and the share within target (95% exact interval), counting open cases already past target as missed.",
+                 size=9)
+        pdf.caption(clocks["targets"]["title"])
+        _table(pdf, clocks["targets"])
+        for section in clocks["clocks"]:
+            for table in section["tables"]:
+                pdf.caption(table["title"])
+                _table(pdf, table, empty="No cases.")
 
     # -- map --------------------------------------------------------------------------------------
     _map_section(pdf, payload, threshold, list(hex_cells), area_names or {})

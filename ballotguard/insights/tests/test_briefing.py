@@ -63,7 +63,8 @@ def test_the_button_downloads_a_marked_dated_pack_and_audits_it(world, figures, 
     snapshot = Snapshot.objects.get(election=ge, scope="national")
     assert ge.name in pages[0]
     assert f"Figures as of {uk_day(snapshot.computed_at)}" in pages[0]
-    for heading in ("Headline figures", "Is it rising?", "Trends", "Disparities", "Coverage gaps", "Methods", "Caveats"):
+    for heading in ("Headline figures", "Is it rising?", "Trends", "Disparities", "Coverage gaps", "Case clocks", "Time to triage by risk level",
+                    "Time to first contact by police force", "Methods", "Caveats"):
         assert heading in everything
     assert "Clopper-Pearson" in everything and "secondary suppression" in everything and "21%" in everything
     assert "Cities of London and Westminster" in everything  # the map's list of constituencies
