@@ -80,3 +80,44 @@ def test_analyst_reads_the_dashboard_and_the_map(world, live_server, browser):
     assert "[c]" in page.get_by_test_id("headline").inner_text()
     assert_accessible(page)
     context.close()
+
+
+def test_lead_feoa_reads_the_clocks_sets_a_target_and_opens_the_breaches(world, live_server, browser):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.incidents.models import Incident
+
+    made = add_incidents(world.candidates.yardley_1, 6, forces=[world.forces.wmp], reporter=world.users.candidate, risk="high")
+    Incident.objects.filter(pk__in=[i.pk for i in made]).update(submitted_at=timezone.now() - dt.timedelta(hours=5))
+    services.refresh_snapshots(trigger="test")
+    lead = world.users.feoa_wmp
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, lead, PASSWORD, TOTPDevice.objects.get(user=lead))
+    page.goto(f"{live_server.url}/insights/?election=parl.2024-07-04")
+    page.get_by_role("link", name="Case clocks").click()
+    page.wait_for_url("**/insights/clocks/**")
+    assert "Time to triage by risk level" in page.content()
+    assert_accessible(page)
+
+    page.get_by_role("link", name="Targets by police force").click()
+    page.get_by_role("link", name="Change the targets of West Midlands").click()
+    page.get_by_label("High risk: Time to triage, high risk, in hours").fill("soon")
+    page.get_by_role("button", name="Save targets").click()
+    assert page.locator(".govuk-error-summary").is_visible()
+    assert_accessible(page)
+    page.get_by_label("High risk: Time to triage, high risk, in hours").fill("2")
+    page.get_by_role("button", name="Save targets").click()
+    page.wait_for_url("**/insights/clocks/targets/")
+    assert_accessible(page)
+
+    page.goto(f"{live_server.url}/insights/clocks/breaches/")
+    assert "6 cases missed a target" in page.get_by_test_id("breach-total").inner_text()
+    assert made[0].reference in page.get_by_test_id("breaches").inner_text()
+    assert_accessible(page)
+    context.close()
