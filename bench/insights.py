@@ -56,8 +56,11 @@ sys.path.insert(0, str(ROOT))
 DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 DATA = ROOT.parent / "shared" / "data" / "uk"
 TARGET_MS = 300.0
-PAGES = ["/insights/", "/insights/trends/", "/insights/disparities/", "/insights/coverage/", "/insights/map/", "/insights/records/"]
+PAGES = ["/insights/", "/insights/trends/", "/insights/disparities/", "/insights/coverage/", "/insights/map/", "/insights/records/",
+         "/insights/clocks/"]
 API = "/api/v1/insights/figures"
+CLOCKS_API = "/api/v1/insights/clocks"
+LEAD_ONLY = ["/insights/clocks/breaches/", "/api/v1/insights/clocks/breaches"]  # the lead FEOA's live list
 FEOA_FORCE = "E23000014"  # West Midlands Police, the demo FEOA's force
 
 
@@ -168,7 +171,7 @@ COLUMNS = (
     "behaviours", "characteristics", "issue_tags", "in_danger_now", "weapon_mentioned", "home_address_known",
     "perpetrator_known", "description", "perpetrator", "risk_score", "risk_level", "risk_factors", "risk_override_level",
     "risk_override_reason", "risk_rank", "crime_reference", "advice", "data_key", "closure_reason", "submitted_at",
-    "triaged_at", "closed_at", "created_at", "updated_at", "request_fingerprint",
+    "triaged_at", "closed_at", "created_at", "updated_at", "request_fingerprint", "first_contact_at", "referred_at", "assigned_to_id",
 )
 
 
@@ -237,6 +240,16 @@ def load_incidents(target: int, seed: int = 7) -> dict:
     rng = np.random.default_rng(seed)
     pick = rng.choice(len(rows), size=n, p=weights / weights.sum())
     kinds = _kinds()
+    # Cases assigned to the FEOAs of the candidate's first force (the national demo's advisers), for the clocks by FEOA.
+    advisers_by_force: dict[int, list[int]] = {}
+    for user_id, force_id in User.objects.filter(role=Role.FEOA).values_list("pk", "police_forces"):
+        if force_id:
+            advisers_by_force.setdefault(force_id, []).append(user_id)
+    adviser_of = {}
+    for pk, area_id, *_ in rows:
+        choices = advisers_by_force.get((forces.get(area_id) or [None])[0]) or []
+        if choices:
+            adviser_of[pk] = str(choices[pk % len(choices)])
     kind_weights = np.array([k[0] for k in kinds])
     kind_of = rng.choice(len(kinds), size=n, p=kind_weights / kind_weights.sum())
     windows = {national.GE2024_ID: national.GE2024_PROFILE, national.GE2019_ID: national.GE2019_PROFILE}
@@ -285,12 +298,16 @@ def load_incidents(target: int, seed: int = 7) -> dict:
                     roll = status_roll[j]
                     crime = crime_roll[j] < (0.6 if high else 0.16)
                     status, triaged, closed, crime_ref, closure = "new", "\\N", "\\N", "", ""
+                    contacted, referred = "\\N", "\\N"
                     if roll >= 0.04 or election_id == national.GE2019_ID:
                         t = submitted + int(triage_delay[j] if not high else triage_delay[j] // 20)
                         triaged = texts[t]
                         status = "referred" if crime else ("advice_given" if roll < 0.12 else "triaged")
+                        if status_roll[j] * 7 % 1 < 0.9:  # nine in ten reached: within the day after triage
+                            contacted = texts[t + int(submit_delay[j] if not high else submit_delay[j] // 8)]
                         if crime:
                             crime_ref = f"DEMO/{texts[t][2:4]}/{j:07d}"
+                            referred = texts[t + int(triage_delay[j] // 2)]
                         if roll >= 0.3 or election_id == national.GE2019_ID:
                             closed = texts[t + int(close_delay[j] // 2)]
                             status, closure = "closed", "Bench data"
@@ -301,7 +318,8 @@ def load_incidents(target: int, seed: int = 7) -> dict:
                         reference = _bench_reference(serial)
                     incident_id = first_id + j
                     row = [str(incident_id), reference, str(pk), str(reporter.pk), status, texts[occurred], cells[0], str(area_id), *cells[2:16],
-                           cells[16], cells[17], crime_ref, "", "", closure, texts[submitted], triaged, closed, texts[submitted], now_text, ""]
+                           cells[16], cells[17], crime_ref, "", "", closure, texts[submitted], triaged, closed, texts[submitted], now_text, "", contacted, referred,
+                           adviser_of.get(pk, "\\N")]
                     lines.append("\t".join(row))
                     for force_id in forces.get(area_id, ()):
                         links.append(f"{incident_id}\t{force_id}")
@@ -388,6 +406,26 @@ PEER_SQL = {
 }
 
 
+# The case clocks page computed live: per risk level, the median and 90th percentile of each clock and
+# the share within the national targets, for the cases in scope.
+CLOCK_PEER_SQL = """
+    SELECT COALESCE(NULLIF(i.risk_override_level, ''), i.risk_level) AS risk,
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.first_contact_at - i.submitted_at)),
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.first_contact_at - i.submitted_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.triaged_at - i.submitted_at)),
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.triaged_at - i.submitted_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.referred_at - i.submitted_at)),
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.referred_at - i.submitted_at)),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.closed_at - i.submitted_at)) FILTER (WHERE i.status = 'closed'),
+           percentile_disc(0.9) WITHIN GROUP (ORDER BY EXTRACT(EPOCH FROM i.closed_at - i.submitted_at)) FILTER (WHERE i.status = 'closed'),
+           avg((COALESCE(i.triaged_at, now()) - i.submitted_at <= CASE WHEN COALESCE(NULLIF(i.risk_override_level, ''), i.risk_level) = 'high'
+                THEN interval '1 hour' ELSE interval '24 hours' END)::int)
+    FROM incidents_incident i JOIN registry_candidate c ON c.id = i.candidate_id JOIN registry_ballot b ON b.id = c.ballot_id
+    {force_join}
+    WHERE b.election_id = %(election)s AND i.status <> 'draft' {force_where}
+    GROUP BY 1"""
+
+
 def peer_sql(force_id: int | None) -> dict[str, str]:
     if force_id is None:
         parts = {"force_join": "", "force_where": "", "candidate_force_join": "", "candidate_force_where": "", "by_force_where": ""}
@@ -402,10 +440,16 @@ def peer_sql(force_id: int | None) -> dict[str, str]:
     return {name: sql.format(**parts) for name, sql in PEER_SQL.items()}
 
 
-def peer_timings(election_pk: int, force_id: int | None, rounds: int) -> tuple[list[float], dict]:
+def clock_peer_sql(force_id: int | None) -> dict[str, str]:
+    parts = {"force_join": "", "force_where": ""} if force_id is None else {
+        "force_join": "JOIN incidents_incident_forces fj ON fj.incident_id = i.id", "force_where": "AND fj.policeforce_id = %(force)s"}
+    return {"clocks": CLOCK_PEER_SQL.format(**parts)}
+
+
+def peer_timings(election_pk: int, force_id: int | None, rounds: int, queries: dict[str, str] | None = None) -> tuple[list[float], dict]:
     from django.db import connection
 
-    queries = peer_sql(force_id)
+    queries = queries or peer_sql(force_id)
     params = {"election": election_pk, "force": force_id}
     out, first = [], {}
     began = time.perf_counter()
@@ -433,6 +477,8 @@ def users():
     analyst = User.objects.create_user("bench-analyst", password="x" * 16, role=Role.ANALYST)
     feoa = User.objects.create_user("bench-feoa", password="x" * 16, role=Role.FEOA)
     feoa.police_forces.set([PoliceForce.objects.get(code=FEOA_FORCE)])
+    feoa.is_force_lead = True  # for the case clocks' breach list
+    feoa.save(update_fields=["is_force_lead"])
     for user in (analyst, feoa):
         TOTPDevice.objects.create(user=user, name="bench", confirmed=True)
     return analyst, feoa
@@ -507,13 +553,13 @@ def main() -> int:
         results = []
         clients = [("analyst", signed_in_client(analyst), "national"), ("FEOA", signed_in_client(feoa), FEOA_FORCE)]
         with Progress(transient=True) as bar:
-            task = bar.add_task("Requesting the views", total=len(clients) * (len(PAGES) + 1) * args.rounds)
+            task = bar.add_task("Requesting the views", total=len(clients) * (len(PAGES) + 2 + len(LEAD_ONLY)) * args.rounds)
             for role, client, scope in clients:
-                for page in [*PAGES, API]:
-                    if page.endswith("/records/") and role == "FEOA":
+                for page in [*PAGES, API, CLOCKS_API, *LEAD_ONLY]:
+                    if (page.endswith("/records/") and role == "FEOA") or (page in LEAD_ONLY and role != "FEOA"):
                         bar.advance(task, args.rounds)
-                        continue  # analysts only (a FEOA gets 403 by design)
-                    url = f"{page}?election={election.election_id}&force={scope}"
+                        continue  # analysts only / the lead FEOA only (others get 403 by design)
+                    url = f"{page}?election={election.election_id}&force={scope}" if page not in LEAD_ONLY else f"{page}?force={scope}"
                     try:
                         values = timings(client, url, args.rounds)
                     except RuntimeError as err:
@@ -525,6 +571,10 @@ def main() -> int:
             for role, force_id in (("analyst", None), ("FEOA", force.pk)):
                 values, first = peer_timings(election.pk, force_id, args.peer_rounds)
                 peer.append((role, values, first))
+            clock_peer = []
+            for role, force_id in (("analyst", None), ("FEOA", force.pk)):
+                values, first = peer_timings(election.pk, force_id, args.peer_rounds, clock_peer_sql(force_id))
+                clock_peer.append((role, values, first))
 
         with connection.cursor() as cur:
             cur.execute("SELECT version()")
@@ -542,6 +592,9 @@ def main() -> int:
             print(f"{role:<8} {page:<40} {len(values):>4} {pct(values, 0.5):>8.1f} {pct(values, 0.95):>8.1f} {max(values):>8.1f}")
         for role, values, first in peer:
             label = "peer: live GROUP BY, 5 queries" + (" (force)" if role == "FEOA" else "")
+            print(f"{role:<8} {label:<40} {len(values):>4} {pct(values, 0.5):>8.1f} {pct(values, 0.95):>8.1f} {max(values):>8.1f}")
+        for role, values, first in clock_peer:
+            label = "peer: live clock percentiles (1 query)" + (" (force)" if role == "FEOA" else "")
             print(f"{role:<8} {label:<40} {len(values):>4} {pct(values, 0.5):>8.1f} {pct(values, 0.95):>8.1f} {max(values):>8.1f}")
         national_peer = peer[0][2]["headline"][0]
         print(f"Peer's GE2024 headline: {national_peer[0]:,} candidates with incidents, {national_peer[1]:,} with a high-risk one, "
