@@ -516,3 +516,30 @@ def tables_of(section: Mapping | None) -> list[dict]:
     if not section:
         return []
     return [section["targets"], *[t for clock in section["clocks"] for t in clock["tables"]]]
+
+
+def breach_ranking(frame: pl.DataFrame, by_force: Mapping[str, Targets], now: float) -> pl.DataFrame:
+    """Every (force, incident) that missed a target of that force, worst first within each force.
+
+    ``frame``: one row per incident and force (columns ``id``, ``force`` and :data:`CLOCK_COLUMNS`).
+    Returns ``force``, ``id``, ``stopped_over`` (seconds the worst *stopped* late clock went over, or
+    null) and ``running_over`` (seconds the worst *running* clock is past target at ``now``, or null):
+    kept apart because a running clock keeps growing, so a reader later than ``now`` can rank exactly
+    by ``max(stopped_over, running_over + elapsed)``. Ties: the higher risk first, then the lower id.
+    """
+    schema = {"force": pl.Utf8, "id": pl.Int64, "stopped_over": pl.Float64, "running_over": pl.Float64}
+    if not frame.height:
+        return pl.DataFrame(schema=schema)
+    states = with_states(with_targets(frame.select("id", "force", *CLOCK_COLUMNS), targets_frame(by_force), force=None), now)
+    stopped, running = [], []
+    for clock in Clock:
+        s, t = pl.col(f"s_{clock.value}"), pl.col(f"t_{clock.value}")
+        stopped.append(pl.when(s == State.MISSED.value).then(pl.col(f"d_{clock.value}") - t).otherwise(None))
+        running.append(pl.when(s == State.OVERDUE.value).then(pl.lit(now) - pl.col("submitted") - t).otherwise(None))
+    ranked = states.select(
+        "force", "id",
+        stopped_over=pl.max_horizontal(stopped), running_over=pl.max_horizontal(running),
+        risk_order=pl.col("risk").replace_strict({"high": 0, "medium": 1, "low": 2}, default=1, return_dtype=pl.Int8),
+    ).filter(pl.col("stopped_over").is_not_null() | pl.col("running_over").is_not_null())
+    worst = pl.max_horizontal("stopped_over", "running_over")
+    return ranked.sort(["force", worst, "risk_order", "id"], descending=[False, True, False, False]).select(list(schema))

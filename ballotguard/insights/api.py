@@ -147,13 +147,15 @@ class BreachOut(Schema):
 class BreachesOut(Schema):
     force: str
     total: int
+    ranked_at: str | None
     page: int
     breaches: list[BreachOut]
 
 
 @router.get("/insights/clocks/breaches", response=BreachesOut, summary="The force's cases that missed a target, worst first")
 def clock_breaches(request, force: str = Query("", max_length=12), page: int = Query(1, ge=1, le=1_000_000)):
-    """For a force's lead FEOA (403 for anyone else; 404 for a force they do not lead)."""
+    """For a force's lead FEOA (403 for anyone else; 404 for a force they do not lead). Ranked at the
+    last refresh (``ranked_at``); each case measured live."""
     try:
         forces = clock_services.lead_forces(request.user)
     except NotPermitted as exc:
@@ -161,8 +163,8 @@ def clock_breaches(request, force: str = Query("", max_length=12), page: int = Q
     chosen = forces.filter(code=force).first() if force else forces.first()
     if chosen is None:
         raise HttpError(404, "Not found.")
-    rows, total = clock_services.breaches(actor_of(request), chosen, page=page)
-    return {"force": chosen.code, "total": total, "page": page, "breaches": [
+    rows, total, ranked_at = services.breaches(actor_of(request), chosen, page=page)
+    return {"force": chosen.code, "total": total, "page": page, "ranked_at": ranked_at.isoformat() if ranked_at else None, "breaches": [
         {"reference": r.incident.reference, "risk": r.incident.effective_risk or "", "status": r.incident.status,
          "submitted_at": r.incident.submitted_at.isoformat(), "worst_clock": r.breach.worst.clock.value,
          "over_hours": round(r.breach.over_seconds / 3600, 2), "missed": r.missed} for r in rows]}

@@ -70,3 +70,16 @@ class RevealReason(models.Model):
 
     class Meta:
         ordering = ["-at"]
+
+
+class ClockBreaches(models.Model):
+    """A police force's cases that missed a case clock target, worst first, as of a refresh: what its
+    lead FEOA's breach list pages through (docs/case-clocks.md). Ids and seconds only.
+
+    ``rows``: ``[[incident id, seconds the worst stopped clock went over or null, seconds the worst
+    running clock was past target at computed_at or null], ...]``, worst first at ``computed_at``."""
+
+    force = models.OneToOneField("registry.PoliceForce", on_delete=models.CASCADE, related_name="+")
+    computed_at = models.DateTimeField(default=timezone.now)
+    total = models.PositiveIntegerField(default=0)
+    rows = models.JSONField(default=list)

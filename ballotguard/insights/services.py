@@ -43,7 +43,7 @@ from ballotguard.outreach.services import outreach_records
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
-from .models import NATIONAL, RefreshRun, RevealReason, Snapshot
+from .models import NATIONAL, ClockBreaches, RefreshRun, RevealReason, Snapshot
 
 ANALYST_ROLES = (Role.ANALYST,)
 MIN_REASON = 20  # characters: a reason a reviewer can judge, not "x"
@@ -330,6 +330,7 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                                           candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
             if progress:
                 progress(done, len(jobs))
+        breach_lists = _breach_lists(frames, now)
         with transaction.atomic():
             # Two refreshes at once (the schedule and a button) must not both delete and insert: on
             # PostgreSQL the second would not see the first's new rows and hit the unique constraint.
@@ -343,6 +344,8 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             Snapshot.objects.filter(pk__in=kept).update(computed_at=now)
             Snapshot.objects.exclude(pk__in=kept).delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
+            ClockBreaches.objects.all().delete()
+            ClockBreaches.objects.bulk_create(breach_lists, batch_size=20)
         run.status = RefreshRun.Status.DONE
         run.snapshots, run.unchanged = len(snapshots) + len(unchanged), len(unchanged)
         run.incidents, run.candidates = frames.incidents.height, frames.candidates.height
@@ -354,6 +357,93 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
         run.seconds = round(time.perf_counter() - started, 3)
         run.save()
     return run
+
+
+def _force_links() -> pl.DataFrame:
+    """(incident id, force code) for every incident's police forces: the forces whose lead FEOAs see it."""
+    through = Incident.forces.through
+    sql = (f"SELECT t.incident_id, f.code FROM {connection.ops.quote_name(through._meta.db_table)} t "
+           f"JOIN {connection.ops.quote_name(PoliceForce._meta.db_table)} f ON f.id = t.policeforce_id")
+    ids, codes = [], []
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        while chunk := cursor.fetchmany(50000):
+            for incident_id, code in chunk:
+                ids.append(incident_id)
+                codes.append(code)
+    return pl.DataFrame({"id": ids, "force": codes}, schema={"id": pl.Int64, "force": pl.Utf8})
+
+
+def _breach_lists(frames: Frames, now: dt.datetime) -> list[ClockBreaches]:
+    """Each force's breach list, worst first (engines.case_clocks.breach_ranking), for its lead FEOA."""
+    linked = frames.incidents.select("id", *case_clocks.CLOCK_COLUMNS).join(_force_links(), on="id", how="inner")
+    ranked = case_clocks.breach_ranking(linked, frames.clock_targets or {}, frames.now)
+    forces = dict(PoliceForce.objects.values_list("code", "pk"))
+    out = []
+    for (code,), part in ranked.partition_by("force", as_dict=True, maintain_order=True).items():
+        rows = [list(r) for r in part.select("id", "stopped_over", "running_over").iter_rows()]
+        out.append(ClockBreaches(force_id=forces[code], computed_at=now, total=len(rows), rows=rows))
+    return out
+
+
+@dataclass(frozen=True)
+class BreachRow:
+    incident: Incident
+    breach: case_clocks.Breach
+
+    @property
+    def worst_label(self) -> str:
+        return self.breach.worst.clock.label
+
+    @property
+    def over(self) -> str:
+        return case_clocks.fmt_duration(self.breach.over_seconds)
+
+    @property
+    def missed(self) -> list[dict]:
+        return [{"clock": m.clock.value, "label": m.clock.label, "state": m.state.value, "took": case_clocks.fmt_duration(m.seconds),
+                 "target": case_clocks.fmt_duration(m.target_seconds), "over": case_clocks.fmt_duration(m.over_seconds),
+                 "over_hours": round(m.over_seconds / case_clocks.HOUR, 2)} for m in self.breach.measures]
+
+
+BREACH_PAGE = 50
+
+
+def breaches(actor: Actor, force: PoliceForce, *, page: int = 1) -> tuple[list[BreachRow], int, dt.datetime | None]:
+    """One page of the force's breach list, worst first, the number in all and when it was ranked.
+
+    The ranking is the refresh's (``ClockBreaches``), kept exact for clocks still running by adding the
+    time since; each row on the page is then measured live against the force's current targets
+    (status, times), and one that no longer misses any (its target was raised) is left out. The
+    caller has checked that the actor leads the force (``incidents.services.clocks.lead_forces``).
+    Audited as a read of the list."""
+    stored = ClockBreaches.objects.filter(force=force).first()
+    page = max(1, page)
+    if stored is None:
+        audit(actor, AuditEvent.Action.READ, "incident.breaches", force.code, detail=f"page={page} rows=0 (not ranked yet)")
+        return [], 0, None
+    now = timezone.now()
+    since = max(0.0, (now - stored.computed_at).total_seconds())
+    NONE = float("-inf")
+
+    def key(entry):
+        _, stopped, running = entry
+        return max(NONE if stopped is None else stopped, NONE if running is None else running + since)
+
+    ordered = sorted(stored.rows, key=key, reverse=True)  # stable: the refresh's tie-break stands
+    chosen = [entry[0] for entry in ordered[(page - 1) * BREACH_PAGE: page * BREACH_PAGE]]
+    found = Incident.objects.in_bulk(chosen)
+    targets = clock_services.targets_for(force)
+    out = []
+    for pk in chosen:
+        incident = found.get(pk)
+        if incident is None:
+            continue
+        breach = case_clocks.breaches_of(incident.reference, incident.effective_risk, clock_services.measures_of(incident, targets, now))
+        if breach is not None:
+            out.append(BreachRow(incident, breach))
+    audit(actor, AuditEvent.Action.READ, "incident.breaches", force.code, detail=f"page={page} rows={len(out)} of {stored.total}")
+    return out, stored.total, stored.computed_at
 
 
 def _totals(frames: Frames, force: str | None) -> dict[str, tuple[int, int]]:

@@ -291,10 +291,10 @@ def clock_breaches(request):
         page = max(1, min(int(request.GET.get("page", "1")), MAX_RECORDS_PAGE))
     except ValueError:
         page = 1
-    rows, total = clock_services.breaches(Actor.from_request(request), force, page=page)
-    pages = max(1, -(-total // clock_services.BREACH_PAGE))
+    rows, total, ranked_at = services.breaches(Actor.from_request(request), force, page=page)
+    pages = max(1, -(-total // services.BREACH_PAGE))
     return render(request, "insights/clock_breaches.html", {
-        "force": force, "forces": list(forces), "rows": rows, "total": total, "page": page, "pages": pages,
+        "force": force, "forces": list(forces), "rows": rows, "total": total, "page": page, "pages": pages, "ranked_at": ranked_at,
         "previous": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None,
     })
 

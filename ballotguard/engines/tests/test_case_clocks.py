@@ -142,3 +142,23 @@ def test_overdue_marks_change_when_a_running_clock_passes_a_target():
     marks = [cc.overdue_marks(_frame(rows), targets, T0 + h * HOUR)["marks"].to_list() for h in (600, 700, 1100)]
     assert marks == [[0], [2], [3]]  # A and the national at 672 hours; then B at 1,000
     assert cc.overdue_marks(_frame([]), targets, T0).height == 0
+
+
+def test_breach_ranking_per_force_worst_first_with_running_kept_apart():
+    rows = [
+        {"id": 1, "force": "A", "risk": "low", "submitted": T0, "first_contact": T0, "triaged": T0 + 30 * HOUR, "referred": None,
+         "closed": T0 + 40 * HOUR, "adviser": None},  # triage 6 h over (stopped)
+        {"id": 2, "force": "A", "risk": "high", "submitted": T0, "first_contact": T0, "triaged": T0 + 7 * HOUR, "referred": None,
+         "closed": T0 + 40 * HOUR, "adviser": None},  # triage 6 h over, higher risk: before 1
+        {"id": 3, "force": "A", "risk": "medium", "submitted": T0, "first_contact": None, "triaged": T0, "referred": None,
+         "closed": None, "adviser": None},  # first contact running: 100 - 24 = 76 h over at now
+        {"id": 4, "force": "A", "risk": "medium", "submitted": T0 + 99 * HOUR, "first_contact": None, "triaged": T0 + 99 * HOUR,
+         "referred": None, "closed": None, "adviser": None},  # within every target
+        {"id": 3, "force": "B", "risk": "medium", "submitted": T0, "first_contact": None, "triaged": T0, "referred": None,
+         "closed": None, "adviser": None},  # the same case in force B, whose first-contact target is 200 h: not a breach there
+    ]
+    frame = pl.DataFrame(rows, schema={"id": pl.Int64, "force": pl.Utf8, **cc.CLOCK_COLUMNS})
+    ranked = cc.breach_ranking(frame, {"B": cc.merge_targets({("first_contact", "medium"): 200})}, T0 + 100 * HOUR)
+    assert ranked["force"].to_list() == ["A", "A", "A"] and ranked["id"].to_list() == [3, 2, 1]
+    assert ranked["running_over"].to_list()[0] == 76 * HOUR and ranked["stopped_over"].to_list()[0] is None
+    assert ranked["stopped_over"].to_list()[1:] == [6 * HOUR, 6 * HOUR]

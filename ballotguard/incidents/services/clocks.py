@@ -8,7 +8,8 @@ Who may do what:
   any force's. Targets are not access to anything, so no second person approves them (unlike
   ``accounts.access``), but every change is audited with the fields changed. Every FEOA and analyst
   may read targets (they are what the figures are measured against).
-* **Breaches**: a force's lead FEOA, for their own force. The list names cases by reference, risk,
+* **Breaches**: a force's lead FEOA, for their own force (``lead_forces``; the list itself is ranked
+  in the insights refresh, ``insights.services.breaches``). It names cases by reference, risk,
   status and times, nothing of their content; opening one is the ordinary case page.
 """
 
@@ -16,11 +17,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Case, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Value, When, Window
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
@@ -33,7 +32,6 @@ from ballotguard.registry.services import NotPermitted
 from ..models import ClockTarget, Incident, IncidentEvent
 from .errors import ReportInvalid
 from .events import add_event
-from .scope import _base
 
 RISKS = engine.RISK_LEVELS
 
@@ -173,69 +171,10 @@ def set_targets(actor: Actor, force: PoliceForce, values: Mapping[str, object]) 
 # Breaches
 
 
-BREACH_PAGE = 50
-_NEVER = dt.timedelta(days=-36_500)  # "not breached" for GREATEST, which SQLite answers NULL for if any argument is
-
-
 def lead_forces(user: User) -> QuerySet[PoliceForce]:
     if not (user.is_authenticated and user.role == Role.FEOA and user.is_force_lead):
         raise NotPermitted("The breach list is for a force's lead FEOA.")
     return user.police_forces.order_by("name")
-
-
-def _target(targets: Mapping[Clock, Mapping[str, float]], clock: Clock) -> Case:
-    hours = targets[clock]
-
-    def level(risk: str) -> Q:  # the effective level, as Incident.effective_risk reads it
-        return Q(risk_override_level=risk) | Q(risk_override_level="", risk_level=risk)
-
-    return Case(When(level("high"), then=Value(dt.timedelta(hours=hours["high"]))),
-                When(level("low"), then=Value(dt.timedelta(hours=hours["low"]))),
-                default=Value(dt.timedelta(hours=hours[engine.UNSCORED_AS])), output_field=DurationField())
-
-
-def _over(stop, targets, clock: Clock):
-    return ExpressionWrapper(stop - F("submitted_at") - _target(targets, clock), output_field=DurationField())
-
-
-def breach_queryset(force: PoliceForce, now: dt.datetime | None = None) -> QuerySet[Incident]:
-    """The force's sent incidents that missed a target (stopped late, or running past it), annotated
-    with ``worst_over``, worst first. Measured against the force's own targets."""
-    now = now or timezone.now()
-    targets = targets_for(force)
-    closed_stop = Case(When(status=Incident.Status.CLOSED, then=F("closed_at")), default=Value(now))
-    overs = {
-        Clock.FIRST_CONTACT: _over(Coalesce(F("first_contact_at"), Value(now)), targets, Clock.FIRST_CONTACT),
-        Clock.TRIAGE: _over(Coalesce(F("triaged_at"), Value(now)), targets, Clock.TRIAGE),
-        Clock.REFERRAL: _over(F("referred_at"), targets, Clock.REFERRAL),
-        Clock.CLOSE: _over(closed_stop, targets, Clock.CLOSE),
-    }
-    worst = Greatest(*[Coalesce(expr, Value(_NEVER), output_field=DurationField()) for expr in overs.values()], output_field=DurationField())
-    # A plain join through the force links (driven by their force index), no select_related: the
-    # ranking reads only the incidents' own columns; the page fetches its rows' details afterwards.
-    qs = (Incident.objects.filter(forces=force, submitted_at__isnull=False).exclude(status=Incident.Status.DRAFT)
-          .annotate(worst_over=worst).filter(worst_over__gt=dt.timedelta(0)))
-    return qs.order_by("-worst_over", "-risk_rank", "reference")
-
-
-@dataclass(frozen=True)
-class BreachRow:
-    incident: Incident
-    breach: engine.Breach
-
-    @property
-    def worst_label(self) -> str:
-        return self.breach.worst.clock.label
-
-    @property
-    def over(self) -> str:
-        return engine.fmt_duration(self.breach.over_seconds)
-
-    @property
-    def missed(self) -> list[dict]:
-        return [{"clock": m.clock.value, "label": m.clock.label, "state": m.state.value, "took": engine.fmt_duration(m.seconds),
-                 "target": engine.fmt_duration(m.target_seconds), "over": engine.fmt_duration(m.over_seconds),
-                 "over_hours": round(m.over_seconds / engine.HOUR, 2)} for m in self.breach.measures]
 
 
 def measures_of(incident: Incident, targets: Mapping[Clock, Mapping[str, float]], now: dt.datetime) -> list[engine.Measure]:
@@ -247,29 +186,6 @@ def measures_of(incident: Incident, targets: Mapping[Clock, Mapping[str, float]]
     stops = {Clock.FIRST_CONTACT: incident.first_contact_at, Clock.TRIAGE: incident.triaged_at, Clock.REFERRAL: incident.referred_at,
              Clock.CLOSE: closed}
     return [engine.measure(clock, ts(incident.submitted_at), ts(stops[clock]), now.timestamp(), targets[clock][risk]) for clock in Clock]
-
-
-def breaches(actor: Actor, force: PoliceForce, *, page: int = 1) -> tuple[list[BreachRow], int]:
-    """One page of the force's breaches, worst first, and how many there are in all. The caller has
-    checked that the actor leads the force (``lead_forces``). Audited as a read of the list."""
-    now = timezone.now()
-    page = max(1, page)
-    # One query: the page's ids with the count of all breaches beside each (a window over the filtered
-    # rows), rather than a second scan for the total.
-    ranked = list(breach_queryset(force, now).annotate(total=Window(Count("id"))).values_list("pk", "total")
-                  [(page - 1) * BREACH_PAGE: page * BREACH_PAGE])
-    total = ranked[0][1] if ranked else (0 if page == 1 else breach_queryset(force, now).count())
-    by_pk = _base().in_bulk([pk for pk, _ in ranked])
-    rows = [by_pk[pk] for pk, _ in ranked]
-    targets = targets_for(force)
-    out = []
-    for incident in rows:
-        breach = engine.breaches_of(incident.reference, incident.effective_risk, measures_of(incident, targets, now))
-        if breach is not None:
-            out.append(BreachRow(incident, breach))
-    out.sort(key=lambda r: (-r.breach.over_seconds, {"high": 0, "medium": 1, "low": 2}.get(r.breach.risk, 1), r.incident.reference))
-    audit(actor, "read", "incident.breaches", force.code, detail=f"page={page} rows={len(out)} of {total}")
-    return out, total
 
 
 __all__ = [

@@ -122,6 +122,9 @@ def test_breaches_worst_first_for_the_lead_only(world, lead, client_as):
     Incident.objects.filter(pk=elsewhere.pk).update(submitted_at=_ago(days=3))
 
     client = client_as(lead)
+    empty = client.get("/api/v1/insights/clocks/breaches").json()
+    assert empty["total"] == 0 and empty["ranked_at"] is None  # ranked at the refresh
+    services.refresh_snapshots(trigger="test")
     page = client.get("/insights/clocks/breaches/")
     assert page.status_code == 200
     body = page.content.decode()
@@ -131,12 +134,16 @@ def test_breaches_worst_first_for_the_lead_only(world, lead, client_as):
     assert [b["reference"] for b in api["breaches"]] == [slower.reference, slow.reference] and api["total"] == 2
     assert api["breaches"][0]["worst_clock"] == "triage" and 28.9 < api["breaches"][0]["over_hours"] < 29.1
     assert api["breaches"][1]["missed"][0]["state"] == "missed"
-    assert AuditEvent.objects.filter(object_type="incident.breaches", object_id=world.forces.wmp.code).count() == 2
+    assert AuditEvent.objects.filter(object_type="incident.breaches", object_id=world.forces.wmp.code).count() == 3
     # Not the lead: 403; a force they do not lead: 404.
     assert client_as(world.users.feoa_met).get("/insights/clocks/breaches/").status_code == 403
     assert client_as(world.users.feoa_met).get("/api/v1/insights/clocks/breaches").status_code == 403
     assert client.get(f"/insights/clocks/breaches/?force={world.forces.met.code}").status_code == 404
     assert client.get(f"/api/v1/insights/clocks/breaches?force={world.forces.met.code}").status_code == 404
+    # Triaging the worst now stops its clock: it stays on the list (late is late), measured live.
+    Incident.objects.filter(pk=slower.pk).update(triaged_at=timezone.now(), status="triaged")
+    again = client.get("/api/v1/insights/clocks/breaches").json()["breaches"]
+    assert again[0]["reference"] == slower.reference and again[0]["missed"][0]["state"] == "missed"
     # A longer target of the force's own takes the shorter breach off the list.
     clocks.set_targets(Actor(user=lead), world.forces.wmp, {"triage_high": "4"})
     assert [b["reference"] for b in client.get("/api/v1/insights/clocks/breaches").json()["breaches"]] == [slower.reference]
