@@ -17,13 +17,18 @@ What it does, on a throwaway PostgreSQL database (created and dropped; ``--keep`
    is what ``EncryptedTextField`` stores for empty, so no data key is needed (``data_key`` empty);
 3. times ``ballotguard.insights.services.refresh_snapshots()`` (what the task worker runs);
 4. requests every insights page (``/insights/``, ``trends``, ``disparities``, ``coverage``, ``map``,
-   ``records``) and the JSON figures (``/api/v1/insights/figures``) ``--rounds`` times each, signed in as
-   a Taskforce analyst (national figures) and as a FEOA (their force), through Django's test client
-   (server time without the network), and prints p50 / p95 / max per view;
+   ``records``, ``clocks``) and the JSON figures (``/api/v1/insights/figures`` and ``.../clocks``)
+   ``--rounds`` times each, signed in as a Taskforce analyst (national figures) and as a FEOA (their
+   force, and its lead: also the case clock breach list, page and API), through Django's test client
+   (server time without the network), and prints p50 / p95 / max per view. The loaded incidents have
+   case clock times too: first contact for nine in ten triaged, referral for those with a crime
+   reference, and an assigned FEOA where the force has one;
 5. the **peer**, same data, same run: the headline figures of a dashboard computed live from the raw
    tables with SQL ``GROUP BY`` (incidents per week; candidates, affected candidates and incidents by
    gender; by behaviour; by police force; share reporting and share serious), which is what a
-   dashboard without pre-aggregation would run on every view, nationally and for the FEOA's force.
+   dashboard without pre-aggregation would run on every view, nationally and for the FEOA's force;
+   and for the case clocks, the median and 90th percentile of each clock by risk level with the share
+   of triage within target, by live ``percentile_cont`` / ``percentile_disc`` (one query).
 
 Run:
     .venv/bin/python bench/insights.py                                   # PostgreSQL at 127.0.0.1:5432, 1,000,000 incidents
