@@ -292,9 +292,9 @@ def clock_breaches(request):
     except ValueError:
         page = 1
     rows, total, ranked_at = services.breaches(Actor.from_request(request), force, page=page)
-    pages = max(1, -(-total // services.BREACH_PAGE))
+    pages = max(1, -(-min(total, services.BREACH_KEEP) // services.BREACH_PAGE))
     return render(request, "insights/clock_breaches.html", {
-        "force": force, "forces": list(forces), "rows": rows, "total": total, "page": page, "pages": pages, "ranked_at": ranked_at,
+        "force": force, "forces": list(forces), "rows": rows, "total": total, "page": page, "pages": pages, "ranked_at": ranked_at, "keep": services.BREACH_KEEP,
         "previous": page - 1 if page > 1 else None, "next": page + 1 if page < pages else None,
     })
 

@@ -110,7 +110,7 @@ def test_targets_through_the_api(world, lead, client_as):
                                                 content_type="application/json").status_code == 403
 
 
-def test_breaches_worst_first_for_the_lead_only(world, lead, client_as):
+def test_breaches_worst_first_for_the_lead_only(world, lead, client_as, monkeypatch):
     reporter = world.users.candidate
     slow, slower = add_incidents(world.candidates.yardley_1, 2, forces=[world.forces.wmp], reporter=reporter, risk="high")
     Incident.objects.filter(pk=slow.pk).update(submitted_at=_ago(hours=10), first_contact_at=_ago(hours=9), triaged_at=_ago(hours=7),
@@ -144,6 +144,14 @@ def test_breaches_worst_first_for_the_lead_only(world, lead, client_as):
     Incident.objects.filter(pk=slower.pk).update(triaged_at=timezone.now(), status="triaged")
     again = client.get("/api/v1/insights/clocks/breaches").json()["breaches"]
     assert again[0]["reference"] == slower.reference and again[0]["missed"][0]["state"] == "missed"
+    # Only the worst BREACH_KEEP are kept; the total counts them all.
+    monkeypatch.setattr(services, "BREACH_KEEP", 1)
+    services.refresh_snapshots(trigger="test")
+    kept = client.get("/api/v1/insights/clocks/breaches").json()
+    assert kept["total"] == 2 and [b["reference"] for b in kept["breaches"]] == [slower.reference]
+    assert "The worst 1 are listed" in client.get("/insights/clocks/breaches/").content.decode()
+    monkeypatch.setattr(services, "BREACH_KEEP", 2000)
+    services.refresh_snapshots(trigger="test")
     # A longer target of the force's own takes the shorter breach off the list.
     clocks.set_targets(Actor(user=lead), world.forces.wmp, {"triage_high": "4"})
     assert [b["reference"] for b in client.get("/api/v1/insights/clocks/breaches").json()["breaches"]] == [slower.reference]
