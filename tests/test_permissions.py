@@ -59,6 +59,11 @@ MATRIX = {
     "page incident add evidence":   (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
     "page incident status (empty)": (302, 302, 403, 403, 404, 404, 404, 400, 404, 404),
     "page access requests":         (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    # The observables warning list: advisers and analysts read it, administrators keep it.
+    "page warning list":            (302, 302, 403, 403, 403, 200, 200, 200, 200, 200),
+    "page warning list add (empty)": (302, 302, 403, 403, 403, 403, 403, 403, 403, 400),
+    "api warning list":             (401, 401, 403, 403, 403, 200, 200, 200, 200, 200),
+    "api add warning (empty)":      (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     "api incidents":                (401, 401, 200, 200, 403, 200, 200, 200, 403, 403),
     "api incident yardley":         (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api incident evidence file":   (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
@@ -220,6 +225,11 @@ def _request(client: Client, target: str, world):
         "page live sources": "/monitoring/sources/", "api live sources": "/api/v1/sources",
         "page mastodon accounts": "/monitoring/mastodon/", "api mastodon accounts": "/api/v1/mastodon/accounts",
     })
+    pages.update({"page warning list": "/incidents/warning-list/", "api warning list": "/api/v1/observable-warnings"})
+    if target == "page warning list add (empty)":
+        return client.post("/incidents/warning-list/", {})
+    if target == "api add warning (empty)":
+        return client.post("/api/v1/observable-warnings", {}, content_type="application/json")
     if target == "api notify receipt (no token)":
         return client.post("/notify/receipts/", {"id": "x", "status": "delivered"}, content_type="application/json")
     if target in pages:

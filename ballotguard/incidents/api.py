@@ -28,7 +28,8 @@ from ballotguard.engines.routing import route
 
 from . import downloads, services
 from .uploads import too_large_message
-from .models import Evidence, Incident
+from .models import Evidence, Incident, ObservableWarning
+from .services import warnings as warnings_service
 
 router = Router(tags=["incidents"])
 
@@ -100,6 +101,7 @@ class ObservableOut(Schema):
     kind: str
     value: str
     display: str
+    warned: bool = Field(False, description="On the observables warning list (FEOAs only): it links no incidents by itself.")
 
 
 class EvidenceOut(Schema):
@@ -242,6 +244,7 @@ def _detail(request, i: Incident) -> dict:
     user = request.user
     services.read_incident(actor_of(request), i)
     guidance = services.guidance_for(i, user)
+    warned = warnings_service.warned_observable_ids(i) if user.role == Role.FEOA else set()
     return {
         **_summary(i, user),
         "place": i.place, "area_code": i.area.code if i.area else None, "platform": i.platform,
@@ -249,7 +252,7 @@ def _detail(request, i: Incident) -> dict:
         "in_danger_now": i.in_danger_now, "weapon_mentioned": i.weapon_mentioned,
         "home_address_known": i.home_address_known, "perpetrator_known": i.perpetrator_known,
         "description": i.description, "perpetrator": i.perpetrator,
-        "observables": [{"kind": o.kind, "value": o.value, "display": o.display} for o in i.observables.all()],
+        "observables": [{"kind": o.kind, "value": o.value, "display": o.display, "warned": o.pk in warned} for o in i.observables.all()],
         "forces": [f.name for f in i.forces.all()],
         "risk_score": guidance.risk.score,
         "risk_factors": [{"code": f.code, "points": f.points, "why": f.why} for f in guidance.risk.factors],
@@ -462,3 +465,78 @@ def pending_requests(request):
 @router.post("/access-requests/{request_id}/decision", response=AccessRequestOut, auth=restricted_to(Role.FEOA), summary="Grant or refuse an access request")
 def decide(request, request_id: int, payload: DecisionIn):
     return _request_out(services.decide_access(actor_of(request), request_id, payload.grant))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The observables warning list
+
+
+class WarningOut(Schema):
+    id: int
+    kind: ObservableKind
+    value: str
+    display: str
+    reason: str
+    source: str
+    added_at: dt.datetime
+    retired_at: dt.datetime | None
+    retired_reason: str
+
+
+class WarningIn(Schema):
+    kind: ObservableKind
+    value: str = Field(max_length=2048)
+    reason: str = Field(max_length=300)
+
+
+class RetireWarningIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+class WarningAddedOut(Schema):
+    warning: WarningOut
+    links_removed: int
+
+
+def _warning_out(w: ObservableWarning) -> dict:
+    return {"id": w.pk, "kind": w.kind, "value": w.value, "display": w.display, "reason": w.reason, "source": w.source,
+            "added_at": w.added_at, "retired_at": w.retired_at, "retired_reason": w.retired_reason}
+
+
+def _warning_error(err: warnings_service.WarningListError) -> dict:
+    return {"detail": [{"field": err.field, "message": err.message, "loc": ["body", err.field]}]}
+
+
+@router.get(
+    "/observable-warnings", response=list[WarningOut], auth=restricted_to(Role.ADMIN, Role.FEOA, Role.ANALYST),
+    summary="Values that never link incidents by themselves (candidates' own handles are on it too, not listed)",
+)
+def list_warnings(request, retired: bool = Query(False, description="Entries taken off the list instead of those on it.")):
+    qs = ObservableWarning.objects.filter(retired_at__isnull=not retired)
+    return [_warning_out(w) for w in qs]
+
+
+@router.post(
+    "/observable-warnings", response={201: WarningAddedOut, 422: FieldErrorsOut}, auth=restricted_to(Role.ADMIN),
+    summary="Put a public value on the warning list (removes the links it alone made)",
+)
+def add_warning(request, payload: WarningIn):
+    try:
+        warning, removed = warnings_service.add_warning(actor_of(request), payload.kind.value, payload.value, payload.reason)
+    except warnings_service.WarningListError as err:
+        return Status(422, _warning_error(err))
+    return Status(201, {"warning": _warning_out(warning), "links_removed": removed})
+
+
+@router.post(
+    "/observable-warnings/{warning_id}/retire", response={200: WarningOut, 404: MessageOut, 422: FieldErrorsOut}, auth=restricted_to(Role.ADMIN),
+    summary="Take a value off the warning list (incidents naming it are matched again)",
+)
+def retire_warning(request, warning_id: int, payload: RetireWarningIn):
+    try:
+        warning = warnings_service.retire_warning(actor_of(request), warning_id, payload.reason)
+    except warnings_service.WarningListError as err:
+        return Status(422, _warning_error(err))
+    except ObservableWarning.DoesNotExist:
+        return Status(404, {"detail": "No such entry on the warning list"})
+    return Status(200, _warning_out(warning))

@@ -215,3 +215,26 @@ class QueueFilterForm(GovukForm):
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", "Any")] + [(r.value, r.value.title()) for r in RiskLevel])
     assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")])
     overdue = forms.BooleanField(label=_("Only overdue for triage"), required=False)
+
+
+class WarningForm(GovukForm):
+    """An administrator puts a public value on the observables warning list."""
+
+    kind = forms.ChoiceField(
+        label="What kind of value is it?", widget=forms.RadioSelect,
+        choices=[(k.value, k.label) for k in ObservableKind if k.matchable],
+        error_messages={"required": "Select what kind of value this is"},
+    )
+    value = forms.CharField(
+        label="Value", max_length=2048, help_text="As a report would name it: a telephone number, an email address, a handle, a web address",
+        error_messages={"required": "Enter the value"}, widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Why must it never link incidents?", max_length=300,
+        help_text="For example, 'the party's head-office number, printed on every leaflet'. Only public values belong here.",
+        error_messages={"required": "Enter why this value must not link incidents"},
+    )
+
+
+class RetireWarningForm(GovukForm):
+    reason = forms.CharField(label="Why may it link incidents again?", max_length=300, error_messages={"required": "Enter why this value may link incidents again"})

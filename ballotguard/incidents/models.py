@@ -260,3 +260,46 @@ class AccessRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+
+
+class ObservableWarning(models.Model):
+    """A public value that must never link incidents by itself (a warning list, as MISP keeps them):
+    Parliament's switchboard, a platform's home page, a party's head-office number. Administrators
+    keep the list; the defaults of ``engines.warninglists`` are loaded by a data migration.
+
+    Values are stored in clear on purpose: they are public by definition, and administrators must be
+    able to read the list they keep. Retired entries stay, with who retired them and why.
+    """
+
+    class Source(models.TextChoices):
+        DEFAULT = "default", "Shipped with Ballotguard"
+        ADMINISTRATOR = "administrator", "Added by an administrator"
+
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ObservableKind])
+    value = models.CharField(max_length=2100, help_text="Normalised value, as reports are matched.")
+    display = models.CharField(max_length=2100)
+    reason = models.CharField(max_length=300)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ADMINISTRATOR)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    retired_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "display", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], condition=models.Q(retired_at__isnull=True), name="one_live_warning_per_value"),
+        ]
+
+    @property
+    def match_key(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+    @property
+    def kind_label(self) -> str:
+        return ObservableKind(self.kind).label
+
+    @property
+    def live(self) -> bool:
+        return self.retired_at is None

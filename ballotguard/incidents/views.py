@@ -26,8 +26,11 @@ from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import downloads, services
 from .uploads import too_large_message
-from .forms import AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RiskForm, StatusForm
-from .models import AccessRequest, Evidence, Incident
+from .forms import (
+    AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RetireWarningForm, RiskForm, StatusForm, WarningForm,
+)
+from .models import AccessRequest, Evidence, Incident, ObservableWarning
+from .services import warnings as warnings_service
 
 
 def _incident(request, reference: str) -> Incident:
@@ -251,6 +254,7 @@ def _case_page(request, incident: Incident, failed: tuple[str, object] | None = 
     }
     if user.role == Role.FEOA:
         context["access_form"] = AccessRequestForm()
+        context["warned"] = warnings_service.warned_observable_ids(incident)
     if adviser:
         context.update(
             status_form=StatusForm(incident=incident),
@@ -399,3 +403,58 @@ def evidence_pack(request, reference: str, scope: str = "incident"):
     incident = _incident(request, reference)
     incidents = [incident] if scope == "incident" else services.profile(request.user, incident)[0]
     return downloads.pack_response(Actor.from_request(request), incidents)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The observables warning list (administrators keep it; advisers and analysts may read it)
+
+_WARNING_READERS = {Role.ADMIN, Role.FEOA, Role.ANALYST}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def warning_list(request):
+    if request.user.role not in _WARNING_READERS:
+        raise PermissionDenied
+    can_edit = request.user.role == Role.ADMIN
+    form = WarningForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = WarningForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                warning, removed = warnings_service.add_warning(Actor.from_request(request), d["kind"], d["value"], d["reason"])
+            except warnings_service.WarningListError as err:
+                form.add_error(err.field if err.field in form.fields else None, err.message)
+            else:
+                note = ngettext(" %(n)d link between incidents was removed.", " %(n)d links between incidents were removed.", removed) % {"n": removed} if removed else ""
+                messages.success(request, f"{warning.display} is on the warning list and will not link incidents.{note}")
+                return redirect("incidents:warning-list")
+    retired = ObservableWarning.objects.filter(retired_at__isnull=False).select_related("retired_by")[:50]
+    return render(request, "incidents/warning_list.html", {
+        "warnings": warnings_service.live_warnings(), "retired": retired, "form": form, "can_edit": can_edit,
+    }, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def warning_retire(request, warning_id: int):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    warning = ObservableWarning.objects.filter(pk=warning_id, retired_at__isnull=True).first()
+    if warning is None:
+        raise Http404("No such entry on the warning list")
+    form = RetireWarningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            warnings_service.retire_warning(Actor.from_request(request), warning.pk, form.cleaned_data["reason"])
+        except warnings_service.WarningListError as err:
+            form.add_error("reason", err.message)
+        except ObservableWarning.DoesNotExist:
+            raise Http404("No such entry on the warning list") from None
+        else:
+            messages.success(request, f"{warning.display} is off the warning list. Incidents that name it will be matched again.")
+            return redirect("incidents:warning-list")
+    return render(request, "incidents/warning_retire.html", {"warning": warning, "form": form}, status=400 if form.errors else 200)
