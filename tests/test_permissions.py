@@ -116,7 +116,31 @@ MATRIX = {
     # Coordinated campaigns: analysts nationally, FEOAs those touching their force.
     "page campaigns":               (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "api campaigns":                (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # Sharing with partners (issue 17): FEOAs share their incidents and import partners' bundles for
+    # their force; campaigns are shared by analysts and the FEOAs of the forces they touch.
+    "page share incident yardley":  (302, 302, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api share incident yardley":   (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "page share campaign":          (302, 302, 403, 403, 403, 404, 404, 200, 200, 403),
+    "api share campaign":           (401, 401, 403, 403, 403, 404, 404, 200, 200, 403),
+    "page partners' bundles":       (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "page import a bundle":         (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api partners' bundles":        (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api import a bundle (empty)":  (401, 401, 403, 403, 403, 422, 422, 422, 403, 403),
 }
+
+
+def _campaign(world):
+    """A campaign touching West Midlands, made once per test."""
+    if not hasattr(world, "campaign"):
+        from django.utils import timezone
+
+        from ballotguard.monitoring.models import Campaign, DetectionRun
+
+        run = DetectionRun.objects.create(trigger="command", status="finished")
+        world.campaign = Campaign.objects.create(key="perm0123456789ab", fingerprint="0" * 64, first_run=run, run=run,
+                                                 first_at=timezone.now(), last_at=timezone.now(), score=2.0)
+        world.campaign.forces.set([world.forces.wmp])
+    return world.campaign
 
 
 def _message(world):
@@ -192,6 +216,14 @@ def _request(client: Client, target: str, world):
             return client.post(f"/incidents/{ref}/status/", {})
         if target == "api incident triage":
             return client.post(f"/api/v1/incidents/{ref}/status", {"status": "triaged"}, content_type="application/json")
+        pages["page share incident yardley"] = f"/incidents/{ref}/share/"
+        if target == "api share incident yardley":
+            return client.post(f"/api/v1/incidents/{ref}/share", {"format": "stix", "tlp": "amber"}, content_type="application/json")
+    if "campaign" in target and target not in {"page campaigns", "api campaigns"}:
+        pk = _campaign(world).pk
+        pages["page share campaign"] = f"/monitoring/campaigns/{pk}/share/"
+        if target == "api share campaign":
+            return client.post(f"/api/v1/campaigns/{pk}/share", {"format": "misp", "tlp": "green"}, content_type="application/json")
     pages.update({
         "page incidents": "/incidents/", "page report an incident": "/incidents/report/",
         "page access requests": "/incidents/access-requests/", "api incidents": "/api/v1/incidents",
@@ -224,6 +256,7 @@ def _request(client: Client, target: str, world):
         "page campaigns": "/monitoring/campaigns/", "api campaigns": "/api/v1/campaigns",
         "page live sources": "/monitoring/sources/", "api live sources": "/api/v1/sources",
         "page mastodon accounts": "/monitoring/mastodon/", "api mastodon accounts": "/api/v1/mastodon/accounts",
+        "page partners' bundles": "/sharing/", "page import a bundle": "/sharing/import/", "api partners' bundles": "/api/v1/sharing/imports",
     })
     pages.update({"page warning list": "/incidents/warning-list/", "api warning list": "/api/v1/observable-warnings"})
     if target == "page warning list add (empty)":
@@ -240,6 +273,8 @@ def _request(client: Client, target: str, world):
         return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
     if target == "api propose access (empty)":
         return client.post("/api/v1/access-changes/grants", {}, content_type="application/json")
+    if target == "api import a bundle (empty)":
+        return client.post("/api/v1/sharing/imports", {})
     if target == "api import candidates (no file)":
         return client.post("/api/v1/imports/candidates", {})
     raise AssertionError(target)

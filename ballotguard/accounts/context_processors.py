@@ -29,6 +29,7 @@ def navigation(request):
             items.append((_("Your police adviser"), reverse("outreach:adviser")))
         if user.role == Role.FEOA:
             items.append((_("Escalated check-ins"), reverse("checkins:escalated")))
+            items.append((_("Partners' bundles"), reverse("sharing:imports")))
         items.append((_("Guidance"), reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append((_("Candidates"), reverse("registry:candidate-list")))

@@ -62,3 +62,11 @@ def author_pseudonym(author_hash: str) -> str:
     its ``author_hash``, which is already ``keyed_hash("message-author", "<platform>:<handle>")``;
     ``unknown author`` when there is none."""
     return f"author-{author_hash[:10]}" if author_hash else "unknown author"
+
+
+def observable_pseudonym(match_hash: str) -> str:
+    """An observable (a handle, a phone number...) as it is shared pseudonymised with partners:
+    ``O-`` and 16 hex digits of its ``match_hash``. Two incidents naming the same value share it, so
+    a partner can see that they do; only this deployment's key turns a value into it, so a bundle that
+    comes back (issue 17's round trip) matches again here and nowhere else."""
+    return pseudonym("sharing-observable", match_hash, prefix="O-", length=16)
