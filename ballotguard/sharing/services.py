@@ -41,6 +41,7 @@ from ballotguard.incidents.models import Incident, IncidentEvent, IncidentLink, 
 from ballotguard.incidents.services.events import SYSTEM, new_event
 from ballotguard.incidents.services.guidance import course_of_conduct_ids, reassess_risk
 from ballotguard.incidents.services.scope import incidents_in_force_of, incidents_visible_to
+from ballotguard.incidents.services.warnings import warned_hashes
 from ballotguard.monitoring.models import Campaign
 from ballotguard.monitoring.services.campaigns import campaigns_visible_to
 from ballotguard.registry.services import NotPermitted
@@ -238,7 +239,10 @@ def import_bundle(actor: Actor, data: bytes, partner: str) -> PartnerImport:
     ours = list(Observable.objects.filter(incident__in=mine.values("pk")).exclude(match_hash="").values_list("incident_id", "kind", "match_hash"))
     by_hash: dict[str, set[int]] = {}
     by_pseudonym: dict[str, str] = {}
+    warned = warned_hashes()  # a partner's bundle naming a switchboard links nothing, as a report naming it would not
     for incident_id, kind, match_hash in ours:
+        if match_hash in warned:
+            continue
         by_hash.setdefault(match_hash, set()).add(incident_id)
         by_pseudonym.setdefault(observable_pseudonym(match_hash), match_hash)
 

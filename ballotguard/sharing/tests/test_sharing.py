@@ -65,6 +65,16 @@ def test_round_trip_export_then_import_links_the_incidents(world, identified):
     assert services.import_bundle(wmp, export.body.encode(), "A partner force").links_made == 0
 
 
+def test_an_import_naming_a_value_on_the_warning_list_matches_nothing_by_it(world):
+    wmp = Actor(user=world.users.feoa_wmp)
+    a = _report(world, phone="020 7219 3000", handle="@only_in_a")
+    b = _report(world, phone="+44 20 7219 3000")
+    body = services.export_incident(wmp, a.reference, scope="incident", fmt="stix", tlp="green", identified=True).body
+    record = services.import_bundle(wmp, body.encode(), "Partner")
+    assert {m.incident_id for m in PartnerMatch.objects.filter(partner_import=record)} == {a.pk}  # by the handle only
+    assert not _linked(a, b)
+
+
 def test_an_import_matches_only_the_importers_own_force(world):
     wmp = Actor(user=world.users.feoa_wmp)
     a = _report(world, handle="@only_wmp")
