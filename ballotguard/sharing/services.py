@@ -182,8 +182,9 @@ def _account_cases(campaign: Campaign) -> list[SharedCase]:
 
     cases = []
     seen: set[str] = set()
+    accounts = set(campaign.accounts)
     for message in campaign.messages.exclude(author_hash="").order_by("sent_at", "id"):
-        if message.author_hash in seen or message.author_hash not in set(campaign.accounts):
+        if message.author_hash in seen or message.author_hash not in accounts:
             continue
         seen.add(message.author_hash)
         try:
