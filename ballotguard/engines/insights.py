@@ -211,13 +211,14 @@ def table(name: str, title: str, columns: Sequence[tuple[str, str]], rows: list[
 # The figures
 
 
-def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, threshold: int) -> dict[tuple, Cell]:
+def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, threshold: int, *, perturbed: bool = True) -> dict[tuple, Cell]:
     """Incident counts by area (constituency or council), region, nation and police force, and the
     total, protected as ONE problem: each is published on some page (the map, the regions and
     forces breakdowns, the nation and region disparities), and an area's count sits inside its
     region's, its nation's and its force's. Keys: ("area", code), ("region", name), ("nation", name),
     ("force", code), ("total",). Each is perturbed with the cell key of its own incidents, so a
-    region shows the same value here as anywhere else it is counted.
+    region shows the same value here as anywhere else it is counted. ``perturbed=False`` applies
+    the linked suppression this replaced instead (kept to measure the two against each other).
 
     The leaves are the groups of incidents with the same area, region, nation and forces. Usually a
     leaf is an area; an area split across regions or forces (or incidents with no area) becomes
@@ -276,6 +277,8 @@ def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, thresho
         lines.append((regions, ("total",)))
     if nations:
         lines.append((nations, ("total",)))
+    if not perturbed:  # the suppression method this replaced, for comparison (bench/disclosure.py)
+        return suppress_linked({k: v.count for k, v in values.items()}, lines, threshold=threshold, unpublished=unpublished)
     return suppress_linked(values, lines, threshold=threshold, unpublished=unpublished)
 
 

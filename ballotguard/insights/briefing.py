@@ -8,9 +8,9 @@ What it promises:
 
 * **Only the snapshot's figures.** Every number printed is a display string of the payload built by
   :func:`ballotguard.engines.insights.dashboard`, and every bar, point and line is drawn from the same
-  payload's ``_values`` (``None`` where a count is suppressed). Nothing is recomputed here and the
-  database is never asked for a count, so the PDF cannot disagree with the pages or the CSV, and a
-  suppressed count (``[c]``) cannot leak back into it through a chart.
+  payload's ``_values`` (perturbed counts; ``None`` only where a count is hidden). Nothing is
+  recomputed here and the database is never asked for a count, so the PDF cannot disagree with the
+  pages or the CSV, and a true count cannot leak back into it through a chart.
 * **Marked.** OFFICIAL-SENSITIVE at the top and bottom of every page, "Page X of Y", the date and
   time the figures are as of and the date and time the pack was made, and by whom. Demo figures
   carry a DEMO DATA banner on the cover and a DEMO DATA mark in every page's header. A pack is demo
