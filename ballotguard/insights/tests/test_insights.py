@@ -89,6 +89,8 @@ def test_analyst_sees_national_and_any_force(world, figures, client_as):
     assert body["scope"] == "national"
     genders = {r["group"]: r for r in next(t for t in body["figures"]["disparities"] if t["name"] == "gender")["rows"]}
     assert genders["Women"]["candidates"]  # denominators are shown
+    method = body["figures"]["method"]  # the API says how its figures are protected, as the pages do
+    assert method["name"] == "cell-key perturbation" and method["max_noise"] == 5 and "totals may not equal" in method["note"]
     assert analyst.get(f"/insights/map/?force={world.forces.wmp.code}").status_code == 200
 
 
