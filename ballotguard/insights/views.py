@@ -182,8 +182,9 @@ def area_map(request):
             values = {code: a["rate"] for code, a in areas.items() if a["rate"] is not None}
             context["svg"] = hexmap.render_svg(
                 layout, values, title=f"Incidents per 100 candidates by constituency, {snapshot.election.name}",
-                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates. "
-                            "Hatched: not shown, to protect small numbers. Grey: no candidates in scope. The table below has every figure.",
+                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates, "
+                            "from counts perturbed to protect individuals (no count from 1 to 4 is shown). "
+                            "Grey: no candidates in scope. The table below has every figure.",
                 scale=hexmap.sequential_scale(values.values()) if values else None, value_label=lambda v: f"{v:.1f} per 100 candidates",
                 suppressed=[code for code, a in areas.items() if a["suppressed"]], suppressed_label="not shown, to protect small numbers",
                 id_prefix="insights-map",
