@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "ballotguard.checkins",
     "ballotguard.outreach",
     "ballotguard.insights",
+    "ballotguard.survey",
     "ballotguard.demo",
 ]
 
