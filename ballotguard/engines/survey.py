@@ -24,7 +24,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ballotguard.engines.disclosure import DEFAULT_MARKER, Cell, is_small, suppress_table, suppressed_rate
+from ballotguard.engines.disclosure import DEFAULT_MARKER, Cell, is_small, suppress_linked, suppress_table, suppressed_rate
 from ballotguard.engines.i18n import gettext_noop as N_
 from ballotguard.engines.statistics import Proportion, RateRatio, proportion, rate_ratio
 
@@ -313,13 +313,35 @@ def table(name: str, title: str, columns: Sequence[tuple[str, str]], rows: list[
     return {"name": name, "title": title, "columns": [{"key": k, "label": lab} for k, lab in columns], "rows": rows, "notes": list(notes)}
 
 
-def _yes_no_table(groups: Mapping[str, _Group], threshold: int):
-    keys = list(groups)
-    counts = {}
+@dataclass(frozen=True)
+class _YesNo:
+    cells: dict
+    row_totals: dict
+    col_totals: dict
+    grand_total: Cell
+
+
+def _yes_no_table(groups: Mapping[str, _Group], threshold: int) -> _YesNo:
+    """Groups × (yes, no) with the groups' totals, the column totals and the grand total, suppressed
+    as one problem by :func:`~ballotguard.engines.disclosure.suppress_linked`.
+
+    One rule more than for incident counts: in a group that answered all one way, the zero on the
+    other side is hidden too (passed as unpublished). "Every respondent in Cumbria experienced
+    abuse" tells anyone who knows a Cumbrian candidate responded what they answered, however many
+    responded; hiding that zero makes the rules hide its partner as well."""
+    values: dict[tuple, int] = {}
+    lines: list[tuple[list[tuple], tuple]] = []
     for key, g in groups.items():
-        counts[(key, "yes")] = g.yes
-        counts[(key, "no")] = g.no
-    return suppress_table(counts, keys, ["yes", "no"], threshold=threshold)
+        values[(key, "yes")], values[(key, "no")], values[(key, "total")] = g.yes, g.no, g.yes + g.no
+        lines.append(([(key, "yes"), (key, "no")], (key, "total")))
+    for col in ("yes", "no", "total"):
+        values[("all", col)] = sum(values[(key, col)] for key in groups)
+        lines.append(([(key, col) for key in groups], ("all", col)))
+    lines.append(([("all", "yes"), ("all", "no")], ("all", "total")))
+    one_sided = [(key, side) for key, g in groups.items() for side, n in (("yes", g.yes), ("no", g.no)) if n == 0 and g.yes + g.no > 0]
+    cells = suppress_linked(values, lines, threshold=threshold, unpublished=one_sided)
+    return _YesNo(cells={(k, c): cells[(k, c)] for k in groups for c in ("yes", "no")}, row_totals={k: cells[(k, "total")] for k in groups},
+                  col_totals={c: cells[("all", c)] for c in ("yes", "no")}, grand_total=cells[("all", "total")])
 
 
 BREAKDOWNS = (
@@ -367,7 +389,8 @@ def headline(responses: Sequence[Response], invited: int, threshold: int) -> dic
     experienced = sum(r.experienced for r in responses)
 
     def share(part: int, whole: int) -> dict:
-        if is_small(part, threshold) or is_small(whole - part, threshold) or is_small(whole, threshold):
+        # Small on either side, or everyone answering one way (see _yes_no_table), is not published.
+        if is_small(part, threshold) or is_small(whole - part, threshold) or is_small(whole, threshold) or (whole and part in (0, whole)):
             return {"count": None, "of": whole if not is_small(whole, threshold) else None, "share": None, "display": MARKER}
         p = proportion(part, whole) if whole else None
         return {"count": part, "of": whole, "share": _prop_dict(p), "display": _pct(p) if p else "–"}

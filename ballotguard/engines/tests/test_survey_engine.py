@@ -107,3 +107,13 @@ def test_views_table_is_suppressed_as_one_table():
     table = engine.views_table({"adviser_view": Counter(helpful=20, not_used=30, very_helpful=2), "guidance_view": Counter(not_used=52)}, 5)
     rows = {r["_values"]["question"]: r for r in table["rows"]}
     assert rows["Your police adviser"]["very_helpful"] == DEFAULT_MARKER
+
+
+def test_a_group_that_answered_all_one_way_is_not_published():
+    # Nine respondents in Cumbria, all of whom experienced abuse: publishing "9 of 9" would tell anyone who
+    # knows a Cumbrian candidate responded what they said.
+    responses = _responses() + [engine.Response("female", "Labour", "North West", "E9", "parl", True, True, False, False, True, True)] * 9
+    table = engine.underreporting_table(responses, [engine.ForceBaseline("E1", "Testshire", 1000, 100), engine.ForceBaseline("E9", "Cumbria", 100, 20)], 5)
+    rows = {r["_values"]["code"]: r for r in table["rows"]}
+    assert rows["E9"]["survey_share"] == DEFAULT_MARKER and rows["E9"]["ratio"] == DEFAULT_MARKER
+    assert rows["E9"]["_values"]["experienced"] is None
