@@ -90,10 +90,6 @@ def set_closing_date(actor: Actor, election: Election, closes_on: object, *, tod
     return window
 
 
-def is_open(window: SurveyWindow | None, today: dt.date) -> bool:
-    return window is not None and window.election.date < today <= window.closes_on
-
-
 # ---------------------------------------------------------------------------------------------------
 # The candidate's side
 

@@ -76,6 +76,17 @@ def test_the_task_invites_every_candidate_once_through_notify_and_reminds_only_t
     assert services.sweep(today=window.closes_on + dt.timedelta(days=1)).as_dict()["reminded"] == 0
 
 
+def test_candidates_in_a_welsh_force_are_written_to_in_welsh_first(world, fake_notify):
+    world.forces.wmp.nation = "Wales"  # for the test: Carol's force as if it were one of the four Welsh forces
+    world.forces.wmp.save()
+    open_survey(world)
+    services.sweep()
+    [sent] = fake_notify.received
+    subject, body = sent["personalisation"]["subject"], sent["personalisation"]["body"]
+    assert subject.startswith("Dywedwch wrthym am eich ymgyrch") and subject.endswith("Tell us about your campaign: an anonymous survey")
+    assert body.index("Diolch am sefyll") < body.index("Thank you for standing")
+
+
 def test_nothing_is_sent_before_polling_day_is_over(world, fake_notify):
     election = Election.objects.create(election_id="local.test.2099-05-07", election_type="local", date=TODAY, name="Test", operation="ford")
     Candidate.objects.create(ballot=Ballot.objects.create(ballot_paper_id="local.test.x.2099-05-07", election=election, area=world.areas.ward,
