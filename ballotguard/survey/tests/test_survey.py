@@ -9,7 +9,6 @@ import threading
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent
