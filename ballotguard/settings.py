@@ -112,6 +112,7 @@ INSTALLED_APPS = [
     "ballotguard.outreach",
     "ballotguard.insights",
     "ballotguard.sharing",
+    "ballotguard.survey",
     "ballotguard.demo",
 ]
 

@@ -113,6 +113,19 @@ MATRIX = {
     "page insights":                (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "page insights records":        (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
     "api insights":                 (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # The candidates' survey (issue 17): the candidate answers (not their staff); analysts and
+    # administrators set closing dates; the figures are analysts' only (a force's FEOAs know its few respondents).
+    "page survey":                  (302, 302, 200, 403, 403, 403, 403, 403, 403, 403),
+    "page survey respond yardley":  (302, 302, 200, 403, 403, 403, 403, 403, 403, 403),
+    "page survey respond clw":      (302, 302, 404, 403, 403, 403, 403, 403, 403, 403),
+    "page survey closing dates":    (302, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "page survey closing date ge":  (302, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "api survey":                   (401, 401, 200, 403, 403, 403, 403, 403, 403, 403),
+    "api survey response (empty)":  (401, 401, 422, 403, 403, 403, 403, 403, 403, 403),
+    "api survey closing dates":     (401, 401, 403, 403, 403, 403, 403, 403, 200, 200),
+    "api survey closing date (empty)": (401, 401, 403, 403, 403, 403, 403, 403, 422, 422),
+    "page insights survey":         (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
+    "api insights survey":          (401, 401, 403, 403, 403, 403, 403, 403, 200, 403),
     # Coordinated campaigns: analysts nationally, FEOAs those touching their force.
     "page campaigns":               (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "api campaigns":                (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
@@ -170,6 +183,21 @@ def _incident(world):
         world.incident, _ = services.report(Actor(user=world.users.candidate), report_input(world.candidates.yardley_1))
         world.evidence = services.add_evidence(Actor(user=world.users.candidate), world.incident, "shot.png", [PNG], len(PNG))
     return world.incident
+
+
+def _survey(world):
+    """The general election's survey, open today, with its (empty) figures, made once per test."""
+    if not hasattr(world, "survey"):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from ballotguard.insights.survey import refresh_survey_figures
+        from ballotguard.survey.models import SurveyWindow
+
+        world.survey = SurveyWindow.objects.create(election=world.elections.ge, closes_on=timezone.localdate() + dt.timedelta(days=10))
+        refresh_survey_figures()
+    return world.survey
 
 
 def _request(client: Client, target: str, world):
@@ -263,6 +291,18 @@ def _request(client: Client, target: str, world):
         return client.post("/incidents/warning-list/", {})
     if target == "api add warning (empty)":
         return client.post("/api/v1/observable-warnings", {}, content_type="application/json")
+    if "survey" in target:
+        _survey(world)
+        pages.update({
+            "page survey": "/survey/", "page survey respond yardley": f"/survey/{c.yardley_1.pk}/", "page survey respond clw": f"/survey/{c.clw_1.pk}/",
+            "page survey closing dates": "/survey/elections/", "page survey closing date ge": f"/survey/elections/{world.elections.ge.pk}/",
+            "api survey": "/api/v1/survey", "api survey closing dates": "/api/v1/survey/elections",
+            "page insights survey": "/insights/survey/", "api insights survey": "/api/v1/insights/survey",
+        })
+        if target == "api survey response (empty)":
+            return client.post(f"/api/v1/survey/{c.yardley_1.pk}/response", {}, content_type="application/json")
+        if target == "api survey closing date (empty)":
+            return client.put(f"/api/v1/survey/elections/{world.elections.ge.election_id}/closing-date", {}, content_type="application/json")
     if target == "api notify receipt (no token)":
         return client.post("/notify/receipts/", {"id": "x", "status": "delivered"}, content_type="application/json")
     if target in pages:

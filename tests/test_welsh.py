@@ -47,6 +47,7 @@ CANDIDATE_FACING_TEMPLATES = [
     "safety/templates/safety/pledge_elections.html", "safety/templates/safety/pledge_signatories.html",
     "checkins/templates/checkins/start.html", "checkins/templates/checkins/home.html", "checkins/templates/checkins/detail.html",
     "outreach/templates/outreach/adviser.html",
+    "survey/templates/survey/home.html", "survey/templates/survey/respond.html",
     "registry/templates/registry/candidate_detail.html", "registry/templates/registry/handover_form.html",
     "registry/templates/registry/handover_list.html", "registry/templates/registry/handover_upload.html",
     "monitoring/templates/monitoring/timeline.html", "monitoring/templates/monitoring/mastodon.html",

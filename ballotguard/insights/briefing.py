@@ -482,7 +482,7 @@ def hex_chart(pdf: _Briefing, areas: Mapping[str, Mapping], layout: hexmap.HexLa
 
 def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_name: str, generated_by: str,
                     generated_at: dt.datetime, demo: bool | None = None, hex_cells: Iterable[Sequence] = (),
-                    area_names: Mapping[str, str] | None = None) -> bytes:
+                    area_names: Mapping[str, str] | None = None, survey: Mapping | None = None) -> bytes:
     """The briefing pack for one snapshot's payload, as PDF bytes.
 
     ``computed_at`` is when the figures were computed ("figures as of"), ``generated_at`` and
@@ -590,6 +590,10 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     # -- map --------------------------------------------------------------------------------------
     _map_section(pdf, payload, threshold, list(hex_cells), area_names or {})
 
+    # -- the candidates' survey (national packs only) --------------------------------------------
+    if survey is not None:
+        _survey_section(pdf, survey)
+
     # -- methods and caveats ----------------------------------------------------------------------
     pdf.add_page()
     pdf.heading("Methods", size=15)
@@ -648,6 +652,40 @@ def _disclosure_method(threshold: int, method: Mapping | None) -> str:
             f"the same number on every page, download and pack. Totals are perturbed on their own, so totals may not equal the "
             f"sum of rows; rates, shares and ratios come from the perturbed counts. Zero is not perturbed. "
             f"Method: docs/insights.md, 'Disclosure control'.")
+
+
+def _survey_section(pdf: _Briefing, survey: Mapping) -> None:
+    """The candidates' survey page: what candidates said, beside what they reported (issue 17)."""
+    pdf.add_page()
+    pdf.heading("Candidates' survey", size=15)
+    pdf.para("Every candidate was invited after polling day to an anonymous survey of their experience, whether or not they "
+             "reported it. Shares have exact (Clopper-Pearson) 95% confidence intervals. " + EC_REPORTING, size=9)
+    if not survey.get("enough"):
+        pdf.para(f"Fewer than {survey.get('min_respondents', 10)} candidates responded, so no survey figures are published "
+                 f"({survey.get('invited', 0):,} invited).", size=9, colour=GREY)
+        return
+    h = survey["headline"]
+    pdf.fields((
+        ("Candidates invited", f"{h['invited']:,}"),
+        ("Responses (response rate)", f"{h['respondents'] if h['respondents'] is not None else MARKER}: {h['response_rate']['display']}"),
+        ("Experienced any harassment, abuse or intimidation", h["experienced"]["display"]),
+        ("Online / in person", f"{h['online']['display']} / {h['offline']['display']}"),
+        ("Told the police, of those who experienced any", h["reported_to_police"]["display"]),
+        ("Avoided campaigning alone", h["avoided_alone"]["display"]),
+    ), label_w=80)
+    for table in survey["breakdowns"]:
+        pdf.caption(table["title"])
+        _table(pdf, table, empty="No responses.")
+    pdf.caption(survey["police"]["title"])
+    _table(pdf, survey["police"], empty="No one who responded experienced any.")
+    under = survey["underreporting"]
+    pdf.caption(under["title"])
+    forest_chart(pdf, under, "force", x_title="Survey-reported experience / candidates with an incident in Ballotguard (log scale)")
+    _table(pdf, under, empty="No police force with responses.")
+    for note in under["notes"]:
+        pdf.small(note)
+    pdf.caption(survey["views"]["title"])
+    _table(pdf, survey["views"])
 
 
 def _methods(threshold: int, as_of: str, method: Mapping | None = None) -> list[str]:
@@ -713,5 +751,16 @@ def briefing_for(snapshot, *, generated_by: str, generated_at: dt.datetime | Non
         names = {}
     return render_briefing(
         payload, computed_at=snapshot.computed_at, scope_name=scope_name or scope_label(payload), generated_by=generated_by,
-        generated_at=generated_at or timezone.now(), hex_cells=cells, area_names=names,
+        generated_at=generated_at or timezone.now(), hex_cells=cells, area_names=names, survey=_survey_payload(snapshot),
     )
+
+
+def _survey_payload(snapshot) -> dict | None:
+    """The election's survey figures, for a national pack only: the survey page is an analyst's, and a
+    force's few responses would not be anonymous to the force's own advisers (ballotguard/insights/survey.py)."""
+    from .models import NATIONAL, SurveyFigures
+
+    if snapshot.scope != NATIONAL:
+        return None
+    stored = SurveyFigures.objects.filter(key=snapshot.election.election_id).first()
+    return stored.payload if stored else None

@@ -322,6 +322,9 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             Snapshot.objects.filter(pk__in=kept).update(computed_at=now)
             Snapshot.objects.exclude(pk__in=kept).delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
+        from .survey import refresh_survey_figures  # the candidates' survey (issue 17): small, so always recomputed
+
+        refresh_survey_figures()
         run.status = RefreshRun.Status.DONE
         run.snapshots, run.unchanged = len(snapshots) + len(unchanged), len(unchanged)
         run.incidents, run.candidates = frames.incidents.height, frames.candidates.height
