@@ -531,3 +531,26 @@ def test_the_safety_plan_and_its_print_out_in_welsh_page_and_api(world, client_a
     assert plan["checklist"][0]["title"] == "Cadwch 999, 101 a manylion eich cynghorydd heddlu yn eich ffôn"
     english = client_as(world.users.candidate).get(f"/api/v1/candidates/{candidate.pk}/safety-plan").json()
     assert english["checklist"][0]["title"] == "Save 999, 101 and your police adviser's details in your phone"
+
+
+@pytest.mark.django_db
+def test_an_evidence_pack_downloaded_in_welsh_has_a_bilingual_cover_note_and_stays_english_for_the_police(world, carols_incident, client_as):
+    import io
+    import zipfile
+
+    import pypdfium2 as pdfium
+
+    def first_page(client) -> str:
+        response = client.get(f"/incidents/{carols_incident.reference}/pack.zip")
+        assert response.status_code == 200
+        archive = zipfile.ZipFile(io.BytesIO(b"".join(response.streaming_content)))
+        data = archive.read(next(n for n in archive.namelist() if n.endswith(".pdf")))
+        text = pdfium.PdfDocument(data)[0].get_textpage().get_text_range()
+        return " ".join(text.split())
+
+    welsh_pack = first_page(welsh(client_as(world.users.candidate)))
+    assert "Mae'r pecyn tystiolaeth hwn wedi'i ysgrifennu ar gyfer yr heddlu, felly mae yn Saesneg." in welsh_pack
+    assert "In English: This evidence pack is written for the police" in welsh_pack  # for the officer
+    assert "In immediate danger, call 999" in welsh_pack and "Evidence pack: incident" in welsh_pack  # the pack itself: English
+    english_pack = first_page(client_as(world.users.candidate))
+    assert "Mae'r pecyn" not in english_pack and "In English:" not in english_pack
