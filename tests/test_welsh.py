@@ -554,3 +554,25 @@ def test_an_evidence_pack_downloaded_in_welsh_has_a_bilingual_cover_note_and_sta
     assert "In immediate danger, call 999" in welsh_pack and "Evidence pack: incident" in welsh_pack  # the pack itself: English
     english_pack = first_page(client_as(world.users.candidate))
     assert "Mae'r pecyn" not in english_pack and "In English:" not in english_pack
+
+
+def test_every_offence_evidence_line_and_the_disclaimer_have_welsh_translations():
+    from django.utils import translation
+
+    from ballotguard.engines.offences import DISCLAIMER, OFFENCES
+
+    lines = {line for guidance in OFFENCES for line in guidance.evidence} | {DISCLAIMER}
+    with translation.override("cy"):
+        untranslated = sorted(line for line in lines if translation.gettext(line) == line)
+    assert len(lines) > 30 and untranslated == []
+
+
+@pytest.mark.django_db
+def test_the_offence_guidance_on_a_welsh_incident_page(world, carols_incident):
+    client = welsh(signed_in_client(world.users.candidate))
+    html = client.get(f"/incidents/{carols_incident.reference}/").content.decode()
+    text = _visible_text(html)  # drops what is marked lang="en-GB": the Acts, sections and statutory tests
+    assert "Canllaw yw hwn, nid cyngor cyfreithiol." in text
+    assert "Yr union eiriau a ddefnyddiwyd, wedi'u hysgrifennu ar unwaith" in text
+    assert "This is guidance, not legal advice" not in html and "The exact words used" not in html
+    assert '<span lang="en-GB">Threats to kill: Offences Against the Person Act 1861, section 16</span>' in html  # legal names stay English, marked
