@@ -43,6 +43,10 @@ condition is raised one level (never above 1) when it holds. The checklist is so
 within a priority, keeps the table's order, so the most basic step (save 999, 101 and your FEOA's
 details) always comes first. Every item says *why* it is on this candidate's list, in words that
 follow from their answers.
+
+Titles, reasons and the priority labels are English, each a whole message marked with ``gettext_noop``;
+``checklist(answers, gettext)`` returns them in the caller's language (Django's ``gettext`` on a Welsh
+page, see :mod:`ballotguard.engines.i18n`).
 """
 
 from __future__ import annotations
