@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -283,23 +284,27 @@ def survey(request):
     if stored is not None and stored.payload.get("enough"):
         payload = stored.payload
         csv_query = f"?election={stored.key}"
+
+        def with_csv(fig: dict) -> dict:  # survey tables download from their own view
+            return {**fig, "csv_href": reverse("insights:survey-csv", args=[fig["table"]["name"]]) + csv_query}
+
         figures = []
         for table in payload["breakdowns"]:
             spec = charts.rate_bars(_share_rows(table, "share"), title=f"Experienced any {table['title'].lower()}",
                                     description=f"{table['title']}: share of survey respondents who experienced harassment, abuse or intimidation, "
                                                 "with exact 95% confidence intervals.", x_title="Experienced any (%)")
-            figures.append({**_figure(table, spec, table["name"]), "csv_query": csv_query})
+            figures.append(with_csv(_figure(table, spec, table["name"])))
         police = payload["police"]
-        figures.append({**_figure(police, None, police["name"]), "csv_query": csv_query})
+        figures.append(with_csv(_figure(police, None, police["name"])))
         under = payload["underreporting"]
         spec = charts.forest([{"group": r["_values"]["force"], "ratio": r["_values"]["ratio"]} for r in under["rows"]],
                              title="Survey-reported experience ÷ candidates with an incident in Ballotguard",
                              description="For each police force, how many times more candidates experienced harassment, abuse or intimidation "
                                          "in the survey than had an incident reported in Ballotguard, with 95% confidence intervals, on a log scale.",
                              x_title="Ratio (log scale); 1 = everything experienced was reported")
-        context["underreporting"] = {**_figure(under, spec, under["name"]), "csv_query": csv_query}
+        context["underreporting"] = with_csv(_figure(under, spec, under["name"]))
         context["figures"] = figures
-        context["views"] = {**_figure(payload["views"], None, payload["views"]["name"]), "csv_query": csv_query}
+        context["views"] = with_csv(_figure(payload["views"], None, payload["views"]["name"]))
     return render(request, "insights/survey.html", context)
 
 

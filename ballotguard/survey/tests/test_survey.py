@@ -248,6 +248,7 @@ def test_the_survey_insights_page_api_csv_and_briefing_pack(world):
     analyst = signed_in_client(world.users.analyst)
     page = analyst.get("/insights/survey/").content.decode()
     assert "Under-reporting by police force" in page and "60% (" in page
+    assert 'href="/insights/survey/tables/survey-underreporting.csv?election=all"' in page  # each table downloads from the survey's own view
     one = analyst.get("/insights/survey/?election=parl.2024-07-04")
     assert one.status_code == 200 and analyst.get("/insights/survey/?election=nope").status_code == 404
     api = analyst.get("/api/v1/insights/survey").json()
