@@ -17,6 +17,7 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
+from .checklists import ensure_checklist
 from .events import add_event
 from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
 
@@ -102,6 +103,8 @@ def _apply_transition(actor: Actor, incident: Incident, status: str, crime_refer
     incident.save(update_fields=["status", "triaged_at", "crime_reference", "advice", "closed_at", "closure_reason", "updated_at"])
     add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
     audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
+    if status == Incident.Status.TRIAGED:
+        ensure_checklist(actor, incident)  # an incident sent before checklists existed gets one at triage
 
 
 def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Incident:
