@@ -269,9 +269,9 @@ class TemplateTaskForm(GovukForm):
     key = forms.CharField(label="Key", required=False, max_length=50, help_text="The same key in two checklists is one task on an incident",
                           widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}))
     guidance = forms.CharField(label="Guidance", required=False, max_length=MAX_GUIDANCE, widget=forms.Textarea(attrs={"rows": 2}))
-    due_hours = forms.CharField(label="Due after (hours)", required=False, max_length=5,
+    due_hours = forms.CharField(label="Due after (hours)", required=False, max_length=20,
                                 widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}))
-    due_hours_high = forms.CharField(label="Due after, when high risk (hours)", required=False, max_length=5,
+    due_hours_high = forms.CharField(label="Due after, when high risk (hours)", required=False, max_length=20,
                                      widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}))
     remove = forms.BooleanField(label="Remove this task", required=False)
 
