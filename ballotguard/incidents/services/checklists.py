@@ -216,7 +216,7 @@ def update_task(actor: Actor, incident: Incident, task_id: int, *, state: str | 
             errors["due_at"] = "The task cannot be due before the report was sent"
     with transaction.atomic():
         incident = locked(incident)
-        task = IncidentTask.objects.select_for_update().select_related("owner").get(incident=incident, pk=task_id)
+        task = IncidentTask.objects.select_for_update().get(incident=incident, pk=task_id)
         if incident.status == Incident.Status.CLOSED and not errors:
             errors["state"] = "The incident is closed: re-open it to change its checklist"
         if errors:
