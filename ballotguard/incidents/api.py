@@ -129,6 +129,14 @@ class EventOut(Schema):
     text: str
 
 
+class ChecklistProgressOut(Schema):
+    total: int
+    done: int
+    not_applicable: int
+    overdue: int
+    summary: str = Field(description="Like '3 of 7 done, 1 overdue'; not applicable tasks count as done.")
+
+
 class IncidentSummaryOut(Schema):
     reference: str
     status: str
@@ -141,6 +149,7 @@ class IncidentSummaryOut(Schema):
     triage_overdue: bool
     assigned_to: str | None
     crime_reference: str
+    checklist: ChecklistProgressOut | None = Field(None, description="The checklist's progress (FEOAs of the incident's force only).")
 
 
 class IncidentOut(IncidentSummaryOut):
@@ -269,7 +278,14 @@ def _detail(request, i: Incident) -> dict:
             for link in services.linked_incidents(user, i)
         ],
         "timeline": [{"at": e.at, "actor": e.actor_name, "kind": e.kind, "text": e.text} for e in services.timeline(user, i)],
+        "checklist": _progress_out(services.progress_of(i.tasks.all())) if services.can_act_as_adviser(user, i) else None,
     }
+
+
+def _progress_out(p) -> dict | None:
+    if p is None:
+        return None
+    return {"total": p.total, "done": p.done, "not_applicable": p.not_applicable, "overdue": p.overdue, "summary": p.summary}
 
 
 def _evidence(e: Evidence) -> dict:
@@ -353,7 +369,12 @@ def list_incidents(
         if status:
             qs = qs.filter(status=status)
     count = qs.count()
-    items = [_summary(i, user) for i in qs[offset:offset + limit]]
+    page = list(qs[offset:offset + limit])
+    items = [_summary(i, user) for i in page]
+    if user.role == Role.FEOA:  # the queue holds only the force's incidents: each one's checklist progress, one query
+        progress = services.progress_for(i.pk for i in page)
+        for item, i in zip(items, page):
+            item["checklist"] = _progress_out(progress.get(i.pk))
     return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}
 
 

@@ -254,6 +254,12 @@ def test_the_api_lists_and_changes_tasks(world, doorstep, client_as):
     response = feoa.patch(url, {"owner_id": None}, content_type="application/json")
     assert next(t for t in response.json()["tasks"] if t["id"] == task["id"])["owner_id"] is None
     assert IncidentTask.objects.get(pk=task["id"]).state == "done"  # only what was sent changed
+    # The queue and the incident say how far the checklist has gone, to the force's FEOAs only.
+    queue = feoa.get("/api/v1/incidents").json()["items"]
+    assert queue[0]["checklist"]["done"] == 1 and queue[0]["checklist"]["summary"].startswith("1 of")
+    assert feoa.get(f"/api/v1/incidents/{doorstep.reference}").json()["checklist"]["done"] == 1
+    assert client_as(world.users.candidate).get(f"/api/v1/incidents/{doorstep.reference}").json()["checklist"] is None
+    assert client_as(world.users.candidate).get("/api/v1/incidents").json()["items"][0]["checklist"] is None
     # Other forces: not found; candidates: forbidden.
     assert client_as(world.users.feoa_met).get(base).status_code == 404
     assert client_as(world.users.candidate).get(base).status_code == 403
