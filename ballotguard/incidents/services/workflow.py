@@ -118,7 +118,12 @@ def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Inciden
         incident = locked(incident)
         incident.assigned_to = assignee
         incident.save(update_fields=["assigned_to", "updated_at"])
-        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, f"Assigned to {assignee}" if assignee else "Unassigned", internal=True)
+        # Open checklist tasks nobody owns go to the assignee with the incident.
+        given = incident.tasks.filter(state="open", owner__isnull=True).update(owner=assignee) if assignee else 0
+        text = f"Assigned to {assignee}" if assignee else "Unassigned"
+        if given:
+            text += f", with {given} open checklist task{'s' if given != 1 else ''} nobody owned"
+        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, text, internal=True)
         audit(actor, "update", "incident", incident.pk, fields=["assigned_to"])
     return incident
 

@@ -115,6 +115,17 @@ def test_a_feoa_marks_tasks_done_or_not_applicable_with_a_reason(world, doorstep
     assert (task.state, task.reason, task.completed_by) == ("open", "", None)
 
 
+def test_assigning_the_incident_gives_its_unowned_open_tasks_to_the_assignee(world, doorstep):
+    feoa = Actor(user=world.users.feoa_wmp)
+    first, second = doorstep.tasks.all()[:2]
+    services.update_task(feoa, doorstep, first.pk, state="done")
+    services.assign(feoa, doorstep, world.users.feoa_wmp.pk)
+    owners = dict(doorstep.tasks.values_list("pk", "owner_id"))
+    assert owners[first.pk] is None and owners[second.pk] == world.users.feoa_wmp.pk
+    assert list(owners.values()).count(None) == 1
+    assert doorstep.events.filter(kind=IncidentEvent.Kind.ASSIGNED).last().text.endswith(f"with {len(owners) - 1} open checklist tasks nobody owned")
+
+
 def test_owner_due_time_and_scope_are_checked(world, doorstep):
     feoa = Actor(user=world.users.feoa_wmp)
     task = doorstep.tasks.first()
