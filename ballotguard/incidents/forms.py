@@ -234,8 +234,7 @@ class TaskForm(GovukForm):
     day = forms.CharField(label="Day", required=False, max_length=2)
     month = forms.CharField(label="Month", required=False, max_length=2)
     year = forms.CharField(label="Year", required=False, max_length=4)
-    time = forms.CharField(label="Time", required=False, max_length=5, help_text="For example, 17:00",
-                           widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}))
+    time = forms.CharField(label="Time", required=False, max_length=5)
 
     def __init__(self, *args, advisers=(), **kwargs):
         super().__init__(*args, **kwargs)
