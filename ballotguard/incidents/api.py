@@ -594,7 +594,9 @@ def _behaviour_of(value: str) -> Behaviour:
             summary="The incident's checklist (FEOAs of its force)")
 def list_tasks(request, reference: str):
     incident = services.get_incident(request.user, reference)
-    return _checklist_out(request.user, incident)
+    checklist = _checklist_out(request.user, incident)
+    services.read_checklist(actor_of(request), incident)
+    return checklist
 
 
 @router.patch("/incidents/{reference}/tasks/{task_id}", response={200: ChecklistOut, 422: FieldErrorsOut}, auth=restricted_to(Role.FEOA),

@@ -457,6 +457,7 @@ def incident_task(request, reference: str, task_id: int):
                     return redirect(reverse("incidents:detail", args=[incident.reference]) + "#checklist")
     else:
         form = TaskForm(initial=TaskForm.initial_from(task), advisers=advisers)
+        services.read_checklist(actor, incident)
     return render(request, "incidents/task.html", {"incident": incident, "task": task, "form": form},
                   status=400 if form.errors else 200)
 

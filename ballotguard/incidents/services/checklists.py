@@ -170,6 +170,12 @@ def tasks_of(user: User, incident: Incident) -> QuerySet[IncidentTask]:
     return incident.tasks.select_related("owner", "completed_by", "template_task__template")
 
 
+def read_checklist(actor: Actor, incident: Incident) -> None:
+    """Record that the actor was shown the checklist (a reason a task does not apply can name people).
+    The case page's own audited read covers the checklist it shows."""
+    audit(actor, "read", "incident", incident.pk, fields=["checklist"])
+
+
 def task_of(user: User, incident: Incident, task_id: int) -> IncidentTask:
     return tasks_of(user, incident).get(pk=task_id)
 

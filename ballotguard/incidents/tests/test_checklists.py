@@ -249,6 +249,7 @@ def test_the_api_lists_and_changes_tasks(world, doorstep, client_as):
     feoa = client_as(world.users.feoa_wmp)
     base = f"/api/v1/incidents/{doorstep.reference}/tasks"
     data = feoa.get(base).json()
+    assert AuditEvent.objects.filter(action="read", object_type="incident", object_id=str(doorstep.pk), fields=["checklist"]).exists()
     assert data["total"] == doorstep.tasks.count() and data["summary"] == f"0 of {data['total']} done"
     task = data["tasks"][0]
     assert task["state"] == "open" and task["template_version"] == 1
