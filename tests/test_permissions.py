@@ -69,6 +69,16 @@ MATRIX = {
     "api incident evidence file":   (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api incident pack":            (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api report (empty)":           (401, 401, 422, 422, 403, 403, 403, 403, 403, 403),
+    # Checklists (issue 17): an incident's tasks are police data, for its force's FEOAs alone; the
+    # templates are not: administrators change them, FEOAs read them.
+    "page incident task yardley":   (302, 302, 403, 403, 404, 404, 404, 200, 404, 404),
+    "api incident tasks yardley":   (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api incident task (empty)":    (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "page checklists":              (302, 302, 403, 403, 403, 200, 200, 200, 403, 200),
+    "page checklist":               (302, 302, 403, 403, 403, 200, 200, 200, 403, 200),
+    "page checklist edit":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api checklist templates":      (401, 401, 403, 403, 403, 200, 200, 200, 403, 200),
+    "api checklist version (empty)": (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     # Live message sources: administrators only; Mastodon accounts: the candidate and their staff.
     "page live sources":            (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
     "api live sources":             (401, 401, 403, 403, 403, 403, 403, 403, 403, 200),
@@ -240,6 +250,13 @@ def _request(client: Client, target: str, world):
             "api incident evidence file": f"/api/v1/incidents/{ref}/evidence/{world.evidence.pk}",
             "api incident pack": f"/api/v1/incidents/{ref}/pack",
         })
+        task = world.incident.tasks.first()
+        pages.update({
+            "page incident task yardley": f"/incidents/{ref}/tasks/{task.pk}/",
+            "api incident tasks yardley": f"/api/v1/incidents/{ref}/tasks",
+        })
+        if target == "api incident task (empty)":
+            return client.patch(f"/api/v1/incidents/{ref}/tasks/{task.pk}", {}, content_type="application/json")
         if target == "page incident status (empty)":
             return client.post(f"/incidents/{ref}/status/", {})
         if target == "api incident triage":
@@ -303,6 +320,12 @@ def _request(client: Client, target: str, world):
             return client.post(f"/api/v1/survey/{c.yardley_1.pk}/response", {}, content_type="application/json")
         if target == "api survey closing date (empty)":
             return client.put(f"/api/v1/survey/elections/{world.elections.ge.election_id}/closing-date", {}, content_type="application/json")
+    pages.update({
+        "page checklists": "/checklists/", "page checklist": "/checklists/threat_to_kill_or_harm/",
+        "page checklist edit": "/checklists/threat_to_kill_or_harm/edit/", "api checklist templates": "/api/v1/checklist-templates",
+    })
+    if target == "api checklist version (empty)":
+        return client.post("/api/v1/checklist-templates/threat_to_kill_or_harm/versions", {}, content_type="application/json")
     if target == "api notify receipt (no token)":
         return client.post("/notify/receipts/", {"id": "x", "status": "delivered"}, content_type="application/json")
     if target in pages:

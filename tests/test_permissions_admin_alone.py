@@ -73,6 +73,7 @@ def _int_ids(w) -> list[int]:
     ids = {c.pk for c in Candidate.objects.all()} | {w.incident.pk, w.evidence.pk, w.handle.pk, w.message.pk, w.checkin.pk}
     ids |= set(User.objects.values_list("pk", flat=True))
     ids |= {w.elections.ge.pk, w.elections.local.pk}
+    ids |= set(w.incident.tasks.values_list("pk", flat=True))  # the checklist's task pages and API
     return sorted(ids)
 
 

@@ -39,6 +39,7 @@ def navigation(request):
             items.append((_("Imports"), reverse("registry:imports")))
             items.append((_("Audit log"), reverse("accounts:audit-log")))
             items.append((_("Warning list"), reverse("incidents:warning-list")))
+            items.append((_("Checklists"), reverse("incidents:checklists")))
         # Candidates and their staff report through pages; the API is for the people and systems that
         # integrate (police, analysts, returning officers' imports), so the link would only confuse.
         if user.role not in {Role.CANDIDATE, Role.STAFF}:
