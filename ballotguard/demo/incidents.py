@@ -112,7 +112,9 @@ def build_incidents(fake: Faker, rng: random.Random, feoa_force: str = "E2300001
                             place=rng.choice(["online", "post", "phone"]), platform="Facebook",
                             behaviours=rng.choice([["abusive_or_hateful_message"], ["damage_to_property"], ["repeated_unwanted_contact"],
                                                    ["abusive_or_hateful_message", "protected_characteristic_hostility"]]),
-                            characteristics=["religion"], description=fake.sentence(nb_words=14)))
+                            characteristics=["religion"], description=fake.sentence(nb_words=14),
+                            # Each names the platform's home page: on the warning list, so it links none of them.
+                            observables={"url": "https://www.facebook.com/"}))
     # The same phone number in the second force: a link across forces.
     made.append(_report(_reporter(elsewhere[0], 9), elsewhere[0], now - dt.timedelta(days=2), place="phone",
                         behaviours=["threat_to_kill_or_harm", "repeated_unwanted_contact"],

@@ -39,6 +39,14 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     doorstep = next(i for i in mine if "turning_up_at_home" in i.behaviours)
     states = sorted(doorstep.tasks.values_list("state", flat=True))
     assert states.count("done") == 2 and states.count("not_applicable") == 1 and "open" in states
+    # Three reports name Facebook's home page, which is on the warning list: it links none of them.
+    from ballotguard.core.matching import keyed_hash
+    from ballotguard.engines.observables import normalise_observable
+    from ballotguard.incidents.models import Observable
+
+    facebook = keyed_hash("observable", normalise_observable("url", "https://www.facebook.com/").match_key)
+    assert Observable.objects.filter(match_hash=facebook).count() == 3
+    assert not IncidentLink.objects.filter(match_hash=facebook).exists()
     call_command("demo", "--no-national")  # a second run changes nothing
     assert Incident.objects.count() == 8
 
