@@ -28,7 +28,10 @@ class GovukBoundField(BoundField):
         kind = self.widget_type
         base = _WIDGET_CLASS.get(kind)
         if base:
-            classes = [base, *attrs.get("class", "").split()]
+            # The widget's own classes (a width like govuk-input--width-5) are kept: the widget merges
+            # these attrs over its own, so a class set here would otherwise replace them.
+            own = (widget or self.field.widget).attrs.get("class", "")
+            classes = [base, *own.split(), *attrs.get("class", "").split()]
             if self.errors and kind not in {"radioselect", "checkbox", "checkboxselectmultiple"}:
                 classes.append(f"{base}--error")
             attrs["class"] = " ".join(dict.fromkeys(c for c in classes if c))
