@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -25,6 +26,8 @@ from . import services
 from .models import Candidate, PoliceForce
 
 router = Router(tags=["registry"])
+
+CandidateSortKey = services.CANDIDATE_SORT.Key
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -248,6 +251,8 @@ def list_candidates(
     operation: Operation | None = Query(None),
     handed_over: bool | None = Query(None),
     name: str = Query("", max_length=200, description="Part of the candidate's name."),
+    sort: CandidateSortKey | None = Query(None, description="Column to sort by; name breaks ties."),
+    order: SortOrder | None = Query(None, description="asc or desc"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
@@ -256,7 +261,8 @@ def list_candidates(
         election=election, area=area, party=party, operation=operation.value if operation else "",
         handed_over=handed_over, name=name,
     )
-    qs = services.list_candidates(request.user, flt)  # NotPermitted → 403
+    sorting = services.CANDIDATE_SORT.for_api(sort, order)
+    qs = sorting.apply(services.list_candidates(request.user, flt))  # NotPermitted → 403
     return _page(qs, limit, offset, candidate_public)
 
 

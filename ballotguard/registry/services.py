@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.sorting import Column, SortSpec
 from ballotguard.engines.contact import ContactDetails
 
 from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce, SocialHandle
@@ -106,6 +108,19 @@ class CandidateFilter:
         if self.name:
             qs = qs.filter(name__icontains=self.name)
         return qs
+
+
+#: The candidate list's sortable columns (page and API): public fields only. Contact details are
+#: encrypted and never listed, let alone sorted on.
+CANDIDATE_SORT = SortSpec(
+    Column("name", Lower("name")),
+    Column("party", Lower("party__name")),
+    Column("ballot", Lower("ballot__post_label")),
+    Column("election", "ballot__election__date", Lower("ballot__election__name"), first="desc"),
+    Column("operation", "ballot__election__operation"),
+    Column("handed_over", "handed_over_at", first="desc"),
+    default=("name", "asc"),
+)
 
 
 def list_candidates(user: User, flt: CandidateFilter) -> QuerySet[Candidate]:

@@ -57,10 +57,12 @@ def candidate_list(request):
             election=data["election"], area=data["area"], party=data["party"], operation=data["operation"],
             handed_over={"yes": True, "no": False}.get(data["handed_over"]), name=data["name"].strip(),
         )
+    sorting = services.CANDIDATE_SORT.from_request(request)
     candidates = services.list_candidates(user, flt) if not form.errors else Candidate.objects.none()
-    page_obj, page_links = paginate(request, candidates)
+    page_obj, page_links = paginate(request, sorting.apply(candidates))
     filtered = any(v not in ("", None) for v in vars(flt).values())
-    return render(request, "registry/candidate_list.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "filtered": filtered})
+    return render(request, "registry/candidate_list.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "filtered": filtered,
+                                                            "sorting": sorting})
 
 
 def _candidate(request, pk: int) -> Candidate:
