@@ -213,3 +213,17 @@ def test_candidate_list_sorts_for_a_returning_officer(world, client_as):
     api = ro.get("/api/v1/candidates?sort=handed_over&order=desc").json()
     assert api["items"][0]["name"] == "Carol Cooper"  # the only one handed over
     assert ro.get("/api/v1/candidates?sort=email").status_code == 422
+
+
+def test_handover_tables_sort_within_each_ballot(world, client_as):
+    Candidate.objects.filter(pk=world.candidates.yardley_2.pk).update(handed_over_at=NOW, consent_to_share=False)
+    ro = client_as(world.users.ro_birmingham)
+    html = ro.get("/handover/?sort=status&order=asc").content.decode()
+    yardley = html[html.index("Birmingham Yardley"):]
+    yardley = yardley[:yardley.index("</table>")]
+    assert yardley.index("Carol Cooper") < yardley.index("Dan Davies")  # handed over, then refused
+    assert 'aria-sort="ascending"' in header(yardley, "Status")
+    html = ro.get("/handover/?sort=name&order=desc").content.decode()
+    yardley = html[html.index("Birmingham Yardley"):]
+    assert yardley.index("Dan Davies") < yardley.index("Carol Cooper")
+    assert ro.get("/handover/?sort=email").status_code == 200  # not a column: the page's own order

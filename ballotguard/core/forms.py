@@ -22,9 +22,9 @@ _WIDGET_CLASS = {
     "textarea": "govuk-textarea", "select": "govuk-select",
     "file": "govuk-file-upload", "clearablefile": "govuk-file-upload", "multiplefile": "govuk-file-upload",
     "radioselect": "govuk-radios__input", "checkbox": "govuk-checkboxes__input",
-    "checkboxselectmultiple": "govuk-checkboxes__input", "govukdateinput": "govuk-input govuk-date-input__input",
+    "checkboxselectmultiple": "govuk-checkboxes__input", "govukdate": "govuk-input govuk-date-input__input",
 }
-_GROUPED = {"radioselect", "checkboxselectmultiple", "govukdateinput"}  # described on the fieldset, not each input
+_GROUPED = {"radioselect", "checkboxselectmultiple", "govukdate"}  # described on the fieldset, not each input
 
 
 class GovukBoundField(BoundField):
@@ -35,7 +35,7 @@ class GovukBoundField(BoundField):
         if base:
             classes = [base, *attrs.get("class", "").split()]
             if self.errors and kind not in {"radioselect", "checkbox", "checkboxselectmultiple"}:
-                classes.append("govuk-input--error" if kind == "govukdateinput" else f"{base}--error")
+                classes.append("govuk-input--error" if kind == "govukdate" else f"{base}--error")
             attrs["class"] = " ".join(dict.fromkeys(c for c in classes if c))
         if kind not in _GROUPED:
             described = []

@@ -118,7 +118,8 @@ class SortSpec:
                 return Sorting(self, self.default[0], order, explicit=True, params=params)  # type: ignore[arg-type]
             return Sorting(self, *(self.default or ("", "asc")), explicit=False, params=params)
         if sort not in self.columns:
-            raise SortInvalid("sort", f"Cannot sort by {sort[:40]!r}. " + self.describe())
+            # What was sent is not repeated back (the API's errors never echo input).
+            raise SortInvalid("sort", "This table cannot be sorted by that. " + self.describe())
         if order and order not in ORDERS:
             raise SortInvalid("order", "Order must be asc or desc")
         return Sorting(self, sort, order or self.columns[sort].first, explicit=True, params=params)  # type: ignore[arg-type]
@@ -188,7 +189,8 @@ class Sorting:
         """The queryset in this order, its own order breaking ties; unchanged when nothing was asked."""
         if not self.explicit or not self.key:
             return queryset
-        return queryset.order_by(*self.order_by(), *queryset.query.order_by)
+        ties = queryset.query.order_by or ("pk",)
+        return queryset.order_by(*self.order_by(), *ties)
 
     # -- Python ---------------------------------------------------------------------------------
 

@@ -215,6 +215,7 @@ def open_table(
     required: Collection[str] = (),
     known: Collection[str] | None = None,
     allow_unknown: bool = False,
+    unknown_hint: str = "",
     max_bytes: int = MAX_BYTES,
     max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Table:
@@ -222,7 +223,9 @@ def open_table(
 
     ``required`` columns must all be present. ``known`` (if given) is every column the caller
     understands, required ones included; any other column is an error, or with ``allow_unknown`` a
-    warning. Rows are read afterwards with :meth:`Table.iter_rows`.
+    warning. ``unknown_hint`` ends that error with what this caller offers instead (", or tick …"), so
+    the message never suggests an option the form or command in hand does not have. Rows are read
+    afterwards with :meth:`Table.iter_rows`.
     """
     data = read_bytes(source, max_bytes)
     text, encoding, warnings = decode(data, filename)
@@ -246,7 +249,7 @@ def open_table(
             if allow_unknown:
                 warnings.append(f"{message} (ignored)")
             else:
-                problems.append(f"{message}. Remove them, or allow unknown columns to ignore them")
+                problems.append(f"{message}. Remove them from the file{unknown_hint}")
     if problems:
         raise TableError(problems)
     return Table(filename=filename, encoding=encoding, header=header, text=text, warnings=warnings, max_field_chars=max_field_chars)

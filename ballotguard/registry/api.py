@@ -407,6 +407,7 @@ def import_candidates(
     gender_from: UploadedFile | None = File(None, description="Optional CSV to take candidates' gender from."),
     dry_run: bool = Form(False),
     background: bool = Form(False, description="Run in the task worker even when the file is small."),
+    allow_unknown_columns: bool = Form(False, description="Ignore columns that are not Democracy Club fields (with a warning) instead of refusing the file."),
 ):
     """Check with ``dry_run=true`` first: the report says what would be created, updated and rejected.
     ``gender_from`` is a House of Commons Library results-by-candidate CSV. The importer audits the run.
@@ -420,8 +421,10 @@ def import_candidates(
         source = _read_upload(file)
         gender = _read_upload(gender_from) if gender_from is not None else None
         if background or len(source) > settings.BALLOTGUARD_IMPORT_INLINE_BYTES:
-            return services.queue_candidate_import(actor_of(request), source, file.name or "candidates.csv", gender=gender, dry_run=dry_run)
-        return run_import(source, filename=file.name or "candidates.csv", gender_from=gender, dry_run=dry_run, actor=actor_of(request))
+            return services.queue_candidate_import(actor_of(request), source, file.name or "candidates.csv", gender=gender, dry_run=dry_run,
+                                                   allow_unknown_columns=allow_unknown_columns)
+        return run_import(source, filename=file.name or "candidates.csv", gender_from=gender, dry_run=dry_run,
+                          allow_unknown_columns=allow_unknown_columns, actor=actor_of(request))
 
     return _import_response(run)
 

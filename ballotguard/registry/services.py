@@ -123,6 +123,23 @@ CANDIDATE_SORT = SortSpec(
 )
 
 
+def _handover_state(c: Candidate) -> int:
+    """Handed over with consent, then refused, then not yet handed over."""
+    if c.handed_over_at:
+        return 0 if c.consent_to_share else 1
+    return 2
+
+
+#: The hand-over page's columns: each ballot's table sorted in Python (a council's ballots are small).
+HANDOVER_SORT = SortSpec(
+    Column("name", value=lambda c: c.name),
+    Column("party", value=lambda c: c.party.name if c.party else ""),
+    Column("person_id", value=lambda c: c.person_id),
+    Column("status", value=_handover_state),
+    default=("name", "asc"),
+)
+
+
 def list_candidates(user: User, flt: CandidateFilter) -> QuerySet[Candidate]:
     if not can_list_candidates(user):
         raise NotPermitted("This role cannot list candidates.")
@@ -262,7 +279,8 @@ def registry_summary() -> dict:
     }
 
 
-def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False):
+def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False,
+                           allow_unknown_columns: bool = False):
     """Store an upload as an ``ImportJob`` and hand it to the task worker (``tasks.run_import_job``).
 
     Used for files over ``BALLOTGUARD_IMPORT_INLINE_BYTES``: an import of 100,000 rows takes longer
@@ -275,7 +293,7 @@ def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes |
     from .tasks import run_import_job
 
     job = ImportJob.objects.create(filename=filename[:255] or "candidates.csv", data=data, gender_data=gender, dry_run=dry_run,
-                                   created_by=actor.user)
+                                   allow_unknown_columns=allow_unknown_columns, created_by=actor.user)
     audit(actor, "import", "import_job", job.pk, detail=f"candidate import queued ({len(data):,} bytes{', dry run' if dry_run else ''})")
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job
