@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym
+from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
 from ballotguard.core.sorting import Column, SortSpec, Sorting
 from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
@@ -152,12 +152,15 @@ def load_frames(today: dt.date | None = None) -> Frames:
         "pk", "ballot__election__election_id", "gender", "party__name", "ballot__area_id", "ballot__area__code",
         "ballot__area__area_type", "ballot__area__region__name", "ballot__council__name",
     )
-    candidates = engine.candidate_frame(
+    candidate_rows = [
         {"id": pk, "election": election, "gender": gender or "", "party": party or "Independent", "nation": primary_nation.get(area_id, "Not known"),
          "region": region or "Not known", "constituency": code if area_type == "constituency" else "", "council": council or "",
          "forces": area_forces.get(area_id, []), "contacted": pk in contacted}
         for pk, election, gender, party, area_id, code, area_type, region, council in rows.iterator(chunk_size=5000)
-    )
+    ]
+    for row, key in zip(candidate_rows, record_keys("candidate", (r["id"] for r in candidate_rows)), strict=True):
+        row["record_key"] = key
+    candidates = engine.candidate_frame(candidate_rows)
     incidents = _incident_frame()
     elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
     # Coverage per election: a FEOA's outreach for one election says nothing about another's.
@@ -211,7 +214,8 @@ def _incident_frame() -> pl.DataFrame:
     local_day = (pl.from_epoch((pl.col("moment") * 1_000_000).cast(pl.Int64), time_unit="us")
                  .dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.date())
     as_list = pl.List(pl.Utf8)
-    return raw.select(
+    keys = pl.Series("record_key", record_keys("incident", raw["id"].to_list()), dtype=pl.Int64)
+    return raw.with_columns(keys).select(
         "id", "candidate_id",
         week=local_day - pl.duration(days=local_day.dt.weekday() - 1),  # Monday of the UK week
         channel=pl.col("channel").fill_null(""),
@@ -221,6 +225,7 @@ def _incident_frame() -> pl.DataFrame:
         serious=pl.col("risk") == RiskLevel.HIGH.value,
         reported_to_police=pl.col("police").fill_null(False),
         awaiting_triage=pl.col("status") == Incident.Status.NEW.value,
+        record_key="record_key",
     ).cast(engine.INCIDENT_SCHEMA)
 
 
@@ -230,7 +235,7 @@ def _incident_frame() -> pl.DataFrame:
 
 # Bump when what engine.dashboard computes changes (a new table, another method), so that every
 # snapshot is recomputed once rather than kept because its inputs did not change.
-PAYLOAD_VERSION = "2"
+PAYLOAD_VERSION = "3"  # 3: cell-key perturbation instead of suppression
 
 
 def _election_digests(frames: Frames) -> dict:
@@ -299,7 +304,8 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                     force_names=frames.force_names, coverage_rows=frames.coverage.get(election.election_id, []), threshold=threshold(),
                     totals=totals_by_scope[force],
                 )
-                x, n = totals_by_scope[force].get(election.election_id, (0, 0))
+                x, n = totals_by_scope[force].get(election.election_id, (engine.EMPTY, 0))
+                x = x.count  # the true count, for the snapshot's own bookkeeping (which election to open on); never shown
                 snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
                                           candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
             if progress:
@@ -317,6 +323,9 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             Snapshot.objects.filter(pk__in=kept).update(computed_at=now)
             Snapshot.objects.exclude(pk__in=kept).delete()
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
+        from .survey import refresh_survey_figures  # the candidates' survey (issue 17): small, so always recomputed
+
+        refresh_survey_figures()
         run.status = RefreshRun.Status.DONE
         run.snapshots, run.unchanged = len(snapshots) + len(unchanged), len(unchanged)
         run.incidents, run.candidates = frames.incidents.height, frames.candidates.height
@@ -330,13 +339,14 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
     return run
 
 
-def _totals(frames: Frames, force: str | None) -> dict[str, tuple[int, int]]:
-    """(incidents, candidates) per election in one scope, for the comparisons between elections."""
+def _totals(frames: Frames, force: str | None) -> dict[str, tuple[engine.Keyed, int]]:
+    """(incidents as a keyed cell, candidates) per election in one scope, for the comparisons
+    between elections (the incidents are perturbed there, as in the headline)."""
     cands = frames.candidates if force is None else frames.candidates.filter(pl.col("forces").list.contains(force))
     n = {r["election"]: r["len"] for r in cands.group_by("election").len().iter_rows(named=True)}
     joined = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id"), "election"), on="candidate_id", how="inner")
-    x = {r["election"]: r["len"] for r in joined.group_by("election").len().iter_rows(named=True)}
-    return {e: (x.get(e, 0), n[e]) for e in n}
+    x = engine.keyed_by(joined, "election")
+    return {e: (x.get(e, engine.EMPTY), n[e]) for e in n}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -432,11 +442,20 @@ def table_csv(snapshot: Snapshot, table: dict) -> str:
     writer.writerow([f"# {table['title']}. {snapshot.election.name}; "
                      f"{'national' if snapshot.scope == NATIONAL else snapshot.payload.get('force_name')}; "
                      f"figures as of {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}; "
-                     f"{engine.MARKER} = fewer than {snapshot.payload['threshold']}, or suppressed so a total cannot reveal one. OFFICIAL-SENSITIVE"])
+                     f"{_method_line(snapshot.payload)} OFFICIAL-SENSITIVE"])
     writer.writerow([c["label"] for c in table["columns"]])
     for row in table["rows"]:
         writer.writerow([_csv_safe(str(row[c["key"]])) for c in table["columns"]])
     return out.getvalue()
+
+
+def _method_line(payload: dict) -> str:
+    """What the CSV and pages say about the disclosure control, for a snapshot's method."""
+    method = payload.get("method")
+    if not method:  # a snapshot computed before perturbation (it is recomputed on the next refresh)
+        return f"{engine.MARKER} = fewer than {payload['threshold']}, or suppressed so a total cannot reveal one."
+    return (f"{method['note']} Counts are moved by up to {method['max_noise']} (cell-key method); none from 1 to "
+            f"{method['threshold'] - 1} is shown. See docs/insights.md, 'Disclosure control'.")
 
 
 def record_export(actor: Actor, snapshot: Snapshot, table_name: str) -> None:

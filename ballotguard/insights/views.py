@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -25,6 +26,7 @@ from ballotguard.registry.models import Area, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from . import services
+from . import survey as survey_figures
 from .forms import RevealForm
 from .models import NATIONAL, Snapshot
 
@@ -187,8 +189,9 @@ def area_map(request):
             values = {code: a["rate"] for code, a in areas.items() if a["rate"] is not None}
             context["svg"] = hexmap.render_svg(
                 layout, values, title=f"Incidents per 100 candidates by constituency, {snapshot.election.name}",
-                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates. "
-                            "Hatched: not shown, to protect small numbers. Grey: no candidates in scope. The table below has every figure.",
+                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates, "
+                            "from counts perturbed to protect individuals (no count from 1 to 4 is shown). "
+                            "Grey: no candidates in scope. The table below has every figure.",
                 scale=hexmap.sequential_scale(values.values()) if values else None, value_label=lambda v: f"{v:.1f} per 100 candidates",
                 suppressed=[code for code, a in areas.items() if a["suppressed"]], suppressed_label="not shown, to protect small numbers",
                 id_prefix="insights-map",
@@ -252,3 +255,73 @@ def records(request):
         "elections": services.elections_available(), "selected_election": election_id or "", "tab": "records", "tabs": TABS,
         "is_analyst": True, "query": "",
     })
+
+
+# ---------------------------------------------------------------------------------------------------
+# The candidates' survey (issue 17): analysts only; figures stored by the refresh, already suppressed.
+
+
+def _survey_figures(request):
+    try:
+        survey_figures.check_reader(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    key = request.GET.get("election") or None
+    try:
+        return survey_figures.figures_for(request.user, key)
+    except survey_figures.SurveyFigures.DoesNotExist:
+        if key:
+            raise Http404("No survey figures for that election") from None
+        return None
+
+
+def _share_rows(table: dict, field: str) -> list[dict]:
+    return [{"category": r["_values"]["group"], "rate": {k: 100 * v for k, v in r["_values"][field].items()}}
+            for r in table["rows"] if r["_values"].get(field)]
+
+
+@require_GET
+@login_required
+def survey(request):
+    stored = _survey_figures(request)
+    context = {"tab": "survey", "tabs": TABS, "is_analyst": True, "query": "", "stored": stored,
+               "choices": survey_figures.choices(), "selected": stored.key if stored else ""}
+    if stored is not None and stored.payload.get("enough"):
+        payload = stored.payload
+        csv_query = f"?election={stored.key}"
+
+        def with_csv(fig: dict) -> dict:  # survey tables download from their own view
+            return {**fig, "csv_href": reverse("insights:survey-csv", args=[fig["table"]["name"]]) + csv_query}
+
+        figures = []
+        for table in payload["breakdowns"]:
+            spec = charts.rate_bars(_share_rows(table, "share"), title=f"Experienced any {table['title'].lower()}",
+                                    description=f"{table['title']}: share of survey respondents who experienced harassment, abuse or intimidation, "
+                                                "with exact 95% confidence intervals.", x_title="Experienced any (%)")
+            figures.append(with_csv(_figure(request, table, spec, table["name"])))
+        police = payload["police"]
+        figures.append(with_csv(_figure(request, police, None, police["name"])))
+        under = payload["underreporting"]
+        spec = charts.forest([{"group": r["_values"]["force"], "ratio": r["_values"]["ratio"]} for r in under["rows"]],
+                             title="Survey-reported experience ÷ candidates with an incident in Ballotguard",
+                             description="For each police force, how many times more candidates experienced harassment, abuse or intimidation "
+                                         "in the survey than had an incident reported in Ballotguard, with 95% confidence intervals, on a log scale.",
+                             x_title="Ratio (log scale); 1 = everything experienced was reported")
+        context["underreporting"] = with_csv(_figure(request, under, spec, under["name"]))
+        context["figures"] = figures
+        context["views"] = with_csv(_figure(request, payload["views"], None, payload["views"]["name"]))
+    return render(request, "insights/survey.html", context)
+
+
+@require_GET
+@login_required
+def survey_csv(request, name: str):
+    stored = _survey_figures(request)
+    table = survey_figures.find_table(stored.payload, name) if stored else None
+    if table is None:
+        raise Http404("No such table")
+    survey_figures.record_export(Actor.from_request(request), stored, name)
+    out = survey_figures.table_csv(stored, table)
+    response = HttpResponse(out, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ballotguard-{name}-{stored.key[:60]}.csv"'
+    return response

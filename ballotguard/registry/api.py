@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
@@ -337,7 +338,7 @@ def handover(request, payload: HandoverIn):
             errors.append((f"{where}.candidate_id", "Give candidate_id, or ballot_paper_id and person_id", ["items", i, "candidate_id"]))
         if item.consent:
             details, problems = validate_contact(item.email, item.phone, item.address, item.postcode)
-            errors.extend((f"{where}.{p.field}", p.message, ["items", i, p.field]) for p in problems)
+            errors.extend((f"{where}.{p.field}", gettext(p.message), ["items", i, p.field]) for p in problems)
         else:
             details = None
         validated.append(details)

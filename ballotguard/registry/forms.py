@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 from ballotguard.engines.contact import validate_contact
@@ -74,7 +74,7 @@ class HandoverForm(GovukForm):
             email=data.get("email", ""), phone=data.get("phone", ""), address=data.get("address", ""), postcode=data.get("postcode", ""),
         )
         for err in errors:
-            self.add_error(err.field, err.message)
+            self.add_error(err.field, gettext(err.message))  # engine messages are English catalogue messages
         if data.get("consent") == "yes" and details.is_empty() and not errors:
             self.add_error("email", _("Enter at least one contact detail, or select no if the candidate has not agreed"))
         self.details = details

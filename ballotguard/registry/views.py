@@ -187,7 +187,7 @@ def parse_handover_csv(user, data: bytes, filename: str):
     there are no errors. Each error names the line and, where one is to blame, the column."""
     table = tabular.open_table(data, filename, required=HANDOVER_COLUMNS, known=HANDOVER_TEMPLATE_COLUMNS, max_bytes=HANDOVER_CSV_MAX_BYTES)
     rows, row_errors = table.read_rows()
-    errors = [{"line": e.line, "column": e.column or "", "message": e.message} for e in row_errors]
+    errors = [{"line": e.line, "column": e.column or "", "message": e.localized(_)} for e in row_errors]
     candidates = {
         (c.ballot.ballot_paper_id, c.person_id): c
         for c in services.candidates_visible_to(user).select_related("ballot")
@@ -212,7 +212,8 @@ def parse_handover_csv(user, data: bytes, filename: str):
             errors.append({"line": row.line, "column": "consent", "message": _("enter yes or no")})
         details, contact_errors = validate_contact(email=row["email"], phone=row["phone"], address=row["address"], postcode=row["postcode"])
         for err in contact_errors:
-            errors.append({"line": row.line, "column": err.field, "message": err.message[0].lower() + err.message[1:]})
+            message = _(err.message)  # mid-sentence after "Line 3, column phone:", so lower-case its first letter
+            errors.append({"line": row.line, "column": err.field, "message": message[0].lower() + message[1:]})
         if consent is not None and not contact_errors:
             parsed.append((candidate, details, consent))
     errors.sort(key=lambda e: e["line"])
@@ -232,7 +233,7 @@ def handover_upload(request):
             rows, row_errors, warnings = parse_handover_csv(request.user, upload.read(HANDOVER_CSV_MAX_BYTES + 1), upload.name)
         except tabular.TableError as err:  # the file as a whole: not CSV text, missing columns, too big
             rows, row_errors = None, []
-            for message in err.messages:
+            for message in err.localized(_):
                 form.add_error("file", message)
         if rows is None:
             pass

@@ -27,6 +27,18 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     crossing = [link for link in IncidentLink.objects.all()
                 if set(link.first.forces.values_list("code", flat=True)) != set(link.second.forces.values_list("code", flat=True))]
     assert crossing
+    # A partner's STIX bundle (issue 17) names the overdue report's phone and the car at the demo
+    # candidate's house in one observation: the two reports are matched and linked by it.
+    from ballotguard.sharing.models import PartnerImport
+
+    partner = PartnerImport.objects.get()
+    assert partner.matched_incidents >= 2 and partner.links_made >= 1 and partner.tlp == "amber"
+    # Every report has its checklist, dated from when it was sent; the doorstep one shows progress.
+    assert all(i.tasks.exists() for i in incidents)
+    assert all(t.due_at > t.incident.submitted_at for i in incidents for t in i.tasks.select_related("incident"))
+    doorstep = next(i for i in mine if "turning_up_at_home" in i.behaviours)
+    states = sorted(doorstep.tasks.values_list("state", flat=True))
+    assert states.count("done") == 2 and states.count("not_applicable") == 1 and "open" in states
     call_command("demo", "--no-national")  # a second run changes nothing
     assert Incident.objects.count() == 8
 

@@ -8,6 +8,10 @@ Outside scope is ``Incident.DoesNotExist`` (answered 404); a role that may never
 """
 
 # The operations the pages, the API, packs, tasks and tests use; the modules hold the rest.
+from .checklists import (
+    UNCHANGED, can_edit_templates, can_read_templates, current_templates, ensure_checklist, progress_for, progress_of, read_checklist,
+    save_template, task_of, tasks_of, template_version, template_versions, update_task,
+)
 from .errors import IdempotencyConflict, ReportInvalid
 from .events import add_event, record_event
 from .evidence import add_evidence, custody, evidence_of, open_evidence
@@ -26,6 +30,8 @@ from .workflow import (
 )
 
 __all__ = [
+    "UNCHANGED", "can_edit_templates", "can_read_templates", "current_templates", "ensure_checklist", "progress_for", "progress_of",
+    "read_checklist", "save_template", "task_of", "tasks_of", "template_version", "template_versions", "update_task",
     "EvidenceFile", "IdempotencyConflict", "MAX_DESCRIPTION", "MAX_NOTE", "MAX_PERPETRATOR", "QUEUE_SORT", "QueueFilter", "ReportInput", "ReportInvalid",
     "add_event", "add_evidence", "add_note", "advisers_for_incident", "allowed_transitions", "assign", "can_act_as_adviser",
     "can_add_evidence", "can_report", "change_status", "custody", "decide_access", "evidence_of", "facts_for", "get_incident",

@@ -19,6 +19,7 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
+from .checklists import ensure_checklist
 from .events import add_event
 from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
 
@@ -104,6 +105,8 @@ def _apply_transition(actor: Actor, incident: Incident, status: str, crime_refer
     incident.save(update_fields=["status", "triaged_at", "crime_reference", "advice", "closed_at", "closure_reason", "updated_at"])
     add_event(actor, incident, IncidentEvent.Kind.STATUS, text)
     audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
+    if status == Incident.Status.TRIAGED:
+        ensure_checklist(actor, incident)  # an incident sent before checklists existed gets one at triage
 
 
 def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Incident:
@@ -117,7 +120,12 @@ def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Inciden
         incident = locked(incident)
         incident.assigned_to = assignee
         incident.save(update_fields=["assigned_to", "updated_at"])
-        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, f"Assigned to {assignee}" if assignee else "Unassigned", internal=True)
+        # Open checklist tasks nobody owns go to the assignee with the incident.
+        given = incident.tasks.filter(state="open", owner__isnull=True).update(owner=assignee) if assignee else 0
+        text = f"Assigned to {assignee}" if assignee else "Unassigned"
+        if given:
+            text += f", with {given} open checklist task{'s' if given != 1 else ''} nobody owned"
+        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, text, internal=True)
         audit(actor, "update", "incident", incident.pk, fields=["assigned_to"])
     return incident
 

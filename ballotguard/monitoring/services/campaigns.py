@@ -63,6 +63,7 @@ from ballotguard.engines.observables import (
     normalise_observable,
 )
 from ballotguard.incidents.models import Incident, Observable
+from ballotguard.incidents.services.warnings import warned_hashes
 from ballotguard.registry.models import Area, AreaForce, Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
@@ -279,7 +280,10 @@ def build_inputs(since: datetime, until: datetime) -> _Inputs:
         Observable.objects.exclude(match_hash="").exclude(incident__status=Incident.Status.DRAFT)
         .values_list("incident_id", "match_hash", "kind")
     )
+    warned = warned_hashes()  # values everyone meets link no incidents, here as in the case queue
     for incident_id, match_hash, kind in rows:
+        if match_hash in warned:
+            continue
         hashes_by_incident[incident_id].add(match_hash)
         inputs.observable_kind[match_hash] = kind
     named = set(inputs.observable_kind)
