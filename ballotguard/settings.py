@@ -155,7 +155,7 @@ TEMPLATES = [
             ],
             "builtins": ["ballotguard.core.templatefilters"],
             # ballotguard.core is not an app, so its template filters are named here.
-            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n"},
+            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n", "bg_sorting": "ballotguard.core.templatetags.bg_sorting"},
         },
     }
 ]

@@ -250,6 +250,7 @@ def open_table(
     required: Collection[str] = (),
     known: Collection[str] | None = None,
     allow_unknown: bool = False,
+    unknown_message: str = "",
     max_bytes: int = MAX_BYTES,
     max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Table:
@@ -257,7 +258,10 @@ def open_table(
 
     ``required`` columns must all be present. ``known`` (if given) is every column the caller
     understands, required ones included; any other column is an error, or with ``allow_unknown`` a
-    warning. Rows are read afterwards with :meth:`Table.iter_rows`.
+    warning. ``unknown_message`` (a catalogue message with ``%(columns)s``) replaces that error's
+    wording with one naming what this caller offers instead, so the message never suggests an option
+    the form or command in hand does not have. Rows are read
+    afterwards with :meth:`Table.iter_rows`.
     """
     data = read_bytes(source, max_bytes)
     text, encoding, warnings = decode(data, filename)
@@ -280,7 +284,7 @@ def open_table(
             if allow_unknown:
                 warnings.append(f"Unknown columns: {', '.join(unknown)} (ignored)")
             else:
-                problems.append((gettext_noop("Unknown columns: %(columns)s. Remove them, or allow unknown columns to ignore them"),
+                problems.append((unknown_message or gettext_noop("Unknown columns: %(columns)s. Remove them from the file"),
                                  {"columns": ", ".join(unknown)}))
     if problems:
         raise TableError(problems)

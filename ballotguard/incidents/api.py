@@ -19,6 +19,7 @@ from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.throttling import report_throttles
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
 from ballotguard.engines.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
 from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
@@ -31,6 +32,8 @@ from . import downloads, services
 from .uploads import too_large_message
 from .models import Evidence, Incident, ObservableWarning
 from .services import warnings as warnings_service
+
+QueueSortKey = services.QUEUE_SORT.Key
 
 router = Router(tags=["incidents"])
 
@@ -361,16 +364,22 @@ def list_incidents(
     risk: RiskLevel | None = Query(None),
     assigned: str = Query("", pattern="^(|me|nobody)$"),
     overdue: bool = Query(False),
+    sort: QueueSortKey | None = Query(None, description="Column to sort by (the case queue's sortable columns); the queue's own order breaks ties."),
+    order: SortOrder | None = Query(None, description="asc or desc; each column has its own first order (risk: desc)."),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     user = request.user
     if user.role == Role.FEOA:
+        sorting = services.QUEUE_SORT.for_api(sort, order)
         qs = services.queue(user, services.QueueFilter(status=status, risk=risk.value if risk else "", assigned=assigned, overdue=overdue))
     else:
+        # Assignment is the advisers' own business (see _summary), so nobody else sorts by it.
+        sorting = services.QUEUE_SORT.for_api(sort, order, refused={"assigned": "Only advisers can sort by who a case is assigned to"})
         qs = services.my_incidents(user)
         if status:
             qs = qs.filter(status=status)
+    qs = sorting.apply(qs)
     count = qs.count()
     page = list(qs[offset:offset + limit])
     items = [_summary(i, user) for i in page]

@@ -56,11 +56,12 @@ def incident_list(request):
         if form.is_valid():
             d = form.cleaned_data
             flt = services.QueueFilter(status=d["status"], risk=d["risk"], assigned=d["assigned"], overdue=d["overdue"])
-        page_obj, page_links = paginate(request, services.queue(user, flt).prefetch_related("forces"))
+        sorting = services.QUEUE_SORT.from_request(request)
+        page_obj, page_links = paginate(request, sorting.apply(services.queue(user, flt)).prefetch_related("forces"))
         _with_checklists(page_obj.object_list)
         pending = services.pending_requests_for(user).count()
         return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending,
-                                                        "cases": services.queue_summary(user)})
+                                                        "cases": services.queue_summary(user), "sorting": sorting})
     if services.can_report(user):
         page_obj, page_links = paginate(request, services.my_incidents(user))
         return render(request, "incidents/my_list.html", {"page_obj": page_obj, "page_links": page_links})

@@ -89,13 +89,16 @@ def figures(request, election: str = Query("", max_length=250), force: str = Que
 
 
 @router.get("/insights/tables/{name}", response=dict[str, Any], summary="One table of figures")
-def one_table(request, name: str, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
+def one_table(request, name: str, election: str = Query("", max_length=250), force: str = Query("", max_length=12),
+              sort: str = Query("", max_length=40, description="A column key of the table to sort its rows by (suppressed cells last either way)"),
+              order: str = Query("", max_length=4, description="asc or desc")):
     snapshot = _snapshot(request, election, force)
     table = services.find_table(snapshot.payload, name)
     if table is None:
         raise HttpError(404, "Not found.")
+    sorting = services.table_sort_spec(table).for_api(sort, order)  # 422 naming sort or order
     services.record_export(actor_of(request), snapshot, name)
-    return table
+    return services.sort_table(table, sorting)
 
 
 @router.post("/insights/refresh", response={202: MessageOut}, summary="Queue a refresh of the figures")

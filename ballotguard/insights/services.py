@@ -32,6 +32,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
+from ballotguard.core.sorting import Column, SortSpec, Sorting
 from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
 from ballotguard.engines.risk import RiskLevel
@@ -375,6 +376,58 @@ def area_table(payload: dict, names: dict[str, str] | None = None) -> dict:
     plural = "Constituencies" if kind == "constituency" else "Councils"
     return engine.table("areas", f"{plural}, highest rate first", [("area", label), ("candidates", "Candidates"), ("incidents", "Incidents"),
                                                                     ("rate", "Per 100 candidates (95% CI)")], rows)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Sorting a figures table (issue 17). The tables are small (a few hundred rows at most: the map's
+# constituencies), so they are sorted in Python, on the numbers behind the display strings.
+
+_NUMBER = re.compile(r"^(-?\d[\d,]*(?:\.\d+)?)(?=$|[\s%(])")
+_NOT_SHOWN = {engine.MARKER, "–", "-", ""}
+
+
+def _sort_value(key: str) -> Callable[[dict], object]:
+    """A cell's value for sorting. A suppressed cell ([c]) or an empty one ("–") is None, and None
+    sorts last in either direction: ranking a hidden count among the shown ones would tell how big
+    it is (the same rule the engine's own order keeps)."""
+
+    def pick(row: dict):
+        shown = row.get(key)
+        if shown is None or str(shown).strip() in _NOT_SHOWN:
+            return None
+        raw = row.get("_values", {}).get(key)
+        if isinstance(raw, dict):
+            raw = raw.get("estimate", raw.get("ratio"))
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return raw
+        match = _NUMBER.match(str(shown))
+        return float(match.group(1).replace(",", "")) if match else str(shown)
+
+    return pick
+
+
+def table_sort_spec(table: dict, prefix: str = "") -> SortSpec:
+    """Every column of a figures table is sortable; keys are ``prefix`` + the column's key."""
+    return SortSpec(*[Column(prefix + c["key"], value=_sort_value(c["key"])) for c in table["columns"]])
+
+
+def table_sorting(table: dict, params, *, several: bool = True) -> Sorting:
+    """The sorting a page asked for this table. A page with several tables carries one ``sort``
+    (``<table>.<column>``): only one table is sorted at a time, and a value for another table (or
+    for none) leaves this one in the engine's order."""
+    prefix = f"{table['name']}." if several else ""
+    spec = table_sort_spec(table, prefix)
+    sort, order = params.get("sort"), params.get("order")
+    try:
+        sorting = spec.parse(sort, order, params) if sort in spec.columns else spec.parse(None, None, params)
+    except ValueError:
+        sorting = spec.parse(None, None, params)
+    return sorting
+
+
+def sort_table(table: dict, sorting: Sorting) -> dict:
+    """The table with its rows in the sorting's order (the stored payload is not changed)."""
+    return {**table, "rows": sorting.sort_rows(table["rows"])}
 
 
 def _csv_safe(value: str) -> str:

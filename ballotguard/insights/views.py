@@ -99,14 +99,19 @@ def _weekly(request, snapshot: Snapshot, context: dict) -> dict:
     spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
                                 series=[("incidents", "Incidents")], title="Incidents reported, by week",
                                 description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
-    return _figure(weekly, spec, "weekly")
+    return _figure(request, weekly, spec, "weekly")
 
 
-def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
+def _figure(request, table: dict, spec: dict | None, chart_id: str) -> dict:
+    """A table with its chart. The table's rows come in the order the page asked for (``?sort=<table>.<column>``,
+    sorted in Python: these tables are small); the chart keeps the engine's order."""
     if spec is not None and not spec.get("data", {}).get("values"):
         spec = None  # nothing to draw (every value suppressed or none to compare): the table alone says so
-    return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec", "rows": _rows(table),
-            "columns": _columns(table)}
+    sorting = services.table_sorting(table, request.GET)
+    sorting.anchor = f"{chart_id}-heading"
+    return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec",
+            "rows": _rows(services.sort_table(table, sorting)), "columns": _columns(table), "sorting": sorting,
+            "sort_prefix": f"{table['name']}."}
 
 
 @require_GET
@@ -115,7 +120,7 @@ def overview(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["weekly"] = _weekly(request, snapshot, context)
-        context["comparisons"] = _figure(snapshot.payload["comparisons"], None, "comparisons")
+        context["comparisons"] = _figure(request, snapshot.payload["comparisons"], None, "comparisons")
     context["tab"] = "overview"
     return render(request, "insights/overview.html", context)
 
@@ -126,7 +131,7 @@ def trends(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["figures"] = [
-            _figure(table, charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
+            _figure(request, table, charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
                                             description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, "
                                                         f"{snapshot.election.name}."), f"trend-{table['name']}")
             for table in snapshot.payload["breakdowns"]
@@ -142,7 +147,7 @@ def disparities(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["figures"] = [
-            _figure(table, charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
+            _figure(request, table, charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
                                          description=f"{table['title']}: each group's incidents per candidate compared with all other "
                                                      f"candidates, rate ratio with 95% confidence interval on a log scale, {snapshot.election.name}."),
                     f"disparity-{table['name']}")
@@ -166,7 +171,7 @@ def coverage(request):
                                  title="Share of handed-over candidates contacted by their FEOA, lowest first",
                                  description="For each police force, the share of candidates whose details were handed over that the FEOA has reached, lowest first.",
                                  x_title="Contacted (%)")
-        context["figure"] = _figure(table, spec, "coverage")
+        context["figure"] = _figure(request, table, spec, "coverage")
     context["tab"] = "coverage"
     return render(request, "insights/coverage.html", context)
 
@@ -192,7 +197,7 @@ def area_map(request):
                 id_prefix="insights-map",
             ) if layout.hexes else ""
         context["kind"] = kind
-        context["areas"] = _figure(services.area_table(snapshot.payload), None, "areas")
+        context["areas"] = _figure(request, services.area_table(snapshot.payload), None, "areas")
     context["tab"] = "map"
     return render(request, "insights/map.html", context)
 
@@ -293,18 +298,18 @@ def survey(request):
             spec = charts.rate_bars(_share_rows(table, "share"), title=f"Experienced any {table['title'].lower()}",
                                     description=f"{table['title']}: share of survey respondents who experienced harassment, abuse or intimidation, "
                                                 "with exact 95% confidence intervals.", x_title="Experienced any (%)")
-            figures.append(with_csv(_figure(table, spec, table["name"])))
+            figures.append(with_csv(_figure(request, table, spec, table["name"])))
         police = payload["police"]
-        figures.append(with_csv(_figure(police, None, police["name"])))
+        figures.append(with_csv(_figure(request, police, None, police["name"])))
         under = payload["underreporting"]
         spec = charts.forest([{"group": r["_values"]["force"], "ratio": r["_values"]["ratio"]} for r in under["rows"]],
                              title="Survey-reported experience ÷ candidates with an incident in Ballotguard",
                              description="For each police force, how many times more candidates experienced harassment, abuse or intimidation "
                                          "in the survey than had an incident reported in Ballotguard, with 95% confidence intervals, on a log scale.",
                              x_title="Ratio (log scale); 1 = everything experienced was reported")
-        context["underreporting"] = with_csv(_figure(under, spec, under["name"]))
+        context["underreporting"] = with_csv(_figure(request, under, spec, under["name"]))
         context["figures"] = figures
-        context["views"] = with_csv(_figure(payload["views"], None, payload["views"]["name"]))
+        context["views"] = with_csv(_figure(request, payload["views"], None, payload["views"]["name"]))
     return render(request, "insights/survey.html", context)
 
 

@@ -129,6 +129,10 @@ class CandidateImportForm(GovukForm):
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
     dry_run = forms.BooleanField(label=_("Dry run: check the file and report, but save nothing"), required=False, initial=True)
+    allow_unknown_columns = forms.BooleanField(
+        label=_("Ignore columns this import does not know"), required=False,
+        help_text=_("Otherwise a file with columns that are not Democracy Club fields is refused. Ignored columns are listed in the report."),
+    )
 
     def clean_candidates_file(self):
         return _check_csv_upload(self.cleaned_data.get("candidates_file"), settings.BALLOTGUARD_MAX_IMPORT_BYTES)

@@ -25,14 +25,14 @@ from .scope import (
     can_act_as_adviser, can_add_evidence, can_report, get_incident, incidents_visible_to, read_incident, reportable_candidates,
 )
 from .workflow import (
-    MAX_NOTE, QueueFilter, add_note, advisers_for_incident, allowed_transitions, assign, change_status, my_incidents,
+    MAX_NOTE, QUEUE_SORT, QueueFilter, add_note, advisers_for_incident, allowed_transitions, assign, change_status, my_incidents,
     override_risk, queue, queue_summary, timeline,
 )
 
 __all__ = [
     "UNCHANGED", "can_edit_templates", "can_read_templates", "current_templates", "ensure_checklist", "progress_for", "progress_of",
     "read_checklist", "save_template", "task_of", "tasks_of", "template_version", "template_versions", "update_task",
-    "EvidenceFile", "IdempotencyConflict", "MAX_DESCRIPTION", "MAX_NOTE", "MAX_PERPETRATOR", "QueueFilter", "ReportInput", "ReportInvalid",
+    "EvidenceFile", "IdempotencyConflict", "MAX_DESCRIPTION", "MAX_NOTE", "MAX_PERPETRATOR", "QUEUE_SORT", "QueueFilter", "ReportInput", "ReportInvalid",
     "add_event", "add_evidence", "add_note", "advisers_for_incident", "allowed_transitions", "assign", "can_act_as_adviser",
     "can_add_evidence", "can_report", "change_status", "custody", "decide_access", "evidence_of", "facts_for", "get_incident",
     "guidance_for", "incidents_visible_to", "linked_incidents", "my_incidents", "observables_as_text", "open_evidence",

@@ -55,6 +55,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
+from ballotguard.core.sorting import Column, SortSpec, in_order
 from ballotguard.engines import coordination
 from ballotguard.engines.observables import (
     ObservableError,
@@ -198,6 +199,19 @@ def get_campaign(user: User, pk: int) -> Campaign:
 class CampaignFilter:
     status: str = ""  # "", "new", "confirmed" or "dismissed"
     force: str = ""  # a police force code
+
+
+#: The campaign list's sortable columns (page and API). Not offered: the number of accounts (a JSON
+#: list, whose length SQLite and PostgreSQL measure differently) and the constituencies and forces
+#: (lists of several names, with no one order).
+CAMPAIGN_SORT = SortSpec(
+    Column("reference", "key"),
+    Column("score", "score", first="desc"),
+    Column("messages", "message_count", first="desc"),
+    Column("when", "first_at", "last_at", first="desc"),
+    Column("status", in_order("status", Campaign.Status.values)),
+    default=("score", "desc"),
+)
 
 
 def campaign_list(user: User, flt: CampaignFilter | None = None) -> QuerySet[Campaign]:
