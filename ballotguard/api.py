@@ -55,7 +55,9 @@ from ballotguard.insights.api import router as insights_router
 from ballotguard.monitoring.api import router as monitoring_router
 from ballotguard.outreach.api import router as outreach_router
 from ballotguard.safety.api import router as safety_router
+from ballotguard.sharing.api import router as sharing_router
 from ballotguard.registry.api import router as registry_router
+from ballotguard.survey.api import router as survey_router
 from ballotguard.registry.services import NotPermitted
 from ballotguard.core.throttling import api_throttles
 
@@ -238,6 +240,8 @@ api.add_router("", safety_router)
 api.add_router("", checkins_router)
 api.add_router("", outreach_router)
 api.add_router("", insights_router)
+api.add_router("", sharing_router)
+api.add_router("", survey_router)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -72,8 +72,20 @@ def _database_from_url(url: str) -> dict:
 
 
 DEBUG = os.environ.get("BALLOTGUARD_DEBUG", "0") == "1"
-SECRET_KEY = _env("BALLOTGUARD_SECRET_KEY")
-FIELD_ENCRYPTION_KEYS = _env("BALLOTGUARD_FIELD_KEYS")
+# Commands that only read and write files (``score-messages``, ``detect-campaigns``, training) run
+# without the service's secrets, so an analyst can run them anywhere: ``ballotguard.cli`` sets
+# BALLOTGUARD_FILE_ONLY for them. Nothing they sign outlives the process, so a throwaway key is safe,
+# and with no field keys any attempt to read personal data fails loudly. The web service refuses to
+# start in this mode (``wsgi.py``).
+FILE_ONLY = os.environ.get("BALLOTGUARD_FILE_ONLY") == "1"
+if FILE_ONLY:
+    import secrets as _secrets
+
+    SECRET_KEY = os.environ.get("BALLOTGUARD_SECRET_KEY") or _secrets.token_urlsafe(50)
+    FIELD_ENCRYPTION_KEYS = os.environ.get("BALLOTGUARD_FIELD_KEYS", "")
+else:
+    SECRET_KEY = _env("BALLOTGUARD_SECRET_KEY")
+    FIELD_ENCRYPTION_KEYS = _env("BALLOTGUARD_FIELD_KEYS")
 ALLOWED_HOSTS = [h for h in os.environ.get("BALLOTGUARD_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("BALLOTGUARD_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
@@ -99,6 +111,8 @@ INSTALLED_APPS = [
     "ballotguard.checkins",
     "ballotguard.outreach",
     "ballotguard.insights",
+    "ballotguard.sharing",
+    "ballotguard.survey",
     "ballotguard.demo",
 ]
 
@@ -141,7 +155,7 @@ TEMPLATES = [
             ],
             "builtins": ["ballotguard.core.templatefilters"],
             # ballotguard.core is not an app, so its template filters are named here.
-            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n"},
+            "libraries": {"bg_i18n": "ballotguard.core.templatetags.bg_i18n", "bg_sorting": "ballotguard.core.templatetags.bg_sorting"},
         },
     }
 ]

@@ -15,6 +15,8 @@ urlpatterns = [
     path("", include("ballotguard.checkins.urls")),
     path("", include("ballotguard.outreach.urls")),
     path("", include("ballotguard.insights.urls")),
+    path("", include("ballotguard.sharing.urls")),
+    path("", include("ballotguard.survey.urls")),
     # The English | Cymraeg toggle posts here (with CSRF) and comes back to the same page.
     path("language/", set_language, name="set-language"),
     path("api/docs", api_docs, name="api-docs"),

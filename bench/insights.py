@@ -29,6 +29,11 @@ What it does, on a throwaway PostgreSQL database (created and dropped; ``--keep`
    dashboard without pre-aggregation would run on every view, nationally and for the FEOA's force;
    and for the case clocks, the median and 90th percentile of each clock by risk level with the share
    of triage within target, by live ``percentile_cont`` / ``percentile_disc`` (one query).
+6. the candidates' survey (issue 17): ``ballotguard.demo.survey`` adds the anonymous responses of
+   about 45% of the national demo's GE2024 candidates; the survey page and its API are timed with the
+   rest (analysts only), and beside them their own peer: the same figures computed live per request
+   (``insights.survey.compute``: the responses read and the per-force baseline of candidates with an
+   incident counted over every incident), which is what the page would cost without the stored row.
 
 Run:
     .venv/bin/python bench/insights.py                                   # PostgreSQL at 127.0.0.1:5432, 1,000,000 incidents
@@ -62,10 +67,12 @@ DEFAULT_PG = "postgres://postgres@127.0.0.1:5432/postgres"
 DATA = ROOT.parent / "shared" / "data" / "uk"
 TARGET_MS = 300.0
 PAGES = ["/insights/", "/insights/trends/", "/insights/disparities/", "/insights/coverage/", "/insights/map/", "/insights/records/",
-         "/insights/clocks/"]
+         "/insights/survey/", "/insights/clocks/"]
 API = "/api/v1/insights/figures"
+SURVEY_API = "/api/v1/insights/survey"
 CLOCKS_API = "/api/v1/insights/clocks"
-LEAD_ONLY = ["/insights/clocks/breaches/", "/api/v1/insights/clocks/breaches"]  # the lead FEOA's live list
+ANALYSTS_ONLY = ("/insights/records/", "/insights/survey/", SURVEY_API)
+LEAD_ONLY = ["/insights/clocks/breaches/", "/api/v1/insights/clocks/breaches"]  # the lead FEOA's breach list
 FEOA_FORCE = "E23000014"  # West Midlands Police, the demo FEOA's force
 
 
@@ -540,6 +547,11 @@ def main() -> int:
         figures["load"] = load
         print(f"National demo {figures['national_s']:.1f} s; COPY of {load['loaded']:,} incidents {load['seconds']:.1f} s "
               f"({load['loaded'] / max(load['seconds'], 1e-9):,.0f} rows/s); {load['total']:,} incidents in all.")
+        from ballotguard.demo.survey import build_survey
+
+        t = time.perf_counter()
+        responses = build_survey()
+        print(f"Survey: {responses:,} anonymous responses of GE2024 candidates in {time.perf_counter() - t:.1f} s.")
 
         from rich.progress import Progress
 
@@ -549,6 +561,11 @@ def main() -> int:
             run = services.refresh_snapshots(trigger="command", progress=lambda done, total: bar.update(task, completed=done, total=total))
         figures["refresh_s"] = time.perf_counter() - t
         print(f"refresh_snapshots(): {figures['refresh_s']:.1f} s ({run.snapshots} snapshots, {run.incidents:,} incidents, {run.candidates:,} candidates)")
+        from ballotguard.insights import survey as survey_figures
+
+        t = time.perf_counter()
+        survey_figures.refresh_survey_figures()
+        print(f"  of which the survey figures (refresh_survey_figures(), run again alone): {time.perf_counter() - t:.2f} s")
 
         analyst, feoa = users()
         from conftest import signed_in_client
@@ -558,10 +575,10 @@ def main() -> int:
         results = []
         clients = [("analyst", signed_in_client(analyst), "national"), ("FEOA", signed_in_client(feoa), FEOA_FORCE)]
         with Progress(transient=True) as bar:
-            task = bar.add_task("Requesting the views", total=len(clients) * (len(PAGES) + 2 + len(LEAD_ONLY)) * args.rounds)
+            task = bar.add_task("Requesting the views", total=len(clients) * (len(PAGES) + 3 + len(LEAD_ONLY)) * args.rounds)
             for role, client, scope in clients:
-                for page in [*PAGES, API, CLOCKS_API, *LEAD_ONLY]:
-                    if (page.endswith("/records/") and role == "FEOA") or (page in LEAD_ONLY and role != "FEOA"):
+                for page in [*PAGES, API, SURVEY_API, CLOCKS_API, *LEAD_ONLY]:
+                    if (page in ANALYSTS_ONLY and role == "FEOA") or (page in LEAD_ONLY and role != "FEOA"):
                         bar.advance(task, args.rounds)
                         continue  # analysts only / the lead FEOA only (others get 403 by design)
                     url = f"{page}?election={election.election_id}&force={scope}" if page not in LEAD_ONLY else f"{page}?force={scope}"
@@ -580,6 +597,16 @@ def main() -> int:
             for role, force_id in (("analyst", None), ("FEOA", force.pk)):
                 values, first = peer_timings(election.pk, force_id, args.peer_rounds, clock_peer_sql(force_id))
                 clock_peer.append((role, values, first))
+            survey_peer = []
+            began = time.perf_counter()
+            ge_pk = [election.pk]
+            survey_figures.compute(ge_pk)  # warm
+            for _ in range(args.peer_rounds):
+                start = time.perf_counter()
+                survey_figures.compute(ge_pk)
+                survey_peer.append((time.perf_counter() - start) * 1000)
+                if len(survey_peer) >= 3 and time.perf_counter() - began > BUDGET_S:
+                    break
 
         with connection.cursor() as cur:
             cur.execute("SELECT version()")
@@ -601,6 +628,8 @@ def main() -> int:
         for role, values, first in clock_peer:
             label = "peer: live clock percentiles (1 query)" + (" (force)" if role == "FEOA" else "")
             print(f"{role:<8} {label:<40} {len(values):>4} {pct(values, 0.5):>8.1f} {pct(values, 0.95):>8.1f} {max(values):>8.1f}")
+        label = "peer: survey figures computed live"
+        print(f"{'analyst':<8} {label:<40} {len(survey_peer):>4} {pct(survey_peer, 0.5):>8.1f} {pct(survey_peer, 0.95):>8.1f} {max(survey_peer):>8.1f}")
         national_peer = peer[0][2]["headline"][0]
         print(f"Peer's GE2024 headline: {national_peer[0]:,} candidates with incidents, {national_peer[1]:,} with a high-risk one, "
               f"{national_peer[2]:,} incidents, {national_peer[3]:,} with a crime reference.")

@@ -14,6 +14,9 @@ worker=$!
 # The safety net for check-in alerts: every minute, send whatever is due and not yet sent.
 $bg checkin-sweep --loop 60 >var/checkin-sweep.log 2>&1 &
 sweeper=$!
+# The candidates' survey: every hour, queue invitations and reminders for the worker (docs/survey.md).
+$bg survey-sweep --loop 3600 >var/survey-sweep.log 2>&1 &
+surveys=$!
 # Coordinated campaigns over the database: the worker's chain runs every 15 minutes; this restarts a lost chain.
 # The two analyses run at low priority (nice): the first pass over the demo takes minutes of CPU, and
 # pages must answer meanwhile.
@@ -33,7 +36,7 @@ streamer=$!
 # It starts after a minute: a source that has only just been started has not been heard from yet.
 (sleep 60; exec $bg check-sources --loop 60) >var/check-sources.log 2>&1 &
 checker=$!
-trap 'kill $worker $sweeper $detector $insights $jetstream $streamer $checker 2>/dev/null || true' EXIT INT TERM
+trap 'kill $worker $sweeper $surveys $detector $insights $jetstream $streamer $checker 2>/dev/null || true' EXIT INT TERM
 echo "Background task worker running (pid $worker, log var/worker.log); check-in sweep every minute (var/checkin-sweep.log)."
 echo "Live Bluesky demo: stream-bluesky follows a local Jetstream of demo posts (var/stream-bluesky.log); see Live message sources as the administrator."
 echo "Ballotguard is starting on http://127.0.0.1:8000 — press Ctrl+C to stop."

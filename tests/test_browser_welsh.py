@@ -1,7 +1,7 @@
 """Welsh in a real browser (issue 16): a candidate on a 320 px phone switches to Cymraeg with the toggle,
 the choice is remembered from page to page and across signing out, the report journey (the danger
-interruption and GOV.UK errors included), check-ins, the police adviser, safety and guidance pages are in
-Welsh with no horizontal scroll, and axe-core finds no serious or critical violation on any Welsh page;
+interruption and GOV.UK errors included), check-ins, the police adviser, safety and guidance pages and the
+safety plan are in Welsh with no horizontal scroll, the plan's print-out (PDF) holds its Welsh steps, and axe-core finds no serious or critical violation on any Welsh page;
 a returning officer's hand-over pages and the public pledge list likewise. A browser whose language is
 Welsh gets Welsh before anyone chooses."""
 
@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import os
 
+import pypdfium2 as pdfium
 import pytest
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from ballotguard.accounts.services import Actor
+from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+from ballotguard.safety import services as safety
 from conftest import PASSWORD
 from tests.browser import assert_accessible, sign_in
 
@@ -67,10 +71,24 @@ def test_a_candidate_switches_to_welsh_and_it_stays_welsh(world, live_server, br
         page.goto(f"{base}{path}")
         assert page.get_by_role("heading", level=1).inner_text() == heading, path
         _welsh_and_fits(page)
-    # A piece with no Welsh version yet is marked as English for screen readers.
+    # Every piece now has a Welsh version, nothing in it marked as English.
     page.goto(f"{base}/guidance/handling-post/")
-    assert page.locator(".bg-guidance").get_attribute("lang") == "en-GB"
+    assert page.get_by_role("heading", level=1).inner_text() == "Trin post a phecynnau amheus"
+    assert page.locator(".bg-guidance").get_attribute("lang") == "cy"
     _welsh_and_fits(page)
+
+    # The safety plan in Welsh, and its print-out: the PDF the browser prints holds the Welsh steps.
+    candidate = world.candidates.yardley_1
+    safety.save_plan(Actor(user=world.users.candidate), candidate, PlanAnswers(
+        home_address=HomeAddress.PUBLISHED, lives_alone=True, children_at_home=False, public_office=False,
+        online_visibility=Visibility.LOW, campaigning=Campaigning.NEVER_ALONE, past_incidents=False))
+    page.goto(f"{base}/candidates/{candidate.pk}/safety-plan/")
+    assert page.get_by_role("heading", level=2).first.inner_text() == "Gwnewch hyn nawr"
+    _welsh_and_fits(page)
+    document = pdfium.PdfDocument(page.pdf(format="A4"))
+    printed = " ".join(" ".join(document[i].get_textpage().get_text_range().split()) for i in range(len(document)))
+    assert "Cadwch 999, 101 a manylion eich cynghorydd heddlu yn eich ffôn" in printed
+    assert "Cadwch eich cyfeiriad cartref oddi ar y papur pleidleisio" in printed and "Do this now" not in printed
 
     # Signing out keeps the choice: the sign-in page is Welsh too.
     page.get_by_role("button", name="Allgofnodi").click()

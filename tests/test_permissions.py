@@ -59,11 +59,26 @@ MATRIX = {
     "page incident add evidence":   (302, 302, 200, 200, 404, 404, 404, 200, 404, 404),
     "page incident status (empty)": (302, 302, 403, 403, 404, 404, 404, 400, 404, 404),
     "page access requests":         (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    # The observables warning list: advisers and analysts read it, administrators keep it.
+    "page warning list":            (302, 302, 403, 403, 403, 200, 200, 200, 200, 200),
+    "page warning list add (empty)": (302, 302, 403, 403, 403, 403, 403, 403, 403, 400),
+    "api warning list":             (401, 401, 403, 403, 403, 200, 200, 200, 200, 200),
+    "api add warning (empty)":      (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     "api incidents":                (401, 401, 200, 200, 403, 200, 200, 200, 403, 403),
     "api incident yardley":         (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api incident evidence file":   (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api incident pack":            (401, 401, 200, 200, 403, 404, 404, 200, 403, 403),
     "api report (empty)":           (401, 401, 422, 422, 403, 403, 403, 403, 403, 403),
+    # Checklists (issue 17): an incident's tasks are police data, for its force's FEOAs alone; the
+    # templates are not: administrators change them, FEOAs read them.
+    "page incident task yardley":   (302, 302, 403, 403, 404, 404, 404, 200, 404, 404),
+    "api incident tasks yardley":   (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api incident task (empty)":    (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "page checklists":              (302, 302, 403, 403, 403, 200, 200, 200, 403, 200),
+    "page checklist":               (302, 302, 403, 403, 403, 200, 200, 200, 403, 200),
+    "page checklist edit":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api checklist templates":      (401, 401, 403, 403, 403, 200, 200, 200, 403, 200),
+    "api checklist version (empty)": (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     # Live message sources: administrators only; Mastodon accounts: the candidate and their staff.
     "page live sources":            (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
     "api live sources":             (401, 401, 403, 403, 403, 403, 403, 403, 403, 200),
@@ -108,6 +123,19 @@ MATRIX = {
     "page insights":                (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "page insights records":        (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
     "api insights":                 (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # The candidates' survey (issue 17): the candidate answers (not their staff); analysts and
+    # administrators set closing dates; the figures are analysts' only (a force's FEOAs know its few respondents).
+    "page survey":                  (302, 302, 200, 403, 403, 403, 403, 403, 403, 403),
+    "page survey respond yardley":  (302, 302, 200, 403, 403, 403, 403, 403, 403, 403),
+    "page survey respond clw":      (302, 302, 404, 403, 403, 403, 403, 403, 403, 403),
+    "page survey closing dates":    (302, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "page survey closing date ge":  (302, 302, 403, 403, 403, 403, 403, 403, 200, 200),
+    "api survey":                   (401, 401, 200, 403, 403, 403, 403, 403, 403, 403),
+    "api survey response (empty)":  (401, 401, 422, 403, 403, 403, 403, 403, 403, 403),
+    "api survey closing dates":     (401, 401, 403, 403, 403, 403, 403, 403, 200, 200),
+    "api survey closing date (empty)": (401, 401, 403, 403, 403, 403, 403, 403, 422, 422),
+    "page insights survey":         (302, 302, 403, 403, 403, 403, 403, 403, 200, 403),
+    "api insights survey":          (401, 401, 403, 403, 403, 403, 403, 403, 200, 403),
     # Case clocks: figures like every insights page; targets read by FEOAs (their force), analysts and
     # administrators, changed by a force's lead FEOA (West Midlands' is made lead for these rows) or an
     # administrator; the breach list for the lead FEOA alone.
@@ -124,7 +152,31 @@ MATRIX = {
     # Coordinated campaigns: analysts nationally, FEOAs those touching their force.
     "page campaigns":               (302, 302, 403, 403, 403, 200, 200, 200, 200, 403),
     "api campaigns":                (401, 401, 403, 403, 403, 200, 200, 200, 200, 403),
+    # Sharing with partners (issue 17): FEOAs share their incidents and import partners' bundles for
+    # their force; campaigns are shared by analysts and the FEOAs of the forces they touch.
+    "page share incident yardley":  (302, 302, 403, 403, 403, 404, 404, 200, 403, 403),
+    "api share incident yardley":   (401, 401, 403, 403, 403, 404, 404, 200, 403, 403),
+    "page share campaign":          (302, 302, 403, 403, 403, 404, 404, 200, 200, 403),
+    "api share campaign":           (401, 401, 403, 403, 403, 404, 404, 200, 200, 403),
+    "page partners' bundles":       (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "page import a bundle":         (302, 302, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api partners' bundles":        (401, 401, 403, 403, 403, 200, 200, 200, 403, 403),
+    "api import a bundle (empty)":  (401, 401, 403, 403, 403, 422, 422, 422, 403, 403),
 }
+
+
+def _campaign(world):
+    """A campaign touching West Midlands, made once per test."""
+    if not hasattr(world, "campaign"):
+        from django.utils import timezone
+
+        from ballotguard.monitoring.models import Campaign, DetectionRun
+
+        run = DetectionRun.objects.create(trigger="command", status="finished")
+        world.campaign = Campaign.objects.create(key="perm0123456789ab", fingerprint="0" * 64, first_run=run, run=run,
+                                                 first_at=timezone.now(), last_at=timezone.now(), score=2.0)
+        world.campaign.forces.set([world.forces.wmp])
+    return world.campaign
 
 
 def _message(world):
@@ -154,6 +206,21 @@ def _incident(world):
         world.incident, _ = services.report(Actor(user=world.users.candidate), report_input(world.candidates.yardley_1))
         world.evidence = services.add_evidence(Actor(user=world.users.candidate), world.incident, "shot.png", [PNG], len(PNG))
     return world.incident
+
+
+def _survey(world):
+    """The general election's survey, open today, with its (empty) figures, made once per test."""
+    if not hasattr(world, "survey"):
+        import datetime as dt
+
+        from django.utils import timezone
+
+        from ballotguard.insights.survey import refresh_survey_figures
+        from ballotguard.survey.models import SurveyWindow
+
+        world.survey = SurveyWindow.objects.create(election=world.elections.ge, closes_on=timezone.localdate() + dt.timedelta(days=10))
+        refresh_survey_figures()
+    return world.survey
 
 
 def _request(client: Client, target: str, world):
@@ -196,10 +263,25 @@ def _request(client: Client, target: str, world):
             "api incident evidence file": f"/api/v1/incidents/{ref}/evidence/{world.evidence.pk}",
             "api incident pack": f"/api/v1/incidents/{ref}/pack",
         })
+        task = world.incident.tasks.first()
+        pages.update({
+            "page incident task yardley": f"/incidents/{ref}/tasks/{task.pk}/",
+            "api incident tasks yardley": f"/api/v1/incidents/{ref}/tasks",
+        })
+        if target == "api incident task (empty)":
+            return client.patch(f"/api/v1/incidents/{ref}/tasks/{task.pk}", {}, content_type="application/json")
         if target == "page incident status (empty)":
             return client.post(f"/incidents/{ref}/status/", {})
         if target == "api incident triage":
             return client.post(f"/api/v1/incidents/{ref}/status", {"status": "triaged"}, content_type="application/json")
+        pages["page share incident yardley"] = f"/incidents/{ref}/share/"
+        if target == "api share incident yardley":
+            return client.post(f"/api/v1/incidents/{ref}/share", {"format": "stix", "tlp": "amber"}, content_type="application/json")
+    if "campaign" in target and target not in {"page campaigns", "api campaigns"}:
+        pk = _campaign(world).pk
+        pages["page share campaign"] = f"/monitoring/campaigns/{pk}/share/"
+        if target == "api share campaign":
+            return client.post(f"/api/v1/campaigns/{pk}/share", {"format": "misp", "tlp": "green"}, content_type="application/json")
     pages.update({
         "page incidents": "/incidents/", "page report an incident": "/incidents/report/",
         "page access requests": "/incidents/access-requests/", "api incidents": "/api/v1/incidents",
@@ -232,7 +314,31 @@ def _request(client: Client, target: str, world):
         "page campaigns": "/monitoring/campaigns/", "api campaigns": "/api/v1/campaigns",
         "page live sources": "/monitoring/sources/", "api live sources": "/api/v1/sources",
         "page mastodon accounts": "/monitoring/mastodon/", "api mastodon accounts": "/api/v1/mastodon/accounts",
+        "page partners' bundles": "/sharing/", "page import a bundle": "/sharing/import/", "api partners' bundles": "/api/v1/sharing/imports",
     })
+    pages.update({"page warning list": "/incidents/warning-list/", "api warning list": "/api/v1/observable-warnings"})
+    if target == "page warning list add (empty)":
+        return client.post("/incidents/warning-list/", {})
+    if target == "api add warning (empty)":
+        return client.post("/api/v1/observable-warnings", {}, content_type="application/json")
+    if "survey" in target:
+        _survey(world)
+        pages.update({
+            "page survey": "/survey/", "page survey respond yardley": f"/survey/{c.yardley_1.pk}/", "page survey respond clw": f"/survey/{c.clw_1.pk}/",
+            "page survey closing dates": "/survey/elections/", "page survey closing date ge": f"/survey/elections/{world.elections.ge.pk}/",
+            "api survey": "/api/v1/survey", "api survey closing dates": "/api/v1/survey/elections",
+            "page insights survey": "/insights/survey/", "api insights survey": "/api/v1/insights/survey",
+        })
+        if target == "api survey response (empty)":
+            return client.post(f"/api/v1/survey/{c.yardley_1.pk}/response", {}, content_type="application/json")
+        if target == "api survey closing date (empty)":
+            return client.put(f"/api/v1/survey/elections/{world.elections.ge.election_id}/closing-date", {}, content_type="application/json")
+    pages.update({
+        "page checklists": "/checklists/", "page checklist": "/checklists/threat_to_kill_or_harm/",
+        "page checklist edit": "/checklists/threat_to_kill_or_harm/edit/", "api checklist templates": "/api/v1/checklist-templates",
+    })
+    if target == "api checklist version (empty)":
+        return client.post("/api/v1/checklist-templates/threat_to_kill_or_harm/versions", {}, content_type="application/json")
     if "clock" in target:
         wmp = world.users.feoa_wmp
         if not wmp.is_force_lead:
@@ -258,6 +364,8 @@ def _request(client: Client, target: str, world):
         return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
     if target == "api propose access (empty)":
         return client.post("/api/v1/access-changes/grants", {}, content_type="application/json")
+    if target == "api import a bundle (empty)":
+        return client.post("/api/v1/sharing/imports", {})
     if target == "api import candidates (no file)":
         return client.post("/api/v1/imports/candidates", {})
     raise AssertionError(target)

@@ -24,8 +24,9 @@ DESCRIPTION = "threatened at the Zanzibar-77 depot"
 HANDLE = "@Sentinel_Troll_99"
 MESSAGE = "we will find you quokka-31 tonight"
 WHERE = "Canvassing Wombat-42 Close"
+SURVEY_COMMENT = "the platypus-55 incident at the count"
 CONTACT = [WHERE, "buddy.sentinel@example.org", "carol.sentinel@example.org", "+447700900123", "07700 900123", "7700900123", "1 Test Street", "B25 8AA"]
-SECRETS = [DESCRIPTION, "Zanzibar-77", HANDLE, "Sentinel_Troll_99", MESSAGE, "quokka-31", "shot-sentinel.png", *CONTACT]
+SECRETS = [DESCRIPTION, "Zanzibar-77", HANDLE, "Sentinel_Troll_99", MESSAGE, "quokka-31", "shot-sentinel.png", *CONTACT, "platypus-55"]
 
 
 @pytest.fixture
@@ -56,6 +57,13 @@ def secrets_world(world):
     world.checkin = checkins.start(Actor(user=world.users.candidate), checkins.CheckInInput(
         where=WHERE, expected_end=timezone.now() + dt.timedelta(hours=2), buddy_name="Bud", buddy_email="buddy.sentinel@example.org",
         escalate_to_feoa=True, candidacy_id=carol.pk))
+    # A survey response with a comment (issue 17): free text nobody reads through a page or the API.
+    from ballotguard.survey import services as survey
+    from ballotguard.survey.models import SurveyWindow
+
+    SurveyWindow.objects.create(election=world.elections.ge, closes_on=timezone.localdate() + dt.timedelta(days=10))
+    survey.submit(Actor(user=world.users.candidate), carol.pk, {
+        "experiences": ["verbal"], "reported": "no", "adviser_view": "helpful", "guidance_view": "helpful", "comment": SURVEY_COMMENT})
     return world
 
 
@@ -64,6 +72,8 @@ def _int_ids(w) -> list[int]:
 
     ids = {c.pk for c in Candidate.objects.all()} | {w.incident.pk, w.evidence.pk, w.handle.pk, w.message.pk, w.checkin.pk}
     ids |= set(User.objects.values_list("pk", flat=True))
+    ids |= {w.elections.ge.pk, w.elections.local.pk}
+    ids |= set(w.incident.tasks.values_list("pk", flat=True))  # the checklist's task pages and API
     return sorted(ids)
 
 

@@ -29,6 +29,7 @@ def navigation(request):
             items.append((_("Your police adviser"), reverse("outreach:adviser")))
         if user.role == Role.FEOA:
             items.append((_("Escalated check-ins"), reverse("checkins:escalated")))
+            items.append((_("Partners' bundles"), reverse("sharing:imports")))
         items.append((_("Guidance"), reverse("safety:guidance")))
         if user.role in {Role.FEOA, Role.ADMIN, Role.RETURNING_OFFICER}:
             items.append((_("Candidates"), reverse("registry:candidate-list")))
@@ -37,6 +38,8 @@ def navigation(request):
         if user.role == Role.ADMIN:
             items.append((_("Imports"), reverse("registry:imports")))
             items.append((_("Audit log"), reverse("accounts:audit-log")))
+            items.append((_("Warning list"), reverse("incidents:warning-list")))
+            items.append((_("Checklists"), reverse("incidents:checklists")))
         # Candidates and their staff report through pages; the API is for the people and systems that
         # integrate (police, analysts, returning officers' imports), so the link would only confuse.
         if user.role not in {Role.CANDIDATE, Role.STAFF}:

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ballotguard.core.forms import GovukBoundField, GovukForm
+from ballotguard.core.forms import GovukBoundField, GovukDateField, GovukForm
 
 from .models import AccessChange, AuditEvent, Role
 
@@ -40,8 +40,8 @@ class AuditSearchForm(GovukForm):
     action = forms.ChoiceField(label=_("Action"), required=False, choices=[("", "Any action"), *AuditEvent.Action.choices])
     object_type = forms.CharField(label=_("Object type"), required=False, max_length=50, help_text=_("For example, candidate"))
     object_id = forms.CharField(label=_("Object ID"), required=False, max_length=64)
-    since = forms.DateField(label=_("From date"), required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_("On or after, for example 2026-05-07"))
-    until = forms.DateField(label=_("To date"), required=False, widget=forms.DateInput(attrs={"type": "date"}), help_text=_("On or before"))
+    since = GovukDateField(label=_("From date"), required=False, help_text=_("On or after, for example 7 5 2026"))
+    until = GovukDateField(label=_("To date"), required=False, help_text=_("On or before, for example 31 5 2026"))
 
     def clean(self):
         data = super().clean()

@@ -144,6 +144,9 @@ def home(request):
         context["candidacies"] = [
             {"candidate": c, "advisers": registry.advisers_for(c), "forces": registry.forces_for(c)} for c in candidacies
         ]
+        from ballotguard.survey import services as survey  # the candidate's open surveys, asked of their own app
+
+        context["surveys"] = [i for i in survey.invitations_for(user) if i.status == "open"]
         template = "accounts/home_candidate.html"
     elif user.role == Role.RETURNING_OFFICER:
         candidates = registry.candidates_visible_to(user)

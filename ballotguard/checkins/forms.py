@@ -11,7 +11,7 @@ import datetime as dt
 
 from django import forms
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 
@@ -97,4 +97,4 @@ class CheckInForm(GovukForm):
             target = self.FIELD_FOR.get(name, name)
             if target == "duration" and self.cleaned_data.get("duration") == "time":
                 target = "end_time"
-            self.add_error(target if target in self.fields else None, message)
+            self.add_error(target if target in self.fields else None, gettext(message))  # English where the catalogue has none

@@ -29,3 +29,14 @@ def when(value: dt.datetime | None, now: dt.datetime | None = None) -> str:
     if local.date() == today - dt.timedelta(days=1):
         return gettext("Yesterday %(time)s") % {"time": clock}
     return date_format(local, "j M Y, H:i")
+
+
+@register.filter
+def tel_href(number: str | None) -> str:
+    """A phone number as a ``tel:`` link target, so it can be tapped on a phone: "+44 7700 900123" →
+    "tel:+447700900123" (spaces, brackets, dots and dashes dropped; a leading + kept). Empty for nothing."""
+    if not number:
+        return ""
+    text = str(number).strip()
+    digits = "".join(ch for ch in text if ch.isdigit())
+    return "tel:" + ("+" if text.startswith("+") else "") + digits if digits else ""

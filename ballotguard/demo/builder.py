@@ -236,4 +236,7 @@ def build_demo(seed: int = 2024) -> list[DemoLogin]:
     from .companion import build_companion
 
     build_companion(rng)
+    from .sharing import build_sharing
+
+    build_sharing()
     return logins

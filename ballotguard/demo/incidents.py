@@ -3,7 +3,8 @@
 A course of conduct against the demo candidate (one account, three occasions, escalating from
 messages to the doorstep), a high-risk report left waiting past its triage deadline, and a phone
 number shared with a report in the second demo force, so the cross-force link and access request
-can be tried. Everything is fiction: handles at example domains, Ofcom drama phone numbers.
+can be tried. Each report carries its checklist (issue 17): the doorstep incident has tasks done,
+one ruled out with a reason, and the rest due or overdue. Everything is fiction: handles at example domains, Ofcom drama phone numbers.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import datetime as dt
 import io
 import random
 
+from django.db.models import F
 from django.utils import timezone
 from faker import Faker
 
@@ -57,7 +59,24 @@ def _report(user: User, candidate: Candidate, when: dt.datetime, **fields) -> In
     sent = when + dt.timedelta(minutes=20)
     Incident.objects.filter(pk=incident.pk).update(submitted_at=sent, created_at=sent)
     incident.events.update(at=sent)
+    # Its checklist's due times count from the same moment.
+    incident.tasks.update(due_at=F("due_at") - (incident.submitted_at - sent), created_at=sent)
     return incident
+
+
+def _work_the_checklist(feoa: User, incident: Incident) -> None:
+    """The adviser has done the first tasks of the doorstep incident and ruled one out, so its
+    checklist shows progress (and, a day on, what is overdue) on the case page and in the queue."""
+    actor = Actor.cli(feoa)
+    done = {"contact_candidate", "crime_report"}
+    for task in incident.tasks.order_by("due_at", "position"):
+        if task.key in done:
+            services.update_task(actor, incident, task.pk, state="done", owner_id=feoa.pk)
+        elif task.key == "threat_to_life":
+            services.update_task(actor, incident, task.pk, state="not_applicable", owner_id=feoa.pk,
+                                 reason="Discussed with the force's threat-to-life lead: no threat-to-life warning; reviewed if he returns.")
+        elif task.key == "home_address_check":
+            services.update_task(actor, incident, task.pk, owner_id=feoa.pk)
 
 
 def build_incidents(fake: Faker, rng: random.Random, feoa_force: str = "E23000014", second_force: str = "E23000001") -> int:
@@ -93,7 +112,9 @@ def build_incidents(fake: Faker, rng: random.Random, feoa_force: str = "E2300001
                             place=rng.choice(["online", "post", "phone"]), platform="Facebook",
                             behaviours=rng.choice([["abusive_or_hateful_message"], ["damage_to_property"], ["repeated_unwanted_contact"],
                                                    ["abusive_or_hateful_message", "protected_characteristic_hostility"]]),
-                            characteristics=["religion"], description=fake.sentence(nb_words=14)))
+                            characteristics=["religion"], description=fake.sentence(nb_words=14),
+                            # Each names the platform's home page: on the warning list, so it links none of them.
+                            observables={"url": "https://www.facebook.com/"}))
     # The same phone number in the second force: a link across forces.
     made.append(_report(_reporter(elsewhere[0], 9), elsewhere[0], now - dt.timedelta(days=2), place="phone",
                         behaviours=["threat_to_kill_or_harm", "repeated_unwanted_contact"],
@@ -109,6 +130,9 @@ def build_incidents(fake: Faker, rng: random.Random, feoa_force: str = "E2300001
         services.change_status(Actor.cli(feoa), incident, "triaged")
         if incident == made[0]:
             services.change_status(Actor.cli(feoa), incident, "advice_given", advice="Reported the account to X; advised screenshots before blocking.")
+            services.update_task(Actor.cli(feoa), incident, incident.tasks.get(key="platform_report").pk, state="done")
+        if incident == pack_incident:
+            _work_the_checklist(feoa, incident)
     _clock_times(made, overdue, pack_incident, rng)
     return len(made)
 

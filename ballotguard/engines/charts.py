@@ -29,7 +29,9 @@ def weekly_series(rows: Sequence[dict], *, x: str, series: Sequence[tuple[str, s
         "y": {"field": "count", "type": "quantitative", "title": y_title, "axis": {"tickMinStep": 1}},
         "color": {"field": "series", "type": "nominal", "title": None,
                   "scale": {"domain": [label for _, label in series], "range": list(PALETTE[: len(series)])},
-                  "legend": {"orient": "bottom"}},
+                  # One item a line under the plot: side by side, three long labels ran past a 390 px
+                  # phone's edge and were cut off (issue 16, point 6).
+                  "legend": {"orient": "bottom", "direction": "vertical", "labelLimit": 0}},
         "tooltip": [{"field": "week", "type": "temporal", "title": "Week beginning", "format": "%d %b %Y"},
                     {"field": "series", "title": "Series"}, {"field": "count", "title": y_title}],
     }
@@ -38,6 +40,8 @@ def weekly_series(rows: Sequence[dict], *, x: str, series: Sequence[tuple[str, s
         "title": title,
         "description": description,
         "width": "container",
+        # The whole chart (axes, title and legend too) fits the box it is drawn in, however narrow.
+        "autosize": {"type": "fit-x", "contains": "padding"},
         "height": 240,
         "data": {"values": values},
         "mark": {"type": mark, "point": True} if mark == "line" else {"type": mark},

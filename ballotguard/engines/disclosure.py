@@ -1,4 +1,17 @@
-"""Small-number suppression for every count the insights pages, CSV exports and briefing pack show.
+"""Disclosure control for every count the insights pages, CSV exports and briefing pack show.
+
+Two methods, one API. Counts passed as :class:`~ballotguard.engines.cellkey.Keyed` (a count with
+its cell key, from record keys) are **perturbed** by the cell-key method
+(:mod:`ballotguard.engines.cellkey`, the ONS's method for Census 2021): every cell is published,
+moved by small, unbiased, consistent noise, with no published value from 1 to ``threshold − 1``.
+That is what the insights pages use: suppression hid 87% of the constituency map. Counts passed as
+plain integers keep the **suppression** described below (with nothing to derive a cell key from,
+hiding is the safe default). ``suppress_counts``, ``suppress_table``, ``suppress_linked`` and
+``protect`` accept either, so a caller switches method by passing ``Keyed`` counts, and its
+templates keep working: a perturbed :class:`Cell` is a published one (``suppressed`` False,
+``perturbed`` True).
+
+The suppression method, for plain integer counts:
 
 Why: a count of 1 to 4 incidents in a small group ("Green party women candidates in Cumbria")
 can identify the candidate who reported them, and through them the incident. So any count from 1
@@ -45,12 +58,18 @@ from collections.abc import Callable, Collection, Hashable, Iterable, Mapping, S
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from ballotguard.engines.cellkey import DEFAULT_MAX_NOISE, EMPTY, Keyed, keyed, ptable
 from ballotguard.engines.statistics import check_count
 
 __all__ = [
     "DEFAULT_MARKER",
     "DEFAULT_THRESHOLD",
+    "METHOD_NOTE",
     "Cell",
+    "Keyed",
+    "keyed",
+    "perturb",
+    "protect",
     "Table1D",
     "Table2D",
     "is_small",
@@ -84,6 +103,7 @@ class Cell:
     value: int | None
     suppressed: bool
     reason: str | None  # "primary" (small itself), "secondary" (hidden to protect another), or None
+    perturbed: bool = False  # published after cell-key perturbation: ``value`` is not the true count
 
     def display(self, marker: str = DEFAULT_MARKER) -> str:
         """"1,234" for a published count, the marker for a suppressed one."""
@@ -120,6 +140,41 @@ class Table2D(Generic[R, C]):
             for group in (self.cells.values(), self.row_totals.values(), self.col_totals.values(), (self.grand_total,))
             for cell in group
         )
+
+
+METHOD_NOTE = "Figures are perturbed to protect individuals: totals may not equal the sum of rows."
+
+
+def perturb(cell: Keyed, threshold: int = DEFAULT_THRESHOLD) -> Cell:
+    """``cell`` published by the cell-key method: its value from the p-table, the same every time."""
+    threshold = _check_threshold(threshold)
+    if not isinstance(cell, Keyed):
+        raise TypeError(f"perturb needs a Keyed count (a count and its cell key), not {type(cell).__name__}")
+    return Cell(value=ptable(threshold, max(DEFAULT_MAX_NOISE, threshold)).perturb(cell), suppressed=False, reason=None, perturbed=True)
+
+
+def protect(count: int | Keyed, threshold: int = DEFAULT_THRESHOLD) -> Cell:
+    """A count published on its own, in no linear relation with other published counts (a headline
+    figure, or one category of a list whose categories overlap): perturbed when it is ``Keyed``,
+    else shown unless small (primary suppression is enough for a figure nothing else adds up to)."""
+    if isinstance(count, Keyed):
+        return perturb(count, threshold)
+    threshold = _check_threshold(threshold)
+    small = is_small(check_count("count", count), threshold)
+    return Cell(value=None if small else count, suppressed=small, reason=PRIMARY if small else None)
+
+
+def _any_keyed(*groups: Iterable[object]) -> bool:
+    return any(isinstance(value, Keyed) for group in groups for value in group)
+
+
+def _all_keyed(name: str, values: Mapping[K, object]) -> dict[K, Keyed]:
+    out = {}
+    for key, value in values.items():
+        if not isinstance(value, Keyed):
+            raise ValueError(f"{name}[{key!r}] is a plain count among keyed ones: pass every count as Keyed, or none")
+        out[key] = value
+    return out
 
 
 def is_small(count: int, threshold: int = DEFAULT_THRESHOLD) -> bool:
@@ -235,7 +290,19 @@ def suppress_counts(
     a category such as "other" or "not recorded" is not listed) may pass it: the unlisted remainder
     is *not* relied on to protect anything, since it may well be published elsewhere or be known
     to be zero, so the listed counts are protected as if the remainder were public.
+
+    With ``Keyed`` counts each count and the total are perturbed independently (the total's cell
+    key is the sum of the counts' keys unless a ``Keyed`` total is passed), so the shown rows need
+    not add up to the shown total.
     """
+    if _any_keyed(counts.values(), (total,)):
+        cells = _all_keyed("counts", counts)
+        whole = sum(cells.values(), EMPTY) if total is None else total
+        if not isinstance(whole, Keyed):
+            raise ValueError("total must be Keyed when the counts are")
+        if whole.count < sum(c.count for c in cells.values()):
+            raise ValueError(f"total ({whole.count}) is less than the sum of the counts")
+        return Table1D(cells={k: perturb(c, threshold) for k, c in cells.items()}, total=perturb(whole, threshold))
     threshold = _check_threshold(threshold)
     keys = list(counts)
     values = [check_count(f"counts[{key!r}]", counts[key]) for key in keys]
@@ -267,6 +334,9 @@ def suppress_table(
     ``counts`` may leave out cells (a GROUP BY returns no row for an empty group): they are 0.
     A key outside ``rows`` × ``cols`` is refused, because silently dropping it would publish totals
     that do not add up to the cells shown.
+
+    With ``Keyed`` counts every cell and every total is perturbed independently (a total's cell key
+    is the sum of its cells' keys, so it is the same cell key the total has in any other table).
     """
     threshold = _check_threshold(threshold)
     rows_t, cols_t = tuple(rows), tuple(cols)
@@ -276,6 +346,20 @@ def suppress_table(
         raise ValueError("cols must not repeat")
     row_at = {r: i for i, r in enumerate(rows_t)}
     col_at = {c: j for j, c in enumerate(cols_t)}
+    if _any_keyed(counts.values()):
+        keyed_counts = _all_keyed("counts", counts)
+        for key in keyed_counts:
+            if not (isinstance(key, tuple) and len(key) == 2 and key[0] in row_at and key[1] in col_at):
+                raise ValueError(f"counts has key {key!r}, which is not a (row, col) pair from rows and cols")
+        grid = {(r, c): keyed_counts.get((r, c), EMPTY) for r in rows_t for c in cols_t}
+        row_sums = {r: sum((grid[(r, c)] for c in cols_t), EMPTY) for r in rows_t}
+        col_sums = {c: sum((grid[(r, c)] for r in rows_t), EMPTY) for c in cols_t}
+        return Table2D(
+            rows=rows_t, cols=cols_t, cells={k: perturb(v, threshold) for k, v in grid.items()},
+            row_totals={r: perturb(v, threshold) for r, v in row_sums.items()},
+            col_totals={c: perturb(v, threshold) for c, v in col_sums.items()},
+            grand_total=perturb(sum(row_sums.values(), EMPTY), threshold),
+        )
     n_rows, n_cols = len(rows_t), len(cols_t)
     width = n_cols + 1  # the grid includes the totals column (index n_cols) and totals row (n_rows)
 
@@ -432,7 +516,21 @@ def suppress_linked(
     hidden ones at least 0, every line's sum) gives the least and most it could be; a count pinned
     to less than one unit of room gets another hidden entry from one of its lines, and the rules
     and the audit run again until nothing is pinned.
+
+    With ``Keyed`` values every published entry is perturbed on its own (a total is a cell like any
+    other, with the cell key of its records), so the lines no longer add up exactly and there is no
+    linear programme to solve; ``unpublished`` entries are still returned hidden, and every line
+    must still add up in the true counts (a check on the caller).
     """
+    if _any_keyed(values.values()):
+        cells = _all_keyed("values", values)
+        for inner, total in lines:
+            listed = sum(cells[k].count for k in inner)
+            if listed != cells[total].count:
+                raise ValueError(f"line for {total!r} does not add up: its counts sum to {listed}, not {cells[total].count}")
+        hidden_keys = set(unpublished)
+        return {k: Cell(value=None, suppressed=True, reason=UNPUBLISHED) if k in hidden_keys else perturb(c, threshold)
+                for k, c in cells.items()}
     threshold = _check_threshold(threshold)
     keys = list(values)
     index = {key: i for i, key in enumerate(keys)}

@@ -19,10 +19,14 @@ Definitions (say them the same way in ``docs/insights.md``):
 * **Serious** means the incident's risk (after any FEOA override) is high.
 * **Rate ratios** compare a group with all other candidates in the same scope and election, with an
   exact conditional Poisson interval (:func:`ballotguard.engines.statistics.rate_ratio`).
-* **Suppression**: every displayed or exported incident count from 1 to ``threshold - 1`` is replaced
-  by a marker, with secondary suppression so that totals cannot reveal it
-  (:mod:`ballotguard.engines.disclosure`); a rate, share or ratio computed from a suppressed count is
-  suppressed with it, because with the (public) denominator it would give the count back.
+* **Disclosure control**: every displayed or exported incident count (and count of candidates
+  reporting) is **perturbed** by the cell-key method (:mod:`ballotguard.engines.cellkey`): each
+  record carries a secret, fixed record key (``record_key``, from the app); a cell's key is the sum
+  of its records' keys, and a fixed p-table turns (count, cell key) into the published value. No
+  published count is from 1 to ``threshold - 1``; the same records always give the same value on
+  every page; totals are perturbed as cells of their own, so rows need not add up to them. Rates,
+  shares and ratios are computed from the perturbed counts (and the perturbed total), never the
+  true ones, so a public denominator gives nothing back.
 
 Pure Python with Polars: no Django.
 """
@@ -36,7 +40,8 @@ from dataclasses import dataclass
 import polars as pl
 
 from ballotguard.engines.case_clocks import CLOCK_COLUMNS, Targets, clock_section
-from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, Cell, is_small, suppress_counts, suppress_linked
+from ballotguard.engines.cellkey import DEFAULT_MAX_NOISE, DEFAULT_VARIANCE, EMPTY, KEY_SPACE, Keyed
+from ballotguard.engines.disclosure import DEFAULT_THRESHOLD, METHOD_NOTE, Cell, protect, suppress_counts, suppress_linked
 from ballotguard.engines.incident_facts import (
     BEHAVIOUR_LABELS,
     CHARACTERISTIC_LABELS,
@@ -53,12 +58,14 @@ GENDER_LABELS = {"female": "Women", "male": "Men", "non_binary": "Non-binary", "
 CANDIDATE_SCHEMA = {
     "id": pl.Int64, "election": pl.Utf8, "gender": pl.Utf8, "party": pl.Utf8, "nation": pl.Utf8,
     "region": pl.Utf8, "constituency": pl.Utf8, "council": pl.Utf8, "forces": pl.List(pl.Utf8), "contacted": pl.Boolean,
+    "record_key": pl.Int64,  # the candidate's record key, in [0, 2**32): see ballotguard.engines.cellkey
 }
 INCIDENT_SCHEMA = {
     "id": pl.Int64, "candidate_id": pl.Int64, "week": pl.Date, "channel": pl.Utf8, "behaviours": pl.List(pl.Utf8),
     "characteristics": pl.List(pl.Utf8), "issue_tags": pl.List(pl.Utf8), "serious": pl.Boolean,
     "reported_to_police": pl.Boolean, "awaiting_triage": pl.Boolean,
     **CLOCK_COLUMNS,  # the case clocks' times (ballotguard.engines.case_clocks)
+    "record_key": pl.Int64,  # the incident's record key, in [0, 2**32)
 }
 
 
@@ -83,12 +90,22 @@ class ForceCoverage:
     waiting_days: float | None
 
 
+def _check_keys(frame: pl.DataFrame, what: str) -> pl.DataFrame:
+    """Refuse rows without a record key (or with one out of range): perturbing them would need a
+    key nobody chose, and a missing key must not quietly become a guessable one."""
+    if frame.height:
+        keys = frame["record_key"]
+        if keys.null_count() or keys.min() < 0 or keys.max() >= KEY_SPACE:
+            raise ValueError(f"every {what} row needs a record_key in [0, 2**32)")
+    return frame
+
+
 def candidate_frame(rows: Iterable[Mapping]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=CANDIDATE_SCHEMA)
+    return _check_keys(pl.DataFrame(list(rows), schema=CANDIDATE_SCHEMA), "candidate")
 
 
 def incident_frame(rows: Iterable[Mapping]) -> pl.DataFrame:
-    return pl.DataFrame(list(rows), schema=INCIDENT_SCHEMA)
+    return _check_keys(pl.DataFrame(list(rows), schema=INCIDENT_SCHEMA), "incident")
 
 
 def in_scope(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: str | None, force: str | None) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -99,8 +116,41 @@ def in_scope(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: str
     if force is not None:
         cands = cands.filter(pl.col("forces").list.contains(force))
     incs = incidents.join(cands.select(pl.col("id").alias("candidate_id"), "election", "gender", "party", "nation", "region",
-                                       "constituency", "council", "forces", "contacted"), on="candidate_id", how="inner")
+                                       "constituency", "council", "forces", "contacted",
+                                       pl.col("record_key").alias("candidate_key")), on="candidate_id", how="inner")
     return cands, incs
+
+
+# ---------------------------------------------------------------------------------------------------
+# Cells: a count and its cell key (the sum of its records' keys modulo 2**32), computed in Polars.
+
+
+def keyed_all(frame: pl.DataFrame, key: str = "record_key") -> Keyed:
+    """The cell of every row of ``frame``."""
+    if not frame.height:
+        return EMPTY
+    return Keyed(frame.height, int(frame[key].sum()) % KEY_SPACE)
+
+
+def keyed_by(frame: pl.DataFrame, column: str, *, key: str = "record_key", multi: bool = False) -> dict:
+    """The cell of each value of ``column`` (each element, for a list column when ``multi``)."""
+    if not frame.height:
+        return {}
+    rows = frame.select(column, key)
+    if multi:
+        rows = rows.explode(column)
+    grouped = rows.group_by(column).agg(pl.len().alias("n"), pl.col(key).sum().alias("s"))
+    return {r[column]: Keyed(r["n"], int(r["s"]) % KEY_SPACE) for r in grouped.iter_rows(named=True)}
+
+
+def reporting_candidates(incs: pl.DataFrame) -> pl.DataFrame:
+    """One row per candidate with at least one incident, keyed by the candidate's record key."""
+    return incs.unique("candidate_id") if incs.height else incs
+
+
+def minus(whole: Keyed, part: Keyed) -> Keyed:
+    """The cell of ``whole`` without its sub-cell ``part`` ("all other candidates")."""
+    return Keyed(whole.count - part.count, (whole.key - part.key) % KEY_SPACE)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -108,11 +158,10 @@ def in_scope(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: str
 # suppressed); ``display`` strings are what people read.
 
 
-def alone(count: int, threshold: int) -> Cell:
-    """A count published on its own, in no linear relation with other published counts (a headline
-    figure, or one category of a list whose categories overlap): primary suppression is enough."""
-    small = is_small(count, threshold)
-    return Cell(value=None if small else count, suppressed=small, reason="primary" if small else None)
+def alone(count: int | Keyed, threshold: int) -> Cell:
+    """A count published on its own (a headline figure, or one category of a list whose categories
+    overlap): perturbed when keyed, as every count here is (:func:`disclosure.protect`)."""
+    return protect(count, threshold)
 
 
 def fmt_count(cell: Cell) -> str:
@@ -134,10 +183,12 @@ def fmt_ratio(rr: RateRatio | None) -> str:
     return f"{rr.ratio:.2f} ({rr.lower:.2f} to {upper})"
 
 
-def fmt_share(part: int | None, whole: int) -> str:
-    if part is None:
+def fmt_share(part: int | None, whole: int | None) -> str:
+    """``part`` as a share of ``whole``, both published (perturbed) values: capped at 100%, since two
+    independently perturbed figures can cross."""
+    if part is None or whole is None:
         return MARKER
-    return f"{100 * part / whole:.0f}%" if whole else "–"
+    return f"{min(100.0, 100 * part / whole):.0f}%" if whole else "–"
 
 
 def _rate_dict(rate: Rate | None) -> dict | None:
@@ -162,22 +213,26 @@ def table(name: str, title: str, columns: Sequence[tuple[str, str]], rows: list[
 # The figures
 
 
-def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, threshold: int) -> dict[tuple, Cell]:
+def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, threshold: int, *, perturbed: bool = True) -> dict[tuple, Cell]:
     """Incident counts by area (constituency or council), region, nation and police force, and the
-    total, suppressed as ONE problem: each is published on some page (the map, the regions and
+    total, protected as ONE problem: each is published on some page (the map, the regions and
     forces breakdowns, the nation and region disparities), and an area's count sits inside its
     region's, its nation's and its force's. Keys: ("area", code), ("region", name), ("nation", name),
-    ("force", code), ("total",).
+    ("force", code), ("total",). Each is perturbed with the cell key of its own incidents, so a
+    region shows the same value here as anywhere else it is counted. ``perturbed=False`` applies
+    the linked suppression this replaced instead (kept to measure the two against each other).
 
     The leaves are the groups of incidents with the same area, region, nation and forces. Usually a
     leaf is an area; an area split across regions or forces (or incidents with no area) becomes
     several leaves that no table shows (passed as *unpublished*)."""
     if incs.height:
-        grouped = incs.group_by(area_column, "region", "nation", pl.col("forces").list.sort().list.join(",").alias("force_key")).len()
-        leaves = [(r[area_column] or "", r["region"], r["nation"], r["force_key"], r["len"]) for r in grouped.iter_rows(named=True)]
+        grouped = incs.group_by(area_column, "region", "nation", pl.col("forces").list.sort().list.join(",").alias("force_key")).agg(
+            pl.len().alias("len"), pl.col("record_key").sum().alias("keys"))
+        leaves = [(r[area_column] or "", r["region"], r["nation"], r["force_key"], Keyed(r["len"], int(r["keys"]) % KEY_SPACE))
+                  for r in grouped.iter_rows(named=True)]
     else:
         leaves = []
-    values: dict[tuple, int] = {}
+    values: dict[tuple, Keyed] = {}
     lines: list[tuple[list[tuple], tuple]] = []
     unpublished: list[tuple] = []
     by_area: dict[str, list[tuple]] = {}
@@ -188,12 +243,12 @@ def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, thresho
         parts = by_area.get(area, [])
         if area and len(parts) <= 1:
             key = ("area", area)
-            values[key] = parts[0][3] if parts else 0
+            values[key] = parts[0][3] if parts else EMPTY
             leaf_keys = [(key, parts[0][:3])] if parts else []
         else:
             leaf_keys = []
         if area and len(parts) > 1:
-            values[("area", area)] = sum(p[3] for p in parts)
+            values[("area", area)] = sum((p[3] for p in parts), EMPTY)
             sub = []
             for region, nation, force_key, n in parts:
                 leaf = ("leaf", area, region, nation, force_key)
@@ -215,33 +270,32 @@ def geography(cands: pl.DataFrame, incs: pl.DataFrame, area_column: str, thresho
         for key in (("region", region), ("nation", nation), ("total",), *(("force", f) for f in (force_key.split(",") if force_key else []))):
             members.setdefault(key, []).append(leaf)
     for key in [k for k in members if k != ("total",)] + [k for k in members if k == ("total",)]:
-        values[key] = sum(values[m] for m in members[key])
+        values[key] = sum((values[m] for m in members[key]), EMPTY)
         lines.append((members[key], key))
-    values.setdefault(("total",), 0)
+    values.setdefault(("total",), EMPTY)
     regions = [k for k in members if k[0] == "region"]
     nations = [k for k in members if k[0] == "nation"]
     if regions:
         lines.append((regions, ("total",)))
     if nations:
         lines.append((nations, ("total",)))
+    if not perturbed:  # the suppression method this replaced, for comparison (bench/disclosure.py)
+        return suppress_linked({k: v.count for k, v in values.items()}, lines, threshold=threshold, unpublished=unpublished)
     return suppress_linked(values, lines, threshold=threshold, unpublished=unpublished)
 
 
 def headline(cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
     n = cands.height
-    x = incs.height
-    reporting = incs.select(pl.col("candidate_id").n_unique()).item() if x else 0
-    serious = int(incs["serious"].sum()) if x else 0
-    police = int(incs["reported_to_police"].sum()) if x else 0
-    waiting = int(incs.filter(pl.col("serious") & pl.col("awaiting_triage")).height) if x else 0
-    # Serious, reported-to-police, awaiting triage and reporting candidates overlap and none is the
-    # total minus the others, so no subtraction recovers one: each is suppressed on its own.
-    total = alone(x, threshold)
-    cells = {"serious": alone(serious, threshold), "police": alone(police, threshold)}
-    reporting_cell = alone(reporting, threshold)
-    waiting_cell = alone(waiting, threshold)
-    share = proportion(reporting, n) if n and not reporting_cell.suppressed else None
-    rate = poisson_rate(x, n, per=PER) if n and not total.suppressed else None
+    # Each figure is perturbed with the cell key of its own records (incidents; candidates for
+    # "candidates reporting"), and rates and shares come from the perturbed values only.
+    total = alone(keyed_all(incs), threshold)
+    x = total.value
+    cells = {"serious": alone(keyed_all(incs.filter(pl.col("serious"))) if incs.height else EMPTY, threshold),
+             "police": alone(keyed_all(incs.filter(pl.col("reported_to_police"))) if incs.height else EMPTY, threshold)}
+    reporting_cell = alone(keyed_all(reporting_candidates(incs), "candidate_key") if incs.height else EMPTY, threshold)
+    waiting_cell = alone(keyed_all(incs.filter(pl.col("serious") & pl.col("awaiting_triage"))) if incs.height else EMPTY, threshold)
+    share = proportion(min(reporting_cell.value, n), n) if n else None
+    rate = poisson_rate(x, n, per=PER) if n else None
     return {
         "candidates": n,
         "incidents": {"value": total.value, "display": fmt_count(total)},
@@ -258,15 +312,12 @@ def headline(cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
 
 
 def weekly(incs: pl.DataFrame, n_candidates: int, threshold: int) -> dict:
-    counts = {}
-    if incs.height:
-        grouped = incs.group_by("week").len().sort("week")
-        counts = {row["week"]: row["len"] for row in grouped.iter_rows(named=True)}
+    counts = keyed_by(incs, "week")
     # Fill the weeks with no incidents, so a quiet week shows as 0 rather than vanishing.
     if counts:
         week, last = min(counts), max(counts)
         while week <= last:
-            counts.setdefault(week, 0)
+            counts.setdefault(week, EMPTY)
             week += dt.timedelta(days=7)
     protected = suppress_counts(dict(sorted(counts.items())), threshold=threshold)
     rows = []
@@ -327,33 +378,29 @@ def weekly_shown(weekly_table: dict, polling_day: dt.date, *, every_week: bool =
     return cut, {**period, "outside": outside}
 
 
-def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[str, int]:
-    if not incs.height:
-        return {}
-    frame = incs.select(column)
-    if multi:
-        frame = frame.explode(column).drop_nulls()
-    return {row[column]: row["len"] for row in frame.group_by(column).len().iter_rows(named=True) if row[column] not in (None, "")}
+def _category_counts(incs: pl.DataFrame, column: str, *, multi: bool) -> dict[str, Keyed]:
+    return {k: v for k, v in keyed_by(incs, column, multi=multi).items() if k not in (None, "")}
 
 
 def breakdown(incs: pl.DataFrame, n_candidates: int, *, name: str, title: str, heading: str, column: str, labels: Mapping[str, str],
-              multi: bool, threshold: int, order: Sequence[str] | None = None, incidents: int | None = None,
+              multi: bool, threshold: int, order: Sequence[str] | None = None, incidents: Keyed | None = None,
               cells: Mapping[str, Cell] | None = None) -> dict:
     """Incidents by one attribute of the incident (behaviour, channel, issue, characteristic) or of
     the candidate's place (force, region), as counts, per 100 candidates in scope and share.
-    ``incidents`` is the number shares are of, when ``incs`` has been exploded (one row per force)."""
+    ``incidents`` is the cell shares are of, when ``incs`` has been exploded (one row per force);
+    shares are of its perturbed value, the total the headline shows, never of the true count."""
     counts = _category_counts(incs, column, multi=multi)
-    incidents = incs.height if incidents is None else incidents
+    whole = keyed_all(incs) if incidents is None else incidents
+    incidents = alone(whole, threshold).value
     keys = list(order) if order is not None else sorted(counts, key=lambda k: labels.get(k, k))
-    keys = [k for k in keys if counts.get(k, 0) or order is not None]
-    if cells is not None:  # suppressed with the tables they are linked to (see geography)
+    keys = [k for k in keys if counts.get(k, EMPTY).count or order is not None]
+    if cells is not None:  # protected with the tables they are linked to (see geography)
         cells = {k: cells[k] for k in keys}
     elif multi:
-        # Categories overlap (an incident records several behaviours), so they are in no linear
-        # relation with the total: each count is protected on its own.
-        cells = {k: alone(counts.get(k, 0), threshold) for k in keys}
+        # Categories overlap (an incident records several behaviours): each count on its own.
+        cells = {k: alone(counts.get(k, EMPTY), threshold) for k in keys}
     else:
-        cells = suppress_counts({k: counts.get(k, 0) for k in keys}, threshold=threshold, total=incs.height).cells
+        cells = suppress_counts({k: counts.get(k, EMPTY) for k in keys}, threshold=threshold, total=whole).cells
     # Largest published count first; hidden ones after, by name: ranking a hidden count among the
     # shown ones would say how big it is.
     cells = dict(sorted(cells.items(), key=lambda kv: (kv[1].suppressed, -(kv[1].value or 0), labels.get(kv[0], kv[0]))))
@@ -376,26 +423,27 @@ def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str,
               labels: Mapping[str, str] | None, threshold: int, min_candidates: int = 1, cells: Mapping[str, Cell] | None = None) -> dict:
     """Rates by a characteristic of the candidate, each compared with all other candidates in scope."""
     labels = labels or {}
-    n_total, x_total = cands.height, incs.height
+    n_total = cands.height
+    whole = keyed_all(incs)
     denominators = {r[column]: r["len"] for r in cands.group_by(column).len().iter_rows(named=True)}
-    numerators = {r[column]: r["len"] for r in incs.group_by(column).len().iter_rows(named=True)} if x_total else {}
-    reporters = ({r[column]: r["candidate_id"] for r in incs.group_by(column).agg(pl.col("candidate_id").n_unique()).iter_rows(named=True)}
-                 if x_total else {})
+    numerators = keyed_by(incs, column)
+    reporters = keyed_by(reporting_candidates(incs), column, key="candidate_key")
     keys = sorted((k for k in denominators if denominators[k] >= min_candidates), key=lambda k: (-denominators[k], labels.get(k, k or "")))
-    if cells is not None:  # suppressed with the tables they are linked to (see geography)
-        incident_cells = {k: cells.get(k, alone(0, threshold)) for k in keys}
+    if cells is not None:  # protected with the tables they are linked to (see geography)
+        incident_cells = {k: cells.get(k, alone(EMPTY, threshold)) for k in keys}
     else:
-        incident_cells = suppress_counts({k: numerators.get(k, 0) for k in keys}, threshold=threshold, total=x_total).cells
+        incident_cells = suppress_counts({k: numerators.get(k, EMPTY) for k in keys}, threshold=threshold, total=whole).cells
     rows = []
     for key in keys:
         cell, n = incident_cells[key], denominators[key]
         shown = not cell.suppressed
         rate = poisson_rate(cell.value, n, per=PER) if shown else None
-        rest_n, rest_x = n_total - n, x_total - numerators.get(key, 0)
-        rr = rate_ratio(numerators.get(key, 0), n, rest_x, rest_n) if shown and rest_n > 0 else None
-        # Candidates reporting is at most the incidents: shown beside a hidden incident count it would
-        # bound it, so it is hidden with it.
-        rep = alone(reporters.get(key, 0), threshold) if shown else Cell(value=None, suppressed=True, reason="secondary")
+        # "All other candidates" is a cell of its own (its incidents' keys), perturbed like any other:
+        # the ratio is of two published values.
+        rest_n = n_total - n
+        rest = alone(minus(whole, numerators.get(key, EMPTY)), threshold)
+        rr = rate_ratio(cell.value, n, rest.value, rest_n) if shown and rest_n > 0 else None
+        rep = alone(reporters.get(key, EMPTY), threshold) if shown else Cell(value=None, suppressed=True, reason="secondary")
         label = labels.get(key, key) or "Not known"
         rows.append({
             "group": label, "candidates": f"{n:,}", "incidents": fmt_count(cell), "reporting": fmt_share(rep.value, n),
@@ -406,27 +454,29 @@ def disparity(cands: pl.DataFrame, incs: pl.DataFrame, *, name: str, title: str,
     return table(name, title, [("group", heading), ("candidates", "Candidates"), ("incidents", "Incidents"),
                                ("reporting", "Candidates reporting"), ("rate", "Per 100 candidates (95% CI)"),
                                ("ratio", "Rate ratio vs all others (95% CI)")], rows,
-                 notes=[f"{n_total:,} candidates and {fmt_count(alone(x_total, threshold))} incidents in scope. A rate ratio above 1 means this group "
+                 notes=[f"{n_total:,} candidates and {fmt_count(alone(whole, threshold))} incidents in scope. A rate ratio above 1 means this group "
                         "reported more incidents per candidate than all other candidates together; exact conditional Poisson 95% CI."])
 
 
-def comparisons(election: ElectionRef, totals: Mapping[str, tuple[int, int]], elections: Sequence[ElectionRef], threshold: int) -> dict:
+def comparisons(election: ElectionRef, totals: Mapping[str, tuple[Keyed, int]], elections: Sequence[ElectionRef], threshold: int) -> dict:
     """This election against each earlier election of the same type: the "alarming rise" as a rate
-    ratio with its confidence interval, not two bars. ``totals`` maps an election id to (incidents,
-    candidates) in the same scope."""
+    ratio with its confidence interval, not two bars. ``totals`` maps an election id to (incidents as
+    a keyed cell, candidates) in the same scope; both incident totals are perturbed, and are the
+    same values the headline of each election shows."""
     rows = []
-    x, n = totals.get(election.election_id, (0, 0))
+    cell, n = totals.get(election.election_id, (EMPTY, 0))
+    x = alone(cell, threshold).value
     for other in sorted(elections, key=lambda e: e.date, reverse=True):
         if other.election_type != election.election_type or other.date >= election.date:
             continue
-        ox, on = totals.get(other.election_id, (0, 0))
-        small = any(1 <= v < threshold for v in (x, ox))
-        rr = rate_ratio(x, n, ox, on) if n and on and not small else None
+        other_cell, on = totals.get(other.election_id, (EMPTY, 0))
+        ox = alone(other_cell, threshold).value
+        rr = rate_ratio(x, n, ox, on) if n and on else None
         rows.append({
             "comparison": f"{election.name} vs {other.name}",
-            "this": fmt_rate(poisson_rate(x, n, per=PER)) if n and not small else MARKER,
-            "other": fmt_rate(poisson_rate(ox, on, per=PER)) if on and not small else MARKER,
-            "ratio": fmt_ratio(rr) if not small else MARKER,
+            "this": fmt_rate(poisson_rate(x, n, per=PER)) if n else "–",
+            "other": fmt_rate(poisson_rate(ox, on, per=PER)) if on else "–",
+            "ratio": fmt_ratio(rr),
             "_values": {"comparison": other.election_id, "ratio": _ratio_dict(rr)},
         })
     return table("comparisons", "Compared with earlier elections", [("comparison", "Elections"), ("this", "This election, per 100 candidates"),
@@ -449,21 +499,18 @@ def area_rates(cands: pl.DataFrame, column: str, geo: Mapping[tuple, Cell]) -> d
 def coverage(forces: Sequence[ForceCoverage], cands: pl.DataFrame, incs: pl.DataFrame, threshold: int) -> dict:
     """Coverage gaps per police force, worst first: high-risk incidents waiting for triage, then the
     smallest share of handed-over candidates contacted, then incidents from candidates never contacted."""
-    never = incs.filter(~pl.col("contacted")).explode("forces") if incs.height else None
-    never_by = {r["forces"]: r["len"] for r in never.group_by("forces").len().iter_rows(named=True)} if never is not None else {}
-    waiting = incs.filter(pl.col("serious") & pl.col("awaiting_triage")).explode("forces") if incs.height else None
-    waiting_by = {r["forces"]: r["len"] for r in waiting.group_by("forces").len().iter_rows(named=True)} if waiting is not None else {}
+    never_by = keyed_by(incs.filter(~pl.col("contacted")), "forces", multi=True) if incs.height else {}
+    waiting_by = keyed_by(incs.filter(pl.col("serious") & pl.col("awaiting_triage")), "forces", multi=True) if incs.height else {}
     candidates_by = {r["forces"]: r["len"] for r in cands.explode("forces").group_by("forces").len().iter_rows(named=True)}
     codes = [f.code for f in forces]
-    never_cells = suppress_counts({c: never_by.get(c, 0) for c in codes}, threshold=threshold).cells
-    waiting_cells = suppress_counts({c: waiting_by.get(c, 0) for c in codes}, threshold=threshold).cells
+    never_cells = {c: alone(never_by.get(c, EMPTY), threshold) for c in codes}
+    waiting_cells = {c: alone(waiting_by.get(c, EMPTY), threshold) for c in codes}
 
     def share(part: int, whole: int) -> float | None:
         return part / whole if whole else None
 
     def published(cell: Cell) -> float:
-        # A hidden count ranks as the middle of 1..threshold-1, whatever it is: ordering by the true
-        # value would say which hidden counts are bigger.
+        # Ranked by the published (perturbed) value, never the true one.
         return threshold / 2 if cell.suppressed else cell.value
 
     def badness(f: ForceCoverage):
@@ -498,7 +545,7 @@ def coverage(forces: Sequence[ForceCoverage], cands: pl.DataFrame, incs: pl.Data
 
 def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: ElectionRef, elections: Sequence[ElectionRef],
               force: str | None, force_names: Mapping[str, str], coverage_rows: Sequence[ForceCoverage],
-              threshold: int = DEFAULT_THRESHOLD, totals: Mapping[str, tuple[int, int]] | None = None,
+              threshold: int = DEFAULT_THRESHOLD, totals: Mapping[str, tuple[Keyed, int]] | None = None,
               now: float | None = None, clock_targets: Mapping[str, Targets] | None = None,
               adviser_names: Mapping[int, str] | None = None) -> dict:
     """Every figure for one election in one scope (national when ``force`` is None). With ``now``
@@ -509,7 +556,7 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
         totals = {}
         for e in elections:
             c, i = in_scope(candidates, incidents, election=e.election_id, force=force)
-            totals[e.election_id] = (i.height, c.height)
+            totals[e.election_id] = (keyed_all(i), c.height)
     place_incs = incs.explode("forces") if incs.height else incs
     map_column = "constituency" if election.election_type == "parl" else "council"
     geo = geography(cands, incs, map_column, threshold)
@@ -530,7 +577,7 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
     ]
     if force is None:
         breakdowns.append(breakdown(place_incs, n, name="forces", title="By police force", heading="Police force", column="forces",
-                                    labels=force_names, multi=False, threshold=threshold, incidents=incs.height, cells=force_cells))
+                                    labels=force_names, multi=False, threshold=threshold, incidents=keyed_all(incs), cells=force_cells))
     disparities = [
         disparity(cands, incs, name="gender", title="By gender", heading="Gender", column="gender", labels=GENDER_LABELS, threshold=threshold),
         disparity(cands, incs, name="party", title="By party", heading="Party", column="party", labels=None, threshold=threshold),
@@ -545,6 +592,8 @@ def dashboard(candidates: pl.DataFrame, incidents: pl.DataFrame, *, election: El
         "election": {"election_id": election.election_id, "name": election.name, "date": election.date.isoformat(), "type": election.election_type},
         "force": force, "force_name": force_names.get(force) if force else None,
         "threshold": threshold,
+        "method": {"name": "cell-key perturbation", "threshold": threshold, "max_noise": max(DEFAULT_MAX_NOISE, threshold),
+                   "variance": DEFAULT_VARIANCE, "note": METHOD_NOTE},
         "headline": headline(cands, incs, threshold),
         "weekly": weekly(incs, n, threshold),
         "comparisons": comparisons(election, totals, elections, threshold),

@@ -45,6 +45,7 @@ import enum
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 
+from ballotguard.engines.i18n import gettext_noop
 from ballotguard.engines.incident_facts import (
     Behaviour,
     IncidentFacts,
@@ -82,7 +83,7 @@ class OffenceGuidance:
     max_penalty: str = ""
 
 
-DISCLAIMER = (
+DISCLAIMER = gettext_noop(
     "This is guidance, not legal advice. It lists offences under the law of England and Wales that may be "
     "relevant to what you have described. Whether an offence has been committed is for the police and the "
     "Crown Prosecution Service to decide (in Scotland the Procurator Fiscal, in Northern Ireland the Public "
@@ -542,45 +543,47 @@ def _ea2022_s30(facts: IncidentFacts, found: frozenset[str]) -> str | None:
 
 
 # --- evidence lines, written for the person who has to collect them -------------------------------
+# Plain instructions to the candidate, marked for the Welsh catalogue (the page translates each line;
+# the evidence pack for the police keeps them English). The statutory wording above stays English.
 
-_SCREENSHOTS = (
+_SCREENSHOTS = gettext_noop(
     "Screenshots of each message or post showing the full web address (URL), the date and time, and the "
     "account's handle and profile link, not only its display name"
 )
-_ORIGINALS = (
+_ORIGINALS = gettext_noop(
     "The original messages, kept on your phone or account (do not delete or block before saving them); for "
     "emails, the original with its full headers, forwarded as an attachment"
 )
-_CALL_LOG = "Your call log and texts showing the caller's number, date, time and length of each call; voicemails saved"
-_LETTER = (
+_CALL_LOG = gettext_noop("Your call log and texts showing the caller's number, date, time and length of each call; voicemails saved")
+_LETTER = gettext_noop(
     "Any letter, card or note, handled as little as possible and kept in a clean envelope, with the envelope "
     "and postmark"
 )
-_FOOTAGE = (
+_FOOTAGE = gettext_noop(
     "CCTV, doorbell or phone footage in its original file with date and time (copy it before it is overwritten)"
 )
-_WITNESSES = "Names and contact details of witnesses, and their own accounts written down as soon as possible"
-_DIARY = (
+_WITNESSES = gettext_noop("Names and contact details of witnesses, and their own accounts written down as soon as possible")
+_DIARY = gettext_noop(
     "A diary of each occasion: date, time, place, what was said or done, who saw it, and how it made you feel"
 )
-_LINKED = "The references of the linked incidents, and any police crime reference numbers already given"
-_DESCRIPTION = (
+_LINKED = gettext_noop("The references of the linked incidents, and any police crime reference numbers already given")
+_DESCRIPTION = gettext_noop(
     "The person's name if you know it, or a description: clothing, height, build, vehicle and registration"
 )
-_EXACT_WORDS = "The exact words used, written down straight away, in the order they were said"
-_IMPACT = (
+_EXACT_WORDS = gettext_noop("The exact words used, written down straight away, in the order they were said")
+_IMPACT = gettext_noop(
     "A note of how it has affected you: changes to your campaigning, routines, sleep, health or work (for a "
     "victim personal statement)"
 )
-_SIGNS = "Photographs of any signs, placards, banners or leaflets used"
-_HOSTILITY = "The exact words, symbols or gestures that showed hostility, and when they were used"
-_PUBLICATION = (
+_SIGNS = gettext_noop("Photographs of any signs, placards, banners or leaflets used")
+_HOSTILITY = gettext_noop("The exact words, symbols or gestures that showed hostility, and when they were used")
+_PUBLICATION = gettext_noop(
     "Copies of the leaflet, post, article or video; where and when it was published; who published or shared "
     "it, and its imprint (the promoter's name and address on printed or digital election material)"
 )
-_FALSITY = "What is false in it and how you can show that: documents, records or witnesses"
-_ELECTION_DATES = "The dates of the notice of election, the close of nominations and polling day"
-_VOTERS = (
+_FALSITY = gettext_noop("What is false in it and how you can show that: documents, records or witnesses")
+_ELECTION_DATES = gettext_noop("The dates of the notice of election, the close of nominations and polling day")
+_VOTERS = gettext_noop(
     "Names of the voters approached (with their consent), what they were offered, told or threatened with, "
     "and when"
 )
@@ -692,8 +695,8 @@ _TABLE: tuple[_Entry, ...] = (
             _ORIGINALS,
             _SCREENSHOTS,
             _WITNESSES,
-            "Anything that made the threat believable: a weapon, knowledge of your address or movements, earlier "
-            "threats",
+            gettext_noop("Anything that made the threat believable: a weapon, knowledge of your address or movements, "
+                         "earlier threats"),
         ),
         "10 years' imprisonment",
         _oapa_s16,
@@ -704,9 +707,9 @@ _TABLE: tuple[_Entry, ...] = (
         "destroy or damage it or being reckless as to whether it would be destroyed or damaged (section 1(1)). "
         "Damage worth £5,000 or less is tried in the magistrates' court.",
         (
-            "Photographs of the damage before anything is cleaned or repaired, with the date, time and place",
-            "Quotes, invoices or receipts for repair or replacement (the value decides which court hears it)",
-            "Where the posters or boards were, and the landowner's permission for them",
+            gettext_noop("Photographs of the damage before anything is cleaned or repaired, with the date, time and place"),
+            gettext_noop("Quotes, invoices or receipts for repair or replacement (the value decides which court hears it)"),
+            gettext_noop("Where the posters or boards were, and the landowner's permission for them"),
             _FOOTAGE,
             _WITNESSES,
         ),
@@ -740,7 +743,7 @@ _TABLE: tuple[_Entry, ...] = (
         "(or one of them) is that it should cause distress or anxiety to the recipient or anyone they intend it to "
         "reach (section 1(1)). Since 31 January 2024 its 'threat' and 'false information' limbs no longer apply "
         "in England and Wales: the Online Safety Act 2023 s181 and s179 replaced them.",
-        (_ORIGINALS, _SCREENSHOTS, _LETTER, "Who else the message was sent to or shown to"),
+        (_ORIGINALS, _SCREENSHOTS, _LETTER, gettext_noop("Who else the message was sent to or shown to")),
         "2 years' imprisonment",
         _mca_s1,
     ),
@@ -757,9 +760,9 @@ _TABLE: tuple[_Entry, ...] = (
         "Voting as some other person, living, dead or fictitious, in person, by post or as a proxy, or voting as "
         "proxy for someone without being entitled to, is personation, a corrupt practice (section 60).",
         (
-            "The polling station or postal vote concerned, the date and time, and the elector's name and number",
+            gettext_noop("The polling station or postal vote concerned, the date and time, and the elector's name and number"),
             _WITNESSES,
-            "Any tendered ballot paper or note made by the presiding officer",
+            gettext_noop("Any tendered ballot paper or note made by the presiding officer"),
         ),
         "2 years' imprisonment",
         _rpa_s60,
@@ -770,7 +773,7 @@ _TABLE: tuple[_Entry, ...] = (
         "for a voter or anyone else in order to induce a voter to vote or refrain from voting (or because they "
         "did) is bribery, a corrupt practice (section 113).",
         (
-            "Leaflets, messages or offers showing what was offered, to whom and by whom",
+            gettext_noop("Leaflets, messages or offers showing what was offered, to whom and by whom"),
             _VOTERS,
             _WITNESSES,
         ),
@@ -795,7 +798,7 @@ _TABLE: tuple[_Entry, ...] = (
         "during or after an election, to corruptly influence a person to vote or refrain from voting, is "
         "treating, a corrupt practice (section 114). A voter who corruptly accepts it is guilty too.",
         (
-            "Photographs, receipts or invitations for the food, drink or entertainment provided",
+            gettext_noop("Photographs, receipts or invitations for the food, drink or entertainment provided"),
             _VOTERS,
             _WITNESSES,
         ),
@@ -836,9 +839,9 @@ _TABLE: tuple[_Entry, ...] = (
         (
             _FOOTAGE,
             _DESCRIPTION,
-            "What they said they wanted you to do or stop doing: chants, placards, leaflets, messages",
+            gettext_noop("What they said they wanted you to do or stop doing: chants, placards, leaflets, messages"),
             _SIGNS,
-            "Names of neighbours or household members who saw it or were distressed",
+            gettext_noop("Names of neighbours or household members who saw it or were distressed"),
         ),
         "6 months' imprisonment",
         _cjpa_s42a,
@@ -869,8 +872,8 @@ _TABLE: tuple[_Entry, ...] = (
         "Common assault is causing a person to apprehend immediate unlawful force; battery is applying unlawful "
         "force, however slight (a push, a slap, spitting at someone). Both are charged under section 39.",
         (
-            "Photographs of any injury and notes from your GP, NHS 111, a walk-in centre or A&E",
-            "Clothing that was spat on or marked, kept unwashed in a paper bag",
+            gettext_noop("Photographs of any injury and notes from your GP, NHS 111, a walk-in centre or A&E"),
+            gettext_noop("Clothing that was spat on or marked, kept unwashed in a paper bag"),
             _FOOTAGE,
             _WITNESSES,
             _DESCRIPTION,
@@ -896,7 +899,7 @@ _TABLE: tuple[_Entry, ...] = (
         "non-trivial psychological or physical harm to a likely audience, without reasonable excuse (section "
         "179(1)). Sending a message includes posting online and sending letters (section 182). Recognised news "
         "publishers and broadcasters are exempt. In force since 31 January 2024.",
-        (_SCREENSHOTS, _ORIGINALS, _FALSITY, "How far it spread: shares, views and replies, with screenshots"),
+        (_SCREENSHOTS, _ORIGINALS, _FALSITY, gettext_noop("How far it spread: shares, views and replies, with screenshots")),
         "6 months' imprisonment",
         _osa_s179,
     ),
@@ -930,7 +933,7 @@ _TABLE: tuple[_Entry, ...] = (
         "preventing the transaction of the business for which the meeting was called is an illegal practice "
         "(section 97).",
         (
-            "The meeting's name, organiser, venue, date and time, and any official recording or livestream",
+            gettext_noop("The meeting's name, organiser, venue, date and time, and any official recording or livestream"),
             _FOOTAGE,
             _WITNESSES,
             _DESCRIPTION,
@@ -958,10 +961,10 @@ _TABLE: tuple[_Entry, ...] = (
         "being elected to or holding relevant elective offices for 5 years, unless it would be unjust to do so "
         "(section 30). In force since 1 November 2023.",
         (
-            "Anything that shows you were targeted because you are a candidate, campaigner or office-holder: "
-            "references to your election, party, votes, leaflets or office",
-            "Proof of your role: the statement of persons nominated, your agent's appointment, or your council or "
-            "Parliament page",
+            gettext_noop("Anything that shows you were targeted because you are a candidate, campaigner or office-holder: "
+                         "references to your election, party, votes, leaflets or office"),
+            gettext_noop("Proof of your role: the statement of persons nominated, your agent's appointment, or your council "
+                         "or Parliament page"),
             _LINKED,
         ),
         "5 years' disqualification from elected office",

@@ -43,6 +43,10 @@ condition is raised one level (never above 1) when it holds. The checklist is so
 within a priority, keeps the table's order, so the most basic step (save 999, 101 and your FEOA's
 details) always comes first. Every item says *why* it is on this candidate's list, in words that
 follow from their answers.
+
+Titles, reasons and the priority labels are English, each a whole message marked with ``gettext_noop``;
+``checklist(answers, gettext)`` returns them in the caller's language (Django's ``gettext`` on a Welsh
+page, see :mod:`ballotguard.engines.i18n`).
 """
 
 from __future__ import annotations
@@ -50,6 +54,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from enum import Enum
+
+from ballotguard.engines.i18n import Translate, english, gettext_noop
 
 
 class HomeAddress(str, Enum):
@@ -90,7 +96,8 @@ class ChecklistItem:
     guidance_slug: str
 
 
-PRIORITY_LABELS = {1: "Do this now", 2: "Do this soon", 3: "Good practice"}
+# Marked for the catalogue; the page translates the label it shows.
+PRIORITY_LABELS = {1: gettext_noop("Do this now"), 2: gettext_noop("Do this soon"), 3: gettext_noop("Good practice")}
 
 
 class AnswersInvalid(ValueError):
@@ -114,12 +121,13 @@ class Rule:
     when: Callable[[PlanAnswers], bool]
     urgent_when: Callable[[PlanAnswers], bool] | None = None
 
-    def item(self, answers: PlanAnswers) -> ChecklistItem:
+    def item(self, answers: PlanAnswers, gettext: Translate = english) -> ChecklistItem:
         priority = self.priority
         if self.urgent_when is not None and self.urgent_when(answers):
             priority = max(1, priority - 1)
         why = self.why(answers) if callable(self.why) else self.why
-        return ChecklistItem(id=self.id, priority=priority, title=self.title, why=why, guidance_slug=self.guidance_slug)
+        return ChecklistItem(id=self.id, priority=priority, title=gettext(self.title), why=gettext(why),
+                             guidance_slug=self.guidance_slug)
 
 
 def _always(_: PlanAnswers) -> bool:
@@ -135,87 +143,96 @@ def _visible(a: PlanAnswers) -> bool:
 
 
 def _home_review_why(a: PlanAnswers) -> str:
-    reasons = []
+    # Whole sentences, one per combination of reasons, so that a translation never joins fragments.
+    targeted = a.past_incidents
     if a.home_address == HomeAddress.PUBLISHED:
-        reasons.append("your home address is published on the ballot paper")
-    elif a.home_address == HomeAddress.NOT_SURE:
-        reasons.append("your home address may be published on the ballot paper")
-    if a.past_incidents:
-        reasons.append("you have already been targeted")
-    return "Because " + " and ".join(reasons) + ", simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review."
+        if targeted:
+            return gettext_noop("Because your home address is published on the ballot paper and you have already been targeted, simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review.")
+        return gettext_noop("Because your home address is published on the ballot paper, simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review.")
+    if a.home_address == HomeAddress.NOT_SURE:
+        if targeted:
+            return gettext_noop("Because your home address may be published on the ballot paper and you have already been targeted, simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review.")
+        return gettext_noop("Because your home address may be published on the ballot paper, simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review.")
+    return gettext_noop("Because you have already been targeted, simple measures at home (lighting, locks, a door viewer or camera doorbell) matter more for you. Your FEOA can advise on a home security review.")
 
 
 def _household_why(a: PlanAnswers) -> str:
     if a.children_at_home:
-        return "Children live with you: agree with the adults at home what to do if someone unexpected calls, and tell their school who may collect them."
-    return "Your address is public and you live with others: make sure everyone at home knows not to engage with callers about your campaign and when to call 999."
+        return gettext_noop("Children live with you: agree with the adults at home what to do if someone unexpected calls, and tell their school who may collect them.")
+    return gettext_noop("Your address is public and you live with others: make sure everyone at home knows not to engage with callers about your campaign and when to call 999.")
 
 
 RULES: tuple[Rule, ...] = (
-    Rule("save-emergency-numbers", 1, "Save 999, 101 and your police adviser's details in your phone",
-         "Everyone needs this: in immediate danger call 999; for anything else call 101 or report at police.uk. Your FEOA (force elected-official adviser) gives advice but is not a way to report a crime.",
+    Rule("save-emergency-numbers", 1, gettext_noop("Save 999, 101 and your police adviser's details in your phone"),
+         gettext_noop("Everyone needs this: in immediate danger call 999; for anything else call 101 or report at police.uk. Your FEOA (force elected-official adviser) gives advice but is not a way to report a crime."),
          "reporting-routes", _always),
-    Rule("withhold-home-address", 1, "Keep your home address off the ballot paper",
-         "You said your home address is published. At your next nomination, fill in the home address form so the ballot paper shows only the area you live in; ask the returning officer how to do this.",
+    Rule("withhold-home-address", 1, gettext_noop("Keep your home address off the ballot paper"),
+         gettext_noop("You said your home address is published. At your next nomination, fill in the home address form so the ballot paper shows only the area you live in; ask the returning officer how to do this."),
          "home-security", lambda a: a.home_address == HomeAddress.PUBLISHED),
-    Rule("check-home-address", 1, "Check whether your home address is on the ballot paper",
-         "You were not sure. Look at the statement of persons nominated or ask your agent or the returning officer; if it is published, the home address form keeps it off next time.",
+    Rule("check-home-address", 1, gettext_noop("Check whether your home address is on the ballot paper"),
+         gettext_noop("You were not sure. Look at the statement of persons nominated or ask your agent or the returning officer; if it is published, the home address form keeps it off next time."),
          "home-security", lambda a: a.home_address == HomeAddress.NOT_SURE),
-    Rule("tell-your-feoa", 1, "Tell your police adviser what has already happened, and report crimes to the police",
-         "You have had incidents already. Your FEOA can assess the risk and arrange support; a crime is reported by calling 101 (or 999 in danger) or at police.uk, and you can record each incident here too.",
+    Rule("tell-your-feoa", 1, gettext_noop("Tell your police adviser what has already happened, and report crimes to the police"),
+         gettext_noop("You have had incidents already. Your FEOA can assess the risk and arrange support; a crime is reported by calling 101 (or 999 in danger) or at police.uk, and you can record each incident here too."),
          "reporting-routes", lambda a: a.past_incidents),
-    Rule("daily-check-in", 1, "Set up a daily check-in with someone you trust",
-         "You live alone, so nobody would notice quickly if something went wrong. Agree a time each day to check in, and what they should do if you do not.",
+    Rule("daily-check-in", 1, gettext_noop("Set up a daily check-in with someone you trust"),
+         gettext_noop("You live alone, so nobody would notice quickly if something went wrong. Agree a time each day to check in, and what they should do if you do not."),
          "lone-working", lambda a: a.lives_alone),
-    Rule("never-canvass-alone", 1, "Canvass and deliver leaflets in pairs",
-         "You said you campaign alone. Going in pairs, or at least telling someone your route and when you will be back, is the single most effective step for doorstep safety.",
+    Rule("never-canvass-alone", 1, gettext_noop("Canvass and deliver leaflets in pairs"),
+         gettext_noop("You said you campaign alone. Going in pairs, or at least telling someone your route and when you will be back, is the single most effective step for doorstep safety."),
          "lone-working", lambda a: a.campaigning == Campaigning.ALONE),
-    Rule("office-safety", 1, "Make your office or surgery safe to open to the public",
-         "You have an office open to the public: see people by appointment where you can, never open up alone, keep a clear exit, and ask your FEOA about a security check and alarms.",
+    Rule("office-safety", 1, gettext_noop("Make your office or surgery safe to open to the public"),
+         gettext_noop("You have an office open to the public: see people by appointment where you can, never open up alone, keep a clear exit, and ask your FEOA about a security check and alarms."),
          "lone-working", lambda a: a.public_office),
-    Rule("secure-accounts", 2, "Turn on two-step verification on your email and social media",
-         lambda a: ("You are very visible online, so your accounts are a target: " if a.online_visibility == Visibility.HIGH else "Everyone's accounts can be taken over: ")
-         + "two-step verification stops most takeovers, and a password manager keeps each password different.",
+    Rule("secure-accounts", 2, gettext_noop("Turn on two-step verification on your email and social media"),
+         lambda a: gettext_noop("You are very visible online, so your accounts are a target: two-step verification stops most takeovers, and a password manager keeps each password different.")
+         if a.online_visibility == Visibility.HIGH
+         else gettext_noop("Everyone's accounts can be taken over: two-step verification stops most takeovers, and a password manager keeps each password different."),
          "online-safety", _always, urgent_when=lambda a: a.online_visibility == Visibility.HIGH),
-    Rule("home-security-review", 2, "Review the security of your home", _home_review_why, "home-security",
+    Rule("home-security-review", 2, gettext_noop("Review the security of your home"), _home_review_why, "home-security",
          lambda a: _address_exposed(a) or a.past_incidents),
-    Rule("keep-a-record", 2, "Keep a record of every incident, with evidence",
-         "You have had incidents already. Harassment is a course of conduct: dated records and screenshots of each occasion help the police link them.",
+    Rule("keep-a-record", 2, gettext_noop("Keep a record of every incident, with evidence"),
+         gettext_noop("You have had incidents already. Harassment is a course of conduct: dated records and screenshots of each occasion help the police link them."),
          "reporting-routes", lambda a: a.past_incidents),
-    Rule("household-plan", 2, "Agree a safety plan with the people you live with", _household_why, "home-security",
+    Rule("household-plan", 2, gettext_noop("Agree a safety plan with the people you live with"), _household_why, "home-security",
          lambda a: a.children_at_home or (not a.lives_alone and a.home_address == HomeAddress.PUBLISHED)),
-    Rule("share-your-route", 2, "Tell someone your route when you campaign on your own",
-         "You sometimes campaign alone: share your route and return time with a team member, keep your phone charged, and leave any doorstep that feels wrong.",
+    Rule("share-your-route", 2, gettext_noop("Tell someone your route when you campaign on your own"),
+         gettext_noop("You sometimes campaign alone: share your route and return time with a team member, keep your phone charged, and leave any doorstep that feels wrong."),
          "lone-working", lambda a: a.campaigning == Campaigning.SOMETIMES_ALONE),
-    Rule("privacy-settings", 2, "Tighten the privacy settings on your personal accounts",
-         "You are visible online: keep campaign and personal accounts separate, hide friends lists and tagged photos, and turn off location on posts.",
+    Rule("privacy-settings", 2, gettext_noop("Tighten the privacy settings on your personal accounts"),
+         gettext_noop("You are visible online: keep campaign and personal accounts separate, hide friends lists and tagged photos, and turn off location on posts."),
          "online-safety", _visible, urgent_when=lambda a: a.online_visibility == Visibility.HIGH and a.children_at_home),
-    Rule("children-out-of-posts", 2, "Keep your children and their routines out of public posts",
-         "Children live with you and you are visible online: photos in school uniform, at home or at regular places show where they can be found.",
+    Rule("children-out-of-posts", 2, gettext_noop("Keep your children and their routines out of public posts"),
+         gettext_noop("Children live with you and you are visible online: photos in school uniform, at home or at regular places show where they can be found."),
          "online-safety", lambda a: a.children_at_home and _visible(a)),
-    Rule("office-post", 2, "Agree how post is opened at your office",
-         "Your office is open to the public and receives post: agree who opens it, where, and what to do with anything suspicious.",
+    Rule("office-post", 2, gettext_noop("Agree how post is opened at your office"),
+         gettext_noop("Your office is open to the public and receives post: agree who opens it, where, and what to do with anything suspicious."),
          "handling-post", lambda a: a.public_office),
-    Rule("suspicious-post", 3, "Know what to do with a suspicious letter or package",
-         lambda a: ("Your home address is public, so post can reach you at home. " if a.home_address == HomeAddress.PUBLISHED else "")
-         + "Do not open anything suspicious: put it down, leave the room, close the door and call 999.",
+    Rule("suspicious-post", 3, gettext_noop("Know what to do with a suspicious letter or package"),
+         lambda a: gettext_noop("Your home address is public, so post can reach you at home. Do not open anything suspicious: put it down, leave the room, close the door and call 999.")
+         if a.home_address == HomeAddress.PUBLISHED
+         else gettext_noop("Do not open anything suspicious: put it down, leave the room, close the door and call 999."),
          "handling-post", _always, urgent_when=lambda a: a.home_address == HomeAddress.PUBLISHED),
-    Rule("hustings-plan", 3, "Ask organisers about security before hustings and public events",
-         lambda a: ("You have been targeted before, so plan events with care: " if a.past_incidents else "")
-         + "ask who is in charge of security, how you will arrive and leave, and tell your FEOA about the event.",
+    Rule("hustings-plan", 3, gettext_noop("Ask organisers about security before hustings and public events"),
+         lambda a: gettext_noop("You have been targeted before, so plan events with care: ask who is in charge of security, how you will arrive and leave, and tell your FEOA about the event.")
+         if a.past_incidents
+         else gettext_noop("Ask who is in charge of security, how you will arrive and leave, and tell your FEOA about the event."),
          "public-events", _always, urgent_when=lambda a: a.past_incidents),
-    Rule("count-plan", 3, "Plan your arrival at and departure from the count",
-         "Counts are tense, late and public: go with your agent, arrange a lift home and know the venue's exits.",
+    Rule("count-plan", 3, gettext_noop("Plan your arrival at and departure from the count"),
+         gettext_noop("Counts are tense, late and public: go with your agent, arrange a lift home and know the venue's exits."),
          "the-count", _always),
-    Rule("personal-safety-basics", 3, "Read the personal safety basics",
-         "Good habits (varying your routine, trusting your instincts, keeping your phone charged) help whatever your circumstances.",
+    Rule("personal-safety-basics", 3, gettext_noop("Read the personal safety basics"),
+         gettext_noop("Good habits (varying your routine, trusting your instincts, keeping your phone charged) help whatever your circumstances."),
          "personal-safety", _always),
 )
 
 
-def checklist(answers: PlanAnswers) -> list[ChecklistItem]:
-    """The items whose rules apply, most urgent first; ties keep the order of ``RULES``."""
-    items = [rule.item(answers) for rule in RULES if rule.when(answers)]
+def checklist(answers: PlanAnswers, gettext: Translate = english) -> list[ChecklistItem]:
+    """The items whose rules apply, most urgent first; ties keep the order of ``RULES``.
+
+    Titles and reasons are English unless the caller passes a ``gettext`` (Django's, on a Welsh page):
+    each is one whole message marked with ``gettext_noop``, so a translation never joins fragments."""
+    items = [rule.item(answers, gettext) for rule in RULES if rule.when(answers)]
     return sorted(items, key=lambda item: item.priority)  # sorted() is stable
 
 

@@ -16,6 +16,12 @@ what it refuses and honest about what it guessed:
   :class:`RowError` for that line, not the end of the file.
 
 Pure Python: no Django (an import-linter contract keeps it that way).
+
+Messages are English. Those a returning officer meets on the hand-over upload (a row's cell count, a
+cell too long, a control character; an empty file; the header's blank, repeated, missing or unknown
+columns) are whole catalogue messages marked with ``gettext_noop`` and kept with their values, so a
+Welsh page shows ``RowError.localized(gettext)`` / ``TableError.localized(gettext)``. The rest (what a
+binary file looks like, encodings, a broken quote) are English only (docs/welsh.md).
 """
 
 from __future__ import annotations
@@ -25,6 +31,10 @@ import io
 from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
+
+from ballotguard.engines.i18n import Translate, english, gettext_noop
+
+Params = tuple[tuple[str, object], ...]
 
 MAX_BYTES = 20 * 1024 * 1024
 """Default size limit for one file: 20 MiB is far above any registry file (the 4,515 GE2024 candidates are 330 kB)."""
@@ -41,6 +51,7 @@ _BINARY_SIGNATURES = {
     b"GIF8": "a GIF image",
     b"\x1f\x8b": "a gzip archive",
 }
+_EMPTY = gettext_noop("The file is empty")
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
 
 
@@ -52,11 +63,20 @@ def has_control_characters(text: str) -> bool:
 
 
 class TableError(Exception):
-    """The file as a whole cannot be used. ``messages`` lists every problem found, in plain English."""
+    """The file as a whole cannot be used. ``messages`` lists every problem found, in plain English.
 
-    def __init__(self, messages: str | list[str]):
-        self.messages = [messages] if isinstance(messages, str) else list(messages)
+    A problem given as ``(msgid, params)`` is a catalogue message: :meth:`localized` translates it."""
+
+    def __init__(self, messages: str | list[str] | list[str | tuple[str, dict]]):
+        items = [messages] if isinstance(messages, str) else list(messages)
+        self._entries: list[tuple[str, dict | None]] = [(m, None) if isinstance(m, str) else (m[0], m[1]) for m in items]
+        self.messages = [msgid if params is None else msgid % params for msgid, params in self._entries]
         super().__init__("; ".join(self.messages))
+
+    def localized(self, gettext: Translate = english) -> list[str]:
+        """``messages`` in the caller's language (``gettext`` is Django's on a Welsh page); a problem that
+        is not a catalogue message stays English."""
+        return [msgid if params is None else gettext(msgid) % params for msgid, params in self._entries]
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,18 @@ class RowError:
     message: str
     column: str | None = None
     file: str = ""
+    msgid: str = field(default="", compare=False)  # the catalogue message ``message`` was made from, if any
+    params: Params = field(default=(), compare=False)
+
+    @classmethod
+    def of(cls, line: int, msgid: str, params: dict, column: str | None = None, file: str = "") -> RowError:
+        """A row error from a catalogue message and its values: ``message`` is the English."""
+        return cls(line, msgid % params, column=column, file=file, msgid=msgid, params=tuple(params.items()))
+
+    def localized(self, gettext: Translate = english) -> str:
+        """The message in the caller's language; one made from plain English (an importer's own words)
+        comes back as it is."""
+        return gettext(self.msgid) % dict(self.params) if self.msgid else self.message
 
     def __str__(self) -> str:
         where = f"{self.file} line {self.line}" if self.file else f"line {self.line}"
@@ -116,17 +148,20 @@ class Table:
                 if not cells or cells == [""] and len(self.header) > 1:
                     continue  # a blank line
                 if len(cells) != len(self.header):
-                    yield RowError(line, f"has {len(cells)} cells but the header has {len(self.header)} columns", file=self.filename)
+                    yield RowError.of(line, gettext_noop("has %(cells)d cells but the header has %(columns)d columns"),
+                                      {"cells": len(cells), "columns": len(self.header)}, file=self.filename)
                     continue
                 too_big = next((name for name, value in zip(self.header, cells) if len(value) > self.max_field_chars), None)
                 if too_big is not None:
-                    yield RowError(line, f"the {too_big!r} cell is longer than {self.max_field_chars:,} characters", column=too_big, file=self.filename)
+                    yield RowError.of(line, gettext_noop("the %(column)s cell is longer than %(limit)s characters"),
+                                      {"column": repr(too_big), "limit": f"{self.max_field_chars:,}"}, column=too_big, file=self.filename)
                     continue
                 # The whole-file check in ``decode`` samples the first 64 KiB; a NUL or other control
                 # character further on is refused here, by line and column (PostgreSQL cannot store NUL).
                 bad = next((name for name, value in zip(self.header, cells) if has_control_characters(value)), None)
                 if bad is not None:
-                    yield RowError(line, f"the {bad!r} cell contains a control character (such as NUL): remove it", column=bad, file=self.filename)
+                    yield RowError.of(line, gettext_noop("the %(column)s cell contains a control character (such as NUL): remove it"),
+                                      {"column": repr(bad)}, column=bad, file=self.filename)
                     continue
                 yield Row(line, {name: value.replace("\r\n", "\n") for name, value in zip(self.header, cells)})
         except csv.Error as err:
@@ -160,7 +195,7 @@ def decode(data: bytes, filename: str = "") -> tuple[str, str, list[str]]:
     name = filename or "The file"
     warnings: list[str] = []
     if not data.strip():
-        raise TableError("The file is empty")
+        raise TableError([(_EMPTY, {})])
     for signature, kind in _BINARY_SIGNATURES.items():
         if data.startswith(signature):
             raise TableError(f"{name} looks like {kind}, not CSV text: save it as CSV (UTF-8) and try again")
@@ -195,7 +230,7 @@ def decode(data: bytes, filename: str = "") -> tuple[str, str, list[str]]:
     if "\x00" in sample or controls > max(2, len(sample) // 100):
         raise TableError(f"{name} looks like a binary file, not CSV text")
     if not text.strip():
-        raise TableError("The file is empty")
+        raise TableError([(_EMPTY, {})])
     return text, encoding, warnings
 
 
@@ -215,6 +250,7 @@ def open_table(
     required: Collection[str] = (),
     known: Collection[str] | None = None,
     allow_unknown: bool = False,
+    unknown_message: str = "",
     max_bytes: int = MAX_BYTES,
     max_field_chars: int = MAX_FIELD_CHARS,
 ) -> Table:
@@ -222,31 +258,34 @@ def open_table(
 
     ``required`` columns must all be present. ``known`` (if given) is every column the caller
     understands, required ones included; any other column is an error, or with ``allow_unknown`` a
-    warning. Rows are read afterwards with :meth:`Table.iter_rows`.
+    warning. ``unknown_message`` (a catalogue message with ``%(columns)s``) replaces that error's
+    wording with one naming what this caller offers instead, so the message never suggests an option
+    the form or command in hand does not have. Rows are read
+    afterwards with :meth:`Table.iter_rows`.
     """
     data = read_bytes(source, max_bytes)
     text, encoding, warnings = decode(data, filename)
     header = read_header(text)
-    problems: list[str] = []
+    problems: list[tuple[str, dict]] = []
     blanks = [str(i) for i, name in enumerate(header, start=1) if not name]
     if blanks:
-        problems.append(f"The header has blank column names (column {', '.join(blanks)})")
+        problems.append((gettext_noop("The header has blank column names (column %(columns)s)"), {"columns": ", ".join(blanks)}))
     seen: set[str] = set()
     duplicates = sorted({name for name in header if name and (name in seen or seen.add(name))})  # type: ignore[func-returns-value]
     if duplicates:
-        problems.append(f"The header repeats column names: {', '.join(duplicates)}")
+        problems.append((gettext_noop("The header repeats column names: %(columns)s"), {"columns": ", ".join(duplicates)}))
     missing = [name for name in required if name not in seen]
     if missing:
-        problems.append(f"Missing required columns: {', '.join(missing)}")
+        problems.append((gettext_noop("Missing required columns: %(columns)s"), {"columns": ", ".join(missing)}))
     if known is not None:
         allowed = set(known) | set(required)
         unknown = [name for name in header if name and name not in allowed]
         if unknown:
-            message = f"Unknown columns: {', '.join(unknown)}"
             if allow_unknown:
-                warnings.append(f"{message} (ignored)")
+                warnings.append(f"Unknown columns: {', '.join(unknown)} (ignored)")
             else:
-                problems.append(f"{message}. Remove them, or allow unknown columns to ignore them")
+                problems.append((unknown_message or gettext_noop("Unknown columns: %(columns)s. Remove them from the file"),
+                                 {"columns": ", ".join(unknown)}))
     if problems:
         raise TableError(problems)
     return Table(filename=filename, encoding=encoding, header=header, text=text, warnings=warnings, max_field_chars=max_field_chars)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from ninja import Field, File, Header, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 from pydantic import field_validator
@@ -19,6 +19,8 @@ from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.throttling import report_throttles
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
+from ballotguard.engines.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
 from ballotguard.engines.evidence_types import EvidenceRejected
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -28,7 +30,10 @@ from ballotguard.engines.routing import route
 
 from . import downloads, services
 from .uploads import too_large_message
-from .models import Evidence, Incident
+from .models import Evidence, Incident, ObservableWarning
+from .services import warnings as warnings_service
+
+QueueSortKey = services.QUEUE_SORT.Key
 
 router = Router(tags=["incidents"])
 
@@ -100,6 +105,7 @@ class ObservableOut(Schema):
     kind: str
     value: str
     display: str
+    warned: bool = Field(False, description="On the observables warning list (FEOAs only): it links no incidents by itself.")
 
 
 class EvidenceOut(Schema):
@@ -128,6 +134,14 @@ class EventOut(Schema):
     text: str
 
 
+class ChecklistProgressOut(Schema):
+    total: int
+    done: int
+    not_applicable: int
+    overdue: int
+    summary: str = Field(description="Like '3 of 7 done, 1 overdue'; not applicable tasks count as done.")
+
+
 class IncidentSummaryOut(Schema):
     reference: str
     status: str
@@ -140,6 +154,7 @@ class IncidentSummaryOut(Schema):
     triage_overdue: bool
     assigned_to: str | None
     crime_reference: str
+    checklist: ChecklistProgressOut | None = Field(None, description="The checklist's progress (FEOAs of the incident's force only).")
 
 
 class IncidentOut(IncidentSummaryOut):
@@ -242,6 +257,7 @@ def _detail(request, i: Incident) -> dict:
     user = request.user
     services.read_incident(actor_of(request), i)
     guidance = services.guidance_for(i, user)
+    warned = warnings_service.warned_observable_ids(i) if user.role == Role.FEOA else set()
     return {
         **_summary(i, user),
         "place": i.place, "area_code": i.area.code if i.area else None, "platform": i.platform,
@@ -249,7 +265,7 @@ def _detail(request, i: Incident) -> dict:
         "in_danger_now": i.in_danger_now, "weapon_mentioned": i.weapon_mentioned,
         "home_address_known": i.home_address_known, "perpetrator_known": i.perpetrator_known,
         "description": i.description, "perpetrator": i.perpetrator,
-        "observables": [{"kind": o.kind, "value": o.value, "display": o.display} for o in i.observables.all()],
+        "observables": [{"kind": o.kind, "value": o.value, "display": o.display, "warned": o.pk in warned} for o in i.observables.all()],
         "forces": [f.name for f in i.forces.all()],
         "risk_score": guidance.risk.score,
         "risk_factors": [{"code": f.code, "points": f.points, "why": f.why} for f in guidance.risk.factors],
@@ -268,7 +284,14 @@ def _detail(request, i: Incident) -> dict:
             for link in services.linked_incidents(user, i)
         ],
         "timeline": [{"at": e.at, "actor": e.actor_name, "kind": e.kind, "text": e.text} for e in services.timeline(user, i)],
+        "checklist": _progress_out(services.progress_of(i.tasks.all())) if services.can_act_as_adviser(user, i) else None,
     }
+
+
+def _progress_out(p) -> dict | None:
+    if p is None:
+        return None
+    return {"total": p.total, "done": p.done, "not_applicable": p.not_applicable, "overdue": p.overdue, "summary": p.summary}
 
 
 def _evidence(e: Evidence) -> dict:
@@ -341,18 +364,29 @@ def list_incidents(
     risk: RiskLevel | None = Query(None),
     assigned: str = Query("", pattern="^(|me|nobody)$"),
     overdue: bool = Query(False),
+    sort: QueueSortKey | None = Query(None, description="Column to sort by (the case queue's sortable columns); the queue's own order breaks ties."),
+    order: SortOrder | None = Query(None, description="asc or desc; each column has its own first order (risk: desc)."),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
     user = request.user
     if user.role == Role.FEOA:
+        sorting = services.QUEUE_SORT.for_api(sort, order)
         qs = services.queue(user, services.QueueFilter(status=status, risk=risk.value if risk else "", assigned=assigned, overdue=overdue))
     else:
+        # Assignment is the advisers' own business (see _summary), so nobody else sorts by it.
+        sorting = services.QUEUE_SORT.for_api(sort, order, refused={"assigned": "Only advisers can sort by who a case is assigned to"})
         qs = services.my_incidents(user)
         if status:
             qs = qs.filter(status=status)
+    qs = sorting.apply(qs)
     count = qs.count()
-    items = [_summary(i, user) for i in qs[offset:offset + limit]]
+    page = list(qs[offset:offset + limit])
+    items = [_summary(i, user) for i in page]
+    if user.role == Role.FEOA:  # the queue holds only the force's incidents: each one's checklist progress, one query
+        progress = services.progress_for(i.pk for i in page)
+        for item, i in zip(items, page):
+            item["checklist"] = _progress_out(progress.get(i.pk))
     return {"count": count, "items": items, "next_offset": offset + limit if offset + limit < count else None}
 
 
@@ -462,3 +496,239 @@ def pending_requests(request):
 @router.post("/access-requests/{request_id}/decision", response=AccessRequestOut, auth=restricted_to(Role.FEOA), summary="Grant or refuse an access request")
 def decide(request, request_id: int, payload: DecisionIn):
     return _request_out(services.decide_access(actor_of(request), request_id, payload.grant))
+
+
+# ---------------------------------------------------------------------------------------------------
+# The observables warning list
+
+
+class WarningOut(Schema):
+    id: int
+    kind: ObservableKind
+    value: str
+    display: str
+    reason: str
+    source: str
+    added_at: dt.datetime
+    retired_at: dt.datetime | None
+    retired_reason: str
+
+
+class WarningIn(Schema):
+    kind: ObservableKind
+    value: str = Field(max_length=2048)
+    reason: str = Field(max_length=300)
+
+
+class RetireWarningIn(Schema):
+    reason: str = Field(max_length=300)
+
+
+class WarningAddedOut(Schema):
+    warning: WarningOut
+    links_removed: int
+
+
+def _warning_out(w: ObservableWarning) -> dict:
+    return {"id": w.pk, "kind": w.kind, "value": w.value, "display": w.display, "reason": w.reason, "source": w.source,
+            "added_at": w.added_at, "retired_at": w.retired_at, "retired_reason": w.retired_reason}
+
+
+def _warning_error(err: warnings_service.WarningListError) -> dict:
+    return {"detail": [{"field": err.field, "message": err.message, "loc": ["body", err.field]}]}
+
+
+@router.get(
+    "/observable-warnings", response=list[WarningOut], auth=restricted_to(Role.ADMIN, Role.FEOA, Role.ANALYST),
+    summary="Values that never link incidents by themselves (candidates' own handles are on it too, not listed)",
+)
+def list_warnings(request, retired: bool = Query(False, description="Entries taken off the list instead of those on it.")):
+    qs = ObservableWarning.objects.filter(retired_at__isnull=not retired)
+    return [_warning_out(w) for w in qs]
+
+
+@router.post(
+    "/observable-warnings", response={201: WarningAddedOut, 422: FieldErrorsOut}, auth=restricted_to(Role.ADMIN),
+    summary="Put a public value on the warning list (removes the links it alone made)",
+)
+def add_warning(request, payload: WarningIn):
+    try:
+        warning, removed = warnings_service.add_warning(actor_of(request), payload.kind.value, payload.value, payload.reason)
+    except warnings_service.WarningListError as err:
+        return Status(422, _warning_error(err))
+    return Status(201, {"warning": _warning_out(warning), "links_removed": removed})
+
+
+@router.post(
+    "/observable-warnings/{warning_id}/retire", response={200: WarningOut, 404: MessageOut, 422: FieldErrorsOut}, auth=restricted_to(Role.ADMIN),
+    summary="Take a value off the warning list (incidents naming it are matched again)",
+)
+def retire_warning(request, warning_id: int, payload: RetireWarningIn):
+    try:
+        warning = warnings_service.retire_warning(actor_of(request), warning_id, payload.reason)
+    except warnings_service.WarningListError as err:
+        return Status(422, _warning_error(err))
+    except ObservableWarning.DoesNotExist:
+        return Status(404, {"detail": "No such entry on the warning list"})
+    return Status(200, _warning_out(warning))
+
+
+# Checklists: an incident's tasks (its force's FEOAs) and the templates (administrators edit, FEOAs read)
+
+
+class TaskOut(Schema):
+    id: int
+    key: str
+    title: str
+    guidance: str
+    behaviours: list[str] = Field(description="The behaviours whose checklists asked for this task.")
+    due_at: dt.datetime
+    overdue: bool
+    owner_id: int | None
+    owner: str | None
+    state: TaskState
+    reason: str = Field(description="Why it does not apply (state not_applicable).")
+    completed_by: str | None
+    completed_at: dt.datetime | None
+    template_version: int | None = Field(description="The version of the checklist the task came from.")
+
+
+class ChecklistOut(Schema):
+    reference: str
+    total: int
+    done: int
+    not_applicable: int
+    overdue: int
+    summary: str = Field(description="Like '3 of 7 done, 1 overdue'; not applicable tasks count as done.")
+    tasks: list[TaskOut]
+
+
+class TaskUpdateIn(Schema):
+    """Only the fields sent change. ``owner_id: null`` leaves the task with no owner."""
+
+    state: TaskState | None = Field(None, description="open, done, or not_applicable (needs a reason).")
+    reason: str = Field("", max_length=MAX_REASON)
+    owner_id: int | None = Field(None, description="A FEOA of the incident's force, or null for nobody.")
+    due_at: dt.datetime | None = Field(None, description="ISO 8601 with a time zone offset.")
+
+
+class TemplateTaskOut(Schema):
+    key: str
+    title: str
+    guidance: str
+    due_hours: int
+    due_hours_high: int | None
+
+
+class TemplateOut(Schema):
+    behaviour: Behaviour
+    label: str
+    version: int
+    latest_version: int
+    note: str
+    created_at: dt.datetime
+    created_by: str | None
+    tasks: list[TemplateTaskOut]
+
+
+class TemplateTaskIn(Schema):
+    title: str = Field(max_length=MAX_TITLE)
+    key: str = Field("", max_length=50, description="Made from the title when left out. The same key in two checklists is one task.")
+    guidance: str = Field("", max_length=MAX_GUIDANCE)
+    due_hours: int = Field(description="Hours after the report was sent.")
+    due_hours_high: int | None = Field(None, description="Hours after the report was sent, for a high-risk incident.")
+
+
+class TemplateIn(Schema):
+    tasks: list[TemplateTaskIn] = Field(max_length=MAX_TASKS)
+    note: str = Field("", max_length=300, description="What changed, and why.")
+
+
+def _task_out(t) -> dict:
+    return {
+        "id": t.pk, "key": t.key, "title": t.title, "guidance": t.guidance, "behaviours": t.behaviours, "due_at": t.due_at,
+        "overdue": t.overdue, "owner_id": t.owner_id, "owner": str(t.owner) if t.owner_id else None, "state": t.state, "reason": t.reason,
+        "completed_by": str(t.completed_by) if t.completed_by_id else None, "completed_at": t.completed_at,
+        "template_version": t.template_version,
+    }
+
+
+def _checklist_out(user, incident: Incident) -> dict:
+    tasks = list(services.tasks_of(user, incident))
+    p = services.progress_of(tasks)
+    return {"reference": incident.reference, "total": p.total, "done": p.done, "not_applicable": p.not_applicable, "overdue": p.overdue,
+            "summary": p.summary, "tasks": [_task_out(t) for t in tasks]}
+
+
+def _template_out(template, latest: int) -> dict:
+    return {
+        "behaviour": template.behaviour, "label": template.behaviour_label, "version": template.version, "latest_version": latest,
+        "note": template.note, "created_at": template.created_at, "created_by": str(template.created_by) if template.created_by_id else None,
+        "tasks": [{"key": t.key, "title": t.title, "guidance": t.guidance, "due_hours": t.due_hours, "due_hours_high": t.due_hours_high}
+                  for t in template.task_list],
+    }
+
+
+def _behaviour_of(value: str) -> Behaviour:
+    try:
+        return Behaviour(value)
+    except ValueError:
+        raise Http404("No such kind of incident") from None
+
+
+@router.get("/incidents/{reference}/tasks", response=ChecklistOut, auth=restricted_to(Role.FEOA),
+            summary="The incident's checklist (FEOAs of its force)")
+def list_tasks(request, reference: str):
+    incident = services.get_incident(request.user, reference)
+    checklist = _checklist_out(request.user, incident)
+    services.read_checklist(actor_of(request), incident)
+    return checklist
+
+
+@router.patch("/incidents/{reference}/tasks/{task_id}", response={200: ChecklistOut, 422: FieldErrorsOut}, auth=restricted_to(Role.FEOA),
+              summary="Change a task: done, not applicable (with a reason), to do; owner; due time")
+def update_task(request, reference: str, task_id: int, payload: TaskUpdateIn):
+    incident = services.get_incident(request.user, reference)
+    services.task_of(request.user, incident, task_id)  # 403 outside the force, 404 for another incident's task
+    given = payload.model_fields_set
+    if "due_at" in given and payload.due_at is not None and payload.due_at.tzinfo is None:
+        return Status(422, {"detail": [{"field": "due_at", "message": "Give a time zone offset, like 2026-05-01T17:00:00+01:00", "loc": ["body", "due_at"]}]})
+    try:
+        services.update_task(
+            actor_of(request), incident, task_id,
+            state=payload.state.value if payload.state is not None else (services.UNCHANGED if "state" not in given else ""),
+            reason=payload.reason,
+            owner_id=payload.owner_id if "owner_id" in given else services.UNCHANGED,
+            due_at=payload.due_at if "due_at" in given else services.UNCHANGED,
+        )
+    except services.ReportInvalid as exc:
+        return Status(422, _errors(exc))
+    return Status(200, _checklist_out(request.user, incident))
+
+
+@router.get("/checklist-templates", response=list[TemplateOut], auth=restricted_to(Role.ADMIN, Role.FEOA),
+            summary="The current checklist of each behaviour")
+def list_templates(request):
+    return [_template_out(t, t.version) for t in services.current_templates().values()]
+
+
+@router.get("/checklist-templates/{behaviour}", response=TemplateOut, auth=restricted_to(Role.ADMIN, Role.FEOA),
+            summary="One behaviour's checklist: the current version, or an earlier one")
+def get_template(request, behaviour: str, version: int | None = Query(None, ge=1)):
+    kind = _behaviour_of(behaviour)
+    latest = services.current_templates([kind])[kind].version
+    return _template_out(services.template_version(kind, version or latest), latest)
+
+
+@router.post("/checklist-templates/{behaviour}/versions", response={201: TemplateOut, 422: FieldErrorsOut}, auth=restricted_to(Role.ADMIN),
+             summary="Change a behaviour's checklist: saves the next version (administrators)")
+def save_template(request, behaviour: str, payload: TemplateIn):
+    """Incidents already sent keep the tasks they were given; incidents sent from now on get this version."""
+    kind = _behaviour_of(behaviour)
+    items = [TaskInput(title=t.title, key=t.key, guidance=t.guidance, due_hours=t.due_hours,
+                       due_hours_high=t.due_hours_high if t.due_hours_high is not None else "") for t in payload.tasks]
+    try:
+        template = services.save_template(actor_of(request), kind, items, payload.note)
+    except services.ReportInvalid as exc:
+        return Status(422, _errors(exc))
+    return Status(201, _template_out(template, template.version))

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
+from ballotguard.engines.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
 from ballotguard.engines.evidence_types import ALLOWED_DESCRIPTION
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -215,3 +216,98 @@ class QueueFilterForm(GovukForm):
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", "Any")] + [(r.value, r.value.title()) for r in RiskLevel])
     assigned = forms.ChoiceField(label=_("Assigned"), required=False, choices=[("", "Anyone"), ("me", "Me"), ("nobody", "Nobody")])
     overdue = forms.BooleanField(label=_("Only overdue for triage"), required=False)
+
+
+class WarningForm(GovukForm):
+    """An administrator puts a public value on the observables warning list."""
+
+    kind = forms.ChoiceField(
+        label="What kind of value is it?", widget=forms.RadioSelect,
+        choices=[(k.value, k.label) for k in ObservableKind if k.matchable],
+        error_messages={"required": "Select what kind of value this is"},
+    )
+    value = forms.CharField(
+        label="Value", max_length=2048, help_text="As a report would name it: a telephone number, an email address, a handle, a web address",
+        error_messages={"required": "Enter the value"}, widget=forms.TextInput(attrs={"spellcheck": "false", "autocomplete": "off"}),
+    )
+    reason = forms.CharField(
+        label="Why must it never link incidents?", max_length=300,
+        help_text="For example, 'the party's head-office number, printed on every leaflet'. Only public values belong here.",
+        error_messages={"required": "Enter why this value must not link incidents"},
+    )
+
+
+class RetireWarningForm(GovukForm):
+    reason = forms.CharField(label="Why may it link incidents again?", max_length=300, error_messages={"required": "Enter why this value may link incidents again"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checklists (FEOAs and administrators only: not translated)
+
+
+class TaskForm(GovukForm):
+    """One task of an incident's checklist. ``services.update_task`` decides what is valid (a reason
+    for not applicable, an owner of the incident's force); the form only reads the date."""
+
+    state = forms.ChoiceField(label="Status of this task", widget=forms.RadioSelect,
+                              choices=[(s.value, s.label) for s in TaskState], error_messages={"required": "Select to do, done or not applicable"})
+    reason = forms.CharField(label="Why does it not apply?", required=False, max_length=MAX_REASON, widget=forms.Textarea(attrs={"rows": 2}),
+                             help_text="Needed when the task is not applicable")
+    owner = forms.TypedChoiceField(label="Owner", coerce=int, required=False, empty_value=None)
+    day = forms.CharField(label="Day", required=False, max_length=2)
+    month = forms.CharField(label="Month", required=False, max_length=2)
+    year = forms.CharField(label="Year", required=False, max_length=4)
+    time = forms.CharField(label="Time", required=False, max_length=5)
+
+    def __init__(self, *args, advisers=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].choices = [("", "Nobody")] + [(u.pk, str(u)) for u in advisers]
+
+    @classmethod
+    def initial_from(cls, task) -> dict:
+        due = timezone.localtime(task.due_at)
+        return {"state": task.state, "reason": task.reason, "owner": task.owner_id,
+                "day": due.day, "month": due.month, "year": due.year, "time": f"{due:%H:%M}"}
+
+    @property
+    def date_fields(self):
+        return [self["day"], self["month"], self["year"]]
+
+    def due_at(self):
+        """The due time typed, or ``None`` after adding the error to the date."""
+        d = self.cleaned_data
+        try:
+            day, month, year = (int(d.get(p, "").strip()) for p in ("day", "month", "year"))
+            text = d.get("time", "").strip() or "17:00"
+            hour, minute = (int(x) for x in text.replace(".", ":").split(":"))
+            return timezone.make_aware(dt.datetime(year, month, day, hour, minute))
+        except (ValueError, TypeError):
+            self.add_error("day", "Due date must be a real date and time, like 9 12 2026 and 17:00")
+            return None
+
+
+class TemplateTaskForm(GovukForm):
+    title = forms.CharField(label="Task", required=False, max_length=MAX_TITLE)
+    key = forms.CharField(label="Key", required=False, max_length=50, help_text="The same key in two checklists is one task on an incident",
+                          widget=forms.TextInput(attrs={"class": "govuk-input--width-20", "spellcheck": "false"}))
+    guidance = forms.CharField(label="Guidance", required=False, max_length=MAX_GUIDANCE, widget=forms.Textarea(attrs={"rows": 2}))
+    due_hours = forms.CharField(label="Due after (hours)", required=False, max_length=20,
+                                widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}))
+    due_hours_high = forms.CharField(label="Due after, when high risk (hours)", required=False, max_length=20,
+                                     widget=forms.TextInput(attrs={"class": "govuk-input--width-5", "inputmode": "numeric"}))
+    remove = forms.BooleanField(label="Remove this task", required=False)
+
+    def as_input(self) -> TaskInput:
+        d = self.cleaned_data if hasattr(self, "cleaned_data") else {}
+        if d.get("remove"):
+            return TaskInput()
+        return TaskInput(title=d.get("title", ""), key=d.get("key", ""), guidance=d.get("guidance", ""),
+                         due_hours=d.get("due_hours", ""), due_hours_high=d.get("due_hours_high", ""))
+
+
+TemplateTaskFormSet = forms.formset_factory(TemplateTaskForm, extra=3, max_num=MAX_TASKS + 3, absolute_max=MAX_TASKS + 3, validate_max=True)
+
+
+class TemplateNoteForm(GovukForm):
+    note = forms.CharField(label="What changed, and why? (optional)", required=False, max_length=300,
+                           help_text="Shown in the list of versions")

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.engines.case_clocks import Clock
+from ballotguard.engines.checklists import TaskState
 from ballotguard.engines.evidence_types import EvidenceKind
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import ObservableKind
@@ -219,6 +220,7 @@ class IncidentEvent(models.Model):
         EXPORTED = "exported", _("Evidence pack exported")
         NOTIFIED = "notified", _("Advisers notified")
         CONTACTED = "contacted", _("Adviser contacted the candidate")
+        TASK = "task", _("Checklist")
 
     incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -286,3 +288,128 @@ class ClockTarget(models.Model):
 
     def __str__(self) -> str:
         return f"{self.force_id} {self.clock} {self.risk_level}: {self.hours:g} h"
+class ObservableWarning(models.Model):
+    """A public value that must never link incidents by itself (a warning list, as MISP keeps them):
+    Parliament's switchboard, a platform's home page, a party's head-office number. Administrators
+    keep the list; the defaults of ``engines.warninglists`` are loaded by a data migration.
+
+    Values are stored in clear on purpose: they are public by definition, and administrators must be
+    able to read the list they keep. Retired entries stay, with who retired them and why.
+    """
+
+    class Source(models.TextChoices):
+        DEFAULT = "default", "Shipped with Ballotguard"
+        ADMINISTRATOR = "administrator", "Added by an administrator"
+
+    kind = models.CharField(max_length=20, choices=[(k.value, k.label) for k in ObservableKind])
+    value = models.CharField(max_length=2100, help_text="Normalised value, as reports are matched.")
+    display = models.CharField(max_length=2100)
+    reason = models.CharField(max_length=300)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.ADMINISTRATOR)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+    retired_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    retired_at = models.DateTimeField(null=True, blank=True)
+    retired_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["kind", "display", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], condition=models.Q(retired_at__isnull=True), name="one_live_warning_per_value"),
+        ]
+
+    @property
+    def match_key(self) -> str:
+        return f"{self.kind}:{self.value}"
+
+    @property
+    def kind_label(self) -> str:
+        return ObservableKind(self.kind).label
+
+    @property
+    def live(self) -> bool:
+        return self.retired_at is None
+
+
+class ChecklistTemplate(models.Model):
+    """One version of one behaviour's checklist (TheHive's case templates). Never changed once saved:
+    an administrator's edit saves the next version, and incidents keep the tasks they were given.
+    Templates are not police data: they hold no incident's content."""
+
+    behaviour = models.CharField(max_length=50, choices=[(b.value, b.label) for b in Behaviour], db_index=True)
+    version = models.PositiveIntegerField()
+    note = models.CharField(max_length=300, blank=True, help_text="Why this version was made.")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["behaviour", "-version"]
+        constraints = [models.UniqueConstraint(fields=["behaviour", "version"], name="unique_checklist_version")]
+
+    def __str__(self) -> str:
+        return f"{self.behaviour} v{self.version}"
+
+    @property
+    def behaviour_label(self) -> str:
+        return Behaviour(self.behaviour).label
+
+
+class ChecklistTemplateTask(models.Model):
+    """A task of a template version: due ``due_hours`` after the report was sent (``due_hours_high``
+    for a high-risk incident, when set)."""
+
+    template = models.ForeignKey(ChecklistTemplate, on_delete=models.CASCADE, related_name="tasks")
+    position = models.PositiveSmallIntegerField()
+    key = models.CharField(max_length=50, help_text="The same key in two behaviours' templates is one task on an incident.")
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    due_hours = models.PositiveIntegerField()
+    due_hours_high = models.PositiveIntegerField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["template", "position"]
+        constraints = [models.UniqueConstraint(fields=["template", "key"], name="unique_task_key_per_template")]
+
+
+class IncidentTask(models.Model):
+    """One task of an incident's checklist. Police data: only the FEOAs of the incident's forces see
+    and change it. Title and guidance are copied from the template version the incident was given."""
+
+    incident = models.ForeignKey(Incident, on_delete=models.CASCADE, related_name="tasks")
+    template_task = models.ForeignKey(ChecklistTemplateTask, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=50)
+    title = models.CharField(max_length=200)
+    guidance = models.TextField(blank=True)
+    behaviours = models.JSONField(default=list, blank=True, help_text="The behaviours whose templates asked for it.")
+    position = models.PositiveSmallIntegerField(default=0)
+    due_at = models.DateTimeField(db_index=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="incident_tasks")
+    state = models.CharField(max_length=20, choices=[(s.value, s.label) for s in TaskState], default=TaskState.OPEN.value, db_index=True)
+    reason = EncryptedTextField(blank=True, help_text="Why it does not apply.", erasable_by="incident.data_key")
+    completed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "position", "id"]
+        constraints = [models.UniqueConstraint(fields=["incident", "key"], name="unique_task_key_per_incident")]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == TaskState.OPEN.value
+
+    @property
+    def overdue(self) -> bool:
+        return self.is_open and self.due_at < timezone.now()
+
+    @property
+    def behaviour_labels(self) -> list[str]:
+        return [Behaviour(b).label for b in self.behaviours if b in Behaviour._value2member_map_]
+
+    @property
+    def template_version(self) -> int | None:
+        return self.template_task.template.version if self.template_task_id else None

@@ -11,6 +11,7 @@ from typing import BinaryIO
 
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
@@ -34,8 +35,8 @@ def _incident_data(actor: Actor, incident: Incident, blob_of: dict[ep.PackEviden
         )
         blob_of[entry] = e.blob_name
         evidence.append(entry)
-    # The pack is written for the police and is English throughout (its Welsh version is not built yet),
-    # so its routing advice is English even when it is downloaded from a Welsh page.
+    # The pack is written for the police and is English throughout but for its Welsh cover note (see
+    # docs/welsh.md), so its routing advice is English even when it is downloaded from a Welsh page.
     with translation.override("en"):
         guidance = services.guidance_for(incident, user)
     adviser = user is not None and user.role == Role.FEOA  # the FEOAs' own reasoning stays with them
@@ -66,6 +67,23 @@ def _incident_data(actor: Actor, incident: Incident, blob_of: dict[ep.PackEviden
     )
 
 
+# The pack is for the police and stays English (docs/welsh.md says why); downloaded in Welsh, its first
+# page carries this note to the candidate in Welsh, with the English beside it for the officer.
+WELSH_COVER_NOTE = gettext_noop(
+    "This evidence pack is written for the police, so it is in English. It does not report a crime: report on 101 "
+    "or at police.uk (in immediate danger, call 999) and give them this pack. The advice on where to report is in "
+    "Welsh on the incident's page in Ballotguard. The four Welsh police forces offer their services in Welsh: you "
+    "can ask to deal with them in Welsh."
+)
+
+
+def _cover_note() -> tuple[str, str]:
+    """The Welsh note and its English for a pack asked for in Welsh; nothing otherwise."""
+    if (translation.get_language() or "en").split("-")[0] != "cy":
+        return "", ""
+    return translation.gettext(WELSH_COVER_NOTE), WELSH_COVER_NOTE
+
+
 def write_pack(actor: Actor, incidents: list[Incident]) -> tuple[str, BinaryIO]:
     """The pack for these incidents (already in the actor's scope) as a ZIP in a temporary file,
     returned open for reading with its file name.
@@ -74,11 +92,13 @@ def write_pack(actor: Actor, incidents: list[Incident]) -> tuple[str, BinaryIO]:
     arrival before it goes in; the export and every file read are recorded (chain of custody).
     """
     blob_of: dict[ep.PackEvidence, str] = {}
+    cover_note, cover_english = _cover_note()
     title = (f"Evidence pack: incident {incidents[0].reference}" if len(incidents) == 1
              else f"Course of conduct: {len(incidents)} linked incidents")
     pack = ep.Pack(
         title=title, generated_at=timezone.now(), generated_by=str(actor.user),
         incidents=tuple(_incident_data(actor, i, blob_of) for i in incidents), disclaimer=DISCLAIMER,
+        cover_note=cover_note, cover_note_english=cover_english,
     )
     with transaction.atomic():
         for incident in incidents:

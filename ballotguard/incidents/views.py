@@ -21,13 +21,18 @@ from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit_reads
 from ballotguard.core.pages import paginate
 from ballotguard.engines.evidence_types import EvidenceRejected
+from ballotguard.engines.incident_facts import Behaviour
 from ballotguard.engines.offences import DISCLAIMER
 from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import downloads, services
 from .uploads import too_large_message
-from .forms import AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RiskForm, StatusForm
-from .models import AccessRequest, Evidence, Incident
+from .forms import (
+    AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RetireWarningForm, RiskForm, StatusForm, TaskForm,
+    TemplateNoteForm, TemplateTaskFormSet, WarningForm,
+)
+from .models import AccessRequest, Evidence, Incident, IncidentTask, ObservableWarning
+from .services import warnings as warnings_service
 
 
 def _incident(request, reference: str) -> Incident:
@@ -51,14 +56,23 @@ def incident_list(request):
         if form.is_valid():
             d = form.cleaned_data
             flt = services.QueueFilter(status=d["status"], risk=d["risk"], assigned=d["assigned"], overdue=d["overdue"])
-        page_obj, page_links = paginate(request, services.queue(user, flt).prefetch_related("forces"))
+        sorting = services.QUEUE_SORT.from_request(request)
+        page_obj, page_links = paginate(request, sorting.apply(services.queue(user, flt)).prefetch_related("forces"))
+        _with_checklists(page_obj.object_list)
         pending = services.pending_requests_for(user).count()
         return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending,
-                                                        "cases": services.queue_summary(user)})
+                                                        "cases": services.queue_summary(user), "sorting": sorting})
     if services.can_report(user):
         page_obj, page_links = paginate(request, services.my_incidents(user))
         return render(request, "incidents/my_list.html", {"page_obj": page_obj, "page_links": page_links})
     raise PermissionDenied
+
+
+def _with_checklists(incidents) -> None:
+    """Each incident of a queue page gets ``checklist``: its tasks' progress (one query for the page)."""
+    progress = services.progress_for(i.pk for i in incidents)
+    for incident in incidents:
+        incident.checklist = progress.get(incident.pk)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -251,6 +265,7 @@ def _case_page(request, incident: Incident, failed: tuple[str, object] | None = 
     }
     if user.role == Role.FEOA:
         context["access_form"] = AccessRequestForm()
+        context["warned"] = warnings_service.warned_observable_ids(incident)
     if adviser:
         context.update(
             status_form=StatusForm(incident=incident),
@@ -258,6 +273,8 @@ def _case_page(request, incident: Incident, failed: tuple[str, object] | None = 
             note_form=NoteForm(),
             risk_form=RiskForm(initial={"level": incident.risk_override_level}),
         )
+        tasks = list(services.tasks_of(user, incident))
+        context.update(tasks=tasks, checklist=services.progress_of(tasks))
     if failed is not None:
         name, form = failed
         context[name] = form
@@ -399,3 +416,195 @@ def evidence_pack(request, reference: str, scope: str = "incident"):
     incident = _incident(request, reference)
     incidents = [incident] if scope == "incident" else services.profile(request.user, incident)[0]
     return downloads.pack_response(Actor.from_request(request), incidents)
+
+
+# ---------------------------------------------------------------------------------------------------
+# Checklists: an incident's tasks (its force's FEOAs), and the templates (administrators)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def incident_task(request, reference: str, task_id: int):
+    """One task of the incident's checklist: its status (not applicable needs a reason), owner and due
+    time. "Mark as done" on the case page posts here with ``action=done`` alone."""
+    incident = _incident(request, reference)
+    if not services.can_act_as_adviser(request.user, incident):
+        raise PermissionDenied
+    try:
+        task = services.task_of(request.user, incident, task_id)
+    except IncidentTask.DoesNotExist:
+        raise Http404("No such task") from None
+    advisers = services.advisers_for_incident(incident)
+    actor = Actor.from_request(request)
+    if request.method == "POST" and request.POST.get("action") == "done":
+        try:
+            services.update_task(actor, incident, task.pk, state="done")
+        except services.ReportInvalid as exc:
+            messages.error(request, next(iter(exc.errors.values())))
+        else:
+            messages.success(request, f"“{task.title}” done.")
+        return redirect(reverse("incidents:detail", args=[incident.reference]) + "#checklist")
+    if request.method == "POST":
+        form = TaskForm(request.POST, advisers=advisers)
+        if form.is_valid():
+            due_at = form.due_at()
+            if not form.errors:
+                try:
+                    services.update_task(actor, incident, task.pk, state=form.cleaned_data["state"], reason=form.cleaned_data["reason"],
+                                         owner_id=form.cleaned_data["owner"], due_at=due_at)
+                except services.ReportInvalid as exc:
+                    for key, message in exc.errors.items():
+                        form.add_error(key if key in form.fields else ("day" if key == "due_at" else None), message)
+                else:
+                    messages.success(request, f"“{task.title}” saved.")
+                    return redirect(reverse("incidents:detail", args=[incident.reference]) + "#checklist")
+    else:
+        form = TaskForm(initial=TaskForm.initial_from(task), advisers=advisers)
+        services.read_checklist(actor, incident)
+    return render(request, "incidents/task.html", {"incident": incident, "task": task, "form": form},
+                  status=400 if form.errors else 200)
+
+
+def _template_reader(request) -> None:
+    if not services.can_read_templates(request.user):
+        raise PermissionDenied
+
+
+def _behaviour(value: str) -> Behaviour:
+    try:
+        return Behaviour(value)
+    except ValueError:
+        raise Http404("No such kind of incident") from None
+
+
+@require_GET
+@login_required
+def checklist_templates(request):
+    _template_reader(request)
+    templates = services.current_templates()
+    return render(request, "incidents/checklists.html", {
+        "templates": list(templates.values()), "can_edit": services.can_edit_templates(request.user),
+    })
+
+
+@require_GET
+@login_required
+def checklist_template(request, behaviour: str):
+    _template_reader(request)
+    kind = _behaviour(behaviour)
+    versions = list(services.template_versions(kind))
+    template = versions[0]
+    wanted = request.GET.get("version", "")
+    if wanted:
+        if not wanted.isdigit() or not any(v.version == int(wanted) for v in versions):
+            raise Http404("No such version")
+        template = next(v for v in versions if v.version == int(wanted))
+    template = services.template_version(kind, template.version)
+    return render(request, "incidents/checklist.html", {
+        "template": template, "versions": versions, "current": versions[0], "can_edit": services.can_edit_templates(request.user),
+    })
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def checklist_template_edit(request, behaviour: str):
+    if not services.can_edit_templates(request.user):
+        raise PermissionDenied
+    kind = _behaviour(behaviour)
+    current = services.current_templates([kind])[kind]
+    if request.method == "POST":
+        formset = TemplateTaskFormSet(request.POST, prefix="tasks")
+        note_form = TemplateNoteForm(request.POST)
+        if formset.is_valid() and note_form.is_valid():
+            items = [f.as_input() for f in formset.forms]
+            try:
+                saved = services.save_template(Actor.from_request(request), kind, items, note_form.cleaned_data["note"])
+            except services.ReportInvalid as exc:
+                _formset_errors(formset, note_form, exc.errors)
+            else:
+                messages.success(request, f"Version {saved.version} of the checklist saved. Incidents sent from now on get it.")
+                return redirect("incidents:checklist", behaviour=kind.value)
+    else:
+        formset = TemplateTaskFormSet(prefix="tasks", initial=[
+            {"title": t.title, "key": t.key, "guidance": t.guidance, "due_hours": t.due_hours, "due_hours_high": t.due_hours_high or ""}
+            for t in current.task_list
+        ])
+        note_form = TemplateNoteForm()
+    errors = _error_links(formset, note_form)
+    return render(request, "incidents/checklist_edit.html", {
+        "behaviour": kind, "current": current, "formset": formset, "note_form": note_form, "errors": errors,
+    }, status=400 if errors else 200)
+
+
+def _formset_errors(formset, note_form, errors: dict[str, str]) -> None:
+    """Service errors (``tasks.N.field``, ``tasks``, ``note``) onto the formset's forms."""
+    for key, message in errors.items():
+        parts = key.split(".")
+        if parts[0] == "note":
+            note_form.add_error("note", message)
+        elif len(parts) == 3 and parts[1].isdigit() and int(parts[1]) < len(formset.forms):
+            formset.forms[int(parts[1])].add_error(parts[2], message)
+        else:
+            formset._non_form_errors = formset.error_class([*formset.non_form_errors(), message])
+
+
+def _error_links(formset, note_form) -> list[dict]:
+    links = [{"href": "#tasks", "text": m} for m in formset.non_form_errors()]
+    for form in formset.forms:
+        links += form.error_links()
+    return links + note_form.error_links()
+
+
+# ---------------------------------------------------------------------------------------------------
+# The observables warning list (administrators keep it; advisers and analysts may read it)
+
+_WARNING_READERS = {Role.ADMIN, Role.FEOA, Role.ANALYST}
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def warning_list(request):
+    if request.user.role not in _WARNING_READERS:
+        raise PermissionDenied
+    can_edit = request.user.role == Role.ADMIN
+    form = WarningForm()
+    if request.method == "POST":
+        if not can_edit:
+            raise PermissionDenied
+        form = WarningForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            try:
+                warning, removed = warnings_service.add_warning(Actor.from_request(request), d["kind"], d["value"], d["reason"])
+            except warnings_service.WarningListError as err:
+                form.add_error(err.field if err.field in form.fields else None, err.message)
+            else:
+                note = ngettext(" %(n)d link between incidents was removed.", " %(n)d links between incidents were removed.", removed) % {"n": removed} if removed else ""
+                messages.success(request, f"{warning.display} is on the warning list and will not link incidents.{note}")
+                return redirect("incidents:warning-list")
+    retired = ObservableWarning.objects.filter(retired_at__isnull=False).select_related("retired_by")[:50]
+    return render(request, "incidents/warning_list.html", {
+        "warnings": warnings_service.live_warnings(), "retired": retired, "form": form, "can_edit": can_edit,
+    }, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def warning_retire(request, warning_id: int):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    warning = ObservableWarning.objects.filter(pk=warning_id, retired_at__isnull=True).first()
+    if warning is None:
+        raise Http404("No such entry on the warning list")
+    form = RetireWarningForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            warnings_service.retire_warning(Actor.from_request(request), warning.pk, form.cleaned_data["reason"])
+        except warnings_service.WarningListError as err:
+            form.add_error("reason", err.message)
+        except ObservableWarning.DoesNotExist:
+            raise Http404("No such entry on the warning list") from None
+        else:
+            messages.success(request, f"{warning.display} is off the warning list. Incidents that name it will be matched again.")
+            return redirect("incidents:warning-list")
+    return render(request, "incidents/warning_retire.html", {"warning": warning, "form": form}, status=400 if form.errors else 200)

@@ -5,6 +5,10 @@ returns every figure of one snapshot (``?election=&force=``; default the latest 
 caller's first scope); ``GET /insights/tables/{name}`` one table; ``POST /insights/refresh`` queues a
 refresh (202). Analysts may read national and every force's figures; FEOAs their own force(s);
 other roles get 403, and a force outside the caller's scope is 404.
+
+``GET /insights/survey`` (``?election=``, default every surveyed election together) returns the
+candidates' survey figures and ``GET /insights/survey/tables/{name}`` one of their tables: analysts
+only (403 for everyone else), 404 where there are none.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from ballotguard.incidents.services import clocks as clock_services
 from ballotguard.registry.services import NotPermitted
 
 from . import services
+from . import survey as survey_figures
 from .models import Snapshot
 
 router = Router(tags=["insights"])
@@ -85,13 +90,16 @@ def figures(request, election: str = Query("", max_length=250), force: str = Que
 
 
 @router.get("/insights/tables/{name}", response=dict[str, Any], summary="One table of figures")
-def one_table(request, name: str, election: str = Query("", max_length=250), force: str = Query("", max_length=12)):
+def one_table(request, name: str, election: str = Query("", max_length=250), force: str = Query("", max_length=12),
+              sort: str = Query("", max_length=40, description="A column key of the table to sort its rows by (suppressed cells last either way)"),
+              order: str = Query("", max_length=4, description="asc or desc")):
     snapshot = _snapshot(request, election, force)
     table = services.find_table(snapshot.payload, name)
     if table is None:
         raise HttpError(404, "Not found.")
+    sorting = services.table_sort_spec(table).for_api(sort, order)  # 422 naming sort or order
     services.record_export(actor_of(request), snapshot, name)
-    return table
+    return services.sort_table(table, sorting)
 
 
 @router.post("/insights/refresh", response={202: MessageOut}, summary="Queue a refresh of the figures")
@@ -103,6 +111,36 @@ def refresh(request):
     return Status(202, {"detail": "Refresh queued: the task worker recomputes every snapshot."})
 
 
+class SurveyOut(Schema):
+    key: str
+    computed_at: str
+    figures: dict[str, Any]
+
+
+def _survey(request, election: str) -> survey_figures.SurveyFigures:
+    try:
+        return survey_figures.figures_for(request.user, election or None)
+    except NotPermitted as exc:
+        raise HttpError(403, str(exc)) from None
+    except survey_figures.SurveyFigures.DoesNotExist:
+        raise HttpError(404, "Not found.") from None
+
+
+@router.get("/insights/survey", response=SurveyOut, summary="The candidates' survey figures (analysts)")
+def survey(request, election: str = Query("", max_length=250)):
+    stored = _survey(request, election)
+    survey_figures.record_export(actor_of(request), stored, "figures")
+    return {"key": stored.key, "computed_at": stored.computed_at.isoformat(), "figures": stored.payload}
+
+
+@router.get("/insights/survey/tables/{name}", response=dict[str, Any], summary="One table of the candidates' survey figures (analysts)")
+def survey_table(request, name: str, election: str = Query("", max_length=250)):
+    stored = _survey(request, election)
+    table = survey_figures.find_table(stored.payload, name)
+    if table is None:
+        raise HttpError(404, "Not found.")
+    survey_figures.record_export(actor_of(request), stored, name)
+    return table
 # ---------------------------------------------------------------------------------------------------
 # Case clocks (docs/case-clocks.md)
 

@@ -8,9 +8,9 @@ What it promises:
 
 * **Only the snapshot's figures.** Every number printed is a display string of the payload built by
   :func:`ballotguard.engines.insights.dashboard`, and every bar, point and line is drawn from the same
-  payload's ``_values`` (``None`` where a count is suppressed). Nothing is recomputed here and the
-  database is never asked for a count, so the PDF cannot disagree with the pages or the CSV, and a
-  suppressed count (``[c]``) cannot leak back into it through a chart.
+  payload's ``_values`` (perturbed counts; ``None`` only where a count is hidden). Nothing is
+  recomputed here and the database is never asked for a count, so the PDF cannot disagree with the
+  pages or the CSV, and a true count cannot leak back into it through a chart.
 * **Marked.** OFFICIAL-SENSITIVE at the top and bottom of every page, "Page X of Y", the date and
   time the figures are as of and the date and time the pack was made, and by whom. Demo figures
   carry a DEMO DATA banner on the cover and a DEMO DATA mark in every page's header. A pack is demo
@@ -462,8 +462,9 @@ def hex_chart(pdf: _Briefing, areas: Mapping[str, Mapping], layout: hexmap.HexLa
     pdf.multi_cell(legend_w, 3.6, "Incidents per 100 candidates", new_x="LMARGIN", new_y="NEXT")
     ly = pdf.get_y() + 1
     entries = [(c, lbl) for c, lbl in zip(scale.colours, scale.labels)] if scale else []
-    entries += [(hexmap.HATCH, f"{MARKER}: not shown, to protect small numbers"),
-                (hexmap.NO_DATA_FILL, "No candidates in scope")]
+    if suppressed:  # only a snapshot from before perturbation hides any
+        entries.append((hexmap.HATCH, f"{MARKER}: not shown, to protect small numbers"))
+    entries.append((hexmap.NO_DATA_FILL, "No candidates in scope"))
     for colour, text in entries:
         pdf.set_fill_color(*_rgb(colour))
         pdf.set_draw_color(*_rgb(hexmap.NO_DATA_STROKE))
@@ -481,7 +482,7 @@ def hex_chart(pdf: _Briefing, areas: Mapping[str, Mapping], layout: hexmap.HexLa
 
 def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_name: str, generated_by: str,
                     generated_at: dt.datetime, demo: bool | None = None, hex_cells: Iterable[Sequence] = (),
-                    area_names: Mapping[str, str] | None = None) -> bytes:
+                    area_names: Mapping[str, str] | None = None, survey: Mapping | None = None) -> bytes:
     """The briefing pack for one snapshot's payload, as PDF bytes.
 
     ``computed_at`` is when the figures were computed ("figures as of"), ``generated_at`` and
@@ -517,7 +518,9 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
         ("Area", scope_name),
         ("Figures as of", as_of),
         ("Generated", f"{_long(generated_at)}, by {generated_by}"),
-        ("Marking", f"{MARKING}. No names, references or free text: every count from 1 to {threshold - 1} is shown as {MARKER}."),
+        ("Marking", f"{MARKING}. No names, references or free text. " + (
+            f"{payload['method']['note']} No count from 1 to {threshold - 1} is shown." if payload.get("method")
+            else f"Every count from 1 to {threshold - 1} is shown as {MARKER}.")),
     ), label_w=34)
     pdf.heading("Headline figures")
     h = payload["headline"]
@@ -553,11 +556,11 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     weekly_chart(pdf, weekly)
     _table(pdf, weekly, empty="No incidents reported.")
     if period["empty"]:
-        note = f"No incidents were reported in the campaign period ({span}), so every week with incidents is shown."
+        note = f"No week of the campaign period ({span}) shows any incidents, so every week is shown."
     else:
         outside = period["outside"]
         note = "The campaign period runs from six weeks before polling day to four weeks after it." + (
-            f" {outside} week{'s' if outside != 1 else ''} outside it had incidents; the insights pages show every week." if outside else "")
+            f" {outside} week{'s' if outside != 1 else ''} outside it show{'s' if outside == 1 else ''} incidents; the insights pages show every week." if outside else "")
     pdf.para(note, size=8, colour=GREY)
     for table in payload["breakdowns"]:
         pdf.caption(table["title"])
@@ -603,15 +606,19 @@ def render_briefing(snapshot_payload: dict, *, computed_at: dt.datetime, scope_n
     # -- map --------------------------------------------------------------------------------------
     _map_section(pdf, payload, threshold, list(hex_cells), area_names or {})
 
+    # -- the candidates' survey (national packs only) --------------------------------------------
+    if survey is not None:
+        _survey_section(pdf, survey)
+
     # -- methods and caveats ----------------------------------------------------------------------
     pdf.add_page()
     pdf.heading("Methods", size=15)
-    pdf.bullets(_methods(threshold, as_of), size=9)
+    pdf.bullets(_methods(threshold, as_of, payload.get("method")), size=9)
     pdf.heading("Caveats", size=15)
     pdf.bullets(_caveats(demo), size=9)
     pdf.heading("Handling", size=12)
     pdf.para(f"{MARKING}. For those in the Defending Democracy Taskforce and the police who need it. Small counts are "
-             f"suppressed and no candidate is named, but the figures still describe people at risk: do not forward "
+             f"protected and no candidate is named, but the figures still describe people at risk: do not forward "
              f"beyond that need, and take new figures from Ballotguard rather than from an old copy.", size=9)
     return bytes(pdf.output())
 
@@ -648,7 +655,56 @@ def _map_section(pdf: _Briefing, payload: Mapping, threshold: int, hex_cells: li
     _table(pdf, table, empty="No areas with candidates in scope.")
 
 
-def _methods(threshold: int, as_of: str) -> list[str]:
+def _disclosure_method(threshold: int, method: Mapping | None) -> str:
+    if not method:  # a snapshot computed before perturbation
+        return (f"Suppression. Every count from 1 to {threshold - 1} is shown as {MARKER} (primary suppression). Where a table shows "
+                f"a total, more counts are hidden (secondary suppression) so that none can be worked out by subtraction. A rate, "
+                f"share or ratio computed from a hidden count is hidden with it, because with the public denominator it would give "
+                f"the count back; charts leave those rows out. Zero is shown.")
+    return (f"Perturbation. Every count is perturbed by the cell-key method (as the ONS did for Census 2021): each incident and "
+            f"candidate has a fixed secret key, a figure's key is the sum of its records' keys, and a fixed table turns the count "
+            f"and its key into the number shown. No count from 1 to {threshold - 1} is shown (a small count reads as 0 or at least "
+            f"{threshold}); every figure is within {method['max_noise']} of the true count and unbiased; the same incidents show "
+            f"the same number on every page, download and pack. Totals are perturbed on their own, so totals may not equal the "
+            f"sum of rows; rates, shares and ratios come from the perturbed counts. Zero is not perturbed. "
+            f"Method: docs/insights.md, 'Disclosure control'.")
+
+
+def _survey_section(pdf: _Briefing, survey: Mapping) -> None:
+    """The candidates' survey page: what candidates said, beside what they reported (issue 17)."""
+    pdf.add_page()
+    pdf.heading("Candidates' survey", size=15)
+    pdf.para("Every candidate was invited after polling day to an anonymous survey of their experience, whether or not they "
+             "reported it. Shares have exact (Clopper-Pearson) 95% confidence intervals. " + EC_REPORTING, size=9)
+    if not survey.get("enough"):
+        pdf.para(f"Fewer than {survey.get('min_respondents', 10)} candidates responded, so no survey figures are published "
+                 f"({survey.get('invited', 0):,} invited).", size=9, colour=GREY)
+        return
+    h = survey["headline"]
+    pdf.fields((
+        ("Candidates invited", f"{h['invited']:,}"),
+        ("Responses (response rate)", f"{h['respondents'] if h['respondents'] is not None else MARKER}: {h['response_rate']['display']}"),
+        ("Experienced any harassment, abuse or intimidation", h["experienced"]["display"]),
+        ("Online / in person", f"{h['online']['display']} / {h['offline']['display']}"),
+        ("Told the police, of those who experienced any", h["reported_to_police"]["display"]),
+        ("Avoided campaigning alone", h["avoided_alone"]["display"]),
+    ), label_w=80)
+    for table in survey["breakdowns"]:
+        pdf.caption(table["title"])
+        _table(pdf, table, empty="No responses.")
+    pdf.caption(survey["police"]["title"])
+    _table(pdf, survey["police"], empty="No one who responded experienced any.")
+    under = survey["underreporting"]
+    pdf.caption(under["title"])
+    forest_chart(pdf, under, "force", x_title="Survey-reported experience / candidates with an incident in Ballotguard (log scale)")
+    _table(pdf, under, empty="No police force with responses.")
+    for note in under["notes"]:
+        pdf.small(note)
+    pdf.caption(survey["views"]["title"])
+    _table(pdf, survey["views"])
+
+
+def _methods(threshold: int, as_of: str, method: Mapping | None = None) -> list[str]:
     return [
         (f"Source. Incidents reported through Ballotguard and submitted (drafts are not counted), as stored in the insights "
         f"snapshot computed {as_of}. The pack prints that snapshot: the same figures as the insights pages and their CSV files."),
@@ -667,10 +723,7 @@ def _methods(threshold: int, as_of: str) -> list[str]:
         "They agree with R's poisson.test and binom.test."),
         ("Rate ratios compare a group with all other candidates in the same election and area; between elections, this "
         "election's rate with the earlier one's in the same area."),
-        (f"Suppression. Every count from 1 to {threshold - 1} is shown as {MARKER} (primary suppression). Where a table shows "
-        f"a total, more counts are hidden (secondary suppression) so that none can be worked out by subtraction. A rate, "
-        f"share or ratio computed from a hidden count is hidden with it, because with the public denominator it would give "
-        f"the count back; charts leave those rows out. Zero is shown."),
+        _disclosure_method(threshold, method),
         ("Coverage gaps. Details handed over is the share of candidates whose contact details the returning officer passed "
         "to the police with consent; contacted and briefed are shares of those; days are counted from the close of "
         "nominations to the first successful contact. Forces are sorted worst first: high-risk incidents awaiting triage, "
@@ -714,5 +767,16 @@ def briefing_for(snapshot, *, generated_by: str, generated_at: dt.datetime | Non
         names = {}
     return render_briefing(
         payload, computed_at=snapshot.computed_at, scope_name=scope_name or scope_label(payload), generated_by=generated_by,
-        generated_at=generated_at or timezone.now(), hex_cells=cells, area_names=names,
+        generated_at=generated_at or timezone.now(), hex_cells=cells, area_names=names, survey=_survey_payload(snapshot),
     )
+
+
+def _survey_payload(snapshot) -> dict | None:
+    """The election's survey figures, for a national pack only: the survey page is an analyst's, and a
+    force's few responses would not be anonymous to the force's own advisers (ballotguard/insights/survey.py)."""
+    from .models import NATIONAL, SurveyFigures
+
+    if snapshot.scope != NATIONAL:
+        return None
+    stored = SurveyFigures.objects.filter(key=snapshot.election.election_id).first()
+    return stored.payload if stored else None

@@ -72,6 +72,18 @@ class RevealReason(models.Model):
         ordering = ["-at"]
 
 
+class SurveyFigures(models.Model):
+    """The candidates' survey figures (issue 17), already suppressed: one row per surveyed election and
+    one (``key`` "all") for every surveyed election together. Recomputed with the snapshots."""
+
+    ALL = "all"
+
+    key = models.CharField(max_length=200, unique=True, help_text='An election id, or "all".')
+    payload = models.JSONField(help_text="ballotguard.engines.survey.figures(), already suppressed.")
+    computed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"survey {self.key} at {self.computed_at:%Y-%m-%d %H:%M}"
 class ClockBreaches(models.Model):
     """A police force's cases that missed a case clock target, worst first, as of a refresh: what its
     lead FEOA's breach list pages through (docs/case-clocks.md). Ids and seconds only.

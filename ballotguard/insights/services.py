@@ -31,7 +31,8 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym
+from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
+from ballotguard.core.sorting import Column, SortSpec, Sorting
 from ballotguard.engines import case_clocks
 from ballotguard.engines import insights as engine
 from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
@@ -156,12 +157,15 @@ def load_frames(today: dt.date | None = None) -> Frames:
         "pk", "ballot__election__election_id", "gender", "party__name", "ballot__area_id", "ballot__area__code",
         "ballot__area__area_type", "ballot__area__region__name", "ballot__council__name",
     )
-    candidates = engine.candidate_frame(
+    candidate_rows = [
         {"id": pk, "election": election, "gender": gender or "", "party": party or "Independent", "nation": primary_nation.get(area_id, "Not known"),
          "region": region or "Not known", "constituency": code if area_type == "constituency" else "", "council": council or "",
          "forces": area_forces.get(area_id, []), "contacted": pk in contacted}
         for pk, election, gender, party, area_id, code, area_type, region, council in rows.iterator(chunk_size=5000)
-    )
+    ]
+    for row, key in zip(candidate_rows, record_keys("candidate", (r["id"] for r in candidate_rows)), strict=True):
+        row["record_key"] = key
+    candidates = engine.candidate_frame(candidate_rows)
     incidents = _incident_frame()
     elections = [engine.ElectionRef(e.election_id, e.name, e.date, e.election_type) for e in Election.objects.order_by("date")]
     # Coverage per election: a FEOA's outreach for one election says nothing about another's.
@@ -227,7 +231,8 @@ def _incident_frame() -> pl.DataFrame:
     local_day = (pl.from_epoch((pl.col("moment") * 1_000_000).cast(pl.Int64), time_unit="us")
                  .dt.replace_time_zone("UTC").dt.convert_time_zone(settings.TIME_ZONE).dt.date())
     as_list = pl.List(pl.Utf8)
-    return raw.select(
+    keys = pl.Series("record_key", record_keys("incident", raw["id"].to_list()), dtype=pl.Int64)
+    return raw.with_columns(keys).select(
         "id", "candidate_id",
         week=local_day - pl.duration(days=local_day.dt.weekday() - 1),  # Monday of the UK week
         channel=pl.col("channel").fill_null(""),
@@ -239,6 +244,7 @@ def _incident_frame() -> pl.DataFrame:
         awaiting_triage=pl.col("status") == Incident.Status.NEW.value,
         risk=pl.col("risk").fill_null(""),
         submitted="submitted", first_contact="first_contact", triaged="triaged", referred="referred", closed="closed", adviser="adviser",
+        record_key="record_key",
     ).cast(engine.INCIDENT_SCHEMA)
 
 
@@ -248,7 +254,7 @@ def _incident_frame() -> pl.DataFrame:
 
 # Bump when what engine.dashboard computes changes (a new table, another method), so that every
 # snapshot is recomputed once rather than kept because its inputs did not change.
-PAYLOAD_VERSION = "3"  # 3: the case clocks
+PAYLOAD_VERSION = "4"  # 3: cell-key perturbation instead of suppression; 4: the case clocks
 
 
 def _election_digests(frames: Frames) -> dict:
@@ -325,7 +331,8 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
                     totals=totals_by_scope[force], now=frames.now, clock_targets=frames.clock_targets,
                     adviser_names=frames.adviser_names,
                 )
-                x, n = totals_by_scope[force].get(election.election_id, (0, 0))
+                x, n = totals_by_scope[force].get(election.election_id, (engine.EMPTY, 0))
+                x = x.count  # the true count, for the snapshot's own bookkeeping (which election to open on); never shown
                 snapshots.append(Snapshot(election=by_id[election.election_id], scope=force or NATIONAL, payload=payload,
                                           candidates=n, incidents=x, computed_at=now, fingerprint=fingerprint))
             if progress:
@@ -346,6 +353,9 @@ def refresh_snapshots(*, today: dt.date | None = None, trigger: str = "command",
             Snapshot.objects.bulk_create(snapshots, batch_size=100)
             ClockBreaches.objects.all().delete()
             ClockBreaches.objects.bulk_create(breach_lists, batch_size=20)
+        from .survey import refresh_survey_figures  # the candidates' survey (issue 17): small, so always recomputed
+
+        refresh_survey_figures()
         run.status = RefreshRun.Status.DONE
         run.snapshots, run.unchanged = len(snapshots) + len(unchanged), len(unchanged)
         run.incidents, run.candidates = frames.incidents.height, frames.candidates.height
@@ -453,11 +463,14 @@ def breaches(actor: Actor, force: PoliceForce, *, page: int = 1) -> tuple[list[B
 
 def _totals(frames: Frames, force: str | None) -> dict[str, tuple[int, int]]:
     """(incidents, candidates) per election in one scope, for the comparisons between elections."""
+def _totals(frames: Frames, force: str | None) -> dict[str, tuple[engine.Keyed, int]]:
+    """(incidents as a keyed cell, candidates) per election in one scope, for the comparisons
+    between elections (the incidents are perturbed there, as in the headline)."""
     cands = frames.candidates if force is None else frames.candidates.filter(pl.col("forces").list.contains(force))
     n = {r["election"]: r["len"] for r in cands.group_by("election").len().iter_rows(named=True)}
     joined = frames.incidents.join(cands.select(pl.col("id").alias("candidate_id"), "election"), on="candidate_id", how="inner")
-    x = {r["election"]: r["len"] for r in joined.group_by("election").len().iter_rows(named=True)}
-    return {e: (x.get(e, 0), n[e]) for e in n}
+    x = engine.keyed_by(joined, "election")
+    return {e: (x.get(e, engine.EMPTY), n[e]) for e in n}
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -490,6 +503,58 @@ def area_table(payload: dict, names: dict[str, str] | None = None) -> dict:
                                                                     ("rate", "Per 100 candidates (95% CI)")], rows)
 
 
+# ---------------------------------------------------------------------------------------------------
+# Sorting a figures table (issue 17). The tables are small (a few hundred rows at most: the map's
+# constituencies), so they are sorted in Python, on the numbers behind the display strings.
+
+_NUMBER = re.compile(r"^(-?\d[\d,]*(?:\.\d+)?)(?=$|[\s%(])")
+_NOT_SHOWN = {engine.MARKER, "–", "-", ""}
+
+
+def _sort_value(key: str) -> Callable[[dict], object]:
+    """A cell's value for sorting. A suppressed cell ([c]) or an empty one ("–") is None, and None
+    sorts last in either direction: ranking a hidden count among the shown ones would tell how big
+    it is (the same rule the engine's own order keeps)."""
+
+    def pick(row: dict):
+        shown = row.get(key)
+        if shown is None or str(shown).strip() in _NOT_SHOWN:
+            return None
+        raw = row.get("_values", {}).get(key)
+        if isinstance(raw, dict):
+            raw = raw.get("estimate", raw.get("ratio"))
+        if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            return raw
+        match = _NUMBER.match(str(shown))
+        return float(match.group(1).replace(",", "")) if match else str(shown)
+
+    return pick
+
+
+def table_sort_spec(table: dict, prefix: str = "") -> SortSpec:
+    """Every column of a figures table is sortable; keys are ``prefix`` + the column's key."""
+    return SortSpec(*[Column(prefix + c["key"], value=_sort_value(c["key"])) for c in table["columns"]])
+
+
+def table_sorting(table: dict, params, *, several: bool = True) -> Sorting:
+    """The sorting a page asked for this table. A page with several tables carries one ``sort``
+    (``<table>.<column>``): only one table is sorted at a time, and a value for another table (or
+    for none) leaves this one in the engine's order."""
+    prefix = f"{table['name']}." if several else ""
+    spec = table_sort_spec(table, prefix)
+    sort, order = params.get("sort"), params.get("order")
+    try:
+        sorting = spec.parse(sort, order, params) if sort in spec.columns else spec.parse(None, None, params)
+    except ValueError:
+        sorting = spec.parse(None, None, params)
+    return sorting
+
+
+def sort_table(table: dict, sorting: Sorting) -> dict:
+    """The table with its rows in the sorting's order (the stored payload is not changed)."""
+    return {**table, "rows": sorting.sort_rows(table["rows"])}
+
+
 def _csv_safe(value: str) -> str:
     # A cell that starts like a formula would run in a spreadsheet (CSV injection): quote it.
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
@@ -502,11 +567,20 @@ def table_csv(snapshot: Snapshot, table: dict) -> str:
     writer.writerow([f"# {table['title']}. {snapshot.election.name}; "
                      f"{'national' if snapshot.scope == NATIONAL else snapshot.payload.get('force_name')}; "
                      f"figures as of {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}; "
-                     f"{engine.MARKER} = fewer than {snapshot.payload['threshold']}, or suppressed so a total cannot reveal one. OFFICIAL-SENSITIVE"])
+                     f"{_method_line(snapshot.payload)} OFFICIAL-SENSITIVE"])
     writer.writerow([c["label"] for c in table["columns"]])
     for row in table["rows"]:
         writer.writerow([_csv_safe(str(row[c["key"]])) for c in table["columns"]])
     return out.getvalue()
+
+
+def _method_line(payload: dict) -> str:
+    """What the CSV and pages say about the disclosure control, for a snapshot's method."""
+    method = payload.get("method")
+    if not method:  # a snapshot computed before perturbation (it is recomputed on the next refresh)
+        return f"{engine.MARKER} = fewer than {payload['threshold']}, or suppressed so a total cannot reveal one."
+    return (f"{method['note']} Counts are moved by up to {method['max_noise']} (cell-key method); none from 1 to "
+            f"{method['threshold'] - 1} is shown. See docs/insights.md, 'Disclosure control'.")
 
 
 def record_export(actor: Actor, snapshot: Snapshot, table_name: str) -> None:

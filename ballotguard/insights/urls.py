@@ -19,4 +19,6 @@ urlpatterns = [
     path("insights/refresh/", views.refresh, name="refresh"),
     path("insights/tables/<slug:name>.csv", views.table_csv, name="table-csv"),
     path("insights/briefing.pdf", briefing_pdf, name="briefing-pdf"),
+    path("insights/survey/", views.survey, name="survey"),
+    path("insights/survey/tables/<slug:name>.csv", views.survey_csv, name="survey-csv"),
 ]

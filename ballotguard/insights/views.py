@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +28,7 @@ from ballotguard.registry.services import NotPermitted
 from ballotguard.incidents.services import clocks as clock_services
 
 from . import services
+from . import survey as survey_figures
 from .forms import RevealForm
 from .models import NATIONAL, Snapshot
 
@@ -100,14 +102,19 @@ def _weekly(request, snapshot: Snapshot, context: dict) -> dict:
     spec = charts.weekly_series([r["_values"] for r in weekly["rows"] if r["_values"]["incidents"] is not None], x="week",
                                 series=[("incidents", "Incidents")], title="Incidents reported, by week",
                                 description=f"Incidents reported each week, {snapshot.election.name}.", y_title="Incidents")
-    return _figure(weekly, spec, "weekly")
+    return _figure(request, weekly, spec, "weekly")
 
 
-def _figure(table: dict, spec: dict | None, chart_id: str) -> dict:
+def _figure(request, table: dict, spec: dict | None, chart_id: str) -> dict:
+    """A table with its chart. The table's rows come in the order the page asked for (``?sort=<table>.<column>``,
+    sorted in Python: these tables are small); the chart keeps the engine's order."""
     if spec is not None and not spec.get("data", {}).get("values"):
         spec = None  # nothing to draw (every value suppressed or none to compare): the table alone says so
-    return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec", "rows": _rows(table),
-            "columns": _columns(table)}
+    sorting = services.table_sorting(table, request.GET)
+    sorting.anchor = f"{chart_id}-heading"
+    return {"table": table, "spec": spec, "chart_id": chart_id, "spec_id": f"{chart_id}-spec",
+            "rows": _rows(services.sort_table(table, sorting)), "columns": _columns(table), "sorting": sorting,
+            "sort_prefix": f"{table['name']}."}
 
 
 @require_GET
@@ -116,7 +123,7 @@ def overview(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["weekly"] = _weekly(request, snapshot, context)
-        context["comparisons"] = _figure(snapshot.payload["comparisons"], None, "comparisons")
+        context["comparisons"] = _figure(request, snapshot.payload["comparisons"], None, "comparisons")
     context["tab"] = "overview"
     return render(request, "insights/overview.html", context)
 
@@ -127,7 +134,7 @@ def trends(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["figures"] = [
-            _figure(table, charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
+            _figure(request, table, charts.rate_bars([r["_values"] for r in table["rows"]], title=table["title"],
                                             description=f"{table['title']}: incidents per 100 candidates with 95% confidence intervals, "
                                                         f"{snapshot.election.name}."), f"trend-{table['name']}")
             for table in snapshot.payload["breakdowns"]
@@ -143,7 +150,7 @@ def disparities(request):
     snapshot, context = _snapshot(request)
     if snapshot is not None:
         context["figures"] = [
-            _figure(table, charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
+            _figure(request, table, charts.forest([r["_values"] for r in table["rows"]], title=f"Rate ratios {table['title'].lower()}",
                                          description=f"{table['title']}: each group's incidents per candidate compared with all other "
                                                      f"candidates, rate ratio with 95% confidence interval on a log scale, {snapshot.election.name}."),
                     f"disparity-{table['name']}")
@@ -167,7 +174,7 @@ def coverage(request):
                                  title="Share of handed-over candidates contacted by their FEOA, lowest first",
                                  description="For each police force, the share of candidates whose details were handed over that the FEOA has reached, lowest first.",
                                  x_title="Contacted (%)")
-        context["figure"] = _figure(table, spec, "coverage")
+        context["figure"] = _figure(request, table, spec, "coverage")
     context["tab"] = "coverage"
     return render(request, "insights/coverage.html", context)
 
@@ -185,14 +192,15 @@ def area_map(request):
             values = {code: a["rate"] for code, a in areas.items() if a["rate"] is not None}
             context["svg"] = hexmap.render_svg(
                 layout, values, title=f"Incidents per 100 candidates by constituency, {snapshot.election.name}",
-                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates. "
-                            "Hatched: not shown, to protect small numbers. Grey: no candidates in scope. The table below has every figure.",
+                description="Each hexagon is a Westminster constituency, coloured by incidents reported per 100 candidates, "
+                            "from counts perturbed to protect individuals (no count from 1 to 4 is shown). "
+                            "Grey: no candidates in scope. The table below has every figure.",
                 scale=hexmap.sequential_scale(values.values()) if values else None, value_label=lambda v: f"{v:.1f} per 100 candidates",
                 suppressed=[code for code, a in areas.items() if a["suppressed"]], suppressed_label="not shown, to protect small numbers",
                 id_prefix="insights-map",
             ) if layout.hexes else ""
         context["kind"] = kind
-        context["areas"] = _figure(services.area_table(snapshot.payload), None, "areas")
+        context["areas"] = _figure(request, services.area_table(snapshot.payload), None, "areas")
     context["tab"] = "map"
     return render(request, "insights/map.html", context)
 
@@ -250,6 +258,76 @@ def records(request):
         "elections": services.elections_available(), "selected_election": election_id or "", "tab": "records", "tabs": TABS,
         "is_analyst": True, "query": "",
     })
+
+
+# ---------------------------------------------------------------------------------------------------
+# The candidates' survey (issue 17): analysts only; figures stored by the refresh, already suppressed.
+
+
+def _survey_figures(request):
+    try:
+        survey_figures.check_reader(request.user)
+    except NotPermitted:
+        raise PermissionDenied from None
+    key = request.GET.get("election") or None
+    try:
+        return survey_figures.figures_for(request.user, key)
+    except survey_figures.SurveyFigures.DoesNotExist:
+        if key:
+            raise Http404("No survey figures for that election") from None
+        return None
+
+
+def _share_rows(table: dict, field: str) -> list[dict]:
+    return [{"category": r["_values"]["group"], "rate": {k: 100 * v for k, v in r["_values"][field].items()}}
+            for r in table["rows"] if r["_values"].get(field)]
+
+
+@require_GET
+@login_required
+def survey(request):
+    stored = _survey_figures(request)
+    context = {"tab": "survey", "tabs": TABS, "is_analyst": True, "query": "", "stored": stored,
+               "choices": survey_figures.choices(), "selected": stored.key if stored else ""}
+    if stored is not None and stored.payload.get("enough"):
+        payload = stored.payload
+        csv_query = f"?election={stored.key}"
+
+        def with_csv(fig: dict) -> dict:  # survey tables download from their own view
+            return {**fig, "csv_href": reverse("insights:survey-csv", args=[fig["table"]["name"]]) + csv_query}
+
+        figures = []
+        for table in payload["breakdowns"]:
+            spec = charts.rate_bars(_share_rows(table, "share"), title=f"Experienced any {table['title'].lower()}",
+                                    description=f"{table['title']}: share of survey respondents who experienced harassment, abuse or intimidation, "
+                                                "with exact 95% confidence intervals.", x_title="Experienced any (%)")
+            figures.append(with_csv(_figure(request, table, spec, table["name"])))
+        police = payload["police"]
+        figures.append(with_csv(_figure(request, police, None, police["name"])))
+        under = payload["underreporting"]
+        spec = charts.forest([{"group": r["_values"]["force"], "ratio": r["_values"]["ratio"]} for r in under["rows"]],
+                             title="Survey-reported experience ÷ candidates with an incident in Ballotguard",
+                             description="For each police force, how many times more candidates experienced harassment, abuse or intimidation "
+                                         "in the survey than had an incident reported in Ballotguard, with 95% confidence intervals, on a log scale.",
+                             x_title="Ratio (log scale); 1 = everything experienced was reported")
+        context["underreporting"] = with_csv(_figure(request, under, spec, under["name"]))
+        context["figures"] = figures
+        context["views"] = with_csv(_figure(request, payload["views"], None, payload["views"]["name"]))
+    return render(request, "insights/survey.html", context)
+
+
+@require_GET
+@login_required
+def survey_csv(request, name: str):
+    stored = _survey_figures(request)
+    table = survey_figures.find_table(stored.payload, name) if stored else None
+    if table is None:
+        raise Http404("No such table")
+    survey_figures.record_export(Actor.from_request(request), stored, name)
+    out = survey_figures.table_csv(stored, table)
+    response = HttpResponse(out, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="ballotguard-{name}-{stored.key[:60]}.csv"'
+    return response
 
 
 # ---------------------------------------------------------------------------------------------------

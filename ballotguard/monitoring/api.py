@@ -18,6 +18,7 @@ from pydantic import StrictBool
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
 from ballotguard.incidents.services import ReportInvalid
 from ballotguard.engines.messages import record_from
 
@@ -26,6 +27,9 @@ from .models import Message
 from .tasks import score_new_messages
 
 router = Router(tags=["monitoring"])
+
+MessageSortKey = services.MESSAGE_SORT.Key
+CampaignSortKey = services.campaigns.CAMPAIGN_SORT.Key
 
 MAX_BATCH = 1_000
 
@@ -104,6 +108,8 @@ def _out(view: services.review.MessageView) -> dict:
 class QueueQuery(Schema):
     review: str = Field("waiting", pattern="^(waiting|dismissed|confirmed|promoted|all)$")
     threats_only: bool = False
+    sort: MessageSortKey | None = Field(None, description="Column to sort by ('candidate': FEOAs only); the queue's own order breaks ties")
+    order: SortOrder | None = Field(None, description="asc or desc")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -115,7 +121,9 @@ class QueueOut(Schema):
 
 @router.get("/messages/queue", response={200: QueueOut, 403: MessageOut}, summary="Flagged messages, threats first", auth=restricted_to(Role.FEOA, Role.ANALYST))
 def review_queue(request, q: Query[QueueQuery]):
-    qs = services.queue(request.user, services.QueueFilter(review=q.review, threats_only=q.threats_only))
+    refused = services.IDENTITY_COLUMNS if not services.sees_identities(request.user) else None
+    sorting = services.MESSAGE_SORT.for_api(q.sort, q.order, refused=refused)
+    qs = sorting.apply(services.queue(request.user, services.QueueFilter(review=q.review, threats_only=q.threats_only)))
     page = list(qs[q.offset: q.offset + q.limit])
     return {"count": qs.count(), "items": [_out(v) for v in services.read_messages(actor_of(request), page)]}
 
@@ -255,6 +263,8 @@ class CampaignOut(CampaignSummaryOut):
 class CampaignQuery(Schema):
     status: str = Field("", pattern="^(|new|confirmed|dismissed)$")
     force: str = Field("", max_length=20, description="A police force code, e.g. E23000014")
+    sort: CampaignSortKey | None = Field(None, description="Column to sort by; the list's own order breaks ties")
+    order: SortOrder | None = Field(None, description="asc or desc")
     limit: int = Field(50, ge=1, le=200)
     offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
@@ -282,7 +292,8 @@ def _side(side: dict, when: dt.datetime) -> dict:
 @router.get("/campaigns", response={200: CampaignListOut, 403: MessageOut}, summary="Coordinated campaigns, highest score first",
             auth=restricted_to(Role.FEOA, Role.ANALYST))
 def campaign_list(request, q: Query[CampaignQuery]):
-    qs = services.campaigns.campaign_list(request.user, services.campaigns.CampaignFilter(status=q.status, force=q.force))
+    sorting = services.campaigns.CAMPAIGN_SORT.for_api(q.sort, q.order)
+    qs = sorting.apply(services.campaigns.campaign_list(request.user, services.campaigns.CampaignFilter(status=q.status, force=q.force)))
     page = list(qs[q.offset: q.offset + q.limit])
     return {"count": qs.count(), "items": [_summary(c) for c in page]}
 

@@ -14,7 +14,9 @@ REVIEW_CHOICES = [
 ]
 
 
-class QueueFilterForm(forms.Form):
+class QueueFilterForm(GovukForm):
+    """GOV.UK select and checkbox (issue 16, point 3: they were the browser's unstyled ones)."""
+
     review = forms.ChoiceField(label="Show", choices=REVIEW_CHOICES, required=False)
     threats_only = forms.BooleanField(label="Threats and exposed addresses only", required=False)
 

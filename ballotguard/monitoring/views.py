@@ -53,11 +53,15 @@ def review_queue(request):
     flt = services.QueueFilter()
     if form.is_valid():
         flt = services.QueueFilter(review=form.cleaned_data["review"] or "waiting", threats_only=form.cleaned_data["threats_only"])
-    page_obj, page_links = paginate(request, services.queue(request.user, flt))
+    pseudonymised = not services.sees_identities(request.user)
+    sorting = services.MESSAGE_SORT.from_request(request)
+    if pseudonymised and sorting.key in services.IDENTITY_COLUMNS:
+        sorting = services.MESSAGE_SORT.parse(None, None, sorting.params)
+    page_obj, page_links = paginate(request, sorting.apply(services.queue(request.user, flt)))
     views = services.read_messages(Actor.from_request(request), list(page_obj.object_list))
     return render(request, "monitoring/queue.html", {
         "form": form, "page_obj": page_obj, "page_links": page_links, "items": views,
-        "pseudonymised": not services.sees_identities(request.user),
+        "pseudonymised": pseudonymised, "sorting": sorting,
     })
 
 
@@ -152,9 +156,10 @@ def campaign_list(request):
     flt = services.campaigns.CampaignFilter()
     if form.is_bound and form.is_valid():
         flt = services.campaigns.CampaignFilter(status=form.cleaned_data["status"], force=form.cleaned_data["force"])
-    page_obj, page_links = paginate(request, services.campaigns.campaign_list(user, flt))
+    sorting = services.campaigns.CAMPAIGN_SORT.from_request(request)
+    page_obj, page_links = paginate(request, sorting.apply(services.campaigns.campaign_list(user, flt)))
     return render(request, "monitoring/campaign_list.html", {
-        "form": form, "page_obj": page_obj, "page_links": page_links, "campaigns": page_obj.object_list,
+        "form": form, "page_obj": page_obj, "page_links": page_links, "campaigns": page_obj.object_list, "sorting": sorting,
         "last_run": DetectionRun.objects.order_by("-created_at", "-id").first(),
         "last_finished": services.campaigns.last_finished(),
         "can_run": services.campaigns.can_run(user),

@@ -19,11 +19,14 @@ from ninja.errors import ValidationError
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
 
 from . import services
 from .models import Briefing, ContactAttempt, Invitation, Topic
 
 router = Router(tags=["outreach"])
+
+WorklistSortKey = services.WORKLIST_SORT.Key
 
 ADVISER = (Role.FEOA,)
 CANDIDATE_SIDE = (Role.CANDIDATE, Role.STAFF)
@@ -69,10 +72,13 @@ def get_worklist(
     request,
     council: str = Query("", max_length=12, description="Council GSS code"),
     election: str = Query("", max_length=200, description="Democracy Club election id"),
+    sort: WorklistSortKey | None = Query(None, description="Column to sort by; the worklist's own order breaks ties."),
+    order: SortOrder | None = Query(None, description="asc or desc"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
-    qs = services.worklist(request.user, services.WorklistFilter(council=council, election=election))
+    sorting = services.WORKLIST_SORT.for_api(sort, order)
+    qs = sorting.apply(services.worklist(request.user, services.WorklistFilter(council=council, election=election)))
     count = qs.count()
     items = [
         {"candidate_id": c.pk, "name": c.name, "person_id": c.person_id, "party": c.party.name if c.party else None,

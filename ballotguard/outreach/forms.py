@@ -6,7 +6,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from ballotguard.core.forms import GovukForm
+from ballotguard.core.forms import GovukDateField, GovukForm
 from ballotguard.engines import tabular
 
 from .matching import MAX_LINES
@@ -43,9 +43,9 @@ class ContactAttemptForm(GovukForm):
         help_text=_("Only “Reached the candidate” takes them off your worklist."),
         error_messages={"required": _("Select what happened"), "invalid_choice": _("Select what happened")},
     )
-    day = forms.DateField(
-        label=_("Date of the attempt"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Leave blank if it was just now."), error_messages={"invalid": _("Enter a real date, for example 27 3 2026")},
+    day = GovukDateField(
+        label=_("Date of the attempt"), required=False,
+        help_text=_("For example, 27 3 2026. Leave blank if it was just now."), error_messages={"invalid": _("Enter a real date, for example 27 3 2026")},
     )
     time = forms.TimeField(
         label=_("Time (optional)"), required=False, widget=forms.TimeInput(attrs={"type": "time"}),
@@ -82,8 +82,8 @@ class BriefingForm(GovukForm):
         "required": _("Select whether the briefing is for a group or one-to-one"), "invalid_choice": _("Select whether the briefing is for a group or one-to-one")})
     format = forms.ChoiceField(label=_("How will it happen?"), choices=Briefing.Format.choices, widget=forms.RadioSelect, error_messages={
         "required": _("Select whether the briefing is in person or online"), "invalid_choice": _("Select whether the briefing is in person or online")})
-    day = forms.DateField(label=_("Date"), widget=forms.DateInput(attrs={"type": "date"}), error_messages={
-        "required": _("Enter the date of the briefing"), "invalid": _("Enter a real date")})
+    day = GovukDateField(label=_("Date"), help_text=_("For example, 27 3 2026"), error_messages={
+        "required": _("Enter the date of the briefing"), "invalid": _("Enter a real date"), "incomplete": _("Enter a real date")})
     time = forms.TimeField(label=_("Start time"), widget=forms.TimeInput(attrs={"type": "time"}), error_messages={
         "required": _("Enter the start time of the briefing"), "invalid": _("Enter a time, for example 18:30")})
     location = forms.CharField(

@@ -31,10 +31,12 @@ from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import BooleanField, Case, Count, Exists, IntegerField, Max, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.sorting import Column, SortSpec
 from ballotguard.engines.outreach_stats import CandidateOutreach, Coverage, coverage_by
 from ballotguard.incidents.services.clocks import record_first_contact
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
@@ -134,6 +136,22 @@ def worklist(user: User, flt: WorklistFilter = WorklistFilter()) -> QuerySet[Can
         # Those who can be reached first: a hand-over with neither is a task for the returning officer.
         unreachable=Case(When(phone="", email="", then=Value(1)), default=Value(0), output_field=IntegerField()),
     ).order_by("unreachable", "handed_over_at", "id")
+
+
+#: The worklist's sortable columns (page and API). The phone number and e-mail address are
+#: encrypted, so they are never sorted on; "How to reach" sorts on whether each is there at all (an
+#: empty field is stored empty), best first: both, phone only, e-mail only, neither.
+WORKLIST_SORT = SortSpec(
+    Column("name", Lower("name")),
+    Column("ballot", Lower("ballot__post_label"), Lower("ballot__election__name")),
+    Column("reach", Case(When(phone="", email="", then=Value(3)), When(phone="", then=Value(2)), When(email="", then=Value(1)),
+                         default=Value(0), output_field=IntegerField())),
+    Column("handed_over", "handed_over_at"),
+    Column("attempts", "attempts", first="desc"),
+    Column("last_attempt", "last_attempt_at", first="desc"),
+    Column("next_step", Lower("last_next_step")),
+    default=("handed_over", "asc"),
+)
 
 
 def worklist_choices(user: User) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:

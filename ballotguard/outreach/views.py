@@ -64,13 +64,14 @@ def worklist(request):
     flt = services.WorklistFilter()
     if form.is_bound and form.is_valid():
         flt = services.WorklistFilter(council=form.cleaned_data["council"], election=form.cleaned_data["election"])
+    sorting = services.WORKLIST_SORT.from_request(request)
     qs = services.worklist(request.user, flt) if not form.errors else Candidate.objects.none()
-    page_obj, page_links = paginate(request, qs)
+    page_obj, page_links = paginate(request, sorting.apply(qs))
     outcomes = dict(ContactAttempt.Outcome.choices)
     rows = [{"c": c, "last_outcome": outcomes.get(c.last_outcome, "")} for c in page_obj.object_list]
     return render(request, "outreach/worklist.html", {
         "form": form, "rows": rows, "page_obj": page_obj, "page_links": page_links,
-        "filtered": bool(flt.council or flt.election),
+        "filtered": bool(flt.council or flt.election), "sorting": sorting,
     })
 
 

@@ -11,6 +11,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.http import JsonResponse
+from django.utils.translation import gettext
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.decorators import decorate_view
 from ninja.files import UploadedFile
@@ -18,6 +19,7 @@ from ninja.files import UploadedFile
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
+from ballotguard.core.sorting import SortOrder
 from ballotguard.engines.contact import ContactDetails, validate_contact
 from ballotguard.engines.operations import Operation
 
@@ -25,6 +27,8 @@ from . import services
 from .models import Candidate, PoliceForce
 
 router = Router(tags=["registry"])
+
+CandidateSortKey = services.CANDIDATE_SORT.Key
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -248,6 +252,8 @@ def list_candidates(
     operation: Operation | None = Query(None),
     handed_over: bool | None = Query(None),
     name: str = Query("", max_length=200, description="Part of the candidate's name."),
+    sort: CandidateSortKey | None = Query(None, description="Column to sort by; name breaks ties."),
+    order: SortOrder | None = Query(None, description="asc or desc"),
     limit: int = Query(50, ge=1, le=500),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ):
@@ -256,7 +262,8 @@ def list_candidates(
         election=election, area=area, party=party, operation=operation.value if operation else "",
         handed_over=handed_over, name=name,
     )
-    qs = services.list_candidates(request.user, flt)  # NotPermitted → 403
+    sorting = services.CANDIDATE_SORT.for_api(sort, order)
+    qs = sorting.apply(services.list_candidates(request.user, flt))  # NotPermitted → 403
     return _page(qs, limit, offset, candidate_public)
 
 
@@ -331,7 +338,7 @@ def handover(request, payload: HandoverIn):
             errors.append((f"{where}.candidate_id", "Give candidate_id, or ballot_paper_id and person_id", ["items", i, "candidate_id"]))
         if item.consent:
             details, problems = validate_contact(item.email, item.phone, item.address, item.postcode)
-            errors.extend((f"{where}.{p.field}", p.message, ["items", i, p.field]) for p in problems)
+            errors.extend((f"{where}.{p.field}", gettext(p.message), ["items", i, p.field]) for p in problems)
         else:
             details = None
         validated.append(details)
@@ -401,6 +408,7 @@ def import_candidates(
     gender_from: UploadedFile | None = File(None, description="Optional CSV to take candidates' gender from."),
     dry_run: bool = Form(False),
     background: bool = Form(False, description="Run in the task worker even when the file is small."),
+    allow_unknown_columns: bool = Form(False, description="Ignore columns that are not Democracy Club fields (with a warning) instead of refusing the file."),
 ):
     """Check with ``dry_run=true`` first: the report says what would be created, updated and rejected.
     ``gender_from`` is a House of Commons Library results-by-candidate CSV. The importer audits the run.
@@ -414,8 +422,10 @@ def import_candidates(
         source = _read_upload(file)
         gender = _read_upload(gender_from) if gender_from is not None else None
         if background or len(source) > settings.BALLOTGUARD_IMPORT_INLINE_BYTES:
-            return services.queue_candidate_import(actor_of(request), source, file.name or "candidates.csv", gender=gender, dry_run=dry_run)
-        return run_import(source, filename=file.name or "candidates.csv", gender_from=gender, dry_run=dry_run, actor=actor_of(request))
+            return services.queue_candidate_import(actor_of(request), source, file.name or "candidates.csv", gender=gender, dry_run=dry_run,
+                                                   allow_unknown_columns=allow_unknown_columns)
+        return run_import(source, filename=file.name or "candidates.csv", gender_from=gender, dry_run=dry_run,
+                          allow_unknown_columns=allow_unknown_columns, actor=actor_of(request))
 
     return _import_response(run)
 

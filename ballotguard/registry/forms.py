@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.conf import settings
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
 from ballotguard.engines.contact import validate_contact
@@ -74,7 +74,7 @@ class HandoverForm(GovukForm):
             email=data.get("email", ""), phone=data.get("phone", ""), address=data.get("address", ""), postcode=data.get("postcode", ""),
         )
         for err in errors:
-            self.add_error(err.field, err.message)
+            self.add_error(err.field, gettext(err.message))  # engine messages are English catalogue messages
         if data.get("consent") == "yes" and details.is_empty() and not errors:
             self.add_error("email", _("Enter at least one contact detail, or select no if the candidate has not agreed"))
         self.details = details
@@ -129,6 +129,10 @@ class CandidateImportForm(GovukForm):
         widget=forms.FileInput(attrs={"accept": ".csv,text/csv"}),
     )
     dry_run = forms.BooleanField(label=_("Dry run: check the file and report, but save nothing"), required=False, initial=True)
+    allow_unknown_columns = forms.BooleanField(
+        label=_("Ignore columns this import does not know"), required=False,
+        help_text=_("Otherwise a file with columns that are not Democracy Club fields is refused. Ignored columns are listed in the report."),
+    )
 
     def clean_candidates_file(self):
         return _check_csv_upload(self.cleaned_data.get("candidates_file"), settings.BALLOTGUARD_MAX_IMPORT_BYTES)

@@ -152,6 +152,13 @@ def _import_limit() -> int:
     return settings.BALLOTGUARD_MAX_IMPORT_BYTES
 
 
+# What a candidate import offers for columns it does not know, everywhere it can be run: the imports
+# page, the API and the command. (The geography import has no such choice, so its error offers none.)
+UNKNOWN_COLUMNS_MESSAGE = ("Unknown columns: %(columns)s. Remove them from the file, or choose to ignore them: “Ignore columns this "
+                           "import does not know” on the imports page, allow_unknown_columns in the API, --allow-unknown-columns "
+                           "on the command line")
+
+
 def _open(data: bytes, filename: str, **kwargs: Any) -> Table:
     kwargs.setdefault("max_bytes", _import_limit())
     try:
@@ -867,9 +874,11 @@ def import_candidates(
         raise ImportValidationError([f"{filename}: {m}" for m in err.messages]) from None
     is_list = "ballot_paper_id" not in header and "election_date" not in header and ("party_key" in header or "pcon24cd" in header)
     if is_list:
-        table = _open(data, filename, required=GE2024_LIST_FIELDS, known=GE2024_LIST_FIELDS, allow_unknown=allow_unknown_columns)
+        table = _open(data, filename, required=GE2024_LIST_FIELDS, known=GE2024_LIST_FIELDS, allow_unknown=allow_unknown_columns,
+                      unknown_message=UNKNOWN_COLUMNS_MESSAGE)
     else:
-        table = _open(data, filename, required=DC_CORE_FIELDS, known=(*DC_FIELDS, *OI_EXTRA_FIELDS), allow_unknown=allow_unknown_columns)
+        table = _open(data, filename, required=DC_CORE_FIELDS, known=(*DC_FIELDS, *OI_EXTRA_FIELDS), allow_unknown=allow_unknown_columns,
+                      unknown_message=UNKNOWN_COLUMNS_MESSAGE)
     report.warnings.extend(table.warnings)
     genders: _GenderSource | None = None
     if gender_from is not None:

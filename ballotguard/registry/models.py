@@ -293,6 +293,7 @@ class ImportJob(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     filename = models.CharField(max_length=255)
     dry_run = models.BooleanField(default=False)
+    allow_unknown_columns = models.BooleanField(default=False, help_text="Ignore columns that are not Democracy Club fields (with a warning).")
     data = models.BinaryField(blank=True, help_text="The upload, blanked when the run ends.")
     gender_data = models.BinaryField(blank=True, null=True)
     stage = models.CharField(max_length=100, blank=True)

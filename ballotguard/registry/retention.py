@@ -36,7 +36,7 @@ Closed incidents (``closed_incidents_minimise_days``, from closure)
     Minimised, not deleted: the police may still need the reference, the crime reference number and
     the fact of the incident (behaviours, place, dates, risk) for figures and for a later course of
     conduct. The incident's data key is destroyed, so its description, perpetrator, advice,
-    observables, evidence file names and timeline texts can no longer be opened anywhere; the columns
+    observables, evidence file names, timeline texts and checklist reasons can no longer be opened anywhere; the columns
     are blanked; each evidence file is deleted and its row marked ``erased_at``, keeping its SHA-256
     (the chain of custody can still show which file was held, and a copy the police hold can be
     proved to be it). Observables keep their kind and ``match_hash``: a keyed HMAC (not reversible
@@ -364,7 +364,7 @@ def _delete_messages(ids: list[int], now: dt.datetime, days: int, report: Retent
 
 
 def _minimise_incidents(ids: list[int], now: dt.datetime, days: int, report: RetentionReport) -> None:
-    from ballotguard.incidents.models import Evidence, IncidentEvent, Observable
+    from ballotguard.incidents.models import Evidence, IncidentEvent, IncidentTask, Observable
 
     with transaction.atomic():
         rows = list(incidents_to_minimise(now, days).filter(pk__in=ids).select_for_update().values_list("pk", "data_key"))
@@ -376,6 +376,7 @@ def _minimise_incidents(ids: list[int], now: dt.datetime, days: int, report: Ret
         )
         report.observables_blanked += Observable.objects.filter(incident_id__in=pks).exclude(display="", value="").update(display="", value="")
         IncidentEvent.objects.filter(incident_id__in=pks).exclude(text="").update(text="")
+        IncidentTask.objects.filter(incident_id__in=pks).exclude(reason="").update(reason="")  # why a task did not apply
         # A promoted monitoring message is the incident's content too: the evidence file was made from it.
         from ballotguard.monitoring.models import Message
 

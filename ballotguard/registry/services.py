@@ -10,10 +10,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.sorting import Column, SortSpec
 from ballotguard.engines.contact import ContactDetails
 
 from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce, SocialHandle
@@ -106,6 +108,36 @@ class CandidateFilter:
         if self.name:
             qs = qs.filter(name__icontains=self.name)
         return qs
+
+
+#: The candidate list's sortable columns (page and API): public fields only. Contact details are
+#: encrypted and never listed, let alone sorted on.
+CANDIDATE_SORT = SortSpec(
+    Column("name", Lower("name")),
+    Column("party", Lower("party__name")),
+    Column("ballot", Lower("ballot__post_label")),
+    Column("election", "ballot__election__date", Lower("ballot__election__name"), first="desc"),
+    Column("operation", "ballot__election__operation"),
+    Column("handed_over", "handed_over_at", first="desc"),
+    default=("name", "asc"),
+)
+
+
+def _handover_state(c: Candidate) -> int:
+    """Handed over with consent, then refused, then not yet handed over."""
+    if c.handed_over_at:
+        return 0 if c.consent_to_share else 1
+    return 2
+
+
+#: The hand-over page's columns: each ballot's table sorted in Python (a council's ballots are small).
+HANDOVER_SORT = SortSpec(
+    Column("name", value=lambda c: c.name),
+    Column("party", value=lambda c: c.party.name if c.party else ""),
+    Column("person_id", value=lambda c: c.person_id),
+    Column("status", value=_handover_state),
+    default=("name", "asc"),
+)
 
 
 def list_candidates(user: User, flt: CandidateFilter) -> QuerySet[Candidate]:
@@ -247,7 +279,8 @@ def registry_summary() -> dict:
     }
 
 
-def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False):
+def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False,
+                           allow_unknown_columns: bool = False):
     """Store an upload as an ``ImportJob`` and hand it to the task worker (``tasks.run_import_job``).
 
     Used for files over ``BALLOTGUARD_IMPORT_INLINE_BYTES``: an import of 100,000 rows takes longer
@@ -260,7 +293,7 @@ def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes |
     from .tasks import run_import_job
 
     job = ImportJob.objects.create(filename=filename[:255] or "candidates.csv", data=data, gender_data=gender, dry_run=dry_run,
-                                   created_by=actor.user)
+                                   allow_unknown_columns=allow_unknown_columns, created_by=actor.user)
     audit(actor, "import", "import_job", job.pk, detail=f"candidate import queued ({len(data):,} bytes{', dry run' if dry_run else ''})")
     transaction.on_commit(lambda: run_import_job.enqueue(job.pk))
     return job

@@ -71,7 +71,7 @@ def run_import_job(job_id: int) -> str:
     actor = Actor(user=job.created_by, channel="api")
     try:
         report = import_candidates(bytes(job.data), filename=job.filename, gender_from=bytes(job.gender_data) if job.gender_data else None,
-                                   dry_run=job.dry_run, progress=progress, actor=actor)
+                                   dry_run=job.dry_run, allow_unknown_columns=job.allow_unknown_columns, progress=progress, actor=actor)
     except ImportValidationError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=list(exc.messages), data=b"", gender_data=None,
                                                    finished_at=timezone.now())

@@ -57,10 +57,12 @@ def candidate_list(request):
             election=data["election"], area=data["area"], party=data["party"], operation=data["operation"],
             handed_over={"yes": True, "no": False}.get(data["handed_over"]), name=data["name"].strip(),
         )
+    sorting = services.CANDIDATE_SORT.from_request(request)
     candidates = services.list_candidates(user, flt) if not form.errors else Candidate.objects.none()
-    page_obj, page_links = paginate(request, candidates)
+    page_obj, page_links = paginate(request, sorting.apply(candidates))
     filtered = any(v not in ("", None) for v in vars(flt).values())
-    return render(request, "registry/candidate_list.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "filtered": filtered})
+    return render(request, "registry/candidate_list.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "filtered": filtered,
+                                                            "sorting": sorting})
 
 
 def _candidate(request, pk: int) -> Candidate:
@@ -137,11 +139,13 @@ def handover_list(request):
     by_ballot: dict[int, list[Candidate]] = {b.pk: [] for b in ballots}
     for c in Candidate.objects.filter(ballot__in=[b.pk for b in ballots]).select_related("party").order_by("name", "id"):
         by_ballot[c.ballot_id].append(c)
-    rows = [{"ballot": b, "candidates": by_ballot[b.pk]} for b in ballots]
+    sorting = services.HANDOVER_SORT.from_request(request)
+    rows = [{"ballot": b, "candidates": sorting.sort_rows(by_ballot[b.pk])} for b in ballots]
     total = sum(len(r["candidates"]) for r in rows)
     done = sum(1 for r in rows for c in r["candidates"] if c.handed_over)
     return render(request, "registry/handover_list.html", {
         "council": request.user.council, "rows": rows, "total": total, "handed_over": done, "outstanding": total - done,
+        "sorting": sorting,
     })
 
 
@@ -183,7 +187,7 @@ def parse_handover_csv(user, data: bytes, filename: str):
     there are no errors. Each error names the line and, where one is to blame, the column."""
     table = tabular.open_table(data, filename, required=HANDOVER_COLUMNS, known=HANDOVER_TEMPLATE_COLUMNS, max_bytes=HANDOVER_CSV_MAX_BYTES)
     rows, row_errors = table.read_rows()
-    errors = [{"line": e.line, "column": e.column or "", "message": e.message} for e in row_errors]
+    errors = [{"line": e.line, "column": e.column or "", "message": e.localized(_)} for e in row_errors]
     candidates = {
         (c.ballot.ballot_paper_id, c.person_id): c
         for c in services.candidates_visible_to(user).select_related("ballot")
@@ -208,7 +212,8 @@ def parse_handover_csv(user, data: bytes, filename: str):
             errors.append({"line": row.line, "column": "consent", "message": _("enter yes or no")})
         details, contact_errors = validate_contact(email=row["email"], phone=row["phone"], address=row["address"], postcode=row["postcode"])
         for err in contact_errors:
-            errors.append({"line": row.line, "column": err.field, "message": err.message[0].lower() + err.message[1:]})
+            message = _(err.message)  # mid-sentence after "Line 3, column phone:", so lower-case its first letter
+            errors.append({"line": row.line, "column": err.field, "message": message[0].lower() + message[1:]})
         if consent is not None and not contact_errors:
             parsed.append((candidate, details, consent))
     errors.sort(key=lambda e: e["line"])
@@ -228,7 +233,7 @@ def handover_upload(request):
             rows, row_errors, warnings = parse_handover_csv(request.user, upload.read(HANDOVER_CSV_MAX_BYTES + 1), upload.name)
         except tabular.TableError as err:  # the file as a whole: not CSV text, missing columns, too big
             rows, row_errors = None, []
-            for message in err.messages:
+            for message in err.localized(_):
                 form.add_error("file", message)
         if rows is None:
             pass
@@ -303,7 +308,7 @@ def imports(request):
                     data = candidate_form.cleaned_data
                     gender = data["gender_file"].read() if data.get("gender_file") else None
                     job = services.queue_candidate_import(actor, data["candidates_file"].read(), data["candidates_file"].name,
-                                                          gender=gender, dry_run=data["dry_run"])
+                                                          gender=gender, dry_run=data["dry_run"], allow_unknown_columns=data["allow_unknown_columns"])
                     messages.success(request, f"The file is large: it is being imported in the background (job {job.pk}). Progress is below.")
                     return redirect("registry:imports")
                 if kind == "candidates" and candidate_form.is_valid():
@@ -311,7 +316,7 @@ def imports(request):
                     gender = data["gender_file"].read() if data.get("gender_file") else None
                     report = import_candidates(
                         data["candidates_file"].read(), filename=data["candidates_file"].name, gender_from=gender,
-                        dry_run=data["dry_run"], actor=actor,
+                        dry_run=data["dry_run"], allow_unknown_columns=data["allow_unknown_columns"], actor=actor,
                     ).to_dict()
                 elif kind == "geography" and geography_form.is_valid():
                     data = geography_form.cleaned_data

@@ -29,7 +29,7 @@ from pathlib import Path
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.accounts.models import Role, User
@@ -260,7 +260,9 @@ def read_plan(actor: Actor, plan: SafetyPlan) -> PlanView:
         raise NotPermitted("Only the candidate and their staff can read the safety plan.")
     answers = answers_from_dict(_json_loads(plan.answers))
     audit(actor, "read", "safety_plan", plan.pk, fields=["answers"], detail=f"candidate {plan.candidate_id} revision {plan.revision}")
-    return PlanView(plan=plan, answers=answers, items=checklist(answers))
+    # In the language of the request: the page, its print-out and the JSON API all say the steps in Welsh
+    # on a Welsh request.
+    return PlanView(plan=plan, answers=answers, items=checklist(answers, gettext))
 
 
 def save_plan(actor: Actor, candidate: Candidate, answers: PlanAnswers) -> SafetyPlan:

@@ -141,7 +141,7 @@ def plan(request, candidate_id: int, revision: int | None = None):
     for priority, label in PRIORITY_LABELS.items():
         items = [{"item": i, "guidance_title": titles.get(i.guidance_slug, "")} for i in view.items if i.priority == priority]
         if items:
-            groups.append({"priority": priority, "label": label, "items": items})
+            groups.append({"priority": priority, "label": _(label), "items": items})
     return render(request, "safety/plan.html", {
         "candidate": candidate, "view": view, "groups": groups,
         "is_latest": latest is not None and latest.pk == current.pk,

@@ -39,6 +39,26 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     rows, total, _ = breaches(Actor(user=lead), clocks.lead_forces(lead).first())
     assert total >= 2 and any(m["clock"] == "triage" and m["state"] == "missed" for r in rows for m in r.missed)
     assert Incident.objects.filter(first_contact_at__isnull=False).exists()
+    # A partner's STIX bundle (issue 17) names the overdue report's phone and the car at the demo
+    # candidate's house in one observation: the two reports are matched and linked by it.
+    from ballotguard.sharing.models import PartnerImport
+
+    partner = PartnerImport.objects.get()
+    assert partner.matched_incidents >= 2 and partner.links_made >= 1 and partner.tlp == "amber"
+    # Every report has its checklist, dated from when it was sent; the doorstep one shows progress.
+    assert all(i.tasks.exists() for i in incidents)
+    assert all(t.due_at > t.incident.submitted_at for i in incidents for t in i.tasks.select_related("incident"))
+    doorstep = next(i for i in mine if "turning_up_at_home" in i.behaviours)
+    states = sorted(doorstep.tasks.values_list("state", flat=True))
+    assert states.count("done") == 2 and states.count("not_applicable") == 1 and "open" in states
+    # Three reports name Facebook's home page, which is on the warning list: it links none of them.
+    from ballotguard.core.matching import keyed_hash
+    from ballotguard.engines.observables import normalise_observable
+    from ballotguard.incidents.models import Observable
+
+    facebook = keyed_hash("observable", normalise_observable("url", "https://www.facebook.com/").match_key)
+    assert Observable.objects.filter(match_hash=facebook).count() == 3
+    assert not IncidentLink.objects.filter(match_hash=facebook).exists()
     call_command("demo", "--no-national")  # a second run changes nothing
     assert Incident.objects.count() == 8
 

@@ -18,6 +18,7 @@ from .errors import ReportInvalid
 from .events import SYSTEM, add_event, new_event
 from .guidance import course_of_conduct_ids, linked_ids, reassess_risk
 from .scope import incidents_in_force_of, incidents_visible_to, is_adviser
+from .warnings import warned_hashes
 
 
 def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
@@ -28,6 +29,10 @@ def link_observables(actor: Actor, incident: Incident) -> list[Incident]:
     and the timeline lines that announce them, are written in bulk rather than pair by pair.
     """
     hashes = dict(incident.observables.exclude(match_hash="").values_list("match_hash", "kind"))
+    # A value on the warning list (a switchboard, a platform's home page, the candidate's own handle)
+    # is named in reports because everyone meets it: it links nothing by itself.
+    for warned in warned_hashes() & hashes.keys():
+        del hashes[warned]
     if not hashes:
         return []
     matches = (

@@ -22,8 +22,9 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent, Observable
 from ..tasks import link_again
+from .checklists import ensure_checklist
 from .errors import IdempotencyConflict, ReportInvalid
-from .events import add_event
+from .events import SYSTEM, add_event
 from .guidance import reassess_risk
 from .links import link_observables
 from .scope import can_report, locked, reportable_candidates
@@ -309,6 +310,7 @@ def _send(actor: Actor, incident: Incident, created: bool = False) -> None:
         audit(actor, "update", "incident", incident.pk, detail="submitted")
     link_observables(actor, incident)
     reassess_risk(incident)  # a high-risk report e-mails the force's advisers once committed
+    ensure_checklist(SYSTEM, incident)  # the checklist of each behaviour, due from now (sooner at high risk)
     incident_id = incident.pk
     # The rest runs in the task worker once this is committed, off the reporter's request: matching
     # again (two reports sharing a detail and sent at the same moment cannot see each other's

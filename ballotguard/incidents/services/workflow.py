@@ -7,17 +7,20 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.sorting import Column, SortSpec, in_order
 from ballotguard.engines.risk import RiskLevel
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
 from .clocks import contact_on_advice
+from .checklists import ensure_checklist
 from .events import add_event
 from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
 
@@ -107,6 +110,8 @@ def _apply_transition(actor: Actor, incident: Incident, status: str, crime_refer
     if status == Incident.Status.ADVICE_GIVEN:
         contact_on_advice(actor, incident, now)
     audit(actor, "update", "incident", incident.pk, fields=["status"], detail=f"status {status}")
+    if status == Incident.Status.TRIAGED:
+        ensure_checklist(actor, incident)  # an incident sent before checklists existed gets one at triage
 
 
 def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Incident:
@@ -120,7 +125,12 @@ def assign(actor: Actor, incident: Incident, assignee_id: int | None) -> Inciden
         incident = locked(incident)
         incident.assigned_to = assignee
         incident.save(update_fields=["assigned_to", "updated_at"])
-        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, f"Assigned to {assignee}" if assignee else "Unassigned", internal=True)
+        # Open checklist tasks nobody owns go to the assignee with the incident.
+        given = incident.tasks.filter(state="open", owner__isnull=True).update(owner=assignee) if assignee else 0
+        text = f"Assigned to {assignee}" if assignee else "Unassigned"
+        if given:
+            text += f", with {given} open checklist task{'s' if given != 1 else ''} nobody owned"
+        add_event(actor, incident, IncidentEvent.Kind.ASSIGNED, text, internal=True)
         audit(actor, "update", "incident", incident.pk, fields=["assigned_to"])
     return incident
 
@@ -204,6 +214,33 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
     # Within a risk level, reports still waiting for triage come first: they are the ones with a clock.
     waiting_first = Case(When(status=Incident.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
     return qs.order_by("-risk_rank", waiting_first, "submitted_at", "id")
+
+
+# When a report waiting for triage must be triaged: an hour after it was sent for high risk, a day for
+# the rest (Incident.triage_due_at, in SQL). Triaged reports have no clock: NULL, so they sort last.
+_TRIAGE_DUE = Case(
+    When(status=Incident.Status.NEW, risk_rank=3, then=ExpressionWrapper(F("submitted_at") + timedelta(hours=1), output_field=DateTimeField())),
+    When(status=Incident.Status.NEW, then=ExpressionWrapper(F("submitted_at") + timedelta(hours=24), output_field=DateTimeField())),
+    default=None, output_field=DateTimeField(),
+)
+
+# The adviser's name as the queue shows it (User.__str__: full name, else username); nobody is NULL.
+_ASSIGNED_NAME = Lower(Coalesce(
+    NullIf(Trim(Concat("assigned_to__first_name", Value(" "), "assigned_to__last_name")), Value("")), "assigned_to__username",
+))
+
+#: The case queue's sortable columns (page and API). Every one is a plain column or worked out from
+#: plain columns; nothing here is encrypted. Left out: the candidate's details and the description
+#: (the queue shows only the candidate's name, which the "Incident" column does not sort by).
+QUEUE_SORT = SortSpec(
+    Column("reference", "reference"),
+    Column("risk", "risk_rank", first="desc"),
+    Column("status", in_order("status", Incident.Status.values)),
+    Column("sent", "submitted_at"),
+    Column("triage_by", _TRIAGE_DUE),
+    Column("assigned", _ASSIGNED_NAME),
+    default=("risk", "desc"),
+)
 
 
 def _overdue() -> Q:

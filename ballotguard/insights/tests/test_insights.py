@@ -1,4 +1,4 @@
-"""Insights end to end on the shared test world: refresh, scope per role, suppression on the page
+"""Insights end to end on the shared test world: refresh, scope per role, perturbation on the page
 and in exports, pseudonymised records and the audited reveal, and the JSON API."""
 
 from __future__ import annotations
@@ -16,6 +16,12 @@ from ballotguard.insights.models import RefreshRun, RevealReason, Snapshot
 from ballotguard.registry.models import Candidate
 
 pytestmark = pytest.mark.django_db
+
+THREE = {"0", "5", "6", "7", "8"}  # what the cell-key method can show for a true 3: never 3, within 5
+
+
+def near(shown, true: int) -> bool:
+    return abs(int(str(shown).replace(",", "")) - true) <= 5 and int(str(shown).replace(",", "")) not in {1, 2, 3, 4}
 
 
 def add_incidents(candidate: Candidate, n: int, *, forces, reporter, status=Incident.Status.NEW, risk="medium", **fields) -> list[Incident]:
@@ -38,7 +44,8 @@ def test_refresh_makes_national_and_force_snapshots_per_election(world, figures)
     assert scopes == {"national", world.forces.met.code, world.forces.city.code, world.forces.wmp.code}
     national = Snapshot.objects.get(election=ge, scope="national")
     assert national.incidents == 15  # the draft is not counted
-    assert national.payload["headline"]["incidents"]["value"] == 15
+    assert near(national.payload["headline"]["incidents"]["value"], 15)  # published perturbed
+    assert national.payload["method"]["name"] == "cell-key perturbation"
     met = Snapshot.objects.get(election=ge, scope=world.forces.met.code)
     assert met.incidents == 12
 
@@ -46,13 +53,18 @@ def test_refresh_makes_national_and_force_snapshots_per_election(world, figures)
 def test_small_counts_never_reach_the_page(world, figures, client_as):
     page = client_as(world.users.analyst).get(f"/insights/trends/?election={world.elections.ge.election_id}&force=national").content.decode()
     forces = page[page.index("By police force"):]
-    west_midlands = forces[forces.index("West Midlands"):forces.index("</tr>", forces.index("West Midlands"))]
-    assert "[c]" in west_midlands and ">3<" not in west_midlands
+    start = forces.index('<th scope="row" class="govuk-table__header">West Midlands</th>')
+    west_midlands = forces[start:forces.index("</tr>", start)]
+    shown = re.findall(r"<td class=\"govuk-table__cell[^\"]*\">([0-9,]+)</td>", west_midlands)[0]
+    assert shown in THREE and ">3<" not in west_midlands
+    assert "Figures are perturbed to protect individuals: totals may not equal the sum of rows." in page
+    assert 'id="method"' in page and "cell-key method" in page
     wmp = client_as(world.users.feoa_wmp).get(f"/insights/?election={world.elections.ge.election_id}")
     html = wmp.content.decode()
-    # The West Midlands has 3 incidents: the headline shows the marker, never the 3.
+    # The West Midlands has 3 incidents: the headline never shows the 3, and shows what the national
+    # page shows for the same incidents (the same cell key, the same value: nothing to average away).
     headline = html[html.index('data-testid="headline"'):html.index("</dl>", html.index('data-testid="headline"'))]
-    assert "[c]" in headline
+    assert re.search(rf"<dd class=\"govuk-summary-list__value\">{shown}</dd>", headline)
     assert not re.search(r"<dd class=\"govuk-summary-list__value\">3</dd>", headline)
 
 
@@ -77,23 +89,27 @@ def test_analyst_sees_national_and_any_force(world, figures, client_as):
     assert body["scope"] == "national"
     genders = {r["group"]: r for r in next(t for t in body["figures"]["disparities"] if t["name"] == "gender")["rows"]}
     assert genders["Women"]["candidates"]  # denominators are shown
+    method = body["figures"]["method"]  # the API says how its figures are protected, as the pages do
+    assert method["name"] == "cell-key perturbation" and method["max_noise"] == 5 and "totals may not equal" in method["note"]
     assert analyst.get(f"/insights/map/?force={world.forces.wmp.code}").status_code == 200
 
 
-def test_csv_export_is_suppressed_safe_and_audited(world, figures, client_as):
+def test_csv_export_is_perturbed_safe_and_audited(world, figures, client_as):
     analyst = client_as(world.users.analyst)
     response = analyst.get(f"/insights/tables/forces.csv?election={world.elections.ge.election_id}&force=national")
     assert response.status_code == 200
     text = response.content.decode()
-    assert "OFFICIAL-SENSITIVE" in text.splitlines()[0]
+    assert "OFFICIAL-SENSITIVE" in text.splitlines()[0] and "totals may not equal the sum of rows" in text.splitlines()[0]
     west_midlands = next(line for line in text.splitlines() if line.startswith("West Midlands"))
-    assert west_midlands.split(",")[1] == "[c]"
+    assert west_midlands.split(",")[1] in THREE
     assert AuditEvent.objects.filter(action=AuditEvent.Action.EXPORT, object_type="insights.table").exists()
     assert analyst.get("/insights/tables/nonsense.csv").status_code == 404
     areas = analyst.get(f"/insights/tables/areas.csv?election={world.elections.ge.election_id}&force=national").content.decode()
     assert areas.splitlines()[1] == "Constituency,Candidates,Incidents,Per 100 candidates (95% CI)"
-    # Yardley's 3 is hidden, and with only two constituencies the other one too: 15 - 12 would give it back.
-    assert areas.splitlines()[2:] == ["Birmingham Yardley,2,[c],[c]", "Cities of London and Westminster,2,[c],[c]"]
+    # Both constituencies are shown: Yardley's 3 perturbed (never 3), and 15 - 12 gives it back only by chance.
+    rows = {line.split(",")[0]: line.split(",")[2] for line in areas.splitlines()[2:]}
+    assert set(rows) == {"Birmingham Yardley", "Cities of London and Westminster"} and "[c]" not in areas
+    assert rows["Birmingham Yardley"] in THREE and near(rows["Cities of London and Westminster"], 12)
 
 
 def test_records_are_pseudonymised_and_a_reveal_needs_a_reason_and_is_audited(world, figures, client_as):
@@ -207,9 +223,10 @@ def test_weekly_figures_show_the_campaign_period_and_can_be_widened(world, clien
     london = dt.timezone(dt.timedelta(hours=1))
     for when in (dt.datetime(2024, 6, 20, 12, tzinfo=london), dt.datetime(2024, 6, 21, 12, tzinfo=london),
                  dt.datetime(2024, 1, 10, 12, tzinfo=london), timezone.now()):
-        incident = Incident.objects.create(candidate=world.candidates.clw_1, reported_by=world.users.candidate, status=Incident.Status.NEW,
-                                           occurred_at=when, submitted_at=when, place="online", behaviours=["assault"], description="x")
-        incident.forces.set([world.forces.met])
+        for _ in range(6):  # six a week: a perturbed 6 is never shown as 0
+            incident = Incident.objects.create(candidate=world.candidates.clw_1, reported_by=world.users.candidate, status=Incident.Status.NEW,
+                                               occurred_at=when, submitted_at=when, place="online", behaviours=["assault"], description="x")
+            incident.forces.set([world.forces.met])
     services.refresh_snapshots(trigger="test")
     analyst = client_as(world.users.analyst)
     query = f"?election={world.elections.ge.election_id}&force=national"
@@ -221,7 +238,7 @@ def test_weekly_figures_show_the_campaign_period_and_can_be_widened(world, clien
 
     campaign = analyst.get(f"/insights/trends/{query}").content.decode()
     period = re.search(r'data-testid="period">(.*?)</p>', campaign, re.S).group(1)
-    assert "the weeks from 20 May 2024 to 29 July 2024" in period and "2 weeks outside it had incidents" in period
+    assert "the weeks from 20 May 2024 to 29 July 2024" in period and "2 weeks outside it show incidents" in period
     shown = weeks(campaign)
     assert shown and all("2024-05-20" <= w <= "2024-07-29" for w in shown), shown
     assert len(shown) <= 11  # ten weeks at most, not two and a half years of zeros

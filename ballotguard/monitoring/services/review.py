@@ -12,10 +12,12 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import F, QuerySet
+from django.db.models.functions import Lower
 from django.utils import timezone
 
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.sorting import Column, SortSpec, in_order
 from ballotguard.core.matching import candidate_pseudonym
 from ballotguard.engines.incident_facts import Behaviour, Place
 from ballotguard.engines.messages import Platform
@@ -56,6 +58,20 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Message]:
     if flt.candidate_id:
         qs = qs.filter(candidate_id=flt.candidate_id)
     return qs.order_by(F("threat_score").desc(nulls_last=True), F("abuse_score").desc(nulls_last=True), "sent_at", "id")
+
+
+#: The flagged-messages list's sortable columns (page and API). The text, the author's handle and name
+#: and the reasons are encrypted, so they are not sortable: "message" sorts by when it was sent.
+#: "candidate" sorts by the candidate's name, which analysts see only as a pseudonym, so it is
+#: offered to FEOAs alone (an alphabetical order would give the names behind the pseudonyms away).
+MESSAGE_SORT = SortSpec(
+    Column("message", "sent_at", first="desc"),
+    Column("flagged", "threat_score", "abuse_score", first="desc"),
+    Column("candidate", Lower("candidate__name")),
+    Column("review", in_order("review", Message.Review.values)),
+    default=("flagged", "desc"),
+)
+IDENTITY_COLUMNS = {"candidate": "Only advisers can sort by candidate: you see candidates by pseudonym"}
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -214,3 +214,26 @@ def test_graph_files_link_tables_and_the_fdr_option(tmp_path, capsys):
     # With the default significance test, a dozen rows are too few to rule chance out.
     call_command("detect_campaigns", str(path), out=tmp_path / "sig", json=True)
     assert json.loads(capsys.readouterr().out)["campaigns"] == 0
+
+
+def test_file_commands_run_without_the_services_secrets(tmp_path):
+    """Issue 18: ``score-messages`` and ``detect-campaigns`` read and write files only, so they run on an
+    analyst's machine with none of the service's secrets set (and no database)."""
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("BALLOTGUARD_", "DJANGO_", "DATABASE_URL"))}
+    cli = [sys.executable, "-m", "ballotguard.cli"]
+    scores = tmp_path / "scores.csv"
+    (tmp_path / "m.csv").write_text("id,text\n1,I will find you and kill you\n2,see you at the count\n", encoding="utf-8")
+    done = subprocess.run([*cli, "score-messages", str(tmp_path / "m.csv"), "--out", str(scores)], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert scores.read_text().splitlines()[1].split(",")[3] == "1"  # is_threat for the first row
+    path = toolkit_csv(tmp_path / "replies.csv", planted_rows())
+    done = subprocess.run([*cli, "detect-campaigns", str(path), "--out", str(tmp_path / "out"), "--fdr", "off"], env=env, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads((tmp_path / "out" / "campaigns.json").read_text())["campaigns"]
+    # The service itself refuses that mode.
+    refused = subprocess.run([sys.executable, "-c", "import ballotguard.wsgi"], env={**env, "BALLOTGUARD_FILE_ONLY": "1"}, capture_output=True, text=True, timeout=300)
+    assert refused.returncode != 0 and "BALLOTGUARD_FILE_ONLY" in refused.stderr

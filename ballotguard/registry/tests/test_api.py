@@ -287,7 +287,7 @@ def fake_importers(monkeypatch):
             super().__init__("; ".join(messages))
             self.messages = messages
 
-    def import_candidates(source, *, filename, gender_from, dry_run, actor):
+    def import_candidates(source, *, filename, gender_from, dry_run, actor, allow_unknown_columns=False):
         calls.append(("candidates", source, filename, gender_from, dry_run, actor))
         if source.startswith(b"bad"):
             raise ImportValidationError(["The file has no person_id column"])

@@ -24,7 +24,7 @@ from ballotguard.core.crypto import DecryptionError, _unb64, key_ring
 from ballotguard.core.fields import ErasableWriteError
 from ballotguard.engines.contact import ContactDetails
 from ballotguard.incidents import services as incidents
-from ballotguard.incidents.models import Evidence, Incident, IncidentEvent, Observable
+from ballotguard.incidents.models import Evidence, Incident, IncidentEvent, IncidentTask, Observable
 from ballotguard.incidents.tests.conftest import PNG, report_input
 from ballotguard.monitoring.models import Message, ReviewDecision
 from ballotguard.outreach.models import ContactAttempt
@@ -125,6 +125,9 @@ def estate(world):
     old.advice = "Vary your route home"
     old.save(update_fields=["advice"])
     incidents.add_event(actor, old, IncidentEvent.Kind.NOTE, "Vic seen outside the office")
+    task = old.tasks.first()  # a checklist task ruled out, with a reason that names the perpetrator
+    task.state, task.reason = "not_applicable", "Vic has moved away"
+    task.save()
     _close(old, NOW - dt.timedelta(days=800))
     # The rule is "no open incident": Dan's closed one (recent) does not keep his details either.
 
@@ -265,6 +268,7 @@ def test_retention_on_a_fixture_that_covers_every_rule(estate, settings):
     obs = Observable.objects.get(pk=e.observable.pk)
     assert (obs.display, obs.value, obs.kind) == ("", "", "phone") and obs.match_hash == e.observable.match_hash
     assert IncidentEvent.objects.get(pk=e.note.pk).text == ""
+    assert list(IncidentTask.objects.filter(incident=minimised).exclude(reason="")) == []
     ev = Evidence.objects.get(pk=e.evidence.pk)
     assert ev.erased_at == NOW and ev.sha256 == e.evidence.sha256 and ev.original_name == ""
     assert not blobs._path(ev.blob_name).exists()

@@ -261,7 +261,7 @@ def test_imports_page_calls_importer_and_shows_report(world, client_as, monkeypa
                     "unchanged": {"party": 2}, "rejected": [{"line": 7, "message": "unknown ballot", "column": "ballot_paper_id"}],
                     "warnings": ["file is not UTF-8"]}
 
-    def fake_import(source, *, filename, gender_from, dry_run, actor):
+    def fake_import(source, *, filename, gender_from, dry_run, actor, allow_unknown_columns=False):
         calls.update(source=source, filename=filename, gender_from=gender_from, dry_run=dry_run, actor=actor)
         return Report()
 

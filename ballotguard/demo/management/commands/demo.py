@@ -47,6 +47,11 @@ class Command(BaseCommand):
                 logins = builder.build_demo(seed=opts["seed"])
         if not opts["no_national"]:
             self._national(opts, console)
+        from ballotguard.demo.survey import build_survey
+
+        if made := build_survey(seed=opts["seed"]):
+            console.print(f"Candidates' survey demo: GE2024's survey open for three weeks, {made:,} anonymous responses "
+                          "(Insights → Candidates' survey; the demo candidate's home page shows the invitation).", highlight=False, soft_wrap=True)
         self._print(console, logins)
 
     def _national(self, opts, console: Console) -> None:
