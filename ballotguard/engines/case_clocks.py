@@ -435,6 +435,10 @@ def _row(label: str, key: str, summary: Summary | None, cell: Cell, threshold: i
             "within_lower": None if hidden else share.lower,
             "within_upper": None if hidden else share.upper,
             "overdue": None if overdue_hidden else summary.overdue,
+            # the sortable tables sort by the column's key: hours and shares, not their display strings
+            "median": None if times_hidden or summary.median_seconds is None else summary.median_seconds / HOUR,
+            "p90": None if times_hidden or summary.p90_seconds is None else summary.p90_seconds / HOUR,
+            "within": None if hidden else share.estimate,
         },
     }
 

@@ -341,9 +341,9 @@ def clocks(request):
     snapshot, context = _snapshot(request)
     section = snapshot.payload.get("clocks") if snapshot is not None else None
     if section:
-        context["clock_targets"] = _figure(section["targets"], None, "clock-targets")
+        context["clock_targets"] = _figure(request, section["targets"], None, "clock-targets")
         context["clock_sections"] = [{"label": c["label"], "clock": c["clock"],
-                                      "figures": [_figure(t, None, t["name"].replace("_", "-")) for t in c["tables"]]}
+                                      "figures": [_figure(request, t, None, t["name"].replace("_", "-")) for t in c["tables"]]}
                                      for c in section["clocks"]]
     context["tab"] = "clocks"
     context["is_lead"] = request.user.role == "feoa" and request.user.is_force_lead

@@ -178,6 +178,9 @@ def test_clock_figures_on_the_page_api_and_csv(world, client_as):
     analyst = client_as(world.users.analyst)
     page = analyst.get(f"/insights/clocks/?election={ge.election_id}&force=national")
     assert page.status_code == 200 and b"Time to triage by risk level" in page.content
+    # Sortable like every figures table: by the hours, not the words ("11 hours" after "2.0 days" would be wrong).
+    by_median = analyst.get(f"/insights/clocks/?election={ge.election_id}&force=national&sort=clock_triage_by_risk.median&order=desc")
+    assert by_median.status_code == 200 and b'aria-sort="descending"' in by_median.content
     api = analyst.get(f"/api/v1/insights/clocks?election={ge.election_id}").json()
     assert api["clocks"]["clocks"][1]["clock"] == "triage"
     csv = analyst.get(f"/insights/tables/clock_triage_by_force.csv?election={ge.election_id}&force=national")
