@@ -47,6 +47,7 @@ from django.utils import timezone, translation
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import erasure
+from ballotguard.core.background import task
 from ballotguard.engines.contact import ContactError, normalise_email, normalise_phone
 from ballotguard.registry.models import AreaForce, Candidate
 from ballotguard.registry.services import NotPermitted, advisers_for, candidates_visible_to
@@ -300,6 +301,9 @@ def _lock_own(actor: Actor, checkin: CheckIn) -> CheckIn:
 # Scheduling
 
 
+SWEEP_TASK = "ballotguard.checkins.tasks.sweep_checkins"
+
+
 def _schedule(checkin: CheckIn) -> None:
     """After commit, enqueue a sweep at each of the check-in's due times, where the backend can defer."""
     times = sorted(set(stage_times(checkin).values()))
@@ -307,8 +311,7 @@ def _schedule(checkin: CheckIn) -> None:
 
 
 def _enqueue_at(times: list[datetime]) -> None:
-    from .tasks import sweep_checkins
-
+    sweep_checkins = task(SWEEP_TASK)
     if not sweep_checkins.get_backend().supports_defer:
         return  # e.g. the immediate backend in tests: the command and tests run the sweep
     for when in times:
@@ -319,10 +322,8 @@ def _enqueue_at(times: list[datetime]) -> None:
 
 
 def _enqueue_sweep_now() -> None:
-    from .tasks import sweep_checkins
-
     try:
-        sweep_checkins.enqueue()
+        task(SWEEP_TASK).enqueue()
     except Exception as exc:
         logger.warning("Could not enqueue a check-in sweep: %s", type(exc).__name__)
 

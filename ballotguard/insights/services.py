@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.background import task
 from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
 from ballotguard.core.sorting import Column, SortSpec, Sorting
 from ballotguard.engines import case_clocks
@@ -116,9 +117,7 @@ def refresh_running() -> bool:
 def request_refresh(user: User) -> None:
     """Queue a refresh for the task worker (the page's button and the API)."""
     scopes_for(user)  # raises NotPermitted for anyone without insights
-    from .tasks import refresh_insights
-
-    refresh_insights.enqueue(trigger="on_demand", requested_by_id=user.pk)
+    task("ballotguard.insights.tasks.refresh_insights").enqueue(trigger="on_demand", requested_by_id=user.pk)
 
 
 # ---------------------------------------------------------------------------------------------------

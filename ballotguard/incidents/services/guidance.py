@@ -9,13 +9,13 @@ from django.db.models import Q
 from django.utils.translation import gettext
 
 from ballotguard.accounts.models import User
+from ballotguard.core.background import task
 from ballotguard.engines.incident_facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
 from ballotguard.engines.offences import OffenceGuidance, offences_for
 from ballotguard.engines.risk import RiskAssessment, RiskLevel, assess_risk
 from ballotguard.engines.routing import RouteAdvice, route
 
 from ..models import Incident, IncidentLink
-from ..tasks import notify_advisers_of_high_risk
 from .scope import incidents_visible_to
 
 
@@ -109,5 +109,5 @@ def reassess_risk(incident: Incident) -> RiskAssessment:
     incident.save(update_fields=["risk_score", "risk_level", "risk_factors", "risk_rank", "updated_at"])
     if not was_high and incident.effective_risk == RiskLevel.HIGH.value and incident.status == Incident.Status.NEW:
         incident_id = incident.pk
-        transaction.on_commit(lambda: notify_advisers_of_high_risk.enqueue(incident_id))
+        transaction.on_commit(lambda: task("ballotguard.incidents.tasks.notify_advisers_of_high_risk").enqueue(incident_id))
     return assessment

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.background import task
 from ballotguard.core.matching import keyed_hash
 from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 from ballotguard.engines.observables import Observable as ObservableValue
@@ -21,7 +22,6 @@ from ballotguard.registry.models import Area, Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent, Observable
-from ..tasks import link_again
 from .checklists import ensure_checklist
 from .errors import IdempotencyConflict, ReportInvalid
 from .events import SYSTEM, add_event
@@ -315,7 +315,7 @@ def _send(actor: Actor, incident: Incident, created: bool = False) -> None:
     # The rest runs in the task worker once this is committed, off the reporter's request: matching
     # again (two reports sharing a detail and sent at the same moment cannot see each other's
     # uncommitted observables) and re-scoring the person's other incidents this one joins.
-    transaction.on_commit(lambda: link_again.enqueue(incident_id))
+    transaction.on_commit(lambda: task("ballotguard.incidents.tasks.link_again").enqueue(incident_id))
 
 
 def _forces_for(incident: Incident) -> list[PoliceForce]:

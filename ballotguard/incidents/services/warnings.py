@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core.background import task
 from ballotguard.core.matching import keyed_hash
 from ballotguard.engines.observables import ObservableKind
 from ballotguard.engines.warninglists import WarningListError, handle_match_key, warning_entry
@@ -110,8 +111,7 @@ def retire_warning(actor: Actor, warning_id: int, reason: str) -> ObservableWarn
 
 
 def _enqueue_relinks(incident_ids: list[int]) -> None:
-    from ..tasks import link_again
-
+    link_again = task("ballotguard.incidents.tasks.link_again")
     for pk in incident_ids:
         link_again.enqueue(pk)
 

@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core.background import task
 from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
 from ballotguard.core.sorting import Column, SortSpec, in_order
 from ballotguard.engines import coordination
@@ -487,13 +488,16 @@ def _merge(host: Found, other: Found, *, accounts: bool = True) -> None:
 # Runs
 
 
+DETECTION_TASK = "ballotguard.monitoring.tasks.detect_campaigns_task"
+
+
 def request_run(actor: Actor) -> DetectionRun:
     """Queue a run on demand and hand it to the task worker once committed. A run already queued or
     running on demand is returned instead of a second one."""
     user = actor.user
     if user is None or not can_run(user):
         raise NotPermitted("Only Taskforce analysts and FEOAs run campaign detection.")
-    from ..tasks import detect_campaigns_task
+    detect_campaigns_task = task(DETECTION_TASK)
 
     with transaction.atomic():
         pending = DetectionRun.objects.filter(trigger=DetectionRun.Trigger.ON_DEMAND, status__in=[DetectionRun.Status.QUEUED, DetectionRun.Status.RUNNING]).first()
@@ -557,7 +561,7 @@ def schedule_next(*, delay: int | None = None) -> DetectionRun | None:
     """Make sure one scheduled run is queued, ``delay`` seconds from now (default: the interval), and
     enqueue its delayed task. Returns the new run, or ``None`` when one was already queued (so only
     one chain ever exists) or the task backend cannot defer (the command's loop covers that)."""
-    from ..tasks import detect_campaigns_task
+    detect_campaigns_task = task(DETECTION_TASK)
 
     if not detect_campaigns_task.get_backend().supports_defer:
         return None
