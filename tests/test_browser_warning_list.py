@@ -14,24 +14,19 @@ from ballotguard.incidents import services
 from ballotguard.incidents.models import IncidentLink
 from ballotguard.incidents.tests.conftest import report_input
 from conftest import PASSWORD, make_user
-from tests.browser import CHROMIUM_FLAGS, assert_accessible, chromium_path, sign_in
+from tests.browser import assert_accessible, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture
-def page():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS, headless=True)
-        context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        yield page
-        context.close()
-        browser.close()
+def page(browser):
+    context = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900})  # bypass_csp: axe is injected
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    context.close()
 
 
 def test_an_administrator_lists_a_head_office_number_and_the_false_link_goes(world, live_server, page):

@@ -41,11 +41,11 @@ def test_every_declared_dependency_is_pinned_within_its_range():
             assert req.specifier.contains(pins[name], prereleases=True), f"{file} pins {name}=={pins[name]}, outside {req.specifier}"
 
 
-def _closure(names: set[str]) -> set[str]:
+def _closure(declared: dict[str, Requirement]) -> set[str]:
     """The declared packages and everything their installed metadata requires (no extras but
     those asked for), as installed here."""
     seen: set[str] = set()
-    todo = [Requirement(str(r)) for r in _declared().values()]
+    todo = list(declared.values())
     while todo:
         req = todo.pop()
         name = canonicalize_name(req.name)
@@ -62,7 +62,7 @@ def _closure(names: set[str]) -> set[str]:
 
 def test_requirements_pin_nothing_the_declared_dependencies_do_not_need():
     pins = _pins(ROOT / "requirements.txt")
-    needed = _closure(set(_declared()))
+    needed = _closure(_declared())
     stray = sorted(set(pins) - needed)
     assert stray == [], f"requirements.txt pins packages nothing declared needs: {stray} (declare them in pyproject.toml or drop them)"
 

@@ -84,12 +84,17 @@ def warning_entry(kind: ObservableKind | str, raw: str, reason: str) -> WarningE
         raise WarningListError("kind" if err.field == "kind" else "value", err.message) from None
     if not observable.kind.matchable:
         raise WarningListError("kind", f"{observable.kind.label} never links incidents, so it needs no warning")
+    return WarningEntry(observable, clean_reason(reason, "Enter why this value must not link incidents"))
+
+
+def clean_reason(reason: str, missing: str) -> str:
+    """A reason for adding or retiring an entry, on one line; ``missing`` says what to write when none is given."""
     reason = " ".join((reason or "").split())
     if not reason:
-        raise WarningListError("reason", "Enter why this value must not link incidents")
+        raise WarningListError("reason", missing)
     if len(reason) > MAX_REASON:
         raise WarningListError("reason", f"Reason must be {MAX_REASON} characters or fewer")
-    return WarningEntry(observable, reason)
+    return reason
 
 
 def default_entries() -> list[WarningEntry]:

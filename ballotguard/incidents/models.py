@@ -326,10 +326,6 @@ class ObservableWarning(models.Model):
     def kind_label(self) -> str:
         return ObservableKind(self.kind).label
 
-    @property
-    def live(self) -> bool:
-        return self.retired_at is None
-
 
 class ChecklistTemplate(models.Model):
     """One version of one behaviour's checklist (TheHive's case templates). Never changed once saved:

@@ -559,18 +559,22 @@ def _csv_safe(value: str) -> str:
     return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
 
 
-def table_csv(snapshot: Snapshot, table: dict) -> str:
-    """The table as CSV, exactly as displayed (suppressed cells as the marker), with a provenance line."""
+def csv_of(table: dict, provenance: str) -> str:
+    """A table as CSV, exactly as displayed (suppressed cells as the marker), after a provenance line."""
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow([f"# {table['title']}. {snapshot.election.name}; "
-                     f"{'national' if snapshot.scope == NATIONAL else snapshot.payload.get('force_name')}; "
-                     f"figures as of {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}; "
-                     f"{_method_line(snapshot.payload)} OFFICIAL-SENSITIVE"])
+    writer.writerow([provenance])
     writer.writerow([c["label"] for c in table["columns"]])
     for row in table["rows"]:
         writer.writerow([_csv_safe(str(row[c["key"]])) for c in table["columns"]])
     return out.getvalue()
+
+
+def table_csv(snapshot: Snapshot, table: dict) -> str:
+    return csv_of(table, f"# {table['title']}. {snapshot.election.name}; "
+                         f"{'national' if snapshot.scope == NATIONAL else snapshot.payload.get('force_name')}; "
+                         f"figures as of {timezone.localtime(snapshot.computed_at):%Y-%m-%d %H:%M}; "
+                         f"{_method_line(snapshot.payload)} OFFICIAL-SENSITIVE")
 
 
 def _method_line(payload: dict) -> str:

@@ -116,20 +116,11 @@ def find_table(payload: dict, name: str) -> dict | None:
 
 def table_csv(stored: SurveyFigures, table: dict) -> str:
     """The table as CSV, exactly as displayed, with a provenance line (the same shape as the snapshots')."""
-    import csv
-    import io
+    from .services import csv_of
 
-    from .services import _csv_safe
-
-    out = io.StringIO()
-    writer = csv.writer(out)
     scope = "every surveyed election" if stored.key == SurveyFigures.ALL else stored.key
-    writer.writerow([f"# {table['title']}. Candidates' survey, {scope}; figures as of {timezone.localtime(stored.computed_at):%Y-%m-%d %H:%M}; "
-                     f"{engine.MARKER} = fewer than {stored.payload['threshold']}, or suppressed so a total cannot reveal one. OFFICIAL-SENSITIVE"])
-    writer.writerow([c["label"] for c in table["columns"]])
-    for row in table["rows"]:
-        writer.writerow([_csv_safe(str(row[c["key"]])) for c in table["columns"]])
-    return out.getvalue()
+    return csv_of(table, f"# {table['title']}. Candidates' survey, {scope}; figures as of {timezone.localtime(stored.computed_at):%Y-%m-%d %H:%M}; "
+                         f"{engine.MARKER} = fewer than {stored.payload['threshold']}, or suppressed so a total cannot reveal one. OFFICIAL-SENSITIVE")
 
 
 def record_export(actor, stored: SurveyFigures, table_name: str) -> None:

@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
-from ballotguard.core.matching import incident_pseudonym, keyed_hash, observable_pseudonym
+from ballotguard.core.matching import author_pseudonym, incident_pseudonym, keyed_hash, observable_pseudonym
 from ballotguard.engines.observables import ObservableError, ObservableKind, normalise_observable
 from ballotguard.engines.sharing import (
     MAX_BYTES, Package, PackageKind, SharedCase, SharedObservable, SharingError, Tlp, read_stix_bundle, to_misp_json,
@@ -178,8 +178,6 @@ def export_campaign(actor: Actor, pk: int, *, fmt: str, tlp: str) -> Export:
 
 
 def _account_cases(campaign: Campaign) -> list[SharedCase]:
-    from ballotguard.core.matching import author_pseudonym
-
     cases = []
     seen: set[str] = set()
     accounts = set(campaign.accounts)

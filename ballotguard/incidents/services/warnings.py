@@ -20,7 +20,7 @@ from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.background import task
 from ballotguard.core.matching import keyed_hash
 from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.warninglists import WarningListError, handle_match_key, warning_entry
+from ballotguard.engines.warninglists import WarningListError, clean_reason, handle_match_key, warning_entry
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 
@@ -88,11 +88,7 @@ def retire_warning(actor: Actor, warning_id: int, reason: str) -> ObservableWarn
 
     Raises ``ObservableWarning.DoesNotExist`` for no such live entry."""
     _require_admin(actor)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise WarningListError("reason", "Enter why this value may link incidents again")
-    if len(reason) > 300:
-        raise WarningListError("reason", "Reason must be 300 characters or fewer")
+    reason = clean_reason(reason, "Enter why this value may link incidents again")
     with transaction.atomic():
         warning = ObservableWarning.objects.select_for_update().get(pk=warning_id, retired_at__isnull=True)
         warning.retired_at = timezone.now()

@@ -5,14 +5,13 @@ insights (page, API, CSV, briefing pack), and what a response does not keep."""
 from __future__ import annotations
 
 import datetime as dt
-import threading
 
 import pytest
 from django.conf import settings
 from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent
-from ballotguard.checkins.tests.test_govuk_notify import FakeNotify, API_KEY, EMAIL_TEMPLATE, SMS_TEMPLATE
+from ballotguard.checkins.tests.test_govuk_notify import fake_notify  # noqa: F401  (the local Notify server, a fixture)
 from ballotguard.insights.models import SurveyFigures
 from ballotguard.insights.services import refresh_snapshots
 from ballotguard.registry.models import Ballot, Candidate, Election
@@ -31,20 +30,6 @@ ANSWERS = {"experiences": ["online_abuse", "at_home"], "reported": "yes", "repor
 def open_survey(world, closes_in: int = 20) -> SurveyWindow:
     """The general election's survey, open today (made directly: the 2024 polling day is long past)."""
     return SurveyWindow.objects.create(election=world.elections.ge, closes_on=TODAY + dt.timedelta(days=closes_in))
-
-
-@pytest.fixture
-def fake_notify(settings):
-    server = FakeNotify()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    settings.BALLOTGUARD_NOTIFY_API_KEY = API_KEY
-    settings.BALLOTGUARD_NOTIFY_BASE_URL = server.url
-    settings.BALLOTGUARD_NOTIFY_EMAIL_TEMPLATE = EMAIL_TEMPLATE
-    settings.BALLOTGUARD_NOTIFY_SMS_TEMPLATE = SMS_TEMPLATE
-    settings.EMAIL_BACKEND = "ballotguard.checkins.notify.NotifyEmailBackend"
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 # --- invitations and reminders -------------------------------------------------------------------
