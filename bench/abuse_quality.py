@@ -1,11 +1,11 @@
 """How well the abuse model separates offensive from other messages, against alt-profanity-check.
 
-Figures, for Ballotguard's committed model (``ballotguard/engines/models/abuse-v1``) and for the
+Figures, for Ballotguard's committed model (``ballotguard/engines/abuse/models/abuse-v1``) and for the
 peer, ``alt-profanity-check`` (a linear SVM on bag-of-words, trained on Davidson et al. 2017 and
 other data; its threshold is 0.5), measured in the same run on the same rows:
 
 1. OLID held-out validation split (20 % of OLID's training file, chosen by the fixed rule in
-   ``ballotguard.engines.abuse_training.holdout_split``; the model never saw these rows, and no
+   ``ballotguard.engines.abuse.training.holdout_split``; the model never saw these rows, and no
    choice of the recipe was made on them): macro-F1 and precision/recall for each class, at both of
    the model's operating points: ``threshold`` (macro-F1-best) and ``review_threshold`` (the lowest
    threshold with abusive precision >= 0.80 on an inner split of the training rows; what the
@@ -14,7 +14,7 @@ other data; its threshold is 0.5), measured in the same run on the same rows:
    with the same recipe, on all of Davidson and tested on the OLID validation split. The peer was
    trained on Davidson's data, so its Davidson figure is NOT held out;
 3. the hand-written messages of ``ballotguard/engines/tests/data/threat_messages.jsonl``: threat
-   recall and false alarms of ``ballotguard.engines.threats.assess_threat``, and each scorer's abuse
+   recall and false alarms of ``ballotguard.engines.abuse.threats.assess_threat``, and each scorer's abuse
    false-positive rate on the counter-speech rows and on the harmless rows (non-threat, non-insult:
    criticism, news, figurative speech, counter-speech), Ballotguard at both operating points.
 
@@ -22,7 +22,7 @@ Target (issue "Online abuse monitoring"): OLID macro-F1 ≥ 0.78; threat recall 
 false alarms. The best OffensEval 2019 system (BERT on a GPU) reached 0.829 on OLID's official test
 set; a plain TF-IDF + logistic regression about 0.73.
 
-4. the learned threat scorer (``threat-v1``, :mod:`ballotguard.engines.threat_model`) beside the
+4. the learned threat scorer (``threat-v1``, :mod:`ballotguard.engines.abuse.threat_model`) beside the
    rules and the peer, on data nobody on the team wrote: HateCheck (Röttger et al. 2021) split by
    template family, the committed model on the test families of its own split (seed 2021), then the
    same recipe retrained and tested on four more seeds' splits; the held-out ordinary tweets (OLID
@@ -34,10 +34,10 @@ set; a plain TF-IDF + logistic regression about 0.73.
    validation split stands in); ≥ 1,000 messages/s.
 
 With ``--embeddings``, also the optional scorer ``abuse-emb-v1``
-(``ballotguard.engines.abuse_embeddings``: the default model stacked with MiniLM sentence
+(``ballotguard.engines.abuse.embeddings``: the default model stacked with MiniLM sentence
 embeddings through onnxruntime) beside the default on the same rows, with its speed; where its
 runtime or its exported encoder is absent the section says why it is skipped. The same flag also
-measures the optional fine-tuned scorer ``abuse-ft-v1`` (``ballotguard.engines.abuse_finetuned``:
+measures the optional fine-tuned scorer ``abuse-ft-v1`` (``ballotguard.engines.abuse.finetuned``:
 MiniLM-L6 fine-tuned on OLID, through onnxruntime), skipped, saying why, where its network in
 ``var/models/abuse-ft-v1`` or the runtime is absent.
 
@@ -59,8 +59,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ballotguard.engines import abuse_training as at  # noqa: E402
-from ballotguard.engines.abuse_model import AbuseModel  # noqa: E402
+from ballotguard.engines.abuse import training as at  # noqa: E402
+from ballotguard.engines.abuse.model import AbuseModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "abuse"
 THREATS = ROOT / "ballotguard" / "engines" / "tests" / "data" / "threat_messages.jsonl"
@@ -87,11 +87,11 @@ def threat_section(console, model: AbuseModel, peer) -> None:
     from rich.table import Table
 
     try:
-        from ballotguard.engines.threats import assess_threat
+        from ballotguard.engines.abuse.threats import assess_threat
     except ImportError:
         assess_threat = None
     if assess_threat is None or not THREATS.is_file():
-        console.print("Threat set: threat set not available yet (needs ballotguard/engines/threats.py and " f"{THREATS.relative_to(ROOT)})")
+        console.print("Threat set: threat set not available yet (needs ballotguard/engines/abuse/threats.py and " f"{THREATS.relative_to(ROOT)})")
         return
     rows = [json.loads(line) for line in THREATS.read_text(encoding="utf-8").splitlines() if line.strip()]
     texts = [r["text"] for r in rows]
@@ -132,10 +132,10 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
     """Issue 19: the learned threat scorer beside the rules and the peer, on data nobody here wrote."""
     from rich.table import Table
 
-    from ballotguard.engines import threat_training as tt
-    from ballotguard.engines import threats
-    from ballotguard.engines.message_scoring import score_messages
-    from ballotguard.engines.threat_model import ThreatModel, signals
+    from ballotguard.engines.abuse import threat_training as tt
+    from ballotguard.engines.abuse import threats
+    from ballotguard.engines.abuse.scoring import score_messages
+    from ballotguard.engines.abuse.threat_model import ThreatModel, signals
 
     hc_path = data_dir / tt.HATECHECK_FILE
     if not hc_path.is_file():
@@ -242,7 +242,7 @@ def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
     """The optional embedding scorer beside the default (``--embeddings``)."""
     from rich.table import Table
 
-    from ballotguard.engines import abuse_embeddings as ae
+    from ballotguard.engines.abuse import embeddings as ae
 
     reason = ae.runtime_missing()
     if reason is None and not (ae.DEFAULT_ENCODER_DIR / "model.onnx").is_file():
@@ -304,8 +304,8 @@ def finetuned_section(console, model: AbuseModel, valid, davidson) -> None:
     """The optional fine-tuned scorer ``abuse-ft-v1`` beside the default (``--embeddings``)."""
     from rich.table import Table
 
-    from ballotguard.engines import abuse_embeddings as ae
-    from ballotguard.engines import abuse_finetuned as ft
+    from ballotguard.engines.abuse import embeddings as ae
+    from ballotguard.engines.abuse import finetuned as ft
 
     reason = ae.runtime_missing()
     if reason is None and not (ft.DEFAULT_MODEL_DIR / "model.onnx").is_file():

@@ -21,8 +21,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ballotguard.engines import abuse_training as at  # noqa: E402
-from ballotguard.engines.abuse_model import default_model  # noqa: E402
+from ballotguard.engines.abuse import training as at  # noqa: E402
+from ballotguard.engines.abuse.model import default_model  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "abuse"
 

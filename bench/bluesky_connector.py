@@ -113,8 +113,8 @@ def child(kind: str, seed: int, n: int, database_url: str) -> dict:
     texts = olid_texts()
     with fresh_database(database_url):
         from ballotguard.accounts.services import Actor
-        from ballotguard.engines import jetstream
-        from ballotguard.engines.abuse_model import default_model
+        from ballotguard.engines.messages import jetstream
+        from ballotguard.engines.abuse.model import default_model
         from ballotguard.monitoring.connectors.bluesky import BlueskyConnector, drain
         from ballotguard.monitoring.connectors.replay import JetstreamReplay
         from ballotguard.monitoring.models import BufferedPost, Message, Source

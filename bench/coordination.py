@@ -4,7 +4,7 @@ Generates seeded reply traffic with planted groups (:mod:`bench.coordination_dat
 by default; ``--sizes 100000,300000,1000000,3000000,10000000`` for a growth table, ``--large`` adds
 1,000,000), then runs each detector in its own process on the same CSV:
 
-- **Ballotguard**: ``ballotguard.engines.coordination_io.read_actions`` + ``coordination.detect`` with
+- **Ballotguard**: ``ballotguard.engines.coordination.readers.read_actions`` + ``coordination.detect`` with
   its defaults (all default behaviours) and the given ``--window``, ``--similarity`` and ``--min-weight``.
 - **Peer**: ``coordination-network-toolkit`` 1.5.2 (PyPI), ``preprocess`` then ``compute
   co_similar_tweet`` with the same window, similarity threshold and minimum edge weight (its
@@ -50,8 +50,8 @@ PEER_PIN = "coordination-network-toolkit==1.5.2"
 OURS_WORKER = r"""
 import json, resource, sys, time
 sys.path.insert(0, sys.argv[1])
-from ballotguard.engines.coordination import Settings, detect
-from ballotguard.engines.coordination_io import read_actions
+from ballotguard.engines.coordination.detection import Settings, detect
+from ballotguard.engines.coordination.readers import read_actions
 path, window, similarity, min_weight = sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
 start = time.perf_counter()
 actions = read_actions(path)
@@ -196,7 +196,7 @@ def german(path: pathlib.Path, window: float, min_weight: int) -> list[dict]:
     """
     import polars as pl
 
-    from ballotguard.engines.coordination import Settings, detect
+    from ballotguard.engines.coordination.detection import Settings, detect
 
     started = time.perf_counter()
     raw = pl.read_csv(path, infer_schema=False)

@@ -44,8 +44,8 @@ def measure(constituencies: int | None) -> dict:
     from rich.console import Console
 
     from ballotguard.demo import national as national_demo
-    from ballotguard.engines import insights as engine
-    from ballotguard.engines.disclosure import perturb
+    from ballotguard.engines.insights import figures as engine
+    from ballotguard.engines.insights.disclosure import perturb
     from ballotguard.insights import services
 
     t = time.perf_counter()

@@ -37,7 +37,7 @@ def naive_import(candidates_csv: Path, hoc_csv: Path) -> int:
     """The peer: one ORM round trip (or several) per row, ``update_or_create`` everywhere."""
     from uk_election_ids.election_ids import IdBuilder
 
-    from ballotguard.engines.names import match_key
+    from ballotguard.engines.common.names import match_key
     from ballotguard.registry.models import Area, Ballot, Candidate, ConstituencyCouncilOverlap, Election, Party
 
     with hoc_csv.open(encoding="utf-8-sig", newline="") as f:

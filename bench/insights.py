@@ -11,7 +11,7 @@ What it does, on a throwaway PostgreSQL database (created and dropped; ``--keep`
 2. loads synthetic incidents over those candidates up to ``--incidents`` (default 1,000,000) with
    PostgreSQL ``COPY`` (``psycopg``'s ``cursor.copy``) into the incidents table and its police force
    links. The rows keep the invariants the app relies on: a unique reference, a submitted status with
-   ``submitted_at``, the risk level, score, factors and rank ``engines.risk`` gives their facts, the
+   ``submitted_at``, the risk level, score, factors and rank ``engines.incidents.risk`` gives their facts, the
    forces of the candidate's constituency, triage and closing times in order, a crime reference on
    about a fifth. Their encrypted fields (description, perpetrator, advice) are empty strings, which
    is what ``EncryptedTextField`` stores for empty, so no data key is needed (``data_key`` empty);
@@ -191,7 +191,7 @@ def _kinds() -> list[tuple[float, str, bool]]:
     """(weight, the COPY text of the columns from place to risk_rank but area, is_high) for every kind of
     incident the national demo makes, with and without hostility on a protected characteristic."""
     from ballotguard.demo import national
-    from ballotguard.engines.incident_facts import Behaviour, IssueTag
+    from ballotguard.engines.incidents.facts import Behaviour, IssueTag
 
     out = []
     platforms = [p for p, _ in national.PLATFORMS]

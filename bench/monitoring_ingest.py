@@ -79,7 +79,7 @@ def child_ballotguard(path: Path, database_url: str) -> dict:
 
     with fresh_database(database_url):
         from ballotguard.accounts.services import Actor
-        from ballotguard.engines.abuse_model import default_model
+        from ballotguard.engines.abuse.model import default_model
         from ballotguard.monitoring.services import ingest_file
         from ballotguard.registry.models import Area, AreaForce, Ballot, Candidate, Election, PoliceForce, SocialHandle
 

@@ -15,7 +15,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
 from ballotguard.safety import services as safety
 from conftest import PASSWORD
 from tests.browser import assert_accessible, sign_in

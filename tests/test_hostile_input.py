@@ -41,7 +41,7 @@ def test_a_nul_in_a_form_field_names_the_field(world):
 
 
 def test_a_csv_with_a_nul_after_64_kib_is_refused_by_line(world):
-    from ballotguard.engines.tabular import open_table
+    from ballotguard.engines.common.tabular import open_table
 
     body = "name,party\n" + "".join(f"Person {i},Party\n" for i in range(5000)) + "Bad\x00Name,Party\n"
     assert len(body) > 65536
@@ -51,7 +51,7 @@ def test_a_csv_with_a_nul_after_64_kib_is_refused_by_line(world):
 
 def test_an_oversize_upload_is_a_413_page_or_json(world, settings):
     settings.BALLOTGUARD_MAX_IMPORT_BYTES = 1024
-    from ballotguard.engines import evidence_types
+    from ballotguard.engines.incidents import evidence_types
 
     size = max(evidence_types.MAX_UPLOAD_BYTES, 1024) + 2 * 1024 * 1024
     # Only the declared length is looked at: nothing is read.

@@ -35,8 +35,8 @@ def test_action_fraud_is_named_only_to_explain_that_report_fraud_replaced_it():
 
 
 def test_the_routing_engine_sends_fraud_to_report_fraud():
-    from ballotguard.engines.incident_facts import Behaviour, IncidentFacts
-    from ballotguard.engines.routing import Route, route
+    from ballotguard.engines.incidents.facts import Behaviour, IncidentFacts
+    from ballotguard.engines.incidents.routing import Route, route
 
     advice = {a.route: a for a in route(IncidentFacts(behaviours=frozenset({Behaviour.BRIBERY_OR_ELECTORAL_FRAUD})))}
     fraud = advice[Route.REPORT_FRAUD]

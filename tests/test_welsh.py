@@ -445,7 +445,7 @@ def test_every_guidance_page_is_wholly_welsh(world):
 def _every_plan_answer():
     import itertools
 
-    from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+    from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
 
     bools = (True, False)
     for combo in itertools.product(HomeAddress, bools, bools, bools, Visibility, Campaigning, bools):
@@ -456,7 +456,7 @@ def test_every_safety_plan_step_and_heading_has_a_welsh_translation():
     """Walks every combination of answers (432), so a new rule or reason without Welsh fails here."""
     from django.utils import translation
 
-    from ballotguard.engines.safety_plan import PRIORITY_LABELS, checklist
+    from ballotguard.engines.candidates.safety_plan import PRIORITY_LABELS, checklist
 
     english: set[str] = set(PRIORITY_LABELS.values())
     for answers in _every_plan_answer():
@@ -471,7 +471,8 @@ def test_every_safety_plan_step_and_heading_has_a_welsh_translation():
 def test_contact_and_csv_reader_messages_have_welsh_translations():
     from django.utils import translation
 
-    from ballotguard.engines import contact, tabular
+    from ballotguard.engines.candidates import contact
+    from ballotguard.engines.common import tabular
 
     table = tabular.open_table(b"a,b\n1,2,3\n4,\x015\n", "x.csv", max_field_chars=10)
     errors = list(table.iter_rows())
@@ -517,7 +518,7 @@ def test_a_returning_officers_csv_row_errors_and_contact_errors_in_welsh(world, 
 
 @pytest.mark.django_db
 def test_the_safety_plan_and_its_print_out_in_welsh_page_and_api(world, client_as):
-    from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+    from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
     from ballotguard.safety import services as safety
 
     candidate = world.candidates.yardley_1
@@ -562,7 +563,7 @@ def test_an_evidence_pack_downloaded_in_welsh_has_a_bilingual_cover_note_and_sta
 def test_every_offence_evidence_line_and_the_disclaimer_have_welsh_translations():
     from django.utils import translation
 
-    from ballotguard.engines.offences import DISCLAIMER, OFFENCES
+    from ballotguard.engines.incidents.offences import DISCLAIMER, OFFENCES
 
     lines = {line for guidance in OFFENCES for line in guidance.evidence} | {DISCLAIMER}
     with translation.override("cy"):

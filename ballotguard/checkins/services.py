@@ -48,7 +48,7 @@ from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import erasure
 from ballotguard.core.background import task
-from ballotguard.engines.contact import ContactError, normalise_email, normalise_phone
+from ballotguard.engines.candidates.contact import ContactError, normalise_email, normalise_phone
 from ballotguard.registry.models import AreaForce, Candidate
 from ballotguard.registry.services import NotPermitted, advisers_for, candidates_visible_to
 

@@ -28,7 +28,7 @@ def keyed_hash(purpose: str, value: str) -> str:
 
 
 def record_keys(kind: str, ids) -> list[int]:
-    """The cell-key method's record key of each id (:mod:`ballotguard.engines.cellkey`): the first
+    """The cell-key method's record key of each id (:mod:`ballotguard.engines.insights.cellkey`): the first
     32 bits of HMAC-SHA256(match key, "cell-key" + kind + id). Fixed for a record, so a cell counting
     the same records always gets the same key and shows the same value; unguessable without the key,
     so nobody can work out the noise a published figure carries. ``kind`` ("incident", "candidate")

@@ -14,7 +14,7 @@ import hashlib
 import random
 from collections.abc import Callable
 
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.messages.records import Platform
 from ballotguard.monitoring.connectors import frames
 from ballotguard.registry.models import SocialHandle
 

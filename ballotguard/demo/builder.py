@@ -23,8 +23,8 @@ from faker import Faker
 from uk_election_ids.election_ids import IdBuilder
 
 from ballotguard.accounts.models import Role, User
-from ballotguard.engines.names import slugify
-from ballotguard.engines.operations import election_type_of, operation_for
+from ballotguard.engines.common.names import slugify
+from ballotguard.engines.candidates.operations import election_type_of, operation_for
 from ballotguard.registry.models import Area, AreaForce, Ballot, Candidate, Delegation, Election, Party, PoliceForce
 
 from . import places

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
 from ballotguard.outreach import services as outreach
 from ballotguard.outreach.models import ContactAttempt, Invitation, Topic
 from ballotguard.registry.models import Candidate, Election, PoliceForce

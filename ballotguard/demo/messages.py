@@ -13,7 +13,7 @@ import random
 from django.utils import timezone
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.messages import MessageRecord, Platform
+from ballotguard.engines.messages.records import MessageRecord, Platform
 from ballotguard.monitoring.services import ingest_records
 from ballotguard.registry.models import Candidate, SocialHandle
 

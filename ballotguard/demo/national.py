@@ -17,14 +17,14 @@ What it builds (all of it DEMO DATA)
 
     Then incidents, generated so that the figures reproduce what the Electoral Commission reported
     for the 2024 general election: **55 %** of candidates reported harassment, abuse or intimidation,
-    **13 %** something serious (here: a high-risk incident, as scored by ``engines.risk``), women far
+    **13 %** something serious (here: a high-risk incident, as scored by ``engines.incidents.risk``), women far
     more than men (here about 71 % of women and 48 % of men, women reporting more incidents each:
     an incident rate ratio near 1.8), about **21 %** of incidents carrying a police crime reference,
     and fewer incidents per candidate in 2019 (rate ratio 2024/2019 near 1.9). Shares are exact by
     construction (each gender's affected candidates are drawn without replacement), so they hold in
     a small subset as well as nationally. Incidents fall across the campaign weeks (more as polling
     day nears), with behaviours, places, platforms, protected characteristics and issue tags
-    (``engines.incident_facts.IssueTag``); most are closed, some triaged or waiting, a few high-risk
+    (``engines.incidents.facts.IssueTag``); most are closed, some triaged or waiting, a few high-risk
     ones still wait for triage in the forces with the weakest coverage.
 
     Coverage differs by police force on purpose: each force gets a "quality" spread evenly from
@@ -71,8 +71,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, IssueTag, Place, ProtectedCharacteristic
-from ballotguard.engines.risk import RiskLevel, assess_risk
+from ballotguard.engines.incidents.facts import Behaviour, IncidentFacts, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.risk import RiskLevel, assess_risk
 
 GE2024_ID = "parl.2024-07-04"
 GE2019_ID = "parl.2019-12-12"
@@ -158,7 +158,7 @@ class Template:
     hostility_chance: float = 0.0  # chance it is hostility on a protected characteristic (before the gender boost)
 
 
-# Everyday incidents: all score below HIGH in engines.risk, whatever characteristic is added.
+# Everyday incidents: all score below HIGH in engines.incidents.risk, whatever characteristic is added.
 EVERYDAY = (
     Template("abuse_online", P.ONLINE, (B.ABUSIVE_OR_HATEFUL_MESSAGE,), "Abusive replies and messages on {platform}", 40, hostility_chance=0.25),
     Template("false_statements", P.ONLINE, (B.FALSE_STATEMENT_ABOUT_CHARACTER,), "False claims about my character shared on {platform}", 8),
@@ -172,7 +172,7 @@ EVERYDAY = (
     Template("doxxing", P.ONLINE, (B.PUBLISHING_HOME_ADDRESS,), "My home address posted on {platform}", 2),
     Template("loitering", P.CAMPAIGN_EVENT, (B.FOLLOWING_OR_LOITERING,), "The same man followed our team between campaign stops", 3),
 )
-# Serious incidents: each scores HIGH in engines.risk.
+# Serious incidents: each scores HIGH in engines.incidents.risk.
 SERIOUS = (
     Template("assault", P.STREET_CANVASSING, (B.ASSAULT,), "Pushed and spat at while canvassing", 4),
     Template("threat_home", P.ONLINE, (B.THREAT_TO_KILL_OR_HARM,), "A threat to kill me on {platform}, naming my street", 4, home_address_known=True, hostility_chance=0.2),
@@ -770,7 +770,7 @@ def _write(plan: Plan, bar) -> list[str]:
     from ballotguard.accounts.models import Role, User
     from ballotguard.core import erasure
     from ballotguard.core.fields import Sealed
-    from ballotguard.engines.names import slugify
+    from ballotguard.engines.common.names import slugify
     from ballotguard.incidents.models import Incident, IncidentEvent
     from ballotguard.outreach.models import Briefing, ContactAttempt, Invitation, Topic
     from ballotguard.registry.importers import party_id_for

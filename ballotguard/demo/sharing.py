@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.observables import normalise_observable
-from ballotguard.engines.sharing import Package, PackageKind, SharedCase, SharedObservable, Tlp, to_stix_json
+from ballotguard.engines.incidents.observables import normalise_observable
+from ballotguard.engines.incidents.sharing import Package, PackageKind, SharedCase, SharedObservable, Tlp, to_stix_json
 
 PARTNER = "Partner force (OpenCTI)"
 

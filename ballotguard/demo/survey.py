@@ -33,7 +33,7 @@ def build_survey(seed: int = 2024, today: dt.date | None = None) -> int:
     from django.db import transaction
     from django.utils import timezone
 
-    from ballotguard.engines import survey as engine
+    from ballotguard.engines.insights import survey as engine
     from ballotguard.incidents.models import Incident
     from ballotguard.registry.models import Candidate, Election
     from ballotguard.survey.models import SurveyInvitation, SurveyResponse, SurveyWindow

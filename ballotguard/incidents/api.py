@@ -20,13 +20,13 @@ from ballotguard.accounts.models import Role
 from ballotguard.core.throttling import report_throttles
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.core.sorting import SortOrder
-from ballotguard.engines.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
-from ballotguard.engines.evidence_types import EvidenceRejected
-from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.offences import DISCLAIMER
-from ballotguard.engines.risk import RiskLevel
-from ballotguard.engines.routing import route
+from ballotguard.engines.incidents.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
+from ballotguard.engines.incidents.evidence_types import EvidenceRejected
+from ballotguard.engines.incidents.facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.offences import DISCLAIMER
+from ballotguard.engines.incidents.risk import RiskLevel
+from ballotguard.engines.incidents.routing import route
 
 from . import downloads, services
 from .uploads import too_large_message

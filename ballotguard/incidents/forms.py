@@ -10,11 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
-from ballotguard.engines.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
-from ballotguard.engines.evidence_types import ALLOWED_DESCRIPTION
-from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.risk import RiskLevel
+from ballotguard.engines.incidents.checklists import MAX_GUIDANCE, MAX_REASON, MAX_TASKS, MAX_TITLE, TaskInput, TaskState
+from ballotguard.engines.incidents.evidence_types import ALLOWED_DESCRIPTION
+from ballotguard.engines.incidents.facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.risk import RiskLevel
 
 from .models import Incident
 from .services import ReportInput

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
-from ballotguard.engines.case_clocks import Clock
-from ballotguard.engines.checklists import TaskState
-from ballotguard.engines.evidence_types import EvidenceKind
-from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.risk import RiskLevel
+from ballotguard.engines.insights.clocks import Clock
+from ballotguard.engines.incidents.checklists import TaskState
+from ballotguard.engines.incidents.evidence_types import EvidenceKind
+from ballotguard.engines.incidents.facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.risk import RiskLevel
 
 # Crockford's base 32 without I, L, O, U: references are read out over the phone.
 _REFERENCE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -273,7 +273,7 @@ class AccessRequest(models.Model):
 
 class ClockTarget(models.Model):
     """A police force's own target for one case clock at one risk level, in hours. Where a force has
-    set none, the national default applies (``engines.case_clocks.NATIONAL_TARGET_HOURS``)."""
+    set none, the national default applies (``engines.insights.clocks.NATIONAL_TARGET_HOURS``)."""
 
     force = models.ForeignKey("registry.PoliceForce", on_delete=models.CASCADE, related_name="clock_targets")
     clock = models.CharField(max_length=20, choices=[(c.value, c.label) for c in Clock])
@@ -291,7 +291,7 @@ class ClockTarget(models.Model):
 class ObservableWarning(models.Model):
     """A public value that must never link incidents by itself (a warning list, as MISP keeps them):
     Parliament's switchboard, a platform's home page, a party's head-office number. Administrators
-    keep the list; the defaults of ``engines.warninglists`` are loaded by a data migration.
+    keep the list; the defaults of ``engines.incidents.warninglists`` are loaded by a data migration.
 
     Values are stored in clear on purpose: they are public by definition, and administrators must be
     able to read the list they keep. Retired entries stay, with who retired them and why.

@@ -16,8 +16,8 @@ from django.utils.translation import gettext_noop
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import blobs
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.offences import DISCLAIMER
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.offences import DISCLAIMER
 
 from . import evidence_pack as ep
 from . import services

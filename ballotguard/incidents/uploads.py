@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, StopUpload, TemporaryFileUploadHandler
 from django.utils.translation import gettext
 
-from ballotguard.engines.evidence_types import MAX_UPLOAD_BYTES
+from ballotguard.engines.incidents.evidence_types import MAX_UPLOAD_BYTES
 
 
 def upload_limit() -> int:

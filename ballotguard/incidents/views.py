@@ -20,9 +20,9 @@ from ballotguard.core import throttling
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit_reads
 from ballotguard.core.pages import paginate
-from ballotguard.engines.evidence_types import EvidenceRejected
-from ballotguard.engines.incident_facts import Behaviour
-from ballotguard.engines.offences import DISCLAIMER
+from ballotguard.engines.incidents.evidence_types import EvidenceRejected
+from ballotguard.engines.incidents.facts import Behaviour
+from ballotguard.engines.incidents.offences import DISCLAIMER
 from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import downloads, services

@@ -7,7 +7,7 @@ the hex map positions from the registry and calls the pure :func:`render_briefin
 What it promises:
 
 * **Only the snapshot's figures.** Every number printed is a display string of the payload built by
-  :func:`ballotguard.engines.insights.dashboard`, and every bar, point and line is drawn from the same
+  :func:`ballotguard.engines.insights.figures.dashboard`, and every bar, point and line is drawn from the same
   payload's ``_values`` (perturbed counts; ``None`` only where a count is hidden). Nothing is
   recomputed here and the database is never asked for a count, so the PDF cannot disagree with the
   pages or the CSV, and a true count cannot leak back into it through a chart.
@@ -22,7 +22,7 @@ What it promises:
   table. Long tables run over pages with their header repeated (``MarkedDocument.grid``).
 
 How the charts are drawn: natively with fpdf2's own drawing primitives (rectangles, lines, circles,
-polygons), from the same ``_values`` the Vega-Lite specs of :mod:`ballotguard.engines.charts` are
+polygons), from the same ``_values`` the Vega-Lite specs of :mod:`ballotguard.engines.insights.charts` are
 built from, in the same colours (``charts.PALETTE``, ``hexmap.BLUES``). The alternative was to render
 those specs with ``vl-convert-python``; it was not chosen because it is a large native wheel (a
 JavaScript engine, tens of megabytes) for five chart shapes that take a few dozen lines each here,
@@ -30,8 +30,8 @@ because its fonts and any URL in a spec are loaded at render time and we would h
 reaches the network from a server that must not, and because native drawing keeps the PDF vector,
 small, deterministic (the same snapshot gives the same bytes) and in the PDF's own fonts. The price
 is that the PDF charts are simpler than the browser's (no tooltips, which paper cannot have anyway).
-The hex map reuses :func:`ballotguard.engines.hexmap.place` for the geometry and
-:func:`~ballotguard.engines.hexmap.sequential_scale` for the classes, so it matches the Map page.
+The hex map reuses :func:`ballotguard.engines.insights.hexmap.place` for the geometry and
+:func:`~ballotguard.engines.insights.hexmap.sequential_scale` for the classes, so it matches the Map page.
 
 Page furniture, fonts (DejaVu Sans when installed, else Helvetica) and the Unicode handling
 (characters the font lacks are replaced, never dropped silently) are shared with the evidence pack
@@ -56,9 +56,10 @@ from ballotguard.core.pdf import (
     as_utc,
     uk_time,
 )
-from ballotguard.engines import charts, hexmap
-from ballotguard.engines import insights as insights_engine
-from ballotguard.engines.insights import MARKER
+from ballotguard.engines.insights import charts
+from ballotguard.engines.insights import hexmap
+from ballotguard.engines.insights import figures as insights_engine
+from ballotguard.engines.insights.figures import MARKER
 
 __all__ = ["MAX_CHART_ROWS", "MAX_MAP_ROWS", "briefing_filename", "briefing_for", "is_demo", "render_briefing", "scope_label"]
 

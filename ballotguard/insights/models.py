@@ -21,7 +21,7 @@ class Snapshot(models.Model):
 
     election = models.ForeignKey("registry.Election", on_delete=models.CASCADE, related_name="+")
     scope = models.CharField(max_length=12, help_text='"national" or the police force\'s ONS code.')
-    payload = models.JSONField(help_text="The figures, already suppressed: see ballotguard.engines.insights.")
+    payload = models.JSONField(help_text="The figures, already suppressed: see ballotguard.engines.insights.figures.")
     candidates = models.PositiveIntegerField(default=0)
     incidents = models.PositiveIntegerField(default=0)
     computed_at = models.DateTimeField(default=timezone.now)
@@ -79,7 +79,7 @@ class SurveyFigures(models.Model):
     ALL = "all"
 
     key = models.CharField(max_length=200, unique=True, help_text='An election id, or "all".')
-    payload = models.JSONField(help_text="ballotguard.engines.survey.figures(), already suppressed.")
+    payload = models.JSONField(help_text="ballotguard.engines.insights.survey.figures(), already suppressed.")
     computed_at = models.DateTimeField(default=timezone.now)
 
     def __str__(self) -> str:

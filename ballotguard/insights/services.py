@@ -9,7 +9,7 @@ Who sees what:
   name on the case pages, so the records page is for analysts.
 * Everyone else: nothing here (403).
 
-The arithmetic and the disclosure control live in :mod:`ballotguard.engines.insights`; this module
+The arithmetic and the disclosure control live in :mod:`ballotguard.engines.insights.figures`; this module
 only gathers rows from the database and stores what the engine returns.
 """
 
@@ -34,13 +34,13 @@ from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.background import task
 from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
 from ballotguard.core.sorting import Column, SortSpec, Sorting
-from ballotguard.engines import case_clocks
-from ballotguard.engines import insights as engine
-from ballotguard.engines.incident_facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
-from ballotguard.engines.risk import RiskLevel
+from ballotguard.engines.insights import clocks as case_clocks
+from ballotguard.engines.insights import figures as engine
+from ballotguard.engines.incidents.facts import BEHAVIOUR_LABELS, CHARACTERISTIC_LABELS, ISSUE_TAG_LABELS, Behaviour
+from ballotguard.engines.incidents.risk import RiskLevel
 from ballotguard.incidents.models import Incident
 from ballotguard.incidents.services import clocks as clock_services
-from ballotguard.engines.outreach_stats import coverage_by
+from ballotguard.engines.insights.outreach import coverage_by
 from ballotguard.outreach.services import outreach_records
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted
@@ -384,7 +384,7 @@ def _force_links() -> pl.DataFrame:
 
 
 def _breach_lists(frames: Frames, now: dt.datetime) -> list[ClockBreaches]:
-    """Each force's breach list, worst first (engines.case_clocks.breach_ranking), for its lead FEOA:
+    """Each force's breach list, worst first (engines.insights.clocks.breach_ranking), for its lead FEOA:
     the worst ``BREACH_KEEP`` of them, and how many in all."""
     linked = frames.incidents.select("id", *case_clocks.CLOCK_COLUMNS).join(_force_links(), on="id", how="inner")
     ranked = case_clocks.breach_ranking(linked, frames.clock_targets or {}, frames.now)

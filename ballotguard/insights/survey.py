@@ -1,5 +1,5 @@
 """The candidates' survey figures for the Taskforce (issue 17): gathered here, computed by
-:mod:`ballotguard.engines.survey`, stored as :class:`~ballotguard.insights.models.SurveyFigures` so the
+:mod:`ballotguard.engines.insights.survey`, stored as :class:`~ballotguard.insights.models.SurveyFigures` so the
 page reads one row, however many incidents there are (``bench/insights.py``).
 
 Analysts only: the survey asks candidates about their police adviser, and a force's FEOAs know their
@@ -16,7 +16,7 @@ from django.db.models import Count, Exists, OuterRef, Subquery
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
-from ballotguard.engines import survey as engine
+from ballotguard.engines.insights import survey as engine
 from ballotguard.incidents.models import Incident
 from ballotguard.registry.models import AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted

@@ -20,8 +20,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines import charts, hexmap
-from ballotguard.engines import insights as engine
+from ballotguard.engines.insights import charts
+from ballotguard.engines.insights import hexmap
+from ballotguard.engines.insights import figures as engine
 from ballotguard.registry.models import Area, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
@@ -395,7 +396,7 @@ def clock_targets(request):
 
 
 def _target_rows(targets, values: dict | None = None, errors: dict | None = None) -> list[dict]:
-    from ballotguard.engines import case_clocks
+    from ballotguard.engines.insights import clocks as case_clocks
 
     out = []
     for clock in case_clocks.Clock:

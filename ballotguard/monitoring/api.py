@@ -20,7 +20,7 @@ from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.core.sorting import SortOrder
 from ballotguard.incidents.services import ReportInvalid
-from ballotguard.engines.messages import record_from
+from ballotguard.engines.messages.records import record_from
 
 from . import services
 from .models import Message

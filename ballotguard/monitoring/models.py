@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from ballotguard.core.fields import EncryptedTextField
 from ballotguard.core.matching import author_pseudonym
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.messages.records import Platform
 
 
 class Message(models.Model):

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukDateField, GovukForm
-from ballotguard.engines import tabular
+from ballotguard.engines.common import tabular
 
 from .matching import MAX_LINES
 from .models import Briefing, ContactAttempt, Topic

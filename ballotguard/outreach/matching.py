@@ -2,7 +2,7 @@
 
 Pure Python (no Django), so it is tested without a database. One line is one person: a name as it
 appears on the ballot paper, or a Democracy Club person id. Names match whatever their case,
-spacing, accents or punctuation (``engines.names.match_key``); a line that matches two invitees is
+spacing, accents or punctuation (``engines.common.names.match_key``); a line that matches two invitees is
 not guessed at but reported, with the advice to use the person id.
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from ballotguard.engines.names import match_key
+from ballotguard.engines.common.names import match_key
 
 MAX_LINES = 2000
 MAX_LINE_CHARS = 200

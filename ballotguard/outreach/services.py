@@ -37,7 +37,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.sorting import Column, SortSpec
-from ballotguard.engines.outreach_stats import CandidateOutreach, Coverage, coverage_by
+from ballotguard.engines.insights.outreach import CandidateOutreach, Coverage, coverage_by
 from ballotguard.incidents.services.clocks import record_first_contact
 from ballotguard.registry.models import Area, AreaForce, Candidate, Election, PoliceForce
 from ballotguard.registry.services import NotPermitted, advisers_for, candidates_visible_to, forces_for

@@ -20,8 +20,8 @@ from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
 from ballotguard.core.sorting import SortOrder
-from ballotguard.engines.contact import ContactDetails, validate_contact
-from ballotguard.engines.operations import Operation
+from ballotguard.engines.candidates.contact import ContactDetails, validate_contact
+from ballotguard.engines.candidates.operations import Operation
 
 from . import services
 from .models import Candidate, PoliceForce

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils.translation import gettext, gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
-from ballotguard.engines.contact import validate_contact
-from ballotguard.engines.operations import Operation
+from ballotguard.engines.candidates.contact import validate_contact
+from ballotguard.engines.candidates.operations import Operation
 
 from .models import Area, Election, Party
 
@@ -163,13 +163,13 @@ class SocialHandleForm(GovukForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        from ballotguard.engines.messages import Platform
+        from ballotguard.engines.messages.records import Platform
 
         self.fields["platform"].choices = [("", _("Choose a platform"))] + [(p.value, _(p.label)) for p in Platform]
         self.fields["platform"].error_messages = {"required": "Choose the platform", "invalid_choice": "Choose the platform from the list"}
 
     def clean_handle(self):
-        from ballotguard.engines.messages import normalise_handle
+        from ballotguard.engines.messages.records import normalise_handle
 
         handle = normalise_handle(self.cleaned_data["handle"])
         if not handle or any(c.isspace() for c in handle):

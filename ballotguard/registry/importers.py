@@ -42,9 +42,9 @@ from django.utils import timezone
 from uk_election_ids.election_ids import IdBuilder
 
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines.names import match_key, slugify
-from ballotguard.engines.operations import Operation, election_type_of, operation_for
-from ballotguard.engines.tabular import Row, RowError, Table, TableError, decode, open_table, read_bytes, read_header
+from ballotguard.engines.common.names import match_key, slugify
+from ballotguard.engines.candidates.operations import Operation, election_type_of, operation_for
+from ballotguard.engines.common.tabular import Row, RowError, Table, TableError, decode, open_table, read_bytes, read_header
 
 from .models import Area, AreaForce, Ballot, Candidate, ConstituencyCouncilOverlap, Election, Party, PoliceForce
 

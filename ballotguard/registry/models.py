@@ -15,10 +15,10 @@ from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.fields import DataKeyField, EncryptedTextField
 from ballotguard.core.matching import match_key
-from ballotguard.engines.contact import ContactError
-from ballotguard.engines.exposure import contact_fingerprints
-from ballotguard.engines.messages import Platform
-from ballotguard.engines.operations import Operation
+from ballotguard.engines.candidates.contact import ContactError
+from ballotguard.engines.abuse.exposure import contact_fingerprints
+from ballotguard.engines.messages.records import Platform
+from ballotguard.engines.candidates.operations import Operation
 
 
 class PoliceForce(models.Model):
@@ -173,7 +173,7 @@ class Candidate(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     # Keyed hashes of the normalised postcode, address and phone number, so monitoring can spot a
-    # message exposing them without decrypting the details (ballotguard.engines.exposure).
+    # message exposing them without decrypting the details (ballotguard.engines.abuse.exposure).
     exposure_fingerprints = models.JSONField(default=list, blank=True, editable=False)
 
     PERSONAL_FIELDS = ("email", "phone", "address", "postcode")

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.sorting import Column, SortSpec
-from ballotguard.engines.contact import ContactDetails
+from ballotguard.engines.candidates.contact import ContactDetails
 
 from .models import Area, AreaForce, Ballot, Candidate, Election, Party, PoliceForce, SocialHandle
 from .tasks import notify_advisers_of_handover

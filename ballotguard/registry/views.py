@@ -1,7 +1,7 @@
 """Registry pages: the candidate list and record, the returning officer's hand-over, and imports.
 
 Views stay thin: scope, filtering, hand-over and auditing are in ``services``; validation of contact
-details is in ``engines.contact`` and reading CSV files in ``engines.tabular``.
+details is in ``engines.candidates.contact`` and reading CSV files in ``engines.common.tabular``.
 """
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
 from ballotguard.core.pages import paginate
-from ballotguard.engines import tabular
-from ballotguard.engines.contact import validate_contact
+from ballotguard.engines.common import tabular
+from ballotguard.engines.candidates.contact import validate_contact
 
 from . import services
 from .forms import HANDOVER_CSV_MAX_BYTES, CandidateFilterForm, CandidateImportForm, GeographyImportForm, HandoverForm, HandoverUploadForm, SocialHandleForm

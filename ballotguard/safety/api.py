@@ -18,7 +18,7 @@ from ninja.errors import HttpError
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import MAX_OFFSET, FieldErrorsOut, MessageOut
-from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility, answers_to_dict
+from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility, answers_to_dict
 from ballotguard.registry.models import Election
 
 from . import services

@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
-from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 

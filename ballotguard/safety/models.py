@@ -1,7 +1,7 @@
 """The candidate's safety companion: guidance read receipts, safety plans and the civility pledge.
 
 The guidance itself is not in the database: it is Markdown in ``ballotguard/safety/guidance/``,
-versioned in its front matter (see ``ballotguard.engines.guidance``).
+versioned in its front matter (see ``ballotguard.engines.candidates.guidance``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ class SafetyPlan(models.Model):
 
     ``answers`` is the questionnaire as JSON, encrypted at rest: living alone and children at home are
     sensitive. The checklist is not stored; it is worked out from the answers by
-    ``ballotguard.engines.safety_plan.checklist`` each time it is shown.
+    ``ballotguard.engines.candidates.safety_plan.checklist`` each time it is shown.
     """
 
     candidate = models.ForeignKey("registry.Candidate", on_delete=models.CASCADE, related_name="safety_plans")

@@ -34,8 +34,8 @@ from django.utils.translation import gettext_lazy as _
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
-from ballotguard.engines.guidance import GuidanceDocument, parse_document, render_markdown
-from ballotguard.engines.safety_plan import ChecklistItem, PlanAnswers, answers_from_dict, answers_to_dict, checklist
+from ballotguard.engines.candidates.guidance import GuidanceDocument, parse_document, render_markdown
+from ballotguard.engines.candidates.safety_plan import ChecklistItem, PlanAnswers, answers_from_dict, answers_to_dict, checklist
 from ballotguard.registry.models import Candidate, Election
 from ballotguard.registry.services import NotPermitted, candidates_visible_to
 
@@ -98,7 +98,7 @@ def _rendered(slug: str, version: int, body: str) -> str:
 
 
 def guidance_html(doc: GuidanceDocument) -> str:
-    """The body as GOV.UK HTML: escaped raw HTML, safe links only (see ``engines.guidance``)."""
+    """The body as GOV.UK HTML: escaped raw HTML, safe links only (see ``engines.candidates.guidance``)."""
     return _rendered(doc.slug, doc.version, doc.body)
 
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
 from ballotguard.core.pages import paginate
-from ballotguard.engines.safety_plan import PRIORITY_LABELS
+from ballotguard.engines.candidates.safety_plan import PRIORITY_LABELS
 from ballotguard.registry.models import Candidate, Election
 
 from . import services

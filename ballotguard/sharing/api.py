@@ -17,7 +17,7 @@ from ninja.files import UploadedFile
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
-from ballotguard.engines.sharing import MAX_BYTES, Tlp
+from ballotguard.engines.incidents.sharing import MAX_BYTES, Tlp
 
 from . import services
 from .models import PartnerImport

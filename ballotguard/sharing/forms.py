@@ -5,7 +5,7 @@ from __future__ import annotations
 from django import forms
 
 from ballotguard.core.forms import GovukForm
-from ballotguard.engines.sharing import MAX_BYTES
+from ballotguard.engines.incidents.sharing import MAX_BYTES
 
 from .services import FORMATS, MAX_PARTNER, SCOPES, tlp_choices
 

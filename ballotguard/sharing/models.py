@@ -12,8 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.sharing import Tlp
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.sharing import Tlp
 
 
 class PartnerImport(models.Model):

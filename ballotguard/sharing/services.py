@@ -32,8 +32,8 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.matching import author_pseudonym, incident_pseudonym, keyed_hash, observable_pseudonym
-from ballotguard.engines.observables import ObservableError, ObservableKind, normalise_observable
-from ballotguard.engines.sharing import (
+from ballotguard.engines.incidents.observables import ObservableError, ObservableKind, normalise_observable
+from ballotguard.engines.incidents.sharing import (
     MAX_BYTES, Package, PackageKind, SharedCase, SharedObservable, SharingError, Tlp, read_stix_bundle, to_misp_json,
     to_stix_json,
 )

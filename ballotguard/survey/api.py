@@ -17,7 +17,7 @@ from ninja.errors import HttpError
 from ballotguard.accounts.api import actor_of, restricted_to
 from ballotguard.accounts.models import Role
 from ballotguard.core.api_schemas import FieldErrorsOut, MessageOut
-from ballotguard.engines import survey as engine
+from ballotguard.engines.insights import survey as engine
 from ballotguard.registry.models import Candidate, Election
 
 from . import services

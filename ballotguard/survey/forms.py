@@ -1,4 +1,4 @@
-"""The survey's pages' forms. The answers are checked by ``engines.survey.check_answers`` so that the
+"""The survey's pages' forms. The answers are checked by ``engines.insights.survey.check_answers`` so that the
 page and the API agree; this form only collects them and puts each error on its field, in the
 candidate's language."""
 
@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ballotguard.core.forms import GovukForm
-from ballotguard.engines import survey as engine
+from ballotguard.engines.insights import survey as engine
 
 
 def _choices(labels: dict[str, str]) -> list[tuple[str, str]]:

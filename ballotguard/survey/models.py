@@ -9,7 +9,7 @@ Three tables, and the point is what they do NOT share:
 * :class:`SurveyResponse`: the answers. No candidate, no user, no foreign key to either, a random
   id (not a sequence that could be matched with the order invitations were answered in), and of
   time only the Monday of the week it came in. Its attributes (gender, party, region, force,
-  election type) are copied at submission and coarsened first (``engines.survey.generalise``).
+  election type) are copied at submission and coarsened first (``engines.insights.survey.generalise``).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class SurveyResponse(models.Model):
     party = models.CharField(max_length=200, blank=True)
     region = models.CharField(max_length=150, blank=True)
     force = models.CharField(max_length=12, blank=True, help_text="Police force code of the ballot's area (the primary force).")
-    answers = models.JSONField(help_text="engines.survey.Answers.as_dict() without the comment.")
+    answers = models.JSONField(help_text="engines.insights.survey.Answers.as_dict() without the comment.")
     comment = EncryptedTextField(blank=True, help_text="Free text: may name people, so encrypted, and never published.")
 
     class Meta:

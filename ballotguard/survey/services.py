@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines import survey as engine
+from ballotguard.engines.insights import survey as engine
 from ballotguard.registry.models import AreaForce, Candidate, Election
 from ballotguard.registry.services import NotPermitted
 
@@ -161,7 +161,7 @@ def attributes_of(election: Election) -> dict[int, dict[str, str]]:
 
 def anonymous_attributes(candidate: Candidate) -> dict[str, str]:
     """The candidate's attributes as a response keeps them: coarsened until ``k_anonymity()`` of the
-    election's candidates share them (``engines.survey.generalise``)."""
+    election's candidates share them (``engines.insights.survey.generalise``)."""
     population = attributes_of(candidate.ballot.election)
     k = k_anonymity()
     party_sizes: dict[str, int] = {}
@@ -173,7 +173,7 @@ def anonymous_attributes(candidate: Candidate) -> dict[str, str]:
 
 def submit(actor: Actor, candidate_id: int, data: dict, *, today: dt.date | None = None) -> None:
     """Store one candidate's answers, anonymously. Raises ``Candidate.DoesNotExist`` (not theirs),
-    SurveyClosed (not open, or answered already) or ``engines.survey.AnswersInvalid`` (nothing stored)."""
+    SurveyClosed (not open, or answered already) or ``engines.insights.survey.AnswersInvalid`` (nothing stored)."""
     today = today or timezone.localdate()
     invitation = open_invitation(actor.user, candidate_id, today)
     answers = engine.check_answers(data)

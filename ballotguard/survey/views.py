@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.survey import AnswersInvalid
+from ballotguard.engines.insights.survey import AnswersInvalid
 from ballotguard.registry.models import Candidate, Election
 from ballotguard.registry.services import NotPermitted
 

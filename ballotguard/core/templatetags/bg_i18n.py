@@ -2,7 +2,7 @@
 
 Engines stay free of Django, so the labels they hand to pages (what a candidate ticked, routing
 advice) are English strings that the engine marked for the catalogue
-(:mod:`ballotguard.engines.i18n`); this filter looks each up when the page is drawn. A string
+(:mod:`ballotguard.engines.common.i18n`); this filter looks each up when the page is drawn. A string
 the catalogue does not have is shown as it is.
 """
 

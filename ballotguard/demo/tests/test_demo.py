@@ -53,7 +53,7 @@ def test_demo_builds_logins_and_incidents_for_the_case_queue(settings, tmp_path,
     assert states.count("done") == 2 and states.count("not_applicable") == 1 and "open" in states
     # Three reports name Facebook's home page, which is on the warning list: it links none of them.
     from ballotguard.core.matching import keyed_hash
-    from ballotguard.engines.observables import normalise_observable
+    from ballotguard.engines.incidents.observables import normalise_observable
     from ballotguard.incidents.models import Observable
 
     facebook = keyed_hash("observable", normalise_observable("url", "https://www.facebook.com/").match_key)

@@ -13,7 +13,7 @@ import pytest
 from django.core.management import call_command
 
 from ballotguard.demo import national
-from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data" / "uk"
 needs_data = pytest.mark.skipif(

@@ -3,7 +3,7 @@
 The tests in the first part need nothing optional: they check the committed artifact and the
 scorer's arithmetic and API with a stand-in encoder. Those in the second part need onnxruntime and
 tokenizers (``pip install -r requirements-embeddings.txt``) and the exported encoder in
-``var/models/minilm-l6-v2`` (``python -m ballotguard.engines.abuse_embeddings export-encoder``);
+``var/models/minilm-l6-v2`` (``python -m ballotguard.engines.abuse.embeddings export-encoder``);
 they are skipped, saying which is missing, where those are absent.
 """
 
@@ -17,9 +17,9 @@ import zipfile
 import numpy as np
 import pytest
 
-from ballotguard.engines import abuse_embeddings as ae
-from ballotguard.engines.abuse_model import DEFAULT_ARTIFACT as BASE_ARTIFACT
-from ballotguard.engines.abuse_model import ArtifactError, default_model
+from ballotguard.engines.abuse import embeddings as ae
+from ballotguard.engines.abuse.model import DEFAULT_ARTIFACT as BASE_ARTIFACT
+from ballotguard.engines.abuse.model import ArtifactError, default_model
 
 ABUSIVE = ["You are a fucking idiot and a liar", "Shut up you stupid bitch", "what a pathetic disgusting piece of shit you are"]
 NEUTRAL = ["Thank you for coming to the hustings tonight", "Please vote Labour on Thursday", "Great to meet residents at the community centre this morning"]
@@ -42,7 +42,7 @@ def stub_model(combiner=(0.7, 0.5, 0.1)) -> ae.EmbeddingAbuseModel:
 
 
 def test_importing_the_module_needs_no_optional_runtime():
-    code = "import sys, ballotguard.engines.abuse_embeddings; print(sorted(m for m in ('torch', 'onnxruntime', 'tokenizers', 'transformers') if m in sys.modules))"
+    code = "import sys, ballotguard.engines.abuse.embeddings; print(sorted(m for m in ('torch', 'onnxruntime', 'tokenizers', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -102,7 +102,7 @@ def test_bad_shapes_and_missing_files_are_refused(tmp_path):
         ae.EmbeddingAbuseModel(default_model(), StubEncoder(), np.zeros(10), 0.0, (1, 1, 0), threshold=0.5, review_threshold=0.6)
     with pytest.raises(ArtifactError, match="export-encoder"):
         ae.Encoder(tmp_path / "nowhere")
-    with pytest.raises(ArtifactError, match="abuse_embeddings train"):
+    with pytest.raises(ArtifactError, match="abuse.embeddings train"):
         ae.EmbeddingAbuseModel.load(tmp_path / "missing")
 
 

@@ -2,7 +2,7 @@
 
 The first tests need nothing optional: the committed metadata and the loader's refusals. The rest
 need onnxruntime and tokenizers (``pip install -r requirements-embeddings.txt``) and the network in
-``var/models/abuse-ft-v1`` (not committed; ``python -m ballotguard.engines.abuse_finetuned train``,
+``var/models/abuse-ft-v1`` (not committed; ``python -m ballotguard.engines.abuse.finetuned train``,
 see docs/model-card-abuse.md); they are skipped, saying which is missing, where those are absent.
 """
 
@@ -16,15 +16,15 @@ import sys
 import numpy as np
 import pytest
 
-from ballotguard.engines import abuse_finetuned as ft
-from ballotguard.engines.abuse_model import ArtifactError
+from ballotguard.engines.abuse import finetuned as ft
+from ballotguard.engines.abuse.model import ArtifactError
 
 ABUSIVE = ["You are a fucking idiot and a liar", "Shut up you stupid bitch", "what a pathetic disgusting piece of shit you are"]
 NEUTRAL = ["Thank you for coming to the hustings tonight", "Please vote Labour on Thursday", "Great to meet residents at the community centre this morning"]
 
 
 def test_importing_the_module_needs_no_optional_runtime():
-    code = "import sys, ballotguard.engines.abuse_finetuned; print(sorted(m for m in ('torch', 'onnxruntime', 'tokenizers', 'transformers') if m in sys.modules))"
+    code = "import sys, ballotguard.engines.abuse.finetuned; print(sorted(m for m in ('torch', 'onnxruntime', 'tokenizers', 'transformers') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -45,9 +45,9 @@ def test_committed_metadata_is_small_json_with_hashes_and_thresholds():
 
 
 def test_missing_files_are_refused_naming_the_rebuild_command(tmp_path):
-    with pytest.raises(ArtifactError, match="abuse_finetuned train"):
+    with pytest.raises(ArtifactError, match="abuse.finetuned train"):
         ft.FinetunedAbuseModel.load(tmp_path / "missing")
-    with pytest.raises(ArtifactError, match="abuse_finetuned train"):
+    with pytest.raises(ArtifactError, match="abuse.finetuned train"):
         ft.FinetunedAbuseModel.load(model_dir=tmp_path / "no-network")
 
 

@@ -12,12 +12,12 @@ import sys
 
 import pytest
 
-from ballotguard.engines import abuse_finetuned as ft
-from ballotguard.engines import abuse_finetuned_train as aft
+from ballotguard.engines.abuse import finetuned as ft
+from ballotguard.engines.abuse import finetuned_train as aft
 
 
 def test_importing_the_training_module_needs_no_torch():
-    code = "import sys, ballotguard.engines.abuse_finetuned_train; print(sorted(m for m in ('torch', 'transformers', 'tokenizers', 'safetensors') if m in sys.modules))"
+    code = "import sys, ballotguard.engines.abuse.finetuned_train; print(sorted(m for m in ('torch', 'transformers', 'tokenizers', 'safetensors') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"
 
@@ -42,7 +42,7 @@ def test_inner_split_is_the_default_models(tmp_path):
     olid.mkdir()
     lines = ["id\ttweet\tsubtask_a\tsubtask_b\tsubtask_c"] + [f"{i}\ttweet number {i}\t{'OFF' if i % 3 == 0 else 'NOT'}\tNULL\tNULL" for i in range(200)]
     (olid / "olid-training-v1.0.tsv").write_text("\n".join(lines) + "\n")
-    from ballotguard.engines import abuse_training as at
+    from ballotguard.engines.abuse import training as at
 
     inner_train, inner_valid, valid, rows = aft.inner_rows(tmp_path)
     train_rows, want_valid = at.holdout_split(rows, seed=at.SEED)

@@ -9,8 +9,8 @@ import zipfile
 import numpy as np
 import pytest
 
-from ballotguard.engines import abuse_training as at
-from ballotguard.engines.abuse_model import DEFAULT_ARTIFACT, MAX_CHARS, AbuseModel, FeaturiserParams, default_model, normalise
+from ballotguard.engines.abuse import training as at
+from ballotguard.engines.abuse.model import DEFAULT_ARTIFACT, MAX_CHARS, AbuseModel, FeaturiserParams, default_model, normalise
 
 SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" / "abuse"
 
@@ -134,7 +134,7 @@ def test_explain_is_exact_and_signed(model):
 
 
 def test_load_rejects_missing_and_other_featuriser(tmp_path):
-    from ballotguard.engines.abuse_model import ArtifactError
+    from ballotguard.engines.abuse.model import ArtifactError
 
     with pytest.raises(ArtifactError):
         AbuseModel.load(tmp_path / "nothing")
@@ -148,7 +148,7 @@ def test_load_rejects_missing_and_other_featuriser(tmp_path):
 
 def test_load_rejects_artifact_without_review_threshold(tmp_path):
     """An artifact from before the review operating point is refused, naming the rebuild command."""
-    from ballotguard.engines.abuse_model import ArtifactError
+    from ballotguard.engines.abuse.model import ArtifactError
 
     meta = json.loads(DEFAULT_ARTIFACT.with_suffix(".json").read_text())
     del meta["review_threshold"]

@@ -9,8 +9,8 @@ import random
 import polars as pl
 import pytest
 
-from ballotguard.engines import case_clocks as cc
-from ballotguard.engines.case_clocks import HOUR, Clock, State
+from ballotguard.engines.insights import clocks as cc
+from ballotguard.engines.insights.clocks import HOUR, Clock, State
 
 T0 = 1_700_000_000.0
 

@@ -8,9 +8,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines import disclosure
-from ballotguard.engines.cellkey import KEY_SPACE, Keyed, keyed, ptable
-from ballotguard.engines.disclosure import Cell, perturb, protect, suppress_counts, suppress_linked, suppress_table
+from ballotguard.engines.insights import disclosure
+from ballotguard.engines.insights.cellkey import KEY_SPACE, Keyed, keyed, ptable
+from ballotguard.engines.insights.disclosure import Cell, perturb, protect, suppress_counts, suppress_linked, suppress_table
 
 TABLE = ptable()
 

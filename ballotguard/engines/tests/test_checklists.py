@@ -7,9 +7,9 @@ import datetime as dt
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines import checklists as c
-from ballotguard.engines.checklists import TaskInput, TaskSpec, TaskState
-from ballotguard.engines.incident_facts import Behaviour
+from ballotguard.engines.incidents import checklists as c
+from ballotguard.engines.incidents.checklists import TaskInput, TaskSpec, TaskState
+from ballotguard.engines.incidents.facts import Behaviour
 
 T0 = dt.datetime(2026, 5, 1, 9, 0, tzinfo=dt.timezone.utc)
 

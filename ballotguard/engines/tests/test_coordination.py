@@ -17,8 +17,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines import coordination
-from ballotguard.engines.coordination import (
+from ballotguard.engines.coordination import detection as coordination
+from ballotguard.engines.coordination.detection import (
     Action,
     Settings,
     detect,
@@ -26,7 +26,7 @@ from ballotguard.engines.coordination import (
     normalise_text,
     window_pairs,
 )
-from ballotguard.engines.coordination_io import _data_rows, _records, read_actions
+from ballotguard.engines.coordination.readers import _data_rows, _records, read_actions
 
 SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" / "coordination"
 QUT = SHARED / "qut_toolkit_coretweet_test_input.csv"
@@ -331,7 +331,7 @@ def test_domains_come_from_urls_and_the_domains_column():
 
 
 def test_generated_campaigns_are_found_and_campaigns_json_ignores_row_order(tmp_path):
-    from ballotguard.engines.coordination_io import campaigns_document, dumps_json
+    from ballotguard.engines.coordination.readers import campaigns_document, dumps_json
     from bench.coordination import score
     from bench.coordination_data import generate
 

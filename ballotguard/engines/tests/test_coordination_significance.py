@@ -16,8 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gammainc
 
-from ballotguard.engines.coordination import Action, Settings, benjamini_hochberg, detect, poisson_tail
-from ballotguard.engines.coordination_io import read_link_table, resolve_links, write_graph
+from ballotguard.engines.coordination.detection import Action, Settings, benjamini_hochberg, detect, poisson_tail
+from ballotguard.engines.coordination.readers import read_link_table, resolve_links, write_graph
 
 
 def within(a: float, b: float, window: float) -> bool:
@@ -264,7 +264,7 @@ def test_short_links_are_resolved_from_a_table_and_bad_tables_are_named(tmp_path
     # Different short links to one page become one shared link between accounts.
     actions = [Action(f"u{k}", 10.0 * k + 3600 * o, f"m{k}-{o}", urls=(f"https://t.co/{k}x{o}",)) for o in range(3) for k in range(3)]
     table.write_text("short,target\n" + "".join(f"https://t.co/{k}x{o},https://campaign.example.org/{o}\n" for o in range(3) for k in range(3)))
-    from ballotguard.engines.coordination import action_frame
+    from ballotguard.engines.coordination.detection import action_frame
 
     resolved = resolve_links(action_frame(actions).drop("row"), read_link_table(table))
     s = Settings(behaviours={"url"}, fdr=None)
@@ -280,14 +280,14 @@ def test_settings_refuse_a_bad_fdr_or_block():
 
 @pytest.mark.parametrize(("text", "rate"), [("off", None), ("None", None), ("0", None), (" 0.001 ", 0.001), (0.05, 0.05)])
 def test_parse_fdr_reads_a_rate_or_off(text, rate):
-    from ballotguard.engines.coordination import parse_fdr
+    from ballotguard.engines.coordination.detection import parse_fdr
 
     assert parse_fdr(text) == rate
 
 
 @pytest.mark.parametrize("text", ["1", "1.5", "-0.1", "lots", ""])
 def test_parse_fdr_refuses_what_is_not_a_rate(text):
-    from ballotguard.engines.coordination import parse_fdr
+    from ballotguard.engines.coordination.detection import parse_fdr
 
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_fdr(text)

@@ -22,9 +22,9 @@ import sys
 import numpy as np
 import pytest
 
-from ballotguard.engines import coordination_spark
-from ballotguard.engines.coordination import Action, Behaviour, Settings, detect
-from ballotguard.engines.coordination_io import read_actions
+from ballotguard.engines.coordination import spark as coordination_spark
+from ballotguard.engines.coordination.detection import Action, Behaviour, Settings, detect
+from ballotguard.engines.coordination.readers import read_actions
 from ballotguard.engines.tests.test_coordination import RUSSIAN, TOOLKIT, campaign_actions
 
 ROOT = pathlib.Path(__file__).resolve().parents[3]

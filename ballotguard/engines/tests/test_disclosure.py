@@ -18,8 +18,8 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from ballotguard.engines import disclosure
-from ballotguard.engines.disclosure import (
+from ballotguard.engines.insights import disclosure
+from ballotguard.engines.insights.disclosure import (
     DEFAULT_THRESHOLD,
     Cell,
     Table1D,
@@ -30,7 +30,7 @@ from ballotguard.engines.disclosure import (
     suppress_table,
     suppressed_rate,
 )
-from ballotguard.engines.statistics import poisson_rate
+from ballotguard.engines.insights.statistics import poisson_rate
 
 # --- the attacker --------------------------------------------------------------------------------
 

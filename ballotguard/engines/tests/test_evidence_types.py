@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines.evidence_types import (
+from ballotguard.engines.incidents.evidence_types import (
     ALLOWED_DESCRIPTION,
     MAX_BYTES,
     MAX_UPLOAD_BYTES,

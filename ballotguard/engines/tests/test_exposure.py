@@ -7,8 +7,8 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.contact import ContactError
-from ballotguard.engines.exposure import Exposure, contact_fingerprints, find_exposures, message_fingerprints
+from ballotguard.engines.candidates.contact import ContactError
+from ballotguard.engines.abuse.exposure import Exposure, contact_fingerprints, find_exposures, message_fingerprints
 
 KEY = b"test-exposure-key-0123456789abcdef"
 OTHER_KEY = b"another-key-entirely-fedcba9876543"

@@ -10,8 +10,8 @@ import io
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.evidence_types import MAX_BYTES, SNIFF_BYTES, EvidenceRejected, check_evidence, sniff
-from ballotguard.engines.tabular import Row, RowError, TableError, has_control_characters, open_table
+from ballotguard.engines.incidents.evidence_types import MAX_BYTES, SNIFF_BYTES, EvidenceRejected, check_evidence, sniff
+from ballotguard.engines.common.tabular import Row, RowError, TableError, has_control_characters, open_table
 
 FUZZ = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from ballotguard.engines.guidance import GuidanceError, parse_document, render_markdown
+from ballotguard.engines.candidates.guidance import GuidanceError, parse_document, render_markdown
 
 DOC = """---
 title: Handling post

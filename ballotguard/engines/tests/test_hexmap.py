@@ -16,7 +16,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ballotguard.engines.hexmap import (
+from ballotguard.engines.insights.hexmap import (
     BLUES,
     HEX_SIZE,
     MARGIN,

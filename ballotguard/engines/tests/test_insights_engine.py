@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines import insights
-from ballotguard.engines.statistics import rate_ratio
+from ballotguard.engines.insights import figures as insights
+from ballotguard.engines.insights.statistics import rate_ratio
 
 GE24 = insights.ElectionRef("parl.2024-07-04", "General election 2024", dt.date(2024, 7, 4), "parl")
 GE19 = insights.ElectionRef("parl.2019-12-12", "General election 2019", dt.date(2019, 12, 12), "parl")
@@ -176,7 +176,7 @@ def attacker_bounds(seen: dict, lines: list, keys: list) -> dict:
     import numpy as np
     from scipy.optimize import linprog
 
-    from ballotguard.engines.cellkey import ptable
+    from ballotguard.engines.insights.cellkey import ptable
 
     table = ptable()
     var = {k: i for i, k in enumerate(keys)}

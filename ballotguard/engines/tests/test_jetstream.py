@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines import jetstream as js
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.messages import jetstream as js
+from ballotguard.engines.messages.records import Platform
 
 CAROL = "did:plc:carolcarolcarolcarol01"
 TROLL = "did:plc:trolltrolltrolltroll01"

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from ballotguard.engines.observables import (
+from ballotguard.engines.incidents.observables import (
     MAX_LENGTH,
     MAX_URL_LENGTH,
     Observable,

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.incident_facts import (
+from ballotguard.engines.incidents.facts import (
     Behaviour,
     IncidentFacts,
     Occasion,
@@ -20,7 +20,7 @@ from ballotguard.engines.incident_facts import (
     ProtectedCharacteristic,
     TargetRole,
 )
-from ballotguard.engines.offences import (
+from ballotguard.engines.incidents.offences import (
     DISCLAIMER,
     OFFENCES,
     GuidanceKind,
@@ -647,8 +647,8 @@ def test_linking_never_removes_guidance(f: IncidentFacts):
 
 def test_harassment_at_home_never_says_at_your_home_twice():
     """Issue 16 point 8: the pack read "turning up at your home at your home"."""
-    from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, Place
-    from ballotguard.engines.offences import offences_for
+    from ballotguard.engines.incidents.facts import Behaviour, IncidentFacts, Place
+    from ballotguard.engines.incidents.offences import offences_for
 
     for place in (Place.HOME, Place.OTHER):
         for behaviours in ({Behaviour.TURNING_UP_AT_HOME}, {Behaviour.FOLLOWING_OR_LOITERING, Behaviour.TURNING_UP_AT_HOME}):

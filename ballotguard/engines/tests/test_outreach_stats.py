@@ -8,7 +8,7 @@ import statistics
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines.outreach_stats import EMPTY, CandidateOutreach, coverage, coverage_by, days_between, median
+from ballotguard.engines.insights.outreach import EMPTY, CandidateOutreach, coverage, coverage_by, days_between, median
 
 CLOSE = dt.date(2026, 4, 8)  # nominations close for the 7 May 2026 local elections
 

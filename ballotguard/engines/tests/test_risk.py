@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, Occasion, Place, ProtectedCharacteristic
-from ballotguard.engines.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, RiskLevel, assess_risk
+from ballotguard.engines.incidents.facts import Behaviour, IncidentFacts, Occasion, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.risk import HIGH_THRESHOLD, MEDIUM_THRESHOLD, RiskLevel, assess_risk
 
 B = Behaviour
 DAY = timedelta(days=1)

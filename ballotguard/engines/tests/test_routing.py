@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines.incident_facts import Behaviour, IncidentFacts, Occasion, Place
-from ballotguard.engines.routing import Route, RouteAdvice, route
+from ballotguard.engines.incidents.facts import Behaviour, IncidentFacts, Occasion, Place
+from ballotguard.engines.incidents.routing import Route, RouteAdvice, route
 
 B = Behaviour
 CLAIMS_A_REPORT = re.compile(

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ballotguard.engines.safety_plan import (
+from ballotguard.engines.candidates.safety_plan import (
     RULES, AnswersInvalid, Campaigning, HomeAddress, PlanAnswers, Visibility, answers_from_dict, answers_to_dict, checklist,
 )
 

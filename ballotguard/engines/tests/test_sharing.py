@@ -8,8 +8,8 @@ import json
 import pytest
 import stix2
 
-from ballotguard.engines.observables import normalise_observable
-from ballotguard.engines.sharing import (
+from ballotguard.engines.incidents.observables import normalise_observable
+from ballotguard.engines.incidents.sharing import (
     CUSTOM_TYPE, Package, PackageKind, SharedCase, SharedObservable, SharingError, Tlp, read_stix_bundle, to_misp_event,
     to_misp_json, to_stix_json,
 )

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from ballotguard.engines.statistics import (
+from ballotguard.engines.insights.statistics import (
     Proportion,
     Rate,
     RateRatio,

@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 
-from ballotguard.engines import survey as engine
-from ballotguard.engines.disclosure import DEFAULT_MARKER
+from ballotguard.engines.insights import survey as engine
+from ballotguard.engines.insights.disclosure import DEFAULT_MARKER
 
 GOOD = {"experiences": ["online_abuse", "verbal"], "reported": "yes", "reported_to": ["police", "platform"], "changes": ["avoided_alone"],
         "adviser_view": "helpful", "guidance_view": "not_used", "comment": "  Thanks  "}

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.tabular import Row, RowError, TableError, decode, open_table
+from ballotguard.engines.common.tabular import Row, RowError, TableError, decode, open_table
 
 REQUIRED = ("code", "name")
 

@@ -8,11 +8,11 @@ import pathlib
 import numpy as np
 import pytest
 
-from ballotguard.engines import threat_model as tm
-from ballotguard.engines import threat_training as tt
-from ballotguard.engines import threats
-from ballotguard.engines.abuse_model import default_model
-from ballotguard.engines.message_scoring import EVENT_DAY_ODDS, LINKED_SENDER_ODDS, ThreatContext, score_messages
+from ballotguard.engines.abuse import threat_model as tm
+from ballotguard.engines.abuse import threat_training as tt
+from ballotguard.engines.abuse import threats
+from ballotguard.engines.abuse.model import default_model
+from ballotguard.engines.abuse.scoring import EVENT_DAY_ODDS, LINKED_SENDER_ODDS, ThreatContext, score_messages
 
 SHARED = pathlib.Path(__file__).resolve().parents[3].parent / "shared" / "data" / "abuse"
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from ballotguard.engines.threats import CATEGORIES, THRESHOLD, RuleHit, ThreatAssessment, assess_threat, normalise
+from ballotguard.engines.abuse.threats import CATEGORIES, THRESHOLD, RuleHit, ThreatAssessment, assess_threat, normalise
 
 DATA = Path(__file__).parent / "data" / "threat_messages.jsonl"
 THREAT_KINDS = set(CATEGORIES)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ballotguard.engines.observables import ObservableKind, normalise_observable
-from ballotguard.engines.warninglists import DEFAULT_WARNINGS, WarningListError, default_entries, handle_match_key, warning_entry
+from ballotguard.engines.incidents.observables import ObservableKind, normalise_observable
+from ballotguard.engines.incidents.warninglists import DEFAULT_WARNINGS, WarningListError, default_entries, handle_match_key, warning_entry
 
 K = ObservableKind
 

@@ -1,4 +1,4 @@
-"""Load the shipped observables warning list (``engines.warninglists.DEFAULT_WARNINGS``).
+"""Load the shipped observables warning list (``engines.incidents.warninglists.DEFAULT_WARNINGS``).
 
 The values are copied as they normalise today; later changes to the shipped list come with their own
 migration, as MISP's warninglists come with releases. Reversing removes only shipped entries.
@@ -8,7 +8,7 @@ from django.db import migrations
 
 
 def load(apps, schema_editor):
-    from ballotguard.engines.warninglists import default_entries
+    from ballotguard.engines.incidents.warninglists import default_entries
 
     ObservableWarning = apps.get_model("incidents", "ObservableWarning")
     for entry in default_entries():

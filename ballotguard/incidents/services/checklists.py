@@ -2,7 +2,7 @@
 
 Templates are not police data (they hold no incident's content): administrators edit them, FEOAs
 may read them. Every edit saves the next version, audited; a behaviour never edited uses the shipped
-default (``engines.checklists.DEFAULT_TEMPLATES``), stored as version 1 the first time it is needed.
+default (``engines.incidents.checklists.DEFAULT_TEMPLATES``), stored as version 1 the first time it is needed.
 
 Tasks are police data: only a FEOA of the incident's force(s) (``can_act_as_adviser``) sees and
 changes them; a FEOA who may merely read the incident through a granted access request does not.
@@ -24,9 +24,9 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines import checklists as engine
-from ballotguard.engines.checklists import Progress, TaskInput, TaskSpec, TaskState
-from ballotguard.engines.incident_facts import Behaviour
+from ballotguard.engines.incidents import checklists as engine
+from ballotguard.engines.incidents.checklists import Progress, TaskInput, TaskSpec, TaskState
+from ballotguard.engines.incidents.facts import Behaviour
 from ballotguard.registry.services import NotPermitted
 
 from ..models import ChecklistTemplate, ChecklistTemplateTask, Incident, IncidentEvent, IncidentTask

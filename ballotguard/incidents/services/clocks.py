@@ -1,5 +1,5 @@
 """Case clocks for incidents: recording first contact, each force's targets, and the lead FEOA's list
-of breaches. The arithmetic is in :mod:`ballotguard.engines.case_clocks`; docs/case-clocks.md
+of breaches. The arithmetic is in :mod:`ballotguard.engines.insights.clocks`; docs/case-clocks.md
 defines every clock.
 
 Who may do what:
@@ -24,8 +24,8 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines import case_clocks as engine
-from ballotguard.engines.case_clocks import Clock
+from ballotguard.engines.insights import clocks as engine
+from ballotguard.engines.insights.clocks import Clock
 from ballotguard.registry.models import Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 

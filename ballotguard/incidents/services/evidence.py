@@ -10,7 +10,7 @@ from django.db import transaction
 
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core import blobs
-from ballotguard.engines.evidence_types import SNIFF_BYTES, EvidenceRejected, check_evidence
+from ballotguard.engines.incidents.evidence_types import SNIFF_BYTES, EvidenceRejected, check_evidence
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Evidence, Incident, IncidentEvent

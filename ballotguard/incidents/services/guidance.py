@@ -10,10 +10,10 @@ from django.utils.translation import gettext
 
 from ballotguard.accounts.models import User
 from ballotguard.core.background import task
-from ballotguard.engines.incident_facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
-from ballotguard.engines.offences import OffenceGuidance, offences_for
-from ballotguard.engines.risk import RiskAssessment, RiskLevel, assess_risk
-from ballotguard.engines.routing import RouteAdvice, route
+from ballotguard.engines.incidents.facts import IncidentFacts, Occasion, Place, ProtectedCharacteristic, TargetRole
+from ballotguard.engines.incidents.offences import OffenceGuidance, offences_for
+from ballotguard.engines.incidents.risk import RiskAssessment, RiskLevel, assess_risk
+from ballotguard.engines.incidents.routing import RouteAdvice, route
 
 from ..models import Incident, IncidentLink
 from .scope import incidents_visible_to

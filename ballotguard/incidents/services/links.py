@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines.observables import ObservableKind
+from ballotguard.engines.incidents.observables import ObservableKind
 from ballotguard.registry.services import NotPermitted
 
 from ..models import AccessRequest, Incident, IncidentEvent, IncidentLink, Observable

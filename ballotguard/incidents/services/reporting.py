@@ -15,9 +15,9 @@ from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.background import task
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.incident_facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
-from ballotguard.engines.observables import Observable as ObservableValue
-from ballotguard.engines.observables import ObservableKind, parse_observable_lines
+from ballotguard.engines.incidents.facts import Behaviour, IssueTag, Place, ProtectedCharacteristic
+from ballotguard.engines.incidents.observables import Observable as ObservableValue
+from ballotguard.engines.incidents.observables import ObservableKind, parse_observable_lines
 from ballotguard.registry.models import Area, Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 

@@ -19,8 +19,8 @@ from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.background import task
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.observables import ObservableKind
-from ballotguard.engines.warninglists import WarningListError, clean_reason, handle_match_key, warning_entry
+from ballotguard.engines.incidents.observables import ObservableKind
+from ballotguard.engines.incidents.warninglists import WarningListError, clean_reason, handle_match_key, warning_entry
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 

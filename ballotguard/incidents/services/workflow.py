@@ -14,7 +14,7 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.sorting import Column, SortSpec, in_order
-from ballotguard.engines.risk import RiskLevel
+from ballotguard.engines.incidents.risk import RiskLevel
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.checklists import DEFAULT_TEMPLATES, TaskInput, plan
-from ballotguard.engines.incident_facts import Behaviour
+from ballotguard.engines.incidents.checklists import DEFAULT_TEMPLATES, TaskInput, plan
+from ballotguard.engines.incidents.facts import Behaviour
 from ballotguard.incidents import services
 from ballotguard.incidents.models import ChecklistTemplate, IncidentEvent, IncidentTask
 from ballotguard.registry.services import NotPermitted

@@ -13,7 +13,7 @@ from ballotguard.accounts.models import AuditEvent
 from ballotguard.accounts.services import Actor
 from ballotguard.core import blobs
 from ballotguard.core.crypto import DecryptionError
-from ballotguard.engines.evidence_types import EvidenceRejected
+from ballotguard.engines.incidents.evidence_types import EvidenceRejected
 from ballotguard.incidents import services
 from ballotguard.incidents.models import AccessRequest, Incident, IncidentLink, Observable
 from ballotguard.registry.services import NotPermitted

@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('scope', models.CharField(help_text='"national" or the police force\'s ONS code.', max_length=12)),
-                ('payload', models.JSONField(help_text='The figures, already suppressed: see ballotguard.engines.insights.')),
+                ('payload', models.JSONField(help_text='The figures, already suppressed: see ballotguard.engines.insights.figures.')),
                 ('candidates', models.PositiveIntegerField(default=0)),
                 ('incidents', models.PositiveIntegerField(default=0)),
                 ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),

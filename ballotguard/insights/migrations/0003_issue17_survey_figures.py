@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('key', models.CharField(help_text='An election id, or "all".', max_length=200, unique=True)),
-                ('payload', models.JSONField(help_text='ballotguard.engines.survey.figures(), already suppressed.')),
+                ('payload', models.JSONField(help_text='ballotguard.engines.insights.survey.figures(), already suppressed.')),
                 ('computed_at', models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),

@@ -14,7 +14,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from ballotguard.accounts.models import AuditEvent
-from ballotguard.engines import charts, hexmap
+from ballotguard.engines.insights import charts
+from ballotguard.engines.insights import hexmap
 from ballotguard.insights import briefing
 from ballotguard.insights.models import Snapshot
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from ballotguard.engines.insights import MARKER
+from ballotguard.engines.insights.figures import MARKER
 from ballotguard.insights import services
 
 pytestmark = pytest.mark.django_db

@@ -3,7 +3,7 @@
 Two threads, joined only through the database:
 
 * the **receiver** reads frames (``websockets``' threading client), keeps the posts that mention,
-  reply to or quote a watched account (:mod:`ballotguard.engines.jetstream`), and about once a second
+  reply to or quote a watched account (:mod:`ballotguard.engines.messages.jetstream`), and about once a second
   commits, in one transaction, the matched posts to :class:`BufferedPost`, the counters, and the
   cursor (the ``time_us`` of the last frame read);
 * the **drain** stores and scores buffered posts through the same ``ingest_records`` as
@@ -38,8 +38,8 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidURI
 from websockets.sync.client import connect
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines import jetstream
-from ballotguard.engines.messages import MessageRecord, Platform
+from ballotguard.engines.messages import jetstream
+from ballotguard.engines.messages.records import MessageRecord, Platform
 
 from ..models import BufferedPost, Message, Source
 from ..services.ingest import ingest_records

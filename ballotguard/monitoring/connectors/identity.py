@@ -24,8 +24,8 @@ from typing import Protocol
 from django.conf import settings
 from django.utils import timezone
 
-from ballotguard.engines.jetstream import is_did
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.messages.jetstream import is_did
+from ballotguard.engines.messages.records import Platform
 from ballotguard.registry.models import SocialHandle
 
 from ..models import WatchedAccount

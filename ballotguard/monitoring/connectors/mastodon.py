@@ -34,7 +34,7 @@ from django.db.models import F, Max
 from django.utils import timezone
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.messages import MAX_TEXT_CHARS, MessageRecord, Platform, normalise_handle, parse_time
+from ballotguard.engines.messages.records import MAX_TEXT_CHARS, MessageRecord, Platform, normalise_handle, parse_time
 
 from ..models import MastodonAccount, Message, Source
 from ..services.ingest import ingest_records

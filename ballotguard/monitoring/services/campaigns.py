@@ -1,7 +1,7 @@
 """Coordinated campaigns in the product: detection over ingested messages and incident observables,
 campaigns kept across runs, the analyst's decision, and who may see what.
 
-Detection runs the pure engine (:mod:`ballotguard.engines.coordination`) twice:
+Detection runs the pure engine (:mod:`ballotguard.engines.coordination.detection`) twice:
 
 1. **Messages.** One action per message sent in the look-back window (default 30 days): the author's
    keyed pseudonym (``author_hash``) as the account, the text (decrypted here, in memory, for the
@@ -57,8 +57,8 @@ from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.background import task
 from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
 from ballotguard.core.sorting import Column, SortSpec, in_order
-from ballotguard.engines import coordination
-from ballotguard.engines.observables import (
+from ballotguard.engines.coordination import detection as coordination
+from ballotguard.engines.incidents.observables import (
     ObservableError,
     ObservableKind,
     normalise_observable,
@@ -844,7 +844,7 @@ TIMELINE_SERIES = (("messages", "Messages"), ("incidents", "Incidents"))
 
 
 def timeline_chart(campaign: Campaign, rows: list[dict], unit: str) -> dict:
-    from ballotguard.engines.charts import weekly_series
+    from ballotguard.engines.insights.charts import weekly_series
 
     messages = sum(r["messages"] for r in rows)
     incidents = sum(r["incidents"] for r in rows)
@@ -862,7 +862,7 @@ def hex_map(campaign: Campaign) -> tuple[str, list[dict]]:
     """The constituency hex map (SVG) with each targeted constituency coloured by the messages and
     incidents aimed at it, and the rows of the table beside it. The SVG is empty when the hex
     positions have not been imported (``ballotguard import-geography``)."""
-    from ballotguard.engines import hexmap
+    from ballotguard.engines.insights import hexmap
 
     counts: dict[int, int] = defaultdict(int)
     for area_id in campaign.messages.filter(candidate__isnull=False).values_list("candidate__ballot__area_id", flat=True):

@@ -18,8 +18,8 @@ from django.utils import timezone
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
 from ballotguard.core.matching import keyed_hash
-from ballotguard.engines.messages import MessageRecord, Platform, ReadStats, iter_messages, normalise_handle
-from ballotguard.engines.tabular import RowError
+from ballotguard.engines.messages.records import MessageRecord, Platform, ReadStats, iter_messages, normalise_handle
+from ballotguard.engines.common.tabular import RowError
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext
 
 from ballotguard.accounts.models import AuditEvent, Role
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.messages.records import Platform
 from ballotguard.registry.models import Candidate, SocialHandle
 from ballotguard.registry.services import NotPermitted, candidates_visible_to
 

@@ -19,8 +19,8 @@ from ballotguard.accounts.models import User
 from ballotguard.accounts.services import Actor, audit, audit_reads
 from ballotguard.core.sorting import Column, SortSpec, in_order
 from ballotguard.core.matching import candidate_pseudonym
-from ballotguard.engines.incident_facts import Behaviour, Place
-from ballotguard.engines.messages import Platform
+from ballotguard.engines.incidents.facts import Behaviour, Place
+from ballotguard.engines.messages.records import Platform
 from ballotguard.incidents.models import Incident
 from ballotguard.incidents.services import EvidenceFile, ReportInput, refer
 from ballotguard.registry.services import NotPermitted

@@ -13,7 +13,7 @@ Threat context (:func:`threat_contexts`), read the same way (keys and dates, no 
 * the message's author (by ``author_hash``, the keyed hash of platform and handle) has another
   message already promoted to an incident.
 
-Each raises the threat probability with a reason (:mod:`ballotguard.engines.message_scoring`).
+Each raises the threat probability with a reason (:mod:`ballotguard.engines.abuse.scoring`).
 ``settings.BALLOTGUARD_THREAT_SCORER`` chooses ``learned`` (default: the committed learned model
 beside the rules) or ``rules`` (the rules alone).
 """
@@ -30,9 +30,9 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from ballotguard.core.matching import match_key
-from ballotguard.engines.abuse_model import AbuseModel, default_model
-from ballotguard.engines.message_scoring import NO_CONTEXT, MessageScore, ThreatContext, score_messages
-from ballotguard.engines.threat_model import ThreatModel, default_threat_model
+from ballotguard.engines.abuse.model import AbuseModel, default_model
+from ballotguard.engines.abuse.scoring import NO_CONTEXT, MessageScore, ThreatContext, score_messages
+from ballotguard.engines.abuse.threat_model import ThreatModel, default_threat_model
 from ballotguard.registry.models import Candidate
 
 from ..models import Message
@@ -48,11 +48,11 @@ def scorer() -> AbuseModel:
     docs/model-card-abuse.md). Choosing one is explicit, so a missing runtime fails loudly."""
     choice = getattr(settings, "BALLOTGUARD_ABUSE_SCORER", "default")
     if choice == "embeddings":
-        from ballotguard.engines.abuse_embeddings import EmbeddingAbuseModel
+        from ballotguard.engines.abuse.embeddings import EmbeddingAbuseModel
 
         return EmbeddingAbuseModel.load(encoder_dir=settings.BALLOTGUARD_ABUSE_ENCODER_DIR)
     if choice == "finetuned":
-        from ballotguard.engines.abuse_finetuned import FinetunedAbuseModel
+        from ballotguard.engines.abuse.finetuned import FinetunedAbuseModel
 
         return FinetunedAbuseModel.load(model_dir=settings.BALLOTGUARD_ABUSE_FINETUNED_DIR)
     return default_model()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from ballotguard.accounts.models import Role, User
-from ballotguard.engines.charts import weekly_series
+from ballotguard.engines.insights.charts import weekly_series
 from ballotguard.registry.models import Candidate
 from ballotguard.registry.services import candidates_visible_to
 

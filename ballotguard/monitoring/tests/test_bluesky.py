@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.jetstream import MAX_FRAME_BYTES
+from ballotguard.engines.messages.jetstream import MAX_FRAME_BYTES
 from ballotguard.monitoring.connectors import bluesky, frames, identity
 from ballotguard.monitoring.connectors.bluesky import BlueskyConnector, drain
 from ballotguard.monitoring.connectors.replay import JetstreamReplay

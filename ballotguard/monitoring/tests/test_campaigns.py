@@ -452,7 +452,7 @@ def test_the_page_and_the_api_say_why_a_campaign_was_found(detected, client_as):
 
 def test_the_service_keeps_what_the_significance_test_found(detected):
     """The engine's per-behaviour chance figures and weakest p-value travel into the stored campaign."""
-    from ballotguard.engines import coordination
+    from ballotguard.engines.coordination import detection as coordination
 
     f = campaigns.Found()
     engine = coordination.Campaign(

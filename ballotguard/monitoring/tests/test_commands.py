@@ -68,7 +68,7 @@ def test_train_abuse_model_learns_from_reviewers_decisions(handles, tmp_path, mo
     import io
 
     from ballotguard.accounts.services import Actor
-    from ballotguard.engines import abuse_training
+    from ballotguard.engines.abuse import training as abuse_training
     from ballotguard.monitoring import services
 
     services.ingest_file(Actor.cli(), io.BytesIO(jsonl([message(1, ABUSE), message(2, THREAT)])), "m.jsonl")
@@ -92,8 +92,8 @@ def test_train_abuse_model_learns_from_reviewers_decisions(handles, tmp_path, mo
 
 
 def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monkeypatch):
-    from ballotguard.engines import abuse_embeddings
-    from ballotguard.engines.abuse_model import default_model
+    from ballotguard.engines.abuse import embeddings as abuse_embeddings
+    from ballotguard.engines.abuse.model import default_model
     from ballotguard.monitoring.services import scoring
 
     scoring.scorer.cache_clear()
@@ -104,7 +104,7 @@ def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monke
         sentinel = object()
         monkeypatch.setattr(abuse_embeddings.EmbeddingAbuseModel, "load", classmethod(lambda cls, **kw: sentinel))
         assert scoring.scorer() is sentinel
-        from ballotguard.engines import abuse_finetuned
+        from ballotguard.engines.abuse import finetuned as abuse_finetuned
 
         settings.BALLOTGUARD_ABUSE_SCORER = "finetuned"
         scoring.scorer.cache_clear()

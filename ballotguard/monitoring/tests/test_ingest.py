@@ -8,8 +8,8 @@ import pytest
 from django.db import connection
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.messages import Platform
-from ballotguard.engines.tabular import TableError
+from ballotguard.engines.messages.records import Platform
+from ballotguard.engines.common.tabular import TableError
 from ballotguard.monitoring.models import Message
 from ballotguard.monitoring.services import ingest_file
 from ballotguard.registry.services import NotPermitted

@@ -97,7 +97,7 @@ def test_rescoring_reads_the_same_context(handles):
 def test_the_rules_alone_when_the_setting_says_so(handles, settings):
     settings.BALLOTGUARD_THREAT_SCORER = "rules"
     _ingest([message(41, THREAT), message(42, "I'm going to drown those people next week")])
-    from ballotguard.engines.threats import assess_threat
+    from ballotguard.engines.abuse.threats import assess_threat
 
     assert _m(41).threat_score == pytest.approx(assess_threat(THREAT).score, abs=1e-4) and _m(41).is_threat
     assert not _m(42).is_threat  # the rules miss it

@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from ballotguard.engines.tabular import TableError
+from ballotguard.engines.common.tabular import TableError
 from ballotguard.registry.importers import ImportValidationError, import_candidates
 from ballotguard.registry.models import Candidate
 from ballotguard.registry.views import HANDOVER_COLUMNS, parse_handover_csv

@@ -22,7 +22,7 @@ from ballotguard.checkins.models import CheckIn
 from ballotguard.core import blobs, erasure
 from ballotguard.core.crypto import DecryptionError, _unb64, key_ring
 from ballotguard.core.fields import ErasableWriteError
-from ballotguard.engines.contact import ContactDetails
+from ballotguard.engines.candidates.contact import ContactDetails
 from ballotguard.incidents import services as incidents
 from ballotguard.incidents.models import Evidence, Incident, IncidentEvent, IncidentTask, Observable
 from ballotguard.incidents.tests.conftest import PNG, report_input

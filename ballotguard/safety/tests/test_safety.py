@@ -10,7 +10,7 @@ from django.test import Client
 
 from ballotguard.accounts.models import AuditEvent
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
+from ballotguard.engines.candidates.safety_plan import Campaigning, HomeAddress, PlanAnswers, Visibility
 from ballotguard.registry.models import Candidate
 from ballotguard.safety import services
 from ballotguard.safety.models import PledgeSignature, ReadReceipt, SafetyPlan
@@ -54,7 +54,7 @@ def test_the_library_has_every_topic_each_a_useful_length_and_safe_to_render():
 
 
 def test_every_slug_the_plan_links_to_exists():
-    from ballotguard.engines.safety_plan import RULES
+    from ballotguard.engines.candidates.safety_plan import RULES
 
     assert {r.guidance_slug for r in RULES} <= set(services.library())
 

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
                 ('party', models.CharField(blank=True, max_length=200)),
                 ('region', models.CharField(blank=True, max_length=150)),
                 ('force', models.CharField(blank=True, help_text="Police force code of the ballot's area (the primary force).", max_length=12)),
-                ('answers', models.JSONField(help_text='engines.survey.Answers.as_dict() without the comment.')),
+                ('answers', models.JSONField(help_text='engines.insights.survey.Answers.as_dict() without the comment.')),
                 ('comment', ballotguard.core.fields.EncryptedTextField(blank=True, help_text='Free text: may name people, so encrypted, and never published.')),
                 ('election', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registry.election')),
             ],

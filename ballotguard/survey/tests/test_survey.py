@@ -253,7 +253,7 @@ def test_the_survey_insights_page_api_csv_and_briefing_pack(world):
 
 def test_the_briefing_pack_has_a_survey_page():
     from ballotguard.insights.briefing import _Briefing, _survey_section
-    from ballotguard.engines import survey as engine
+    from ballotguard.engines.insights import survey as engine
 
     responses = [engine.Response("female", "Labour", "North West", "E1", "parl", i % 2 == 0, True, False, i % 4 == 0, True, False) for i in range(40)]
     payload = engine.figures(responses, invited=80, baselines=[engine.ForceBaseline("E1", "Testshire", 200, 30)], views={}, threshold=5, min_respondents=10)

@@ -3,8 +3,8 @@ accounts in any file of actions, no database needed.
 
 Reads CSV (including the QUT coordination-network-toolkit's ``message_id,user_id,username,repost_id,
 reply_id,message,timestamp,urls`` format), JSONL or Parquet with
-:func:`ballotguard.engines.coordination_io.read_actions`, detects with
-:func:`ballotguard.engines.coordination.detect`, and writes:
+:func:`ballotguard.engines.coordination.readers.read_actions`, detects with
+:func:`ballotguard.engines.coordination.detection.detect`, and writes:
 
 - ``DIR/campaigns.json``: the settings, the row counts, every bad row, and the campaigns best first
   (id, accounts, message count and ids, time span, score, behaviours, places, example evidence);
@@ -25,9 +25,9 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ballotguard.engines.coordination import Behaviour, Detection, Settings, detect, parse_fdr
-from ballotguard.engines.coordination_io import campaigns_document, dumps_json, read_actions, read_link_table, write_graph
-from ballotguard.engines.coordination_io import resolve_links as resolve_links_in
+from ballotguard.engines.coordination.detection import Behaviour, Detection, Settings, detect, parse_fdr
+from ballotguard.engines.coordination.readers import campaigns_document, dumps_json, read_actions, read_link_table, write_graph
+from ballotguard.engines.coordination.readers import resolve_links as resolve_links_in
 
 SHOWN_BAD_ROWS = 5
 
@@ -180,7 +180,7 @@ class Command(BaseCommand):
 def _detect_with(engine: str, master: str, frame: pl.DataFrame, settings: Settings) -> Detection:
     if engine != "spark":
         return detect(frame, settings)
-    from ballotguard.engines import coordination_spark
+    from ballotguard.engines.coordination import spark as coordination_spark
 
     try:
         return coordination_spark.detect(frame, settings, master=master)

@@ -11,8 +11,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeE
 from rich.table import Table
 
 from ballotguard.accounts.services import Actor
-from ballotguard.engines.messages import Platform, parse_platform
-from ballotguard.engines.tabular import TableError
+from ballotguard.engines.messages.records import Platform, parse_platform
+from ballotguard.engines.common.tabular import TableError
 from ballotguard.monitoring.services import ingest_file
 
 MAX_SHOWN = 50

@@ -12,9 +12,9 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeElapsedColumn
 
-from ballotguard.engines.abuse_model import AbuseModel
-from ballotguard.engines.message_scoring import score_messages
-from ballotguard.engines.threat_model import ArtifactError, ThreatModel
+from ballotguard.engines.abuse.model import AbuseModel
+from ballotguard.engines.abuse.scoring import score_messages
+from ballotguard.engines.abuse.threat_model import ArtifactError, ThreatModel
 
 BATCH = 5_000
 

@@ -1,10 +1,10 @@
 """``ballotguard train-abuse-model``: rebuild the abuse model from the labelled data in ../shared/data/abuse.
 
-The committed artifact ``ballotguard/engines/models/abuse-v1.{npz,json}`` is exactly what::
+The committed artifact ``ballotguard/engines/abuse/models/abuse-v1.{npz,json}`` is exactly what::
 
-    ballotguard train-abuse-model --data-dir ../shared/data/abuse --out ballotguard/engines/models/abuse-v1 --seed 2019
+    ballotguard train-abuse-model --data-dir ../shared/data/abuse --out ballotguard/engines/abuse/models/abuse-v1 --seed 2019
 
-writes (the recipe is in :mod:`ballotguard.engines.abuse_training`; the model card is
+writes (the recipe is in :mod:`ballotguard.engines.abuse.training`; the model card is
 ``docs/model-card-abuse.md``). Training takes about 15 seconds on two cores and needs scikit-learn,
 which the service that scores messages does not load.
 """
@@ -19,7 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from ballotguard.engines import abuse_training
+from ballotguard.engines.abuse import training as abuse_training
 
 DEFAULT_DATA_DIR = pathlib.Path(settings.BASE_DIR).parent / "shared" / "data" / "abuse"
 DEFAULT_OUT = pathlib.Path(abuse_training.__file__).resolve().parent / "models" / "abuse-v1"

@@ -1,10 +1,10 @@
 """``ballotguard train-threat-model``: rebuild the learned threat scorer from data nobody here wrote.
 
-The committed artefact ``ballotguard/engines/models/threat-v1.json`` is exactly what::
+The committed artefact ``ballotguard/engines/abuse/models/threat-v1.json`` is exactly what::
 
-    ballotguard train-threat-model --data-dir ../shared/data/abuse --out ballotguard/engines/models/threat-v1.json --seed 2021
+    ballotguard train-threat-model --data-dir ../shared/data/abuse --out ballotguard/engines/abuse/models/threat-v1.json --seed 2021
 
-writes (the recipe is in :mod:`ballotguard.engines.threat_training`; the model card is
+writes (the recipe is in :mod:`ballotguard.engines.abuse.threat_training`; the model card is
 ``docs/model-card-threats.md``). It takes about half a minute on two cores and needs scikit-learn
 and SciPy, which scoring does not load.
 """
@@ -19,7 +19,8 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
-from ballotguard.engines import threat_model, threat_training
+from ballotguard.engines.abuse import threat_model
+from ballotguard.engines.abuse import threat_training
 
 DEFAULT_DATA_DIR = pathlib.Path(settings.BASE_DIR).parent / "shared" / "data" / "abuse"
 
