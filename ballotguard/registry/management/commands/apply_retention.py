@@ -1,4 +1,5 @@
-"""``ballotguard apply-retention``: delete what is no longer needed (see ``ballotguard.registry.retention``)."""
+"""``ballotguard apply-retention``: delete what is no longer needed, by every app's registered rules
+(see ``ballotguard.core.retention``; the run and its audit event: ``ballotguard.registry.retention``)."""
 
 from __future__ import annotations
 
@@ -8,28 +9,10 @@ from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
 from rich.table import Table
 
+from ballotguard.core import retention as rules
 from ballotguard.registry import retention
 
 from ._reporting import progress_bar
-
-ROWS = [
-    ("contact_details_erased", "Candidates' contact details erased (not elected, election past, no open incident)"),
-    ("kept_elected", "Kept: elected"),
-    ("kept_result_not_recorded", "Kept: result not recorded (record it so retention can apply)"),
-    ("kept_open_incident", "Kept: an incident still open"),
-    ("kept_within_period", "Kept: election not yet past the period"),
-    ("contact_attempt_notes_blanked", "Outreach contact attempts' notes blanked (method, outcome, dates kept)"),
-    ("safety_plans_deleted", "Safety plans deleted (contact details erased)"),
-    ("safety_plan_revisions_deleted", "Superseded safety-plan revisions deleted"),
-    ("messages_deleted", "Monitoring messages deleted (not promoted to an incident)"),
-    ("review_decisions_deleted", "Review decisions deleted with their messages"),
-    ("checkin_locations_erased", "Check-in locations and buddy contacts erased"),
-    ("checkins_still_open", "Check-ins still open (never touched)"),
-    ("incidents_minimised", "Closed incidents minimised"),
-    ("observables_blanked", "Observables blanked (match hashes kept)"),
-    ("evidence_files_deleted", "Evidence files deleted (SHA-256 kept)"),
-    ("data_keys_destroyed", "Data keys destroyed"),
-]
 
 
 class Command(BaseCommand):
@@ -39,6 +22,7 @@ class Command(BaseCommand):
         "delete superseded safety-plan revisions and monitoring messages not promoted to an incident; erase "
         "check-in locations; and minimise closed incidents. Fields under a data key cannot be recovered, not even "
         "from a database backup: their data keys are destroyed (deleted rows stay in backups until those expire). "
+        "Each app declares its own rules; they run in a fixed order (docs/operations.md, Retention). "
         "Audited with counts. Use --dry-run first."
     )
 
@@ -61,18 +45,12 @@ class Command(BaseCommand):
         table = Table(title=title, title_justify="left")
         table.add_column("What")
         table.add_column("Count", justify="right")
-        for key, label in ROWS:
-            table.add_row(label, f"{counts[key]:,}")
+        for count in rules.counts():
+            table.add_row(count.label, f"{counts[count.name]:,}")
         console.print(table)
         periods = retention.periods()
-        console.print(
-            f"Periods (days): contact details {periods['contact_details_after_election_days']} after election day, "
-            f"check-in locations {periods['checkin_locations_days']} after check-out, "
-            f"closed incidents {periods['closed_incidents_minimise_days']} after closure, "
-            f"monitoring messages {periods['monitoring_messages_days']} after sending, "
-            f"superseded safety-plan revisions {periods['safety_plan_revisions_days']} after the revision.",
-            highlight=False,
-        )
+        said = [rule.period_text.format(days=periods[rule.period]) for rule in rules.ordered() if rule.period]
+        console.print(f"Periods (days): {', '.join(said)}.", highlight=False)
 
 
 _json = json
