@@ -28,12 +28,11 @@ from django.db.models import Exists, OuterRef
 
 from ballotguard.core import blobs, erasure
 from ballotguard.core import retention as core
+from ballotguard.registry.retention import CONTACT_DETAILS
 
 from .models import Evidence, Incident, IncidentEvent, IncidentTask, Observable
 
 CLOSED_INCIDENTS = "closed_incidents"
-# The registry's contact-details rule, by name: the registry never imports this app.
-CONTACT_DETAILS = "contact_details"
 
 
 def open_incidents_of_candidate():

@@ -21,13 +21,12 @@ import datetime as dt
 from django.db import transaction
 
 from ballotguard.core import retention as core
+from ballotguard.incidents.retention import CLOSED_INCIDENTS
 
 from .models import Message, ReviewDecision
 
 MESSAGES = "monitoring_messages"
 PROMOTED = "promoted_messages"
-# The incidents app's rule, by name.
-CLOSED_INCIDENTS = "closed_incidents"
 CONTENT = {"text": "", "author_handle": "", "author_name": "", "mentions": "", "urls": "", "reasons": ""}
 
 
