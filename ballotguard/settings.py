@@ -240,9 +240,9 @@ CONTENT_SECURITY_POLICY = {
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 2000
-# Evidence is streamed to disk by ``incidents.uploads.EvidenceUploadHandler``, which stops reading a
-# file as soon as it passes the largest size any evidence type may have.
-FILE_UPLOAD_HANDLERS = ["ballotguard.incidents.uploads.EvidenceUploadHandler"]
+# Uploads (evidence, imports) are streamed to disk by ``core.uploads.LimitedUploadHandler``, which
+# stops reading a file as soon as it passes the largest size any upload may have.
+FILE_UPLOAD_HANDLERS = ["ballotguard.core.uploads.LimitedUploadHandler"]
 EVIDENCE_ROOT = Path(os.environ.get("BALLOTGUARD_EVIDENCE_ROOT", VAR_DIR / "evidence"))
 MATCH_KEY = os.environ.get("BALLOTGUARD_MATCH_KEY", "")
 BALLOTGUARD_MAX_IMPORT_BYTES = int(os.environ.get("BALLOTGUARD_MAX_IMPORT_BYTES", str(50 * 1024 * 1024)))

@@ -25,16 +25,15 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils.translation import gettext
 
+from ballotguard.core import uploads
 from ballotguard.core.forms import has_control_characters as _bad_text
 
 
 def body_limit(request) -> int:
     """The largest body a request may have: file uploads (multipart) up to the upload limit, anything
     else up to ``DATA_UPLOAD_MAX_MEMORY_SIZE``, with room for multipart framing and form fields."""
-    from ballotguard.incidents.uploads import upload_limit
-
     if request.META.get("CONTENT_TYPE", "").startswith("multipart/"):
-        return upload_limit() + 1024 * 1024
+        return uploads.upload_limit() + 1024 * 1024
     return (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 2**62) + 64 * 1024
 
 
@@ -83,9 +82,7 @@ class HostileInputMiddleware:
             length = 0
         limit = body_limit(request)
         if length > limit:
-            from ballotguard.incidents.uploads import too_large_message
-
-            message = too_large_message() if request.META.get("CONTENT_TYPE", "").startswith("multipart/") else (
+            message = uploads.too_large_message() if request.META.get("CONTENT_TYPE", "").startswith("multipart/") else (
                 gettext("The request is too large: the limit is %(limit)s KB for anything but a file upload") % {"limit": f"{limit // 1024:,}"})
             if _is_api(request):
                 return JsonResponse({"detail": message}, status=413)

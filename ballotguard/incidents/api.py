@@ -29,7 +29,7 @@ from ballotguard.engines.incidents.risk import RiskLevel
 from ballotguard.engines.incidents.routing import route
 
 from . import downloads, services
-from .uploads import too_large_message
+from ballotguard.core.uploads import too_large_message
 from .models import Evidence, Incident, ObservableWarning
 from .services import warnings as warnings_service
 

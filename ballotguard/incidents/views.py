@@ -26,7 +26,7 @@ from ballotguard.engines.incidents.offences import DISCLAIMER
 from ballotguard.registry.services import NotPermitted, advisers_for
 
 from . import downloads, services
-from .uploads import too_large_message
+from ballotguard.core.uploads import too_large_message
 from .forms import (
     AccessRequestForm, AssignForm, EvidenceForm, NoteForm, QueueFilterForm, ReportForm, RetireWarningForm, RiskForm, StatusForm, TaskForm,
     TemplateNoteForm, TemplateTaskFormSet, WarningForm,

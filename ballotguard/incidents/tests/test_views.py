@@ -95,7 +95,7 @@ def test_mislabelled_and_oversized_uploads_are_refused_and_keep_what_was_stored(
     assert response.status_code == 400
     assert "says it is a .jpg" in response.content.decode()
 
-    from ballotguard.incidents import uploads
+    from ballotguard.core import uploads
 
     monkeypatch.setattr(uploads, "upload_limit", lambda: 1000)
     big = SimpleUploadedFile("big.png", PNG + b"\x00" * 5000, content_type="image/png")

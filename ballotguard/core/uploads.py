@@ -1,4 +1,4 @@
-"""Upload handling that refuses oversized files while they arrive, not after they are on disk.
+"""Upload handling for every form and API call that takes a file: it refuses oversized files while they arrive, not after they are on disk.
 
 Django streams file uploads through handlers chunk by chunk. This one sits in front of the standard
 temporary-file handler: it counts each file's bytes and skips a file (``request.upload_too_large``
@@ -27,8 +27,8 @@ def too_large_message() -> str:
     return gettext("The selected file must be smaller than %(size)s") % {"size": size}
 
 
-class EvidenceUploadHandler(TemporaryFileUploadHandler):
-    """Writes every upload to a temporary file (never memory) and stops at :func:`upload_limit`."""
+class LimitedUploadHandler(TemporaryFileUploadHandler):
+    """Writes every upload (evidence files, imports) to a temporary file (never memory) and stops at :func:`upload_limit`."""
 
     def handle_raw_input(self, input_data, META, content_length, boundary, encoding=None):
         self._seen = 0
