@@ -116,12 +116,35 @@ def test_a_different_key_never_matches(fingerprints):
 
 
 def test_fingerprints_are_keyed_hex_digests_that_do_not_contain_the_values(fingerprints):
-    assert len(fingerprints) == 3
+    assert len(fingerprints) == 4  # postcode, address, phone and the format marker
     for digest in fingerprints:
         assert len(digest) == 64 and int(digest, 16) >= 0
     assert contact_fingerprints(OTHER_KEY, postcode=POSTCODE).isdisjoint(fingerprints)
     # Purposes are separated: a phone digest never equals a postcode digest.
-    assert len(contact_fingerprints(KEY, postcode=POSTCODE) | contact_fingerprints(KEY, phone=PHONE)) == 2
+    assert len(contact_fingerprints(KEY, postcode=POSTCODE) | contact_fingerprints(KEY, phone=PHONE)) == 3  # + one marker
+
+
+def test_word_runs_are_hashed_only_at_the_house_names_length(monkeypatch):
+    from ballotguard.engines.abuse import exposure
+
+    hashed: list[str] = []
+    real = exposure._digest
+    monkeypatch.setattr(exposure, "_digest", lambda key, kind, token: hashed.append(kind) or real(key, kind, token))
+    text = "lets all go round to the old rectory tonight and wait"
+    no_house = contact_fingerprints(KEY, postcode=POSTCODE)
+    house = contact_fingerprints(KEY, address="The Old Rectory\nMill Lane")
+    hashed.clear()
+    assert kinds(text, no_house) == []
+    runs_without = hashed.count("address")
+    hashed.clear()
+    assert kinds(text, house) == ["address"]
+    runs_with = hashed.count("address")
+    assert runs_without == 0 and runs_with == len(text.split()) - 2  # the three-word runs only
+    # A set stored before the markers existed (no format marker) is matched against every run, as before.
+    legacy = frozenset(house - {real(KEY, "format", exposure.FINGERPRINT_FORMAT)})
+    hashed.clear()
+    assert kinds(text, legacy) == ["address"]
+    assert hashed.count("address") == sum(len(text.split()) - n + 1 for n in (2, 3, 4))
 
 
 def test_reasons_never_echo_the_personal_data(fingerprints):

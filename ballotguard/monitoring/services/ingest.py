@@ -7,12 +7,13 @@ millions of rows is held one batch at a time and an interrupted run can simply b
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role
@@ -196,11 +197,34 @@ def _insert(messages: list[Message]) -> int:
     placeholders = ", ".join(["%s"] * len(fields))
     table = connection.ops.quote_name(Message._meta.db_table)
     sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) ON CONFLICT (platform, message_id) DO NOTHING"
-    rows = [[f.get_db_prep_save(getattr(m, f.attname), connection) for f in fields] for m in messages]
+    prepare = [_preparer(f, connection) for f in fields]
+    rows = [[prep(getattr(m, f.attname)) for f, prep in zip(fields, prepare)] for m in messages]
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
         # Rows actually inserted (both drivers total executemany's rowcount); a conflict inserts none.
         return cursor.rowcount if cursor.rowcount >= 0 else len(rows)
+
+
+# Columns whose value, when it already has one of these types, the field's own preparation returns
+# unchanged (to_python/int/float of the same type, no database conversion on SQLite or PostgreSQL):
+# calling it anyway for 14 of the 25 columns was a tenth of an ingest's CPU.
+_UNCHANGED = {models.CharField: (str,), models.FloatField: (float,), models.BooleanField: (bool,),
+              models.ForeignKey: (int,)}
+
+
+def _preparer(column: models.Field, connection) -> Callable:
+    """``column.get_db_prep_save``, skipped for a value it would return unchanged."""
+    prepare = functools.partial(column.get_db_prep_save, connection=connection)
+    kinds = _UNCHANGED.get(type(column))
+    if kinds is None:
+        return prepare
+    if isinstance(column, models.ForeignKey) and type(column.target_field) not in (models.AutoField, models.BigAutoField):
+        return prepare
+
+    def fast(value):
+        return value if value is None or type(value) in kinds else prepare(value)
+
+    return fast
 
 
 def ingest_file(actor: Actor, stream: BinaryIO, filename: str, *, score: bool = True, default_platform: Platform | None = None,
