@@ -40,6 +40,15 @@ def test_implied_harm_counts_as_harm():
     for text in ("We know what time you leave for the school run", "We'll be waiting for you at the hustings", "Remember what happened to Jo Cox"):
         assert axes(text)["harm"] == 1.0, text
     assert axes("We know the school run is busy on Mondays")["harm"] == 0.0  # no menace aimed at the person
+    # Being where the person will be, in words supporters use too, is harm only beside menace or surveillance
+    assert axes("See you at the hustings on Thursday!")["harm"] == 0.0
+    assert axes("See you at the hustings on Thursday. Watch your back")["harm"] == 1.0
+    assert axes("I know your office is closed on Mondays")["harm"] == 0.0  # knowing is not watching
+
+
+def test_well_is_we_will_only_with_its_apostrophe():
+    assert axes("We'll find you at the count")["intent"] == 1.0
+    assert axes("Well done at the count, see you there")["intent"] == 0.0
 
 
 def test_safe_uses_of_harm_words():
