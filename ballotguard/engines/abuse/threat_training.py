@@ -55,10 +55,14 @@ THREAT_FUNCTIONALITIES = ("threat_dir_h", "threat_norm_h")
 TEST_FRACTION = 0.5
 #: Issue 19's ceiling on false alarms at the operating point.
 TARGET_FALSE_ALARMS = 0.10
-#: The ceiling the operating point is chosen to on validation: half the target, on HateCheck's
-#: non-threats and on ordinary tweets alike, so that held-out false alarms stay under the target when
-#: the test families differ from the validation ones (on twelve seeds' splits they stayed under 0.05).
+#: The ceiling the operating point is chosen to on validation, on HateCheck's non-threats: half the
+#: target, so that held-out false alarms stay under it when the test families differ from the
+#: validation ones (on twelve seeds' splits they stayed under 0.05).
 VALIDATION_FALSE_ALARMS = 0.05
+#: The same on ordinary tweets, a stand-in for a candidate's ordinary mail: the same budget as on
+#: HateCheck. A judgement of how many ordinary messages a reviewer will read to catch a threat; at 0.02
+#: or 0.03 the committed split's recall falls from 0.913 to 0.786 (see docs/model-card-threats.md).
+VALIDATION_TWEET_FALSE_ALARMS = 0.05
 #: The ceilings must still hold at a threshold with this many times lower odds than the chosen one.
 #: The features are nearly all 0/1, so scores sit on a few levels, and the final model (fitted on all
 #: the training rows) puts each level a little off where the fold models put it: a threshold chosen
@@ -216,8 +220,9 @@ def _platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 def choose_threshold(prob: np.ndarray, rows: Sequence[ThreatRow]) -> tuple[float, dict]:
     """The operating point: the lowest threshold (so the most recall) at which the validation false
-    alarms are at most :data:`VALIDATION_FALSE_ALARMS` on HateCheck's non-threats and on ordinary
-    tweets, even at a threshold :data:`ODDS_MARGIN` times lower in odds. ``prob`` are the
+    alarms are at most :data:`VALIDATION_FALSE_ALARMS` on HateCheck's non-threats and at most
+    :data:`VALIDATION_TWEET_FALSE_ALARMS` on ordinary tweets, even at a threshold :data:`ODDS_MARGIN`
+    times lower in odds. ``prob`` are the
     out-of-fold (validation) probabilities of ``rows``. Returns it with the validation figures at it."""
     y = np.array([r.is_threat for r in rows])
     hc_neg = np.array([(not r.is_threat) and r.source == "hatecheck" for r in rows])
@@ -234,7 +239,7 @@ def choose_threshold(prob: np.ndarray, rows: Sequence[ThreatRow]) -> tuple[float
             continue
         odds = t / (1.0 - t) / ODDS_MARGIN
         slack = figures(odds / (1.0 + odds))
-        if slack["false_alarms"] > VALIDATION_FALSE_ALARMS or slack["tweet_false_alarms"] > VALIDATION_FALSE_ALARMS:
+        if slack["false_alarms"] > VALIDATION_FALSE_ALARMS or slack["tweet_false_alarms"] > VALIDATION_TWEET_FALSE_ALARMS:
             break
         best = (float(t), figures(float(t)))
     return best
@@ -264,7 +269,7 @@ def train(rows: Sequence[ThreatRow], *, seed: int = SEED, progress: Callable[[st
         "seed": seed, "rows": len(rows), "threats": int(y.sum()), "C": C,
         "operating_point": {
             "rule": (f"lowest threshold with validation (out-of-fold, by template family) false alarms <= {VALIDATION_FALSE_ALARMS} on HateCheck "
-                     f"non-threats and on ordinary tweets, even at {ODDS_MARGIN:g}x lower odds (target: <= {TARGET_FALSE_ALARMS} held out)"),
+                     f"non-threats and <= {VALIDATION_TWEET_FALSE_ALARMS} on ordinary tweets, even at {ODDS_MARGIN:g}x lower odds (target: <= {TARGET_FALSE_ALARMS} held out)"),
             "validation": at_threshold,
         },
         "rule_precision": {"flagged_by_rules": int(rule_flags.sum()), "of_which_threats": int((rule_flags & y).sum())},
