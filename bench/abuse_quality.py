@@ -190,7 +190,7 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
     console.print(f"  Operating point {learned.threshold:.3f}, chosen on validation only: {validation.get('rule', '?')}; there: {validation.get('validation', {})}.")
     if not skip_seeds:
         table = Table(title="Same recipe (operating point chosen on each split's own validation) retrained on other seeds' template splits", title_justify="left")
-        for column in ("Seed", "Threat cases", "Threshold", "Recall: threat functionalities", "False alarms", "Recall: all threatening", "Ordinary tweets flagged", "Target"):
+        for column in ("Seed", "Threat cases", "Threshold", "Recall: threat functionalities", "False alarms", "Recall: all threatening", "Ordinary tweets flagged", "Target", "Peer recall / false alarms"):
             table.add_column(column, justify="right")
         tw_train, _ = tt.read_tweets(data_dir)
         ordinary = [r for r in tweets_held if r.kind in tt.ORDINARY_KINDS]
@@ -204,7 +204,9 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
             tw = decide(m, ordinary)[2].mean()
             figures.append((f[st].mean(), f[~ys].mean(), tw))
             met = f[st].mean() >= 0.85 and f[~ys].mean() <= 0.10
-            table.add_row(str(s), f"{st.sum()}", f"{m.threshold:.3f}", f"{f[st].mean():.3f}", f"{f[~ys].mean():.3f}", f"{f[ys].mean():.3f}", f"{tw:.4f}", "meets" if met else "BELOW")
+            pf = peer_flags(test_s)
+            table.add_row(str(s), f"{st.sum()}", f"{m.threshold:.3f}", f"{f[st].mean():.3f}", f"{f[~ys].mean():.3f}", f"{f[ys].mean():.3f}", f"{tw:.4f}", "meets" if met else "BELOW",
+                          f"{pf[st].mean():.3f} / {pf[~ys].mean():.3f}" if pf is not None else "—")
         console.print(table)
         recall = [r for r, _, _ in figures]
         met = sum(r >= 0.85 and fa <= 0.10 for r, fa, _ in figures)
