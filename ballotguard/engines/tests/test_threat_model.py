@@ -74,7 +74,8 @@ def test_clear_threats_and_ordinary_messages_with_the_committed_model():
     model = tm.ThreatModel.load()
     for text in ("I am going to kill you and your family tonight", "Someone should just shoot that traitor MP", "I'll slit your throat"):
         assert model.score(text).is_threat, text
-    for text in ("What is your position on the bus cuts in Yardley?", "Great to meet you on the doorstep today, thanks for listening", "Kill the bill!"):
+    for text in ("What is your position on the bus cuts in Yardley?", "Great to meet you on the doorstep today, thanks for listening", "Kill the bill!",
+                 "See you at the hustings on Thursday!", "Great to see you at the count, well done", "I know your office is closed on Mondays"):
         assert not model.score(text).is_threat, text
 
 
