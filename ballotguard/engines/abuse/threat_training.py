@@ -223,8 +223,8 @@ def choose_threshold(prob: np.ndarray, rows: Sequence[ThreatRow]) -> tuple[float
     """The operating point: the lowest threshold (so the most recall) at which the validation false
     alarms are at most :data:`VALIDATION_FALSE_ALARMS` on HateCheck's non-threats and at most
     :data:`VALIDATION_TWEET_FALSE_ALARMS` on ordinary tweets, even at a threshold :data:`ODDS_MARGIN`
-    times lower in odds. ``prob`` are the
-    out-of-fold (validation) probabilities of ``rows``. Returns it with the validation figures at it."""
+    times lower in odds. ``prob`` are the out-of-fold (validation) probabilities of ``rows``.
+    Returns the threshold with the validation figures at it."""
     y = np.array([r.is_threat for r in rows])
     hc_neg = np.array([(not r.is_threat) and r.source == "hatecheck" for r in rows])
     tw_neg = np.array([r.source != "hatecheck" and r.kind in ORDINARY_KINDS for r in rows])
