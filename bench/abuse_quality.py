@@ -25,7 +25,8 @@ set; a plain TF-IDF + logistic regression about 0.73.
 4. the learned threat scorer (``threat-v1``, :mod:`ballotguard.engines.abuse.threat_model`) beside the
    rules and the peer, on data nobody on the team wrote: HateCheck (Röttger et al. 2021) split by
    template family, the committed model on the test families of its own split (seed 2021), then the
-   same recipe retrained and tested on four more seeds' splits; the held-out ordinary tweets (OLID
+   same recipe retrained and tested on eight more seeds' splits (each choosing its operating point
+   on its own validation: out-of-fold scores of its training families); the held-out ordinary tweets (OLID
    NOT, Davidson neither) and OLID's targeted insults as the false-alarm side; the team-written set
    of item 3 reported apart, labelled as such; and the scoring speed with the learned scorer on.
    Targets (issue 19): threat recall ≥ 0.85 with ≤ 10 % false alarms on HateCheck's threat
@@ -63,6 +64,7 @@ from ballotguard.engines.abuse import training as at  # noqa: E402
 from ballotguard.engines.abuse.model import AbuseModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "abuse"
+OTHER_SEEDS = (1, 2, 3, 4, 5, 6, 7, 8)  # template splits the threat recipe is retrained and measured on, beside the committed one
 THREATS = ROOT / "ballotguard" / "engines" / "tests" / "data" / "threat_messages.jsonl"
 
 
@@ -164,8 +166,8 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
     seed = learned.metadata.get("split", {}).get("seed", tt.SEED)
     _, test = tt.template_split(hatecheck, seed=seed)
     strict_neg = [r for r in test if not r.is_threat]  # non-threat functionalities, less the cases that still threaten a person
-    table = Table(title=f"Threats, HateCheck test template families (seed {seed}, the committed {learned.version}'s own split; never trained on)", title_justify="left")
-    for column in ("Scorer", "Recall: threat functionalities", "False alarms: non-threats", "Recall: all threatening cases", "Target"):
+    table = Table(title=f"Threats, HateCheck test template families (seed {seed}, the committed {learned.version}'s own split; never trained on; threshold {learned.threshold:.3f})", title_justify="left")
+    for column in ("Scorer", "Recall: threat functionalities", "False alarms: non-threats", "Recall: all threatening cases", "False alarms: every other case", "Target"):
         table.add_column(column, justify="left" if column == "Scorer" else "right")
     strict = np.array([r.strict for r in test])
     y = np.array([r.is_threat for r in test])
@@ -174,40 +176,55 @@ def learned_threat_section(console, data_dir: Path, model: AbuseModel, peer, *, 
     if peer:
         rows.append(("alt-profanity-check ≥ 0.5 (abuse, not threat: a peer, not a rival)", peer_flags(test)))
     for name, f in rows:
-        table.add_row(name, f"{f[strict].mean():.3f}", f"{f[~y].mean():.3f}", f"{f[y].mean():.3f}", "≥ 0.85 at ≤ 0.10" if "ships" in name else "")
+        table.add_row(name, f"{f[strict].mean():.3f}", f"{f[~y].mean():.3f}", f"{f[y].mean():.3f}", f"{f[~strict].mean():.3f}", "≥ 0.85 at ≤ 0.10" if "ships" in name else "")
     console.print(table)
     console.print(f"  {strict.sum()} threat-functionality cases; {len(strict_neg)} non-threats (HateCheck's other functionalities, less "
                   f"{int((y & ~strict).sum())} cases that still threaten a person, e.g. spelling variants of threats and 'I want to kill him', "
-                  "which count as threats under 'all threatening cases').")
+                  "which count as threats under 'all threatening cases'; 'every other case' counts flagging them as false alarms).")
+    recall, false_alarms = both[strict].mean(), both[~y].mean()
+    console.print(f"Issue 19 target: threat recall ≥ 0.85 at ≤ 10% false alarms (HateCheck threat functionalities, template-disjoint test split, "
+                  f"seed {seed}): {learned.version} or rules {recall:.3f} at {false_alarms:.3f}: "
+                  f"{'meets' if recall >= 0.85 and false_alarms <= 0.10 else 'BELOW'}"
+                  + (f"; alt-profanity-check {peer_flags(test)[strict].mean():.3f} at {peer_flags(test)[~y].mean():.3f}" if peer else "") + ".")
+    validation = learned.metadata.get("operating_point", {})
+    console.print(f"  Operating point {learned.threshold:.3f}, chosen on validation only: {validation.get('rule', '?')}; there: {validation.get('validation', {})}.")
     if not skip_seeds:
-        table = Table(title="Same recipe retrained on other seeds' template splits (train families → test families)", title_justify="left")
-        for column in ("Seed", "Threat cases", "Recall: threat functionalities", "False alarms", "Recall: all threatening", "Ordinary tweets flagged"):
+        table = Table(title="Same recipe (operating point chosen on each split's own validation) retrained on other seeds' template splits", title_justify="left")
+        for column in ("Seed", "Threat cases", "Threshold", "Recall: threat functionalities", "False alarms", "Recall: all threatening", "Ordinary tweets flagged", "Target", "Peer recall / false alarms"):
             table.add_column(column, justify="right")
         tw_train, _ = tt.read_tweets(data_dir)
+        ordinary = [r for r in tweets_held if r.kind in tt.ORDINARY_KINDS]
         figures = []
-        for s in (1, 2, 3, 4):
+        for s in OTHER_SEEDS:
             train, test_s = tt.template_split(hatecheck, seed=s)
             m = tt.train(train + tw_train, seed=s, X=feats(train + tw_train)[0])
             _, _, f = decide(m, test_s)
             ys = np.array([r.is_threat for r in test_s])
             st = np.array([r.strict for r in test_s])
-            ordinary = [r for r in tweets_held if r.kind in ("NOT", "neither")]
             tw = decide(m, ordinary)[2].mean()
-            figures.append((f[st].mean(), f[~ys].mean()))
-            table.add_row(str(s), f"{st.sum()}", f"{f[st].mean():.3f}", f"{f[~ys].mean():.3f}", f"{f[ys].mean():.3f}", f"{tw:.4f}")
+            figures.append((f[st].mean(), f[~ys].mean(), tw))
+            met = f[st].mean() >= 0.85 and f[~ys].mean() <= 0.10
+            pf = peer_flags(test_s)
+            table.add_row(str(s), f"{st.sum()}", f"{m.threshold:.3f}", f"{f[st].mean():.3f}", f"{f[~ys].mean():.3f}", f"{f[ys].mean():.3f}", f"{tw:.4f}", "meets" if met else "BELOW",
+                          f"{pf[st].mean():.3f} / {pf[~ys].mean():.3f}" if pf is not None else "—")
         console.print(table)
-        recall = [r for r, _ in figures]
-        console.print(f"  Across seeds 1-4: recall {np.mean(recall):.3f} (min {min(recall):.3f}), false alarms ≤ {max(fa for _, fa in figures):.3f}. "
+        recall = [r for r, _, _ in figures]
+        met = sum(r >= 0.85 and fa <= 0.10 for r, fa, _ in figures)
+        console.print(f"  Seeds {OTHER_SEEDS[0]}-{OTHER_SEEDS[-1]}: recall {np.mean(recall):.3f} (min {min(recall):.3f}), false alarms ≤ {max(fa for _, fa, _ in figures):.3f}, "
+                      f"ordinary tweets flagged ≤ {max(tw for _, _, tw in figures):.4f}; target (≥ 0.85 at ≤ 0.10) met on {met} of {len(figures)}. "
                       "Caveat: the features were designed while looking at seed 2021's training families, which overlap these seeds' test families.")
 
-    table = Table(title="False-alarm side: held-out tweets nobody here wrote (share flagged as a threat)", title_justify="left")
-    for column in ("Rows", "rules", f"{learned.version} or rules", "alt-profanity-check ≥ 0.5"):
+    table = Table(title="False-alarm side: held-out tweets nobody here wrote (share flagged as a threat; and share in the review queue for any reason)", title_justify="left")
+    for column in ("Rows", "rules", f"{learned.version} or rules", "alt-profanity-check ≥ 0.5", "queue: abuse or rules", f"queue: abuse or rules or {learned.version}"):
         table.add_column(column, justify="left" if column == "Rows" else "right")
-    for label, kinds in (("ordinary: OLID NOT + Davidson neither", ("NOT", "neither")), ("OLID untargeted profanity (UNT)", ("UNT",)), ("OLID targeted insults or threats (TIN; some are threats)", ("TIN",))):
+    for label, kinds in (("ordinary: OLID NOT + Davidson neither", tt.ORDINARY_KINDS), ("OLID untargeted profanity (UNT)", ("UNT",)), ("OLID targeted insults or threats (TIN; some are threats)", ("TIN",))):
         part = [r for r in tweets_held if r.kind in kinds]
         rules, _, both = decide(learned, part)
         pf = peer_flags(part)
-        table.add_row(f"{label} ({len(part):,})", f"{rules.mean():.4f}", f"{both.mean():.4f}", f"{pf.mean():.4f}" if pf is not None else "—")
+        # What a reviewer sees: a message enters the queue when any layer flags it (abuse at its review threshold).
+        queue_rules = np.mean([m.flagged for m in score_messages([r.text for r in part], model, threat_model=None, explain=False)])
+        queue = np.mean([m.flagged for m in score_messages([r.text for r in part], model, threat_model=learned, explain=False)])
+        table.add_row(f"{label} ({len(part):,})", f"{rules.mean():.4f}", f"{both.mean():.4f}", f"{pf.mean():.4f}" if pf is not None else "—", f"{queue_rules:.4f}", f"{queue:.4f}")
     console.print(table)
 
     if THREATS.is_file():

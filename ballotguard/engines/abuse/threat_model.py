@@ -12,8 +12,9 @@ whether the message has
   a weapon or method (knife, rope, acid, petrol), a death outcome (dead, coffin, funeral), or an
   *implied* harm that carries a threat to the person without a harm verb: a reference to a murdered
   MP, surveillance of the person's life (their home, children, school, office, staff, routine) with
-  knowledge or menace ("we know when you leave"), a promise to be waiting where they will be ("see
-  you at the hustings"), or a menacing consequence ("or else", "you've been warned");
+  knowledge or menace ("we know when you leave"), a promise to be waiting where they will be ("we'll
+  be waiting for you"; "see you at the hustings" only beside menace or surveillance, because
+  supporters write it too), or a menacing consequence ("or else", "you've been warned");
 * **target**: a person or group the harm is aimed at (you/your, him/her/them, those/all/every X, the
   person's home or family);
 * **intent**: a stance that makes the harm an intention, a demand or a wish rather than a report:
@@ -88,21 +89,28 @@ _SPHERE = (
     r"school|nursery|school\s+gates?|school\s+run|office|surgery|staff|caseworkers?|team|volunteers|"
     r"car|van|bike|station|train|bus|commute|gym|church|mosque|temple|pub|routine|movements|schedule|dog|cat"
 )
+# Knowing the person's movements or whereabouts. Not "I know" or "I saw" alone: "I know your office
+# is closed on Mondays" and "I saw your team at the fair" are how supporters write too.
 _SURVEILLANCE = (
-    r"(?:i|we|they)\s+(?:know|knows|found\s+out|have\s+found|have\s+seen|saw|seen|watched|clocked)|(?:i|we)\s+(?:have\s+been|ve\s+been|been)\s+(?:watching|following)|"
-    r"watching\s+you|following\s+you|followed\s+you|keeping\s+(?:an\s+)?eye|know\s+(?:where|when|what\s+time|which|how)|"
+    r"(?:i|we)\s+(?:have\s+been|ve\s+been|been)\s+(?:watching|following)|"
+    r"watching\s+you|following\s+you|followed\s+you|keeping\s+(?:an\s+)?eye|know\s+(?:where|when|what\s+time|which)|"
     r"every\s+(?:morning|evening|night|day|week|monday|tuesday|wednesday|thursday|friday|saturday|sunday)|"
     r"what\s+time\s+you|when\s+you\s+(?:leave|get\s+home|go|walk|drop)|(?:on\s+)?your\s+own|alone|same\s+time|same\s+route|same\s+way"
 )
-# Being where the person will be: a public event of the campaign or their daily round.
+# Being where the person will be, said as a menace: waiting for them, coming for them, at their door.
 _PRESENCE = (
-    r"(?:be|are|am|will\s+be|ll\s+be|were|re)\s+(?:\w+\s+)?waiting|waiting\s+for\s+you|see\s+you\s+(?:at|there|soon|on|when|after|outside|tonight|tomorrow)|"
-    r"(?:be|see\s+you)\s+there|turn\s+up|show\s+up|pay\s+(?:\w+\s+)?(?:a\s+)?visit|visit\s+(?:you|him|her|them)|come\s+(?:round|over|for)\s+(?:you|him|her|them)|"
-    r"coming\s+(?:for|after)|(?:outside|at)\s+(?:your|the)\s+(?:house|home|door|office|surgery|hustings|count|meeting|rally|event|street\s+stall|stall|canvass)|"
+    r"(?:be|are|am|will\s+be|ll\s+be|were|re)\s+(?:\w+\s+)?waiting|waiting\s+for\s+you|pay\s+(?:\w+\s+)?(?:a\s+)?visit|"
+    r"come\s+(?:round|over|for)\s+(?:you|him|her|them)|coming\s+(?:for|after)|outside\s+(?:your|the)\s+(?:house|home|door|office|surgery)"
+)
+# Being where the person will be, in words every supporter uses too ("see you at the hustings"):
+# implied harm only beside menace or surveillance.
+_PRESENCE_PLAIN = (
+    r"see\s+you\s+(?:at|there|soon|on|when|after|outside|tonight|tomorrow)|(?:be|see\s+you)\s+there|turn\s+up|show\s+up|visit\s+(?:you|him|her|them)|"
+    r"at\s+(?:your|the)\s+(?:house|home|door|office|surgery|hustings|count|meeting|rally|event|street\s+stall|stall|canvass)|"
     r"at\s+(?:the\s+)?(?:hustings|count|surgery|street\s+stall|canvassing)"
 )
 _MENACE = (
-    r"or\s+else|you\s*(?:ll|will|are\s+going\s+to|re\s+going\s+to)\s+(?:\w+\s+)?(?:regret|pay|see|learn|find\s+out)|you\s+(?:have\s+been|ve\s+been|were)\s+warned|"
+    r"or\s+else|you\s*(?:ll|will|are\s+going\s+to|re\s+going\s+to)\s+(?:\w+\s+)?(?:regret|pay|learn|find\s+out)|you\s+(?:have\s+been|ve\s+been|were)\s+warned|"
     r"last\s+warning|final\s+warning|watch\s+(?:your|ur)\s+back|be\s+careful|careful\s+now|shame\s+if|pity\s+if|accidents?\s+happen|"
     r"would\s+be\s+a\s+shame|nothing\s+personal|not\s+a\s+threat|a\s+promise|days\s+are\s+numbered|wont\s+(?:be\s+)?(?:safe|protected)|not\s+(?:be\s+)?safe|"
     r"time\s+is\s+(?:up|running\s+out)|count\s*down|mark\s+my\s+words|youre\s+next|you\s+are\s+next|next\s+one|what\s+happened\s+to|"
@@ -202,6 +210,7 @@ _RE = {
     "sphere": _compile(_SPHERE),
     "surveillance": _compile(_SURVEILLANCE),
     "presence": _compile(_PRESENCE),
+    "presence_plain": _compile(_PRESENCE_PLAIN),
     "menace": _compile(_MENACE),
     "second": _compile(_SECOND),
     "third": _compile(_THIRD),
@@ -213,7 +222,8 @@ _RE = {
     "object": _compile(_OBJECT),
 }
 
-_HARM_ONLY = ("harm_act", "weapon", "death", "political_murder", "menace", "presence", "surveillance", "negation")
+_WE_LL_RE = re.compile(r"\bwe\s*['\u2019`]\s*ll\b", re.IGNORECASE)
+_HARM_ONLY = ("harm_act", "weapon", "death", "political_murder", "menace", "presence", "presence_plain", "surveillance", "negation")
 _ANY_HARM_RE = _compile("|".join((_HARM_ACT, _WEAPON, _DEATH, _POLITICAL_MURDER, _MENACE, _PRESENCE, _SURVEILLANCE)))
 
 #: Feature names, in the order of the weight vector. Every one is 0 or 1 except ``rule_score``.
@@ -281,11 +291,18 @@ def signals(text: str, assessment: threats.ThreatAssessment | None = None) -> Si
     implied = list(found["political_murder"])
     if found["second"]:  # aimed at the recipient and their life, not at the world in general
         implied += found["menace"] + found["presence"]
+        if found["menace"] or found["surveillance"]:
+            implied += found["presence_plain"]
         if found["surveillance"] or found["menace"] or found["presence"]:
             implied += found["sphere"]
     harm_spans = explicit + implied
     target_spans = found["second"] + found["third"] + found["sphere"]
-    intent_spans = found["intent_first"] + found["intent_norm"] + found["intent_wish"] + found["imminence"]
+    # Normalising drops apostrophes, so "we'll" and the adverb "well" ("well done") meet: "well" is
+    # first-person future only where the writer put the apostrophe in.
+    intent_first = found["intent_first"]
+    if any(w == "well" for _, _, w in intent_first) and not _WE_LL_RE.search(text):
+        intent_first = [span for span in intent_first if span[2] != "well"]
+    intent_spans = intent_first + found["intent_norm"] + found["intent_wish"] + found["imminence"]
     harm, target, intent = bool(harm_spans), bool(target_spans), bool(intent_spans)
     harm_target = harm and _near(harm_spans, target_spans)
     harm_intent = harm and _near(harm_spans, intent_spans)

@@ -29,10 +29,9 @@ Recipe (:func:`train`): logistic regression (L2, C=1, each weight's sign fixed b
 fitted with SciPy's L-BFGS-B) on the training rows, with
 class-balanced weights and the tweets weighted as much, in total, as HateCheck's non-threats;
 five-fold out-of-fold scores grouped by template family give the Platt calibration and the
-operating point: the lowest threshold whose false alarms on the out-of-fold HateCheck non-threats
-are at most :data:`MAX_FALSE_ALARMS` and on the out-of-fold ordinary tweets at most
-:data:`MAX_TWEET_FALSE_ALARMS` (a candidate's inbox is mostly ordinary messages: 10 % of those
-would bury the queue). Neither the test templates nor any team-written message is ever seen.
+operating point (:func:`choose_threshold`). Those out-of-fold scores are the *validation* split:
+each row is scored by a model that saw none of its template family, and none of the test families
+is among them. Neither the test templates nor any team-written message is ever seen.
 """
 
 from __future__ import annotations
@@ -54,8 +53,24 @@ VERSION = "threat-v1"
 HATECHECK_FILE = Path("hatecheck2021") / "test_suite_cases.csv"
 THREAT_FUNCTIONALITIES = ("threat_dir_h", "threat_norm_h")
 TEST_FRACTION = 0.5
-MAX_FALSE_ALARMS = 0.10
-MAX_TWEET_FALSE_ALARMS = 0.01
+#: Issue 19's ceiling on false alarms at the operating point.
+TARGET_FALSE_ALARMS = 0.10
+#: The ceiling the operating point is chosen to on validation, on HateCheck's non-threats: half the
+#: target, so that held-out false alarms stay under it when the test families differ from the
+#: validation ones (on twelve seeds' splits they stayed under 0.05).
+VALIDATION_FALSE_ALARMS = 0.05
+#: The same on ordinary tweets, a stand-in for a candidate's ordinary mail: the same budget as on
+#: HateCheck. A judgement of how many ordinary messages a reviewer will read to catch a threat; at 0.02
+#: or 0.03 about 1 % of ordinary tweets are flagged instead of 5 %, and the committed split's recall
+#: falls from 0.913 to 0.786 (see docs/model-card-threats.md).
+VALIDATION_TWEET_FALSE_ALARMS = 0.05
+#: The ceilings must still hold at a threshold with this many times lower odds than the chosen one.
+#: The features are nearly all 0/1, so scores sit on a few levels, and the final model (fitted on all
+#: the training rows) puts each level a little off where the fold models put it: a threshold chosen
+#: right above a large level of non-threats could flag that whole level in use.
+ODDS_MARGIN = 2.0
+#: The tweets that stand for a candidate's ordinary mail (OLID not offensive, Davidson neither).
+ORDINARY_KINDS = ("NOT", "neither")
 FOLDS = 5
 C = 1.0
 
@@ -205,18 +220,29 @@ def _platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def choose_threshold(prob: np.ndarray, rows: Sequence[ThreatRow]) -> tuple[float, dict]:
-    """The lowest threshold meeting both false-alarm ceilings (the most recall they allow)."""
+    """The operating point: the lowest threshold (so the most recall) at which the validation false
+    alarms are at most :data:`VALIDATION_FALSE_ALARMS` on HateCheck's non-threats and at most
+    :data:`VALIDATION_TWEET_FALSE_ALARMS` on ordinary tweets, even at a threshold :data:`ODDS_MARGIN`
+    times lower in odds. ``prob`` are the out-of-fold (validation) probabilities of ``rows``.
+    Returns the threshold with the validation figures at it."""
     y = np.array([r.is_threat for r in rows])
     hc_neg = np.array([(not r.is_threat) and r.source == "hatecheck" for r in rows])
-    tw_neg = np.array([r.source != "hatecheck" for r in rows])
-    best = (1.0, {"recall": 0.0, "false_alarms": 0.0, "tweet_false_alarms": 0.0})
-    for t in sorted(set(np.round(prob, 6)), reverse=True):
+    tw_neg = np.array([r.source != "hatecheck" and r.kind in ORDINARY_KINDS for r in rows])
+
+    def figures(t: float) -> dict:
         flag = prob >= t
-        fa = flag[hc_neg].mean() if hc_neg.any() else 0.0
-        fa_tw = flag[tw_neg].mean() if tw_neg.any() else 0.0
-        if fa > MAX_FALSE_ALARMS or fa_tw > MAX_TWEET_FALSE_ALARMS:
+        return {"recall": float(flag[y].mean()) if y.any() else 0.0, "false_alarms": float(flag[hc_neg].mean()) if hc_neg.any() else 0.0,
+                "tweet_false_alarms": float(flag[tw_neg].mean()) if tw_neg.any() else 0.0}
+
+    best = (1.0, figures(1.0))
+    for t in sorted(set(np.round(prob, 6)), reverse=True):
+        if not 0.0 < t < 1.0:
+            continue
+        odds = t / (1.0 - t) / ODDS_MARGIN
+        slack = figures(odds / (1.0 + odds))
+        if slack["false_alarms"] > VALIDATION_FALSE_ALARMS or slack["tweet_false_alarms"] > VALIDATION_TWEET_FALSE_ALARMS:
             break
-        best = (float(t), {"recall": float(flag[y].mean()), "false_alarms": float(fa), "tweet_false_alarms": float(fa_tw)})
+        best = (float(t), figures(float(t)))
     return best
 
 
@@ -242,7 +268,11 @@ def train(rows: Sequence[ThreatRow], *, seed: int = SEED, progress: Callable[[st
     meta = {
         "trained_on": "HateCheck training template families + OLID NOT/UNT (abuse-model training split) + Davidson 'neither' (80%)",
         "seed": seed, "rows": len(rows), "threats": int(y.sum()), "C": C,
-        "operating_point": {"rule": f"lowest threshold with out-of-fold false alarms <= {MAX_FALSE_ALARMS} (HateCheck non-threats) and <= {MAX_TWEET_FALSE_ALARMS} (ordinary tweets)", **at_threshold},
+        "operating_point": {
+            "rule": (f"lowest threshold with validation (out-of-fold, by template family) false alarms <= {VALIDATION_FALSE_ALARMS} on HateCheck "
+                     f"non-threats and <= {VALIDATION_TWEET_FALSE_ALARMS} on ordinary tweets, even at {ODDS_MARGIN:g}x lower odds (target: <= {TARGET_FALSE_ALARMS} held out)"),
+            "validation": at_threshold,
+        },
         "rule_precision": {"flagged_by_rules": int(rule_flags.sum()), "of_which_threats": int((rule_flags & y).sum())},
         "sklearn": at._sklearn_version(),
     }

@@ -40,6 +40,15 @@ def test_implied_harm_counts_as_harm():
     for text in ("We know what time you leave for the school run", "We'll be waiting for you at the hustings", "Remember what happened to Jo Cox"):
         assert axes(text)["harm"] == 1.0, text
     assert axes("We know the school run is busy on Mondays")["harm"] == 0.0  # no menace aimed at the person
+    # Being where the person will be, in words supporters use too, is harm only beside menace or surveillance
+    assert axes("See you at the hustings on Thursday!")["harm"] == 0.0
+    assert axes("See you at the hustings on Thursday. Watch your back")["harm"] == 1.0
+    assert axes("I know your office is closed on Mondays")["harm"] == 0.0  # knowing is not watching
+
+
+def test_well_is_we_will_only_with_its_apostrophe():
+    assert axes("We'll find you at the count")["intent"] == 1.0
+    assert axes("Well done at the count, see you there")["intent"] == 0.0
 
 
 def test_safe_uses_of_harm_words():
@@ -65,7 +74,8 @@ def test_clear_threats_and_ordinary_messages_with_the_committed_model():
     model = tm.ThreatModel.load()
     for text in ("I am going to kill you and your family tonight", "Someone should just shoot that traitor MP", "I'll slit your throat"):
         assert model.score(text).is_threat, text
-    for text in ("What is your position on the bus cuts in Yardley?", "Great to meet you on the doorstep today, thanks for listening", "Kill the bill!"):
+    for text in ("What is your position on the bus cuts in Yardley?", "Great to meet you on the doorstep today, thanks for listening", "Kill the bill!",
+                 "See you at the hustings on Thursday!", "Great to see you at the count, well done", "I know your office is closed on Mondays"):
         assert not model.score(text).is_threat, text
 
 
@@ -141,15 +151,19 @@ def test_sign_constrained_fit_keeps_the_prior():
     assert fit.coef[tm.FEATURES.index("target")] == pytest.approx(0.0, abs=1e-9)
 
 
-def test_threshold_is_the_lowest_within_both_false_alarm_ceilings():
+def test_threshold_is_the_lowest_within_the_validation_ceilings_with_a_margin():
     rows = [tt.ThreatRow("t", True, True, "hatecheck", "g1", "threat_dir_h")] * 10
-    rows += [tt.ThreatRow("n", False, False, "hatecheck", "g2", "derog_neg_emote_h")] * 10
+    rows += [tt.ThreatRow("n", False, False, "hatecheck", "g2", "derog_neg_emote_h")] * 20
     rows += [tt.ThreatRow("w", False, False, "olid", "o", "NOT")] * 100
-    prob = np.array([0.9] * 5 + [0.4] * 5 + [0.5] + [0.1] * 9 + [0.45] + [0.05] * 99)
+    rows += [tt.ThreatRow("u", False, False, "olid", "o", "UNT")] * 10
+    prob = np.array([0.9] * 5 + [0.2] * 5 + [0.3] + [0.01] * 19 + [0.12] * 5 + [0.07] * 2 + [0.001] * 93 + [0.2] * 10)
     threshold, figures = tt.choose_threshold(prob, rows)
-    # at 0.4 one HateCheck non-threat in 10 (ceiling 10 %) and one tweet in 100 (ceiling 1 %) are
-    # flagged; any lower and nine more non-threats would be
-    assert threshold == pytest.approx(0.4) and figures == {"recall": 1.0, "false_alarms": 0.1, "tweet_false_alarms": 0.01}
+    # At 0.2 every threat is caught, one HateCheck non-threat in 20 (the 5 % ceiling) is flagged, and
+    # at half its odds (0.11) five ordinary tweets in 100 (5 %) would be. At 0.12, half the odds
+    # (0.064) would flag seven tweets: over the ceiling, though 0.12 itself flags only five. The
+    # profane (UNT) tweets are not ordinary mail and do not count.
+    assert threshold == pytest.approx(0.2) and figures == {"recall": 1.0, "false_alarms": 0.05, "tweet_false_alarms": 0.0}
+    assert tt.VALIDATION_FALSE_ALARMS < tt.TARGET_FALSE_ALARMS and tt.ODDS_MARGIN > 1
 
 
 @pytest.mark.realdata
