@@ -316,7 +316,7 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BALLOTGUARD_ABUSE_SCORER = os.environ.get("BALLOTGUARD_ABUSE_SCORER", "default")
 BALLOTGUARD_ABUSE_ENCODER_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_ENCODER_DIR", VAR_DIR / "models" / "minilm-l6-v2"))
 BALLOTGUARD_ABUSE_FINETUNED_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_FINETUNED_DIR", VAR_DIR / "models" / "abuse-ft-v1"))
-# Threat scoring: "learned" (the committed learned threat model threat-v1 beside the rules, which stay
+# Threat scoring: "learned" (the committed learned threat model threat-v2 beside the rules, which stay
 # a floor; docs/model-card-threats.md) or "rules" (the hand-written rules alone).
 BALLOTGUARD_THREAT_SCORER = os.environ.get("BALLOTGUARD_THREAT_SCORER", "learned")
 if BALLOTGUARD_THREAT_SCORER not in ("learned", "rules"):

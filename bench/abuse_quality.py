@@ -22,7 +22,7 @@ Target (issue "Online abuse monitoring"): OLID macro-F1 ≥ 0.78; threat recall 
 false alarms. The best OffensEval 2019 system (BERT on a GPU) reached 0.829 on OLID's official test
 set; a plain TF-IDF + logistic regression about 0.73.
 
-4. the learned threat scorer (``threat-v1``, :mod:`ballotguard.engines.abuse.threat_model`) beside the
+4. the learned threat scorer (``threat-v2``, :mod:`ballotguard.engines.abuse.threat_model`) beside the
    rules and the peer, on data nobody on the team wrote: HateCheck (Röttger et al. 2021) split by
    template family, the committed model on the test families of its own split (seed 2021), then the
    same recipe retrained and tested on eight more seeds' splits (each choosing its operating point

@@ -1,6 +1,6 @@
 """One score per message from three independent layers, each with its reasons.
 
-- **abuse**: the probability from the project's own trained model (:mod:`.abuse_model`), with the
+- **abuse**: the probability from the project's own trained model (:mod:`.model`), with the
   message's strongest features as reasons;
 - **threat**: the learned threat scorer (:mod:`.threat_model`: harm × target × intent, trained on
   HateCheck and tweets nobody here wrote, calibrated) beside the rules (:mod:`.threats`), whose hits

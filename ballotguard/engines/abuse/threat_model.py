@@ -27,7 +27,7 @@ make harm words safe: negation ("I would never"), counter-speech, news and quota
 mitigations), figurative political language (blanked before matching), a question, and harm aimed at
 an object ("kill the bill"). The rules' own score is one more feature, so the model learns how far to
 trust them, and the rules stay a floor: a message they flag stays flagged (see
-:mod:`.message_scoring`).
+:mod:`.scoring`).
 
 Which words make each axis is written here, from general knowledge of how threats are phrased, never
 from the evaluation set. The *weights* are learned (``ballotguard train-threat-model``, see
@@ -52,7 +52,7 @@ from pathlib import Path
 from ballotguard.engines.abuse import threats
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-DEFAULT_ARTIFACT = MODELS_DIR / "threat-v1.json"
+DEFAULT_ARTIFACT = MODELS_DIR / "threat-v2.json"
 
 # --------------------------------------------------------------------------------------------------
 # Lexicons (applied to :func:`threats.normalise` text: lower case, no inner apostrophes, u -> you)

@@ -49,7 +49,7 @@ from ballotguard.engines.abuse import threats
 from ballotguard.engines.abuse.threat_model import FEATURES, ThreatModel, signals
 
 SEED = 2021
-VERSION = "threat-v1"
+VERSION = "threat-v2"
 HATECHECK_FILE = Path("hatecheck2021") / "test_suite_cases.csv"
 THREAT_FUNCTIONALITIES = ("threat_dir_h", "threat_norm_h")
 TEST_FRACTION = 0.5

@@ -5,7 +5,7 @@ people who act on the result (a police adviser, a candidate) need to see *why* a
 So this is a table of hand-written regular expressions with weights, each with a plain-English reason,
 plus a few combinations and mitigations. Every score comes with its rule hits. Since issue 19 a
 learned scorer sits beside these rules (:mod:`.threat_model`), trained on data nobody here wrote;
-the rules stay as its explanations and as a floor (see :mod:`.message_scoring`).
+the rules stay as its explanations and as a floor (see :mod:`.scoring`).
 
 What the rules cover
   * death threats ("I will kill you", "you're dead", "you won't live to see the count", "traitors get

@@ -6,7 +6,7 @@ are imported inside the functions that need them: the service that scores messag
 Recipe (every choice below was made by cross-validation on the OLID *training part* only; the
 held-out validation split is used for nothing but the figures reported at the end):
 
-* features: exactly the featuriser the service uses (:func:`abuse_model.term_counts`), so training
+* features: exactly the featuriser the service uses (:func:`.model.term_counts`), so training
   and serving agree bit for bit; IDF = ln((1 + n) / (1 + df)) + 1 over the training rows, and 0 for
   buckets seen in fewer than ``min_df`` messages (so unseen and one-off n-grams are ignored);
 * NB-LR (Wang & Manning 2012): each feature is scaled by its naive-Bayes log-count ratio before a
@@ -52,7 +52,7 @@ INNER_FRACTION = 0.2
 C_GRID = (1.0, 3.0, 10.0)
 MIN_DF = 2
 VERSION = "abuse-v1"
-# REBUILD_COMMAND is defined in abuse_model (its loader names it in errors) and used from here.
+# REBUILD_COMMAND is defined in .model (its loader names it in errors) and used from here.
 
 OLID_FILE = Path("olid2019") / "olid-training-v1.0.tsv"
 DAVIDSON_FILE = Path("davidson2017") / "labeled_data.csv"

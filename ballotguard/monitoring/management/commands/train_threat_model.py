@@ -1,8 +1,8 @@
 """``ballotguard train-threat-model``: rebuild the learned threat scorer from data nobody here wrote.
 
-The committed artefact ``ballotguard/engines/abuse/models/threat-v1.json`` is exactly what::
+The committed artefact ``ballotguard/engines/abuse/models/threat-v2.json`` is exactly what::
 
-    ballotguard train-threat-model --data-dir ../shared/data/abuse --out ballotguard/engines/abuse/models/threat-v1.json --seed 2021
+    ballotguard train-threat-model --data-dir ../shared/data/abuse --out ballotguard/engines/abuse/models/threat-v2.json --seed 2021
 
 writes (the recipe is in :mod:`ballotguard.engines.abuse.threat_training`; the model card is
 ``docs/model-card-threats.md``). It takes about half a minute on two cores and needs scikit-learn
