@@ -308,6 +308,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work: Django's task framework (django-tasks backport) with a database-backed worker
 # (`ballotguard db_worker`), so nothing but the database needs installing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A background job (candidate import, campaign detection, insights refresh) that has said nothing for
+# this many seconds is taken to have died with its worker (killed, out of memory, the machine
+# restarted) and is marked failed with a plain reason, so it is not shown as "running" for ever. The
+# slowest real job (a 100,000-row import) reports progress every half second; an hour is far past it.
+BALLOTGUARD_JOB_STALE_AFTER = int(os.environ.get("BALLOTGUARD_JOB_STALE_AFTER", "3600"))
 
 # Abuse scoring: "default" (the committed n-gram model, 0.743 macro-F1 on OLID, ~20,000 msg/s),
 # "embeddings" (MiniLM embeddings stacked on it: 0.753, ~150 msg/s) or "finetuned" (fine-tuned
