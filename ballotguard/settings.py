@@ -340,9 +340,10 @@ EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "ballotguard.checkin
                                else "django.core.mail.backends.console.EmailBackend")
 # Check-in alerts hold a row lock while they send (exactly-once delivery), so a dead mail server must fail fast.
 EMAIL_TIMEOUT = int(os.environ.get("BALLOTGUARD_EMAIL_TIMEOUT", "10"))
-# Text messages for check-in alerts: a class with send(number, text); the console one is for the demo.
-BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "ballotguard.checkins.notify.NotifySMS" if BALLOTGUARD_NOTIFY_API_KEY
-                                                  else "ballotguard.checkins.notify.ConsoleSMS")
+# Text messages for check-in alerts: the provider by name, "notify" (GOV.UK Notify), "console" (the
+# demo: standard output) or "locmem" (tests), or the dotted path of an operator's own class with
+# send_sms(number, text, reference); checkins.notify.sms_provider() is the one place that reads it.
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "notify" if BALLOTGUARD_NOTIFY_API_KEY else "console")
 EMAIL_HOST = os.environ.get("BALLOTGUARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("BALLOTGUARD_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("BALLOTGUARD_EMAIL_USER", "")
