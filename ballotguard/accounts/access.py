@@ -1,8 +1,9 @@
 """Separation of duties for access to police data: propose, then a second person approves.
 
 Who may see incidents, messages and contact details follows from a user's role, their police forces,
-their council, the candidate records linked to them and the delegations they hold. Changing any of
-these is an ``AccessChange``: an administrator proposes it, and it is applied only when approved by
+their council, the candidate records linked to them and the delegations they hold, and from whether
+they may sign in at all. Changing any of these (deactivating or reactivating a user included) is an
+``AccessChange``: an administrator proposes it, and it is applied only when approved by
 
 - the lead FEOA of every affected force that has one (a change to a police role or force), or
 - another administrator: for staff roles, candidate links, delegations, and forces with no lead yet.
@@ -156,6 +157,39 @@ def propose_candidate_access(actor: Actor, kind: str, candidate, username: str, 
     return change
 
 
+ACTIVATION_KINDS = (AccessChange.Kind.DEACTIVATE, AccessChange.Kind.REACTIVATE)
+
+
+@transaction.atomic
+def propose_activation(actor: Actor, username: str, *, active: bool, reason: str) -> AccessChange:
+    """Propose deactivating a user (``active=False``: no sign-in, no API token works) or reactivating
+    one. Deactivating can lock out an adviser, a lead FEOA or another administrator, and reactivating
+    opens police data again, so neither is one person's decision: approved as a grant of the user's
+    role would be (a FEOA's force lead, else another administrator)."""
+    proposer = _require_admin(actor)
+    reason = reason.strip()
+    if not reason:
+        raise AccessChangeError("Enter why the change is needed", "reason")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise AccessChangeError("There is no user with this username", "username")
+    if user.pk == proposer.pk:
+        raise AccessChangeError("You cannot propose a change to your own access", "username")
+    if active and user.is_active:
+        raise AccessChangeError("This user is already active", "username")
+    if not active and not user.is_active:
+        raise AccessChangeError("This user is already deactivated", "username")
+    if AccessChange.objects.filter(target_user=user, kind__in=ACTIVATION_KINDS, status=AccessChange.Status.PENDING).exists():
+        raise AccessChangeError("A change to whether this user is active is already waiting for approval: decide that one first", "username")
+    change = AccessChange.objects.create(
+        kind=AccessChange.Kind.REACTIVATE if active else AccessChange.Kind.DEACTIVATE, target_user=user, username=user.username,
+        reason=reason[:300], proposed_by=proposer,
+    )
+    change.affected_forces.set(_forces_of(user))
+    _proposed(actor, change)
+    return change
+
+
 def _proposed(actor: Actor, change: AccessChange) -> None:
     audit(actor, AuditEvent.Action.CREATE, "access_change", change.pk,
           detail=f"proposed: {change.kind}{' role ' + change.role if change.role else ''}; forces "
@@ -168,8 +202,9 @@ def _proposed(actor: Actor, change: AccessChange) -> None:
 
 
 def forces_needing_lead(change: AccessChange) -> set:
-    """The affected forces whose lead FEOA must approve: police changes only, forces with an active lead."""
-    if change.kind != AccessChange.Kind.GRANT:
+    """The affected forces whose lead FEOA must approve: police changes only (a police role or force,
+    or an adviser deactivated or reactivated), forces with an active lead."""
+    if change.kind not in (AccessChange.Kind.GRANT, *ACTIVATION_KINDS):
         return set()
     if change.role != Role.FEOA and (change.target_user is None or change.target_user.role != Role.FEOA):
         return set()
@@ -315,6 +350,13 @@ def _apply(actor: Actor, change: AccessChange) -> None:
     elif change.kind == AccessChange.Kind.DELEGATE:
         Delegation.objects.get_or_create(candidate=change.candidate, staff=change.target_user)
         audit(actor, AuditEvent.Action.CREATE, "delegation", change.candidate_id, detail=f"delegated by {change.reference}")
+    elif change.kind in ACTIVATION_KINDS:
+        user = change.target_user
+        user.is_active = change.kind == AccessChange.Kind.REACTIVATE
+        # Signed-in sessions end at their next request and API tokens stop working: both check is_active.
+        user.save(update_fields=["is_active"])
+        audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["is_active"],
+              detail=f"{'reactivated' if user.is_active else 'deactivated'} by {change.reference}")
     elif change.kind == AccessChange.Kind.END_DELEGATION:
         Delegation.objects.filter(candidate=change.candidate, staff=change.target_user).delete()
         audit(actor, AuditEvent.Action.DELETE, "delegation", change.candidate_id, detail=f"ended by {change.reference}")
@@ -356,5 +398,5 @@ def _tell_forces(change: AccessChange, what: str) -> None:
 
 __all__ = [
     "AccessChangeError", "Grant", "approve", "changes_visible_to", "may_approve", "notices_for",
-    "outstanding_approvals", "propose_candidate_access", "propose_grant", "reject", "send_invitation",
+    "outstanding_approvals", "propose_activation", "propose_candidate_access", "propose_grant", "reject", "send_invitation",
 ]

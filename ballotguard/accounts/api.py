@@ -279,6 +279,12 @@ class CandidateAccessIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class ActivationIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    active: bool = Field(description="false: deactivate (no sign-in, API tokens stop working); true: reactivate.")
+    reason: str = Field(min_length=1, max_length=300)
+
+
 class AccessDecisionIn(Schema):
     note: str = Field("", max_length=300, description="Needed to reject.")
 
@@ -384,6 +390,18 @@ def propose_candidate_access(request, payload: CandidateAccessIn):
         _access_error(access.AccessChangeError("There is no candidate record with this id", "candidate_id"))
     try:
         change = access.propose_candidate_access(actor_of(request), payload.kind, candidate, payload.username.strip(), payload.reason)
+    except access.AccessChangeError as exc:
+        _access_error(exc)
+    return Status(201, _change_out(change))
+
+
+@router.post("/access-changes/activation", response={201: AccessChangeOut}, auth=restricted_to(Role.ADMIN),
+             summary="Propose deactivating or reactivating a user")
+def propose_activation(request, payload: ActivationIn):
+    """Applied only once a second person approves: the FEOA's force lead for an adviser, else another
+    administrator, as for any access change."""
+    try:
+        change = access.propose_activation(actor_of(request), payload.username.strip(), active=payload.active, reason=payload.reason)
     except access.AccessChangeError as exc:
         _access_error(exc)
     return Status(201, _change_out(change))

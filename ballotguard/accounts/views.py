@@ -31,7 +31,7 @@ from ballotguard.core import throttling
 from ballotguard.core.pages import paginate
 
 from . import access
-from .forms import AccessDecisionForm, AccessGrantForm, AuditSearchForm, CandidateAccessForm, CodeForm, GovukSetPasswordForm, SignInForm, TokenForm
+from .forms import AccessDecisionForm, AccessGrantForm, ActivationForm, AuditSearchForm, CandidateAccessForm, CodeForm, GovukSetPasswordForm, SignInForm, TokenForm
 from .models import AccessChange, ApiToken, AuditEvent, Role
 from .services import Actor, audit, search_audit
 
@@ -313,6 +313,22 @@ def propose_candidate_access(request):
         if response is not None:
             return response
     return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose a candidate link or delegation", "action": reverse("accounts:access-propose-candidate")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def propose_activation(request):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    form = ActivationForm(request.POST or None, initial={"username": request.GET.get("username", "")[:150]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        response = _propose(request, form, lambda: access.propose_activation(
+            Actor.from_request(request), data["username"].strip(), active=data["change"] == "reactivate", reason=data["reason"]))
+        if response is not None:
+            return response
+    return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose deactivating or reactivating a user",
+                                                            "action": reverse("accounts:access-propose-activation")})
 
 
 @require_http_methods(["GET", "POST"])

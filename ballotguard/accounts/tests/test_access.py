@@ -140,6 +140,108 @@ def test_only_administrators_propose_and_nobody_approves_a_change_about_themselv
 
 
 # ---------------------------------------------------------------------------------------------------
+# Deactivating and reactivating a user
+
+
+def test_deactivating_a_user_needs_a_second_person_and_ends_their_sessions_and_tokens(world, admin2, django_capture_on_commit_callbacks):
+    from ballotguard.accounts.models import ApiToken
+
+    analyst = world.users.analyst
+    _token, secret = ApiToken.issue(analyst, "script")
+    session = signed_in_client(analyst)
+    assert session.get("/api/v1/me").status_code == 200
+    admin = world.users.admin
+    change = access.propose_activation(Actor(user=admin), analyst.username, active=False, reason="left the Taskforce")
+    assert change.kind == AccessChange.Kind.DEACTIVATE and access.outstanding_approvals(change) == [None]
+    with pytest.raises(access.AccessChangeError, match="second person"):
+        access.approve(Actor(user=admin), change)
+    with pytest.raises(access.AccessChangeError, match="about you"):
+        access.approve(Actor(user=analyst), change)
+    assert User.objects.get(pk=analyst.pk).is_active  # nothing applied yet
+
+    access.approve(Actor(user=admin2), change)
+    assert not User.objects.get(pk=analyst.pk).is_active
+    assert session.get("/api/v1/me").status_code == 401  # the signed-in session ends at its next request
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    applied = AuditEvent.objects.get(object_type="user", object_id=str(analyst.pk), action="update")
+    assert applied.actor_username == "admin-two" and applied.detail == f"deactivated by {change.reference}" and "is_active" in applied.fields
+
+    with pytest.raises(access.AccessChangeError, match="already deactivated"):
+        access.propose_activation(Actor(user=admin), analyst.username, active=False, reason="again")
+    back = access.propose_activation(Actor(user=admin2), analyst.username, active=True, reason="rejoined")
+    with pytest.raises(access.AccessChangeError, match="already waiting"):
+        access.propose_activation(Actor(user=admin), analyst.username, active=True, reason="twice")
+    access.approve(Actor(user=admin), back)
+    assert User.objects.get(pk=analyst.pk).is_active and back.kind == AccessChange.Kind.REACTIVATE
+
+
+def test_deactivating_an_adviser_is_approved_by_their_forces_lead_and_the_force_is_told(world, admin2, django_capture_on_commit_callbacks):
+    lead = make_user("wmp-lead", "feoa", forces=[world.forces.wmp])
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    adviser = world.users.feoa_wmp
+    with django_capture_on_commit_callbacks(execute=True):
+        change = access.propose_activation(Actor(user=world.users.admin), adviser.username, active=False, reason="account compromised")
+    assert access.outstanding_approvals(change) == [world.forces.wmp]
+    assert any("West Midlands" in m.subject and "proposed" in m.subject for m in mail.outbox)
+    with pytest.raises(access.AccessChangeError, match="lead FEOA of West Midlands"):
+        access.approve(Actor(user=admin2), change)  # two administrators cannot remove a force's adviser
+    access.approve(Actor(user=lead), change)
+    assert not User.objects.get(pk=adviser.pk).is_active
+
+
+@pytest.mark.parametrize("username, field, message", [
+    ("admin", "username", "your own access"), ("nobody-by-this-name", "username", "no user with this username"),
+    ("analyst", "username", "already active"),
+])
+def test_bad_activation_proposals_name_the_field(world, username, field, message):
+    with pytest.raises(access.AccessChangeError, match=message) as exc:
+        access.propose_activation(Actor(user=world.users.admin), username, active=username == "analyst", reason="r")
+    assert exc.value.field == field
+    with pytest.raises(access.AccessChangeError, match="Only an administrator"):
+        access.propose_activation(Actor(user=world.users.feoa_wmp), "analyst", active=False, reason="r")
+
+
+def test_pages_and_api_propose_and_approve_a_deactivation(world, admin2):
+    analyst = world.users.analyst
+    client = signed_in_client(world.users.admin)
+    assert "Propose deactivating or reactivating a user" in client.get("/access/").content.decode()
+    missing = client.post("/access/propose/activation", {"username": analyst.username, "change": "deactivate"})
+    assert missing.status_code == 200 and 'href="#id_reason"' in missing.content.decode() and not AccessChange.objects.exists()
+    already = client.post("/access/propose/activation", {"username": analyst.username, "change": "reactivate", "reason": "r"})
+    assert "This user is already active" in already.content.decode() and not AccessChange.objects.exists()
+    response = client.post("/access/propose/activation", {"username": analyst.username, "change": "deactivate", "reason": "left"})
+    assert response.status_code == 302
+    change = AccessChange.objects.get()
+    page = client.get(f"/access/{change.pk}/").content.decode()
+    assert "Deactivate a user" in page and 'value="approve"' not in page
+    assert client.post(f"/access/{change.pk}/", {"decision": "approve"}).status_code == 200  # refused: a second person
+    assert User.objects.get(pk=analyst.pk).is_active
+    assert signed_in_client(admin2).post(f"/access/{change.pk}/", {"decision": "approve"}).status_code == 302
+    assert not User.objects.get(pk=analyst.pk).is_active
+    assert signed_in_client(world.users.feoa_wmp).get("/access/propose/activation").status_code == 403
+
+    api = signed_in_client(admin2)
+    response = api.post("/api/v1/access-changes/activation", {"username": analyst.username, "active": True, "reason": "back"},
+                        content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "reactivate" and body["status"] == "pending" and body["outstanding"] == ["administrator"]
+    response = api.post(f"/api/v1/access-changes/{body['id']}/approve", {}, content_type="application/json")
+    assert response.status_code == 403 and "second person" in response.json()["detail"]
+    assert not User.objects.get(pk=analyst.pk).is_active
+    response = client.post(f"/api/v1/access-changes/{body['id']}/approve", {}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert User.objects.get(pk=analyst.pk).is_active
+    wrong = api.post("/api/v1/access-changes/activation", {"username": "nobody-by-this-name", "active": False, "reason": "r"},
+                     content_type="application/json")
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "username"
+    refused = signed_in_client(world.users.analyst).post("/api/v1/access-changes/activation", {"username": "admin-two", "active": False,
+                                                                                             "reason": "r"}, content_type="application/json")
+    assert refused.status_code == 403 and User.objects.get(pk=admin2.pk).is_active
+
+
+# ---------------------------------------------------------------------------------------------------
 # Pages and API
 
 
