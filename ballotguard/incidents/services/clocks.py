@@ -252,7 +252,7 @@ def measures_of(incident: Incident, targets: Mapping[Clock, Mapping[str, float]]
 
 
 __all__ = [
-    "BREACH_PAGE", "Clock", "RISKS", "ReportInvalid", "BreachRow", "breach_queryset", "breaches", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
+    "Clock", "RISKS", "ReportInvalid", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
     "may_edit", "measures_of", "national_targets", "readable_forces", "record_first_contact", "set_targets", "target_forces",
     "targets_by_force", "targets_for", "triage_due_of", "triage_hours", "triage_overdue_q", "with_triage_due",
 ]

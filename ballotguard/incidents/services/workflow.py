@@ -249,4 +249,4 @@ def queue_summary(user: User) -> dict[str, int]:
 
 
 def my_incidents(user: User) -> QuerySet[Incident]:
-    return incidents_visible_to(user).order_by("-created_at", "-id")
+    return with_triage_due(incidents_visible_to(user)).order_by("-created_at", "-id")  # the API lists each one's triage time
