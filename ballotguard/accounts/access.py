@@ -8,7 +8,10 @@ they may sign in at all. Changing any of these (deactivating or reactivating a u
 - the lead FEOA of every affected force that has one (a change to a police role or force), or
 - another administrator: for staff roles, candidate links, delegations, and forces with no lead yet.
 
-Nobody approves their own proposal or a change about themselves. The affected forces are told by
+Nobody approves their own proposal or a change about themselves. The one exception runs the other way:
+an administrator, or a force's lead FEOA for that force's advisers, may **suspend** a user alone and at
+once (``suspend``), because removing access must be fast and opens nothing; bringing them back is a
+reactivation, proposed and approved as above. The affected forces are told by
 e-mail (through the task worker) and on their FEOAs' home page, and proposing, each approval,
 applying and rejecting are audit events. Django admin is read-only for all of it (``accounts.admin``),
 so this module is the only web route to police data. ``ballotguard demo`` and ``createsuperuser`` are
@@ -190,6 +193,86 @@ def propose_activation(actor: Actor, username: str, *, active: bool, reason: str
     return change
 
 
+# ---------------------------------------------------------------------------------------------------
+# Suspending: one person removes access at once
+
+
+def may_suspend(user: User | None) -> bool:
+    """Whether this user may suspend anyone at all: an administrator, or a force's lead FEOA."""
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.role == Role.ADMIN or (user.role == Role.FEOA and user.is_force_lead)))
+
+
+@transaction.atomic
+def suspend(actor: Actor, username: str, reason: str) -> AccessChange:
+    """Deactivate a user now, with no second person: for an account that may be in the wrong hands
+    (a laptop stolen at 11pm). Removing access opens no police data to anyone, so one person may do
+    it; an administrator may suspend anyone, a lead FEOA only the advisers of their own force(s).
+
+    Recorded as an access change already applied (kind ``suspend``), audited, and the user's forces
+    are told. Their signed-in sessions are ended and their API tokens revoked, so reactivating the
+    account later (the two-person reactivation) does not bring back credentials that were stolen."""
+    suspender = actor.user
+    if not may_suspend(suspender):
+        raise AccessChangeError("Only an administrator, or a force's lead FEOA for their own force's advisers, can suspend a user.")
+    user = User.objects.select_for_update().filter(username=username).first()
+    if suspender.role != Role.ADMIN and (user is None or not (_forces_of(user) & _forces_of(suspender))):
+        # One answer for "no such user" and "not your force's": a lead FEOA learns nothing about
+        # other forces' accounts by trying names.
+        raise AccessChangeError("You can suspend only the FEOAs of your own force.")
+    if user is None:
+        raise AccessChangeError("There is no user with this username", "username")
+    if user.pk == suspender.pk:
+        raise AccessChangeError("You cannot suspend yourself", "username")
+    if not user.is_active:
+        raise AccessChangeError("This user is already deactivated", "username")
+    reason = reason.strip()
+    if not reason:
+        raise AccessChangeError("Enter why the user is suspended", "reason")
+    now = timezone.now()
+    change = AccessChange.objects.create(
+        kind=AccessChange.Kind.SUSPEND, status=AccessChange.Status.APPROVED, target_user=user, username=user.username,
+        reason=reason[:300], proposed_by=suspender, proposed_at=now, decided_by=suspender, decided_at=now,
+        decision_note="Applied at once: suspending needs no second person",
+    )
+    change.affected_forces.set(_forces_of(user))
+    audit(actor, AuditEvent.Action.CREATE, "access_change", change.pk,
+          detail=f"suspended at once; forces {','.join(sorted(f.code for f in change.affected_forces.all())) or 'none'}")
+    _apply(actor, change)
+    # A deactivation waiting for approval is moot now, and would block proposing a reactivation.
+    for moot in AccessChange.objects.select_for_update().filter(target_user=user, kind=AccessChange.Kind.DEACTIVATE,
+                                                                  status=AccessChange.Status.PENDING):
+        moot.status, moot.decided_by, moot.decided_at = AccessChange.Status.REJECTED, suspender, now
+        moot.decision_note = f"Overtaken by suspension {change.reference}"
+        moot.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit(actor, AuditEvent.Action.UPDATE, "access_change", moot.pk, detail=f"closed: overtaken by {change.reference}")
+    _tell_forces(change, "applied at once (suspension)")
+    return change
+
+
+def _end_sessions_and_tokens(actor: Actor, user: User) -> None:
+    """End every signed-in session of the user and revoke their API tokens.
+
+    Deactivating already stops both (each checks ``is_active``), but only while the user stays
+    inactive: a session or token taken with a stolen laptop would work again after reactivation."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .models import ApiToken
+
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ended = 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):  # database-backed sessions can be listed; others end by is_active alone
+        for session in store.get_model_class().objects.filter(expire_date__gt=timezone.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                session.delete()
+                ended += 1
+    audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["api_tokens", "sessions"],
+          detail=f"{ended} session(s) ended, {revoked} API token(s) revoked")
+
+
 def _proposed(actor: Actor, change: AccessChange) -> None:
     audit(actor, AuditEvent.Action.CREATE, "access_change", change.pk,
           detail=f"proposed: {change.kind}{' role ' + change.role if change.role else ''}; forces "
@@ -350,13 +433,15 @@ def _apply(actor: Actor, change: AccessChange) -> None:
     elif change.kind == AccessChange.Kind.DELEGATE:
         Delegation.objects.get_or_create(candidate=change.candidate, staff=change.target_user)
         audit(actor, AuditEvent.Action.CREATE, "delegation", change.candidate_id, detail=f"delegated by {change.reference}")
-    elif change.kind in ACTIVATION_KINDS:
+    elif change.kind in (*ACTIVATION_KINDS, AccessChange.Kind.SUSPEND):
         user = change.target_user
         user.is_active = change.kind == AccessChange.Kind.REACTIVATE
         # Signed-in sessions end at their next request and API tokens stop working: both check is_active.
         user.save(update_fields=["is_active"])
-        audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["is_active"],
-              detail=f"{'reactivated' if user.is_active else 'deactivated'} by {change.reference}")
+        verb = {AccessChange.Kind.REACTIVATE: "reactivated", AccessChange.Kind.SUSPEND: "suspended"}.get(change.kind, "deactivated")
+        audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["is_active"], detail=f"{verb} by {change.reference}")
+        if change.kind == AccessChange.Kind.SUSPEND:
+            _end_sessions_and_tokens(actor, user)
     elif change.kind == AccessChange.Kind.END_DELEGATION:
         Delegation.objects.filter(candidate=change.candidate, staff=change.target_user).delete()
         audit(actor, AuditEvent.Action.DELETE, "delegation", change.candidate_id, detail=f"ended by {change.reference}")
@@ -397,6 +482,7 @@ def _tell_forces(change: AccessChange, what: str) -> None:
 
 
 __all__ = [
-    "AccessChangeError", "Grant", "approve", "changes_visible_to", "may_approve", "notices_for",
+    "AccessChangeError", "Grant", "approve", "changes_visible_to", "may_approve", "may_suspend", "notices_for",
     "outstanding_approvals", "propose_activation", "propose_candidate_access", "propose_grant", "reject", "send_invitation",
+    "suspend",
 ]

@@ -135,6 +135,14 @@ class ActivationForm(GovukForm):
     reason = forms.CharField(label="Why is this change needed?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
 
 
+class SuspensionForm(GovukForm):
+    """Suspend a user at once (``accounts.access.suspend``): one person, no approval."""
+
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
+    reason = forms.CharField(label="Why are you suspending them?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="For example: laptop stolen, account used by someone else. The user's forces will see this.")
+
+
 class AccessDecisionForm(GovukForm):
     note = forms.CharField(label="Note (needed to reject)", required=False, max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
 
