@@ -308,6 +308,11 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Background work: Django's task framework (django-tasks backport) with a database-backed worker
 # (`ballotguard db_worker`), so nothing but the database needs installing.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A background job (candidate import, campaign detection, insights refresh) that has said nothing for
+# this many seconds is taken to have died with its worker (killed, out of memory, the machine
+# restarted) and is marked failed with a plain reason, so it is not shown as "running" for ever. The
+# slowest real job (a 100,000-row import) reports progress every half second; an hour is far past it.
+BALLOTGUARD_JOB_STALE_AFTER = int(os.environ.get("BALLOTGUARD_JOB_STALE_AFTER", "3600"))
 
 # Abuse scoring: "default" (the committed n-gram model, 0.743 macro-F1 on OLID, ~20,000 msg/s),
 # "embeddings" (MiniLM embeddings stacked on it: 0.753, ~150 msg/s) or "finetuned" (fine-tuned
@@ -335,9 +340,10 @@ EMAIL_BACKEND = os.environ.get("BALLOTGUARD_EMAIL_BACKEND", "ballotguard.checkin
                                else "django.core.mail.backends.console.EmailBackend")
 # Check-in alerts hold a row lock while they send (exactly-once delivery), so a dead mail server must fail fast.
 EMAIL_TIMEOUT = int(os.environ.get("BALLOTGUARD_EMAIL_TIMEOUT", "10"))
-# Text messages for check-in alerts: a class with send(number, text); the console one is for the demo.
-BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "ballotguard.checkins.notify.NotifySMS" if BALLOTGUARD_NOTIFY_API_KEY
-                                                  else "ballotguard.checkins.notify.ConsoleSMS")
+# Text messages for check-in alerts: the provider by name, "notify" (GOV.UK Notify), "console" (the
+# demo: standard output) or "locmem" (tests), or the dotted path of an operator's own class with
+# send_sms(number, text, reference); checkins.notify.sms_provider() is the one place that reads it.
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = os.environ.get("BALLOTGUARD_SMS_PROVIDER", "notify" if BALLOTGUARD_NOTIFY_API_KEY else "console")
 EMAIL_HOST = os.environ.get("BALLOTGUARD_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("BALLOTGUARD_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("BALLOTGUARD_EMAIL_USER", "")

@@ -17,6 +17,6 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 # Close connections after each request so the browser tests' live-server thread does not hold the
 # PostgreSQL test database open when the run tears it down.
 DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
-BALLOTGUARD_CHECKIN_SMS_PROVIDER = "ballotguard.checkins.notify.LocmemSMS"
+BALLOTGUARD_CHECKIN_SMS_PROVIDER = "locmem"
 # No rate limits unless a test sets them (tests/test_throttling.py): the suite makes thousands of requests.
 BALLOTGUARD_RATE_LIMITS = {}

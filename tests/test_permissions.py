@@ -37,6 +37,9 @@ MATRIX = {
     "page propose access":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
     "api access changes":           (401, 401, 403, 403, 403, 200, 200, 200, 403, 200),
     "api propose access (empty)":   (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
+    # Suspending at once: administrators, and lead FEOAs for their own force (none in this world).
+    "page suspend a user":          (302, 302, 403, 403, 403, 403, 403, 403, 403, 200),
+    "api suspend a user (empty)":   (401, 401, 403, 403, 403, 403, 403, 403, 403, 422),
     "api me":                       (401, 401, 200, 200, 200, 200, 200, 200, 200, 200),
     "api candidates":               (401, 401, 403, 403, 200, 200, 200, 200, 403, 200),
     "api candidate clw":            (401, 401, 404, 404, 200, 200, 200, 404, 404, 200),
@@ -249,6 +252,7 @@ def _request(client: Client, target: str, world):
         "api tokens": "/api/v1/tokens",
         "page access changes": "/access/",
         "page propose access": "/access/propose/user",
+        "page suspend a user": "/access/suspend",
         "api access changes": "/api/v1/access-changes",
     }
     if "incident" in target and target not in {"page incidents", "api incidents"}:
@@ -364,6 +368,8 @@ def _request(client: Client, target: str, world):
         return client.post("/api/v1/handover", {"items": []}, content_type="application/json")
     if target == "api propose access (empty)":
         return client.post("/api/v1/access-changes/grants", {}, content_type="application/json")
+    if target == "api suspend a user (empty)":
+        return client.post("/api/v1/access-changes/suspension", {}, content_type="application/json")
     if target == "api import a bundle (empty)":
         return client.post("/api/v1/sharing/imports", {})
     if target == "api import candidates (no file)":

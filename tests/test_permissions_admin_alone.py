@@ -191,3 +191,26 @@ def test_the_attack_from_the_issue_fails_without_a_second_person(secrets_world):
     with pytest.raises(access.AccessChangeError):
         access.propose_grant(Actor(user=admin), access.Grant(username="admin", role="feoa", forces=(w.forces.wmp,)), "x")
     assert DESCRIPTION not in client.get(f"/incidents/{w.incident.reference}/").content.decode()
+
+
+def test_suspending_a_force_lead_does_not_let_one_administrator_open_police_data(secrets_world):
+    """Suspending is one person's act (it removes access); it must not become a way round the second
+    person: with the force's lead suspended, the FEOA grant still needs someone other than its proposer."""
+    from conftest import make_user
+
+    w = secrets_world
+    admin = w.users.admin
+    lead = make_user("wmp-lead", "feoa", forces=[w.forces.wmp])
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    client = signed_in_client(admin)
+    assert client.post("/access/suspend", {"username": "wmp-lead", "reason": "x"}).status_code == 302
+    client.post("/access/propose/user", {"username": "mole", "email": "mole@example.org", "role": "feoa",
+                                         "forces": [w.forces.wmp.pk], "reason": "x"})
+    change = AccessChange.objects.get(username="mole")
+    client.post(f"/access/{change.pk}/", {"decision": "approve"})
+    client.post(f"/api/v1/access-changes/{change.pk}/approve", {}, content_type="application/json")
+    assert not User.objects.filter(username="mole").exists()
+    with pytest.raises(access.AccessChangeError):
+        access.suspend(Actor(user=admin), "admin", "x")  # nor does anyone suspend themselves
+    assert DESCRIPTION not in client.get(f"/incidents/{w.incident.reference}/").content.decode()

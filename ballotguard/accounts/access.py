@@ -1,13 +1,17 @@
 """Separation of duties for access to police data: propose, then a second person approves.
 
 Who may see incidents, messages and contact details follows from a user's role, their police forces,
-their council, the candidate records linked to them and the delegations they hold. Changing any of
-these is an ``AccessChange``: an administrator proposes it, and it is applied only when approved by
+their council, the candidate records linked to them and the delegations they hold, and from whether
+they may sign in at all. Changing any of these (deactivating or reactivating a user included) is an
+``AccessChange``: an administrator proposes it, and it is applied only when approved by
 
 - the lead FEOA of every affected force that has one (a change to a police role or force), or
 - another administrator: for staff roles, candidate links, delegations, and forces with no lead yet.
 
-Nobody approves their own proposal or a change about themselves. The affected forces are told by
+Nobody approves their own proposal or a change about themselves. The one exception runs the other way:
+an administrator, or a force's lead FEOA for that force's advisers, may **suspend** a user alone and at
+once (``suspend``), because removing access must be fast and opens nothing; bringing them back is a
+reactivation, proposed and approved as above. The affected forces are told by
 e-mail (through the task worker) and on their FEOAs' home page, and proposing, each approval,
 applying and rejecting are audit events. Django admin is read-only for all of it (``accounts.admin``),
 so this module is the only web route to police data. ``ballotguard demo`` and ``createsuperuser`` are
@@ -156,6 +160,119 @@ def propose_candidate_access(actor: Actor, kind: str, candidate, username: str, 
     return change
 
 
+ACTIVATION_KINDS = (AccessChange.Kind.DEACTIVATE, AccessChange.Kind.REACTIVATE)
+
+
+@transaction.atomic
+def propose_activation(actor: Actor, username: str, *, active: bool, reason: str) -> AccessChange:
+    """Propose deactivating a user (``active=False``: no sign-in, no API token works) or reactivating
+    one. Deactivating can lock out an adviser, a lead FEOA or another administrator, and reactivating
+    opens police data again, so neither is one person's decision: approved as a grant of the user's
+    role would be (a FEOA's force lead, else another administrator)."""
+    proposer = _require_admin(actor)
+    reason = reason.strip()
+    if not reason:
+        raise AccessChangeError("Enter why the change is needed", "reason")
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise AccessChangeError("There is no user with this username", "username")
+    if user.pk == proposer.pk:
+        raise AccessChangeError("You cannot propose a change to your own access", "username")
+    if active and user.is_active:
+        raise AccessChangeError("This user is already active", "username")
+    if not active and not user.is_active:
+        raise AccessChangeError("This user is already deactivated", "username")
+    if AccessChange.objects.filter(target_user=user, kind__in=ACTIVATION_KINDS, status=AccessChange.Status.PENDING).exists():
+        raise AccessChangeError("A change to whether this user is active is already waiting for approval: decide that one first", "username")
+    change = AccessChange.objects.create(
+        kind=AccessChange.Kind.REACTIVATE if active else AccessChange.Kind.DEACTIVATE, target_user=user, username=user.username,
+        reason=reason[:300], proposed_by=proposer,
+    )
+    change.affected_forces.set(_forces_of(user))
+    _proposed(actor, change)
+    return change
+
+
+# ---------------------------------------------------------------------------------------------------
+# Suspending: one person removes access at once
+
+
+def may_suspend(user: User | None) -> bool:
+    """Whether this user may suspend anyone at all: an administrator, or a force's lead FEOA."""
+    return bool(user and user.is_authenticated and user.is_active
+                and (user.role == Role.ADMIN or (user.role == Role.FEOA and user.is_force_lead)))
+
+
+@transaction.atomic
+def suspend(actor: Actor, username: str, reason: str) -> AccessChange:
+    """Deactivate a user now, with no second person: for an account that may be in the wrong hands
+    (a laptop stolen at 11pm). Removing access opens no police data to anyone, so one person may do
+    it; an administrator may suspend anyone, a lead FEOA only the advisers of their own force(s).
+
+    Recorded as an access change already applied (kind ``suspend``), audited, and the user's forces
+    are told. Their signed-in sessions are ended and their API tokens revoked, so reactivating the
+    account later (the two-person reactivation) does not bring back credentials that were stolen."""
+    suspender = actor.user
+    if not may_suspend(suspender):
+        raise AccessChangeError("Only an administrator, or a force's lead FEOA for their own force's advisers, can suspend a user.")
+    user = User.objects.select_for_update().filter(username=username).first()
+    if suspender.role != Role.ADMIN and (user is None or not (_forces_of(user) & _forces_of(suspender))):
+        # One answer for "no such user" and "not your force's": a lead FEOA learns nothing about
+        # other forces' accounts by trying names.
+        raise AccessChangeError("You can suspend only the FEOAs of your own force.")
+    if user is None:
+        raise AccessChangeError("There is no user with this username", "username")
+    if user.pk == suspender.pk:
+        raise AccessChangeError("You cannot suspend yourself", "username")
+    if not user.is_active:
+        raise AccessChangeError("This user is already deactivated", "username")
+    reason = reason.strip()
+    if not reason:
+        raise AccessChangeError("Enter why the user is suspended", "reason")
+    now = timezone.now()
+    change = AccessChange.objects.create(
+        kind=AccessChange.Kind.SUSPEND, status=AccessChange.Status.APPROVED, target_user=user, username=user.username,
+        reason=reason[:300], proposed_by=suspender, proposed_at=now, decided_by=suspender, decided_at=now,
+        decision_note="Applied at once: suspending needs no second person",
+    )
+    change.affected_forces.set(_forces_of(user))
+    audit(actor, AuditEvent.Action.CREATE, "access_change", change.pk,
+          detail=f"suspended at once; forces {','.join(sorted(f.code for f in change.affected_forces.all())) or 'none'}")
+    _apply(actor, change)
+    # A deactivation waiting for approval is moot now, and would block proposing a reactivation.
+    for moot in AccessChange.objects.select_for_update().filter(target_user=user, kind=AccessChange.Kind.DEACTIVATE,
+                                                                  status=AccessChange.Status.PENDING):
+        moot.status, moot.decided_by, moot.decided_at = AccessChange.Status.REJECTED, suspender, now
+        moot.decision_note = f"Overtaken by suspension {change.reference}"
+        moot.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit(actor, AuditEvent.Action.UPDATE, "access_change", moot.pk, detail=f"closed: overtaken by {change.reference}")
+    _tell_forces(change, "applied at once (suspension)")
+    return change
+
+
+def _end_sessions_and_tokens(actor: Actor, user: User) -> None:
+    """End every signed-in session of the user and revoke their API tokens.
+
+    Deactivating already stops both (each checks ``is_active``), but only while the user stays
+    inactive: a session or token taken with a stolen laptop would work again after reactivation."""
+    from importlib import import_module
+
+    from django.conf import settings
+
+    from .models import ApiToken
+
+    revoked = ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    ended = 0
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    if hasattr(store, "get_model_class"):  # database-backed sessions can be listed; others end by is_active alone
+        for session in store.get_model_class().objects.filter(expire_date__gt=timezone.now()).iterator():
+            if session.get_decoded().get("_auth_user_id") == str(user.pk):
+                session.delete()
+                ended += 1
+    audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["api_tokens", "sessions"],
+          detail=f"{ended} session(s) ended, {revoked} API token(s) revoked")
+
+
 def _proposed(actor: Actor, change: AccessChange) -> None:
     audit(actor, AuditEvent.Action.CREATE, "access_change", change.pk,
           detail=f"proposed: {change.kind}{' role ' + change.role if change.role else ''}; forces "
@@ -168,8 +285,9 @@ def _proposed(actor: Actor, change: AccessChange) -> None:
 
 
 def forces_needing_lead(change: AccessChange) -> set:
-    """The affected forces whose lead FEOA must approve: police changes only, forces with an active lead."""
-    if change.kind != AccessChange.Kind.GRANT:
+    """The affected forces whose lead FEOA must approve: police changes only (a police role or force,
+    or an adviser deactivated or reactivated), forces with an active lead."""
+    if change.kind not in (AccessChange.Kind.GRANT, *ACTIVATION_KINDS):
         return set()
     if change.role != Role.FEOA and (change.target_user is None or change.target_user.role != Role.FEOA):
         return set()
@@ -315,6 +433,15 @@ def _apply(actor: Actor, change: AccessChange) -> None:
     elif change.kind == AccessChange.Kind.DELEGATE:
         Delegation.objects.get_or_create(candidate=change.candidate, staff=change.target_user)
         audit(actor, AuditEvent.Action.CREATE, "delegation", change.candidate_id, detail=f"delegated by {change.reference}")
+    elif change.kind in (*ACTIVATION_KINDS, AccessChange.Kind.SUSPEND):
+        user = change.target_user
+        user.is_active = change.kind == AccessChange.Kind.REACTIVATE
+        # Signed-in sessions end at their next request and API tokens stop working: both check is_active.
+        user.save(update_fields=["is_active"])
+        verb = {AccessChange.Kind.REACTIVATE: "reactivated", AccessChange.Kind.SUSPEND: "suspended"}.get(change.kind, "deactivated")
+        audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["is_active"], detail=f"{verb} by {change.reference}")
+        if change.kind == AccessChange.Kind.SUSPEND:
+            _end_sessions_and_tokens(actor, user)
     elif change.kind == AccessChange.Kind.END_DELEGATION:
         Delegation.objects.filter(candidate=change.candidate, staff=change.target_user).delete()
         audit(actor, AuditEvent.Action.DELETE, "delegation", change.candidate_id, detail=f"ended by {change.reference}")
@@ -355,6 +482,7 @@ def _tell_forces(change: AccessChange, what: str) -> None:
 
 
 __all__ = [
-    "AccessChangeError", "Grant", "approve", "changes_visible_to", "may_approve", "notices_for",
-    "outstanding_approvals", "propose_candidate_access", "propose_grant", "reject", "send_invitation",
+    "AccessChangeError", "Grant", "approve", "changes_visible_to", "may_approve", "may_suspend", "notices_for",
+    "outstanding_approvals", "propose_activation", "propose_candidate_access", "propose_grant", "reject", "send_invitation",
+    "suspend",
 ]

@@ -78,20 +78,22 @@ class _RoleCheck:
     """
 
     allowed_roles: frozenset[str] = frozenset()
+    also_needs = None  # a further test of the user where the role alone does not decide (a lead FEOA)
 
     def authenticate(self, request: HttpRequest, credential):
         user = super().authenticate(request, credential)
-        if user is not None and user.role not in self.allowed_roles:
+        if user is not None and (user.role not in self.allowed_roles or (self.also_needs is not None and not self.also_needs(user))):
             raise HttpError(403, "Your role cannot use this endpoint.")
         return user
 
 
-def restricted_to(*roles: str) -> list:
-    """Bearer token or verified session, for the given roles only. The subclasses keep their parents'
-    names so the OpenAPI schema still shows the two security schemes, not one per role set."""
-    allowed = frozenset(roles)
-    bearer = type("BearerToken", (_RoleCheck, BearerToken), {"allowed_roles": allowed})()
-    session = type("VerifiedSession", (_RoleCheck, VerifiedSession), {"allowed_roles": allowed})(csrf=True)
+def restricted_to(*roles: str, also_needs=None) -> list:
+    """Bearer token or verified session, for the given roles only (and, given ``also_needs``, users it
+    accepts). The subclasses keep their parents' names so the OpenAPI schema still shows the two
+    security schemes, not one per role set."""
+    attrs = {"allowed_roles": frozenset(roles), "also_needs": staticmethod(also_needs) if also_needs else None}
+    bearer = type("BearerToken", (_RoleCheck, BearerToken), attrs)()
+    session = type("VerifiedSession", (_RoleCheck, VerifiedSession), attrs)(csrf=True)
     return [bearer, session]
 
 router = Router(tags=["accounts"])
@@ -279,6 +281,17 @@ class CandidateAccessIn(Schema):
     reason: str = Field(min_length=1, max_length=300)
 
 
+class ActivationIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    active: bool = Field(description="false: deactivate (no sign-in, API tokens stop working); true: reactivate.")
+    reason: str = Field(min_length=1, max_length=300)
+
+
+class SuspensionIn(Schema):
+    username: str = Field(min_length=1, max_length=150)
+    reason: str = Field(min_length=1, max_length=300, description="Why: the user's forces see it.")
+
+
 class AccessDecisionIn(Schema):
     note: str = Field("", max_length=300, description="Needed to reject.")
 
@@ -384,6 +397,33 @@ def propose_candidate_access(request, payload: CandidateAccessIn):
         _access_error(access.AccessChangeError("There is no candidate record with this id", "candidate_id"))
     try:
         change = access.propose_candidate_access(actor_of(request), payload.kind, candidate, payload.username.strip(), payload.reason)
+    except access.AccessChangeError as exc:
+        _access_error(exc)
+    return Status(201, _change_out(change))
+
+
+@router.post("/access-changes/activation", response={201: AccessChangeOut}, auth=restricted_to(Role.ADMIN),
+             summary="Propose deactivating or reactivating a user")
+def propose_activation(request, payload: ActivationIn):
+    """Applied only once a second person approves: the FEOA's force lead for an adviser, else another
+    administrator, as for any access change."""
+    try:
+        change = access.propose_activation(actor_of(request), payload.username.strip(), active=payload.active, reason=payload.reason)
+    except access.AccessChangeError as exc:
+        _access_error(exc)
+    return Status(201, _change_out(change))
+
+
+@router.post("/access-changes/suspension", response={201: AccessChangeOut},
+             auth=restricted_to(Role.ADMIN, Role.FEOA, also_needs=access.may_suspend),
+             summary="Suspend a user at once (administrators; a lead FEOA for their force's advisers)")
+def suspend(request, payload: SuspensionIn):
+    """For an account that may be in the wrong hands: applied at once, no second person (it opens
+    nothing). The user is signed out and their API tokens are revoked; the change is recorded as kind
+    ``suspend``, already approved. Bringing them back is a reactivation (``/access-changes/activation``),
+    which a second person approves. A lead FEOA naming a user outside their force gets 403."""
+    try:
+        change = access.suspend(actor_of(request), payload.username.strip(), payload.reason)
     except access.AccessChangeError as exc:
         _access_error(exc)
     return Status(201, _change_out(change))

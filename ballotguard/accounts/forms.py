@@ -108,9 +108,8 @@ class AccessGrantForm(GovukForm):
 class CandidateAccessForm(GovukForm):
     """Propose linking a candidate record to a user, or a delegation (``accounts.access``)."""
 
-    kind = forms.ChoiceField(label="Change", widget=forms.RadioSelect, choices=[
-        (k, label) for k, label in AccessChange.Kind.choices if k != AccessChange.Kind.GRANT
-    ])
+    KINDS = (AccessChange.Kind.LINK_CANDIDATE, AccessChange.Kind.UNLINK_CANDIDATE, AccessChange.Kind.DELEGATE, AccessChange.Kind.END_DELEGATION)
+    kind = forms.ChoiceField(label="Change", widget=forms.RadioSelect, choices=[(k.value, k.label) for k in KINDS])
     candidate = forms.IntegerField(label="Candidate record number", min_value=1, max_value=2**31 - 1,
                                    help_text="The number at the end of the candidate page's address")
     username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
@@ -123,6 +122,25 @@ class CandidateAccessForm(GovukForm):
         if candidate is None:
             raise forms.ValidationError("There is no candidate record with this number")
         return candidate
+
+
+class ActivationForm(GovukForm):
+    """Propose deactivating or reactivating a user (``accounts.access.propose_activation``)."""
+
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
+    change = forms.ChoiceField(label="Change", widget=forms.RadioSelect, choices=[
+        ("deactivate", "Deactivate: they can no longer sign in, and their API tokens stop working"),
+        ("reactivate", "Reactivate: they can sign in again with their role and scope as they were"),
+    ])
+    reason = forms.CharField(label="Why is this change needed?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class SuspensionForm(GovukForm):
+    """Suspend a user at once (``accounts.access.suspend``): one person, no approval."""
+
+    username = forms.CharField(label="Username", max_length=150, widget=forms.TextInput(attrs={"spellcheck": "false", "autocapitalize": "none"}))
+    reason = forms.CharField(label="Why are you suspending them?", max_length=300, widget=forms.Textarea(attrs={"rows": 3}),
+                             help_text="For example: laptop stolen, account used by someone else. The user's forces will see this.")
 
 
 class AccessDecisionForm(GovukForm):

@@ -143,6 +143,10 @@ class AccessChange(models.Model):
         UNLINK_CANDIDATE = "unlink_candidate", "Unlink a candidate record from its user"
         DELEGATE = "delegate", "Delegate a candidacy to a member of staff or agent"
         END_DELEGATION = "end_delegation", "End a delegation"
+        DEACTIVATE = "deactivate", "Deactivate a user (they can no longer sign in or use the API)"
+        REACTIVATE = "reactivate", "Reactivate a user"
+        # Applied at once by one person (accounts.access.suspend): removing access opens nothing.
+        SUSPEND = "suspend", "Suspend a user at once (signed out, API tokens revoked)"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for approval"

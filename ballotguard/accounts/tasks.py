@@ -22,6 +22,8 @@ def tell_forces_of_access_change(change_id: int, what: str) -> int:
         return 0
     sent = 0
     link = settings.BALLOTGUARD_BASE_URL + reverse("accounts:access-change", args=[change.pk])
+    # A suspension is applied as it is made: there is nothing left to approve.
+    see = "See it, and approve or reject it if you are the force's lead FEOA" if change.status == AccessChange.Status.PENDING else "See it"
     for force in change.affected_forces.all():
         recipients = list(
             User.objects.filter(role=Role.FEOA, is_active=True, police_forces=force).exclude(email="").values_list("email", flat=True)
@@ -34,7 +36,7 @@ def tell_forces_of_access_change(change_id: int, what: str) -> int:
             subject=f"Ballotguard: access change {change.reference} in {force.name} {what}",
             message=(
                 f"A change to who may see {force.name}'s data in Ballotguard ({change.get_kind_display().lower()}) "
-                f"has been {what}.\n\nSee it, and approve or reject it if you are the force's lead FEOA: {link}\n\n"
+                f"has been {what}.\n\n{see}: {link}\n\n"
                 f"If you did not expect this change, tell your force's lead FEOA and the Ballotguard administrators.\n"
             ),
             from_email=None,

@@ -15,6 +15,8 @@ account_patterns = [
     path("access/", views.access_changes, name="access-changes"),
     path("access/propose/user", views.propose_grant, name="access-propose-grant"),
     path("access/propose/candidate", views.propose_candidate_access, name="access-propose-candidate"),
+    path("access/propose/activation", views.propose_activation, name="access-propose-activation"),
+    path("access/suspend", views.suspend, name="access-suspend"),
     path("access/<int:pk>/", views.access_change, name="access-change"),
 ]
 

@@ -31,7 +31,10 @@ from ballotguard.core import throttling
 from ballotguard.core.pages import paginate
 
 from . import access
-from .forms import AccessDecisionForm, AccessGrantForm, AuditSearchForm, CandidateAccessForm, CodeForm, GovukSetPasswordForm, SignInForm, TokenForm
+from .forms import (
+    AccessDecisionForm, AccessGrantForm, ActivationForm, AuditSearchForm, CandidateAccessForm, CodeForm, GovukSetPasswordForm, SignInForm,
+    SuspensionForm, TokenForm,
+)
 from .models import AccessChange, ApiToken, AuditEvent, Role
 from .services import Actor, audit, search_audit
 
@@ -269,6 +272,7 @@ def access_changes(request):
     return render(request, "accounts/access_changes.html", {
         "pending": [(c, access.may_approve(c, request.user)) for c in pending],
         "page_obj": page_obj, "page_links": page_links, "may_propose": request.user.role == Role.ADMIN,
+        "may_suspend": access.may_suspend(request.user),
     })
 
 
@@ -313,6 +317,42 @@ def propose_candidate_access(request):
         if response is not None:
             return response
     return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose a candidate link or delegation", "action": reverse("accounts:access-propose-candidate")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def propose_activation(request):
+    if request.user.role != Role.ADMIN:
+        raise PermissionDenied
+    form = ActivationForm(request.POST or None, initial={"username": request.GET.get("username", "")[:150]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        response = _propose(request, form, lambda: access.propose_activation(
+            Actor.from_request(request), data["username"].strip(), active=data["change"] == "reactivate", reason=data["reason"]))
+        if response is not None:
+            return response
+    return render(request, "accounts/access_propose.html", {"form": form, "title": "Propose deactivating or reactivating a user",
+                                                            "action": reverse("accounts:access-propose-activation")})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def suspend(request):
+    """Suspend a user now: one person, applied at once (a compromised account cannot wait for a second)."""
+    if not access.may_suspend(request.user):
+        raise PermissionDenied
+    form = SuspensionForm(request.POST or None, initial={"username": request.GET.get("username", "")[:150]})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            change = access.suspend(Actor.from_request(request), data["username"].strip(), data["reason"])
+        except access.AccessChangeError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, f"{change.username} is suspended ({change.reference}): they are signed out and their API tokens no "
+                                      f"longer work. Bringing them back needs a reactivation, approved by a second person")
+            return redirect("accounts:access-change", change.pk)
+    return render(request, "accounts/access_suspend.html", {"form": form})
 
 
 @require_http_methods(["GET", "POST"])

@@ -12,6 +12,8 @@ user of the service: they only receive e-mail or SMS).
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -121,6 +123,26 @@ class AlertDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.stage} {self.channel} {self.recipient} ({self.status})"
+
+    # The reference a sent alert carries (GOV.UK Notify keeps it and hands it back in its delivery
+    # receipts, and e-mails carry it in a header): the alert's unique key, so a receipt finds its row.
+    # Written and read here only (alert_reference / alert_keys), so the two cannot drift apart.
+    REFERENCE = re.compile(r"checkin-(?P<checkin_id>\d+)-(?P<stage>{stages})-(?P<channel>{channels})-(?P<recipient>buddy|user:\d+)".format(
+        stages="|".join(Stage.values), channels="|".join(Channel.values)))
+
+    @staticmethod
+    def alert_reference(checkin_id: int, stage: str, channel: str, recipient: str) -> str:
+        """``checkin-<id>-<stage>-<channel>-<recipient key>``: no personal data (the recipient is a key)."""
+        return f"checkin-{checkin_id}-{stage}-{channel}-{recipient}"
+
+    @classmethod
+    def alert_keys(cls, reference: str) -> dict | None:
+        """The alert's keys (``checkin_id``, ``stage``, ``channel``, ``recipient``) from its reference;
+        ``None`` for any other reference (an incident alert's, a hand-over notice's)."""
+        found = cls.REFERENCE.fullmatch(reference)
+        if not found:
+            return None
+        return {**found.groupdict(), "checkin_id": int(found["checkin_id"])}
 
 
 class NotifyDelivery(models.Model):

@@ -5,10 +5,12 @@ the sweep in ``services`` decides what is sent to whom and records it.
 
 * E-mail goes through Django's e-mail backend (``EMAIL_BACKEND``): SMTP in production, the console
   in the demo, ``locmem`` in tests (``django.core.mail.outbox``).
-* SMS goes through a provider class named by dotted path in ``BALLOTGUARD_CHECKIN_SMS_PROVIDER``
-  (default :class:`ConsoleSMS`). A provider is any class with ``send_sms(to, body)`` that raises on
-  failure; a real one (GOV.UK Notify, Twilio, an operator's gateway) is a dozen lines wrapping the
-  vendor's client, configured from its own settings. :class:`LocmemSMS` records messages for tests.
+* SMS goes through the provider that ``BALLOTGUARD_CHECKIN_SMS_PROVIDER`` names: ``notify``,
+  ``console`` or ``locmem`` (:data:`SMS_PROVIDERS`), or the dotted path of an operator's own class;
+  :func:`sms_provider` is the one place that turns the setting into a provider. A provider is any
+  class with ``send_sms(to, body, reference="")`` that raises on failure (``reference`` is the
+  alert's, for providers that report delivery; others ignore it); a real one (Twilio, an operator's
+  gateway) is a dozen lines wrapping the vendor's client. :class:`LocmemSMS` records messages for tests.
 * **GOV.UK Notify** (:class:`GovukNotify`): when ``BALLOTGUARD_NOTIFY_API_KEY`` is set, e-mail goes
   through :class:`NotifyEmailBackend` and SMS through :class:`NotifySMS`; both retry with back-off and
   raise on failure. Notify's delivery receipts arrive at ``/notify/receipts/`` (``views.notify_receipt``).
@@ -23,11 +25,17 @@ from dataclasses import dataclass
 from typing import ClassVar, Protocol
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.mail import EmailMessage
 from django.core.mail.backends.base import BaseEmailBackend
 from django.utils.module_loading import import_string
 
-DEFAULT_SMS_PROVIDER = "ballotguard.checkins.notify.ConsoleSMS"
+# The providers shipped, by the name BALLOTGUARD_CHECKIN_SMS_PROVIDER gives them.
+SMS_PROVIDERS = {
+    "notify": "ballotguard.checkins.notify.NotifySMS",  # GOV.UK Notify (needs BALLOTGUARD_NOTIFY_API_KEY)
+    "console": "ballotguard.checkins.notify.ConsoleSMS",  # the demo: standard output, number masked
+    "locmem": "ballotguard.checkins.notify.LocmemSMS",  # tests: LocmemSMS.outbox
+}
 
 
 class Notifier(Protocol):
@@ -39,8 +47,9 @@ class Notifier(Protocol):
 
 
 class SMSProvider(Protocol):
-    def send_sms(self, to: str, body: str) -> None:
-        """Send a text message to an E.164 number, or raise."""
+    def send_sms(self, to: str, body: str, reference: str = "") -> None:
+        """Send a text message to an E.164 number, or raise. ``reference`` is the sender's id for the
+        message, for providers that report delivery (GOV.UK Notify); others ignore it."""
 
 
 class EmailNotifier:
@@ -58,15 +67,30 @@ class SMSNotifier:
         self.provider = provider if provider is not None else sms_provider()
 
     def send(self, to: str, subject: str, body: str, reference: str = "") -> None:
-        if isinstance(self.provider, NotifySMS):
-            self.provider.send_sms(to, body, reference)
-        else:
-            self.provider.send_sms(to, body)
+        self.provider.send_sms(to, body, reference)
+
+
+def sms_provider_class(name: str | None = None) -> type[SMSProvider]:
+    """The provider class that ``name`` (default: ``BALLOTGUARD_CHECKIN_SMS_PROVIDER``) names: one of
+    :data:`SMS_PROVIDERS` or a dotted path. ImproperlyConfigured, saying what is allowed, for
+    anything else: a check-in alert must not find out at the moment it is due."""
+    name = (settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER if name is None else name).strip()
+    path = SMS_PROVIDERS.get(name, name)
+    if "." not in path:
+        raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER must be one of {', '.join(SMS_PROVIDERS)} or the dotted path of a class, "
+                                   f"not {name!r}.")
+    try:
+        provider = import_string(path)
+    except ImportError:
+        raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which cannot be imported.") from None
+    if not callable(getattr(provider, "send_sms", None)):
+        raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which has no send_sms(to, body, reference) method.")
+    return provider
 
 
 def sms_provider() -> SMSProvider:
-    path = getattr(settings, "BALLOTGUARD_CHECKIN_SMS_PROVIDER", DEFAULT_SMS_PROVIDER) or DEFAULT_SMS_PROVIDER
-    return import_string(path)()
+    """The SMS provider the settings name: the one place the choice is made."""
+    return sms_provider_class()()
 
 
 def notifiers() -> dict[str, Notifier]:
@@ -88,7 +112,7 @@ class ConsoleSMS:
     in production: configure a real provider.
     """
 
-    def send_sms(self, to: str, body: str) -> None:
+    def send_sms(self, to: str, body: str, reference: str = "") -> None:
         sys.stdout.write(f"--- SMS to {mask_number(to)} ---\n{body}\n--- end of SMS ---\n")
         sys.stdout.flush()
 
@@ -97,6 +121,7 @@ class ConsoleSMS:
 class SentSMS:
     to: str
     body: str
+    reference: str = ""
 
 
 class LocmemSMS:
@@ -104,8 +129,8 @@ class LocmemSMS:
 
     outbox: ClassVar[list[SentSMS]] = []
 
-    def send_sms(self, to: str, body: str) -> None:
-        LocmemSMS.outbox.append(SentSMS(to=to, body=body))
+    def send_sms(self, to: str, body: str, reference: str = "") -> None:
+        LocmemSMS.outbox.append(SentSMS(to=to, body=body, reference=reference))
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -194,7 +219,7 @@ def _record_delivery(notify_id: str, channel: str, reference: str) -> None:
 
 
 class NotifySMS:
-    """The SMS provider for ``BALLOTGUARD_CHECKIN_SMS_PROVIDER`` when GOV.UK Notify is configured."""
+    """The ``notify`` SMS provider (the default when ``BALLOTGUARD_NOTIFY_API_KEY`` is set)."""
 
     def __init__(self, notify: GovukNotify | None = None):
         self.notify = notify or GovukNotify()

@@ -34,7 +34,6 @@ No alert lost, none sent twice
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -522,7 +521,7 @@ def _deliver(checkin_id: int, stage: str, channel: str, recipient: str, due_at: 
                     row.status, row.sent_at, row.attempts, row.last_error = AlertDelivery.Status.SENT, now, row.attempts + 1, ""
                     row.save(update_fields=["status", "sent_at", "attempts", "last_error"])
                 try:
-                    channels[channel].send(address, message.subject, message.body, reference=f"checkin-{checkin_id}-{stage}-{channel}-{recipient}")
+                    channels[channel].send(address, message.subject, message.body, reference=AlertDelivery.alert_reference(**keys))
                 except Exception as exc:  # the row above is rolled back with the transaction
                     raise _SendFailed from exc
     except IntegrityError:
@@ -669,17 +668,14 @@ def record_receipt(payload: object) -> "NotifyDelivery":
     return delivery
 
 
-_ALERT_REFERENCE = re.compile(r"checkin-(\d+)-(buddy|buddy_again|feoa|all_clear)-(email|sms)-(buddy|user:\d+)")
-
-
 def _alert_undelivered(delivery) -> None:
     """A check-in alert Notify accepted but could not deliver: recorded on the alert (the FEOA and the
     person see it), and a failed text message to the buddy falls back as ``_buddy_sms_failed`` says."""
-    found = _ALERT_REFERENCE.fullmatch(delivery.reference)
-    if not found:
+    keys = AlertDelivery.alert_keys(delivery.reference)
+    if keys is None:
         return
-    checkin_id, stage, channel, recipient = int(found[1]), found[2], found[3], found[4]
-    AlertDelivery.objects.filter(checkin_id=checkin_id, stage=stage, channel=channel, recipient=recipient).update(
+    checkin_id, stage, channel, recipient = keys["checkin_id"], keys["stage"], keys["channel"], keys["recipient"]
+    AlertDelivery.objects.filter(**keys).update(
         status=AlertDelivery.Status.UNDELIVERED, last_error=f"GOV.UK Notify: {delivery.status}"[:100])
     if channel == Channel.SMS and recipient == "buddy" and stage in (Stage.BUDDY, Stage.BUDDY_AGAIN):
         _buddy_sms_failed(checkin_id, timezone.now())

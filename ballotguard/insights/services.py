@@ -31,6 +31,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import AuditEvent, Role, User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.core import jobs
 from ballotguard.core.background import task
 from ballotguard.core.matching import INCIDENT_PSEUDONYM_DIGITS, candidate_pseudonym, incident_pseudonym, record_keys
 from ballotguard.core.sorting import Column, SortSpec, Sorting
@@ -107,11 +108,18 @@ def last_refresh() -> RefreshRun | None:
 
 
 REFRESH_LOCK = 7_140_001  # any fixed number unique to this use of pg_advisory_xact_lock
-STALE_RUN = dt.timedelta(minutes=30)  # a run "running" for longer than this died without saying so
 
 
 def refresh_running() -> bool:
-    return RefreshRun.objects.filter(status=RefreshRun.Status.RUNNING, started_at__gte=timezone.now() - STALE_RUN).exists()
+    """Whether a refresh is running now. One left "running" by a worker that died is first marked
+    failed (``core.jobs``), so it neither shows as running nor holds back the next refresh."""
+    fail_dead_refreshes()
+    return RefreshRun.objects.filter(status=RefreshRun.Status.RUNNING).exists()
+
+
+def fail_dead_refreshes(now: dt.datetime | None = None) -> int:
+    return RefreshRun.objects.filter(status=RefreshRun.Status.RUNNING, started_at__lt=jobs.stale_before(now)).update(
+        status=RefreshRun.Status.FAILED, error=jobs.died_reason()[:300], finished_at=now or timezone.now())
 
 
 def request_refresh(user: User) -> None:

@@ -158,6 +158,7 @@ def campaign_list(request):
         flt = services.campaigns.CampaignFilter(status=form.cleaned_data["status"], force=form.cleaned_data["force"])
     sorting = services.campaigns.CAMPAIGN_SORT.from_request(request)
     page_obj, page_links = paginate(request, sorting.apply(services.campaigns.campaign_list(user, flt)))
+    services.campaigns.fail_dead_runs()
     return render(request, "monitoring/campaign_list.html", {
         "form": form, "page_obj": page_obj, "page_links": page_links, "campaigns": page_obj.object_list, "sorting": sorting,
         "last_run": DetectionRun.objects.order_by("-created_at", "-id").first(),

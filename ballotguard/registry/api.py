@@ -434,6 +434,7 @@ def import_candidates(
 def import_job(request, job_id: int):
     from ballotguard.registry.models import ImportJob
 
+    services.fail_dead_import_jobs()
     return _job_out(ImportJob.objects.get(pk=job_id))  # DoesNotExist → 404
 
 

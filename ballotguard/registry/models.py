@@ -281,13 +281,14 @@ class SyncCursor(models.Model):
 class ImportJob(models.Model):
     """A candidate import run by the task worker, so a large file (100,000 rows) is not cut off by the
     web worker's timeout. The uploaded bytes are kept only until the run ends; ``done``/``total`` is
-    the progress the imports page and ``GET /api/v1/imports/jobs/{id}`` show."""
+    the progress the imports page and ``GET /api/v1/imports/jobs/{id}`` show. A job whose worker died
+    is marked failed when either is read (``services.fail_dead_import_jobs``)."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", "Waiting to start"
         RUNNING = "running", "Running"
         DONE = "done", "Finished"
-        FAILED = "failed", "Refused"
+        FAILED = "failed", "Failed"
 
     kind = models.CharField(max_length=20, default="candidates")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
@@ -303,6 +304,9 @@ class ImportJob(models.Model):
     errors = models.JSONField(default=list, blank=True)
     created_by = models.ForeignKey("accounts.User", null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True, help_text="When the worker last reported progress: a running job silent "
+                                        "for BALLOTGUARD_JOB_STALE_AFTER seconds is taken to have died (services.fail_dead_import_jobs).")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -279,6 +279,24 @@ def registry_summary() -> dict:
     }
 
 
+def fail_dead_import_jobs(now=None) -> int:
+    """Mark failed the imports left "running" by a worker that died (``core.jobs``): the page and the
+    API call this before they show jobs, and the worker before it starts one. The upload is dropped
+    as at any other end; the import ran in one transaction, so what was there before is untouched and
+    the file can be uploaded again. Returns how many."""
+    from django.db.models.functions import Coalesce
+    from django.utils import timezone
+
+    from ballotguard.core import jobs
+
+    from .models import ImportJob
+
+    dead = (ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
+            .alias(last_heard=Coalesce("heartbeat_at", "started_at", "created_at"))
+            .filter(last_heard__lt=jobs.stale_before(now)))
+    return dead.update(status=ImportJob.Status.FAILED, errors=[jobs.died_reason()], data=b"", gender_data=None, finished_at=now or timezone.now())
+
+
 def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False,
                            allow_unknown_columns: bool = False):
     """Store an upload as an ``ImportJob`` and hand it to the task worker (``tasks.run_import_job``).

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django_tasks import task
@@ -9,6 +11,8 @@ from django_tasks import task
 from ballotguard.accounts.models import Role, User
 
 from .models import Candidate, PoliceForce
+
+logger = logging.getLogger(__name__)
 
 
 @task()
@@ -55,18 +59,21 @@ def run_import_job(job_id: int) -> str:
 
     from .importers import ImportValidationError, import_candidates
     from .models import ImportJob
+    from .services import fail_dead_import_jobs
 
     job = ImportJob.objects.filter(pk=job_id, status=ImportJob.Status.QUEUED).first()
     if job is None:
         return "not queued"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING)
+    fail_dead_import_jobs()  # a worker that died on an earlier job left it "running"
+    started = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=started, heartbeat_at=started)
     last = [0.0]
 
     def progress(stage: str, done: int, total: int) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.5 or done >= total:
             last[0] = now
-            ImportJob.objects.filter(pk=job.pk).update(stage=stage[:100], done=done, total=total)
+            ImportJob.objects.filter(pk=job.pk).update(stage=stage[:100], done=done, total=total, heartbeat_at=timezone.now())
 
     actor = Actor(user=job.created_by, channel="api")
     try:
@@ -75,6 +82,15 @@ def run_import_job(job_id: int) -> str:
     except ImportValidationError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=list(exc.messages), data=b"", gender_data=None,
                                                    finished_at=timezone.now())
+        return "failed"
+    except Exception as exc:
+        # Not the file's fault: say so. The class only, here and in the log, as the exception's text
+        # may quote the file. The import ran in one transaction, so nothing was half-saved.
+        logger.error("Import job %s stopped on %s", job.pk, type(exc).__name__)
+        ImportJob.objects.filter(pk=job.pk).update(
+            status=ImportJob.Status.FAILED, data=b"", gender_data=None, finished_at=timezone.now(),
+            errors=[f"The import stopped on an unexpected error ({type(exc).__name__}). Nothing was saved; start it again, "
+                    "and tell the operators if it happens again."])
         return "failed"
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=report.to_dict(), data=b"", gender_data=None,
                                                finished_at=timezone.now())

@@ -336,6 +336,7 @@ def imports(request):
     form_with_errors = candidate_form if candidate_form.errors else geography_form if geography_form.errors else None
     from .models import ImportJob
 
+    services.fail_dead_import_jobs()
     jobs = list(ImportJob.objects.defer("data", "gender_data").select_related("created_by")[:10])
     return render(request, "registry/imports.html", {
         "candidate_form": candidate_form, "geography_form": geography_form, "form": form_with_errors,

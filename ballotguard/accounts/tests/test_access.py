@@ -140,6 +140,260 @@ def test_only_administrators_propose_and_nobody_approves_a_change_about_themselv
 
 
 # ---------------------------------------------------------------------------------------------------
+# Deactivating and reactivating a user
+
+
+def test_deactivating_a_user_needs_a_second_person_and_ends_their_sessions_and_tokens(world, admin2, django_capture_on_commit_callbacks):
+    from ballotguard.accounts.models import ApiToken
+
+    analyst = world.users.analyst
+    _token, secret = ApiToken.issue(analyst, "script")
+    session = signed_in_client(analyst)
+    assert session.get("/api/v1/me").status_code == 200
+    admin = world.users.admin
+    change = access.propose_activation(Actor(user=admin), analyst.username, active=False, reason="left the Taskforce")
+    assert change.kind == AccessChange.Kind.DEACTIVATE and access.outstanding_approvals(change) == [None]
+    with pytest.raises(access.AccessChangeError, match="second person"):
+        access.approve(Actor(user=admin), change)
+    with pytest.raises(access.AccessChangeError, match="about you"):
+        access.approve(Actor(user=analyst), change)
+    assert User.objects.get(pk=analyst.pk).is_active  # nothing applied yet
+
+    access.approve(Actor(user=admin2), change)
+    assert not User.objects.get(pk=analyst.pk).is_active
+    assert session.get("/api/v1/me").status_code == 401  # the signed-in session ends at its next request
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    applied = AuditEvent.objects.get(object_type="user", object_id=str(analyst.pk), action="update")
+    assert applied.actor_username == "admin-two" and applied.detail == f"deactivated by {change.reference}" and "is_active" in applied.fields
+
+    with pytest.raises(access.AccessChangeError, match="already deactivated"):
+        access.propose_activation(Actor(user=admin), analyst.username, active=False, reason="again")
+    back = access.propose_activation(Actor(user=admin2), analyst.username, active=True, reason="rejoined")
+    with pytest.raises(access.AccessChangeError, match="already waiting"):
+        access.propose_activation(Actor(user=admin), analyst.username, active=True, reason="twice")
+    access.approve(Actor(user=admin), back)
+    assert User.objects.get(pk=analyst.pk).is_active and back.kind == AccessChange.Kind.REACTIVATE
+
+
+def test_deactivating_an_adviser_is_approved_by_their_forces_lead_and_the_force_is_told(world, admin2, django_capture_on_commit_callbacks):
+    lead = make_user("wmp-lead", "feoa", forces=[world.forces.wmp])
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    adviser = world.users.feoa_wmp
+    with django_capture_on_commit_callbacks(execute=True):
+        change = access.propose_activation(Actor(user=world.users.admin), adviser.username, active=False, reason="account compromised")
+    assert access.outstanding_approvals(change) == [world.forces.wmp]
+    assert any("West Midlands" in m.subject and "proposed" in m.subject for m in mail.outbox)
+    with pytest.raises(access.AccessChangeError, match="lead FEOA of West Midlands"):
+        access.approve(Actor(user=admin2), change)  # two administrators cannot remove a force's adviser
+    access.approve(Actor(user=lead), change)
+    assert not User.objects.get(pk=adviser.pk).is_active
+
+
+@pytest.mark.parametrize("username, field, message", [
+    ("admin", "username", "your own access"), ("nobody-by-this-name", "username", "no user with this username"),
+    ("analyst", "username", "already active"),
+])
+def test_bad_activation_proposals_name_the_field(world, username, field, message):
+    with pytest.raises(access.AccessChangeError, match=message) as exc:
+        access.propose_activation(Actor(user=world.users.admin), username, active=username == "analyst", reason="r")
+    assert exc.value.field == field
+    with pytest.raises(access.AccessChangeError, match="Only an administrator"):
+        access.propose_activation(Actor(user=world.users.feoa_wmp), "analyst", active=False, reason="r")
+
+
+def test_pages_and_api_propose_and_approve_a_deactivation(world, admin2):
+    analyst = world.users.analyst
+    client = signed_in_client(world.users.admin)
+    assert "Propose deactivating or reactivating a user" in client.get("/access/").content.decode()
+    missing = client.post("/access/propose/activation", {"username": analyst.username, "change": "deactivate"})
+    assert missing.status_code == 200 and 'href="#id_reason"' in missing.content.decode() and not AccessChange.objects.exists()
+    already = client.post("/access/propose/activation", {"username": analyst.username, "change": "reactivate", "reason": "r"})
+    assert "This user is already active" in already.content.decode() and not AccessChange.objects.exists()
+    response = client.post("/access/propose/activation", {"username": analyst.username, "change": "deactivate", "reason": "left"})
+    assert response.status_code == 302
+    change = AccessChange.objects.get()
+    page = client.get(f"/access/{change.pk}/").content.decode()
+    assert "Deactivate a user" in page and 'value="approve"' not in page
+    assert client.post(f"/access/{change.pk}/", {"decision": "approve"}).status_code == 200  # refused: a second person
+    assert User.objects.get(pk=analyst.pk).is_active
+    assert signed_in_client(admin2).post(f"/access/{change.pk}/", {"decision": "approve"}).status_code == 302
+    assert not User.objects.get(pk=analyst.pk).is_active
+    assert signed_in_client(world.users.feoa_wmp).get("/access/propose/activation").status_code == 403
+
+    api = signed_in_client(admin2)
+    response = api.post("/api/v1/access-changes/activation", {"username": analyst.username, "active": True, "reason": "back"},
+                        content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "reactivate" and body["status"] == "pending" and body["outstanding"] == ["administrator"]
+    response = api.post(f"/api/v1/access-changes/{body['id']}/approve", {}, content_type="application/json")
+    assert response.status_code == 403 and "second person" in response.json()["detail"]
+    assert not User.objects.get(pk=analyst.pk).is_active
+    response = client.post(f"/api/v1/access-changes/{body['id']}/approve", {}, content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "approved"
+    assert User.objects.get(pk=analyst.pk).is_active
+    wrong = api.post("/api/v1/access-changes/activation", {"username": "nobody-by-this-name", "active": False, "reason": "r"},
+                     content_type="application/json")
+    assert wrong.status_code == 422 and wrong.json()["detail"][0]["field"] == "username"
+    refused = signed_in_client(world.users.analyst).post("/api/v1/access-changes/activation", {"username": "admin-two", "active": False,
+                                                                                             "reason": "r"}, content_type="application/json")
+    assert refused.status_code == 403 and User.objects.get(pk=admin2.pk).is_active
+
+
+# ---------------------------------------------------------------------------------------------------
+# Suspending: one person removes access at once
+
+
+def _lead_of(world, force, username):
+    lead = make_user(username, "feoa", forces=[force])
+    lead.is_force_lead = True
+    lead.save(update_fields=["is_force_lead"])
+    return lead
+
+
+def test_a_lead_feoa_suspends_their_adviser_at_once_and_the_session_and_token_stop_for_good(world, admin2, django_capture_on_commit_callbacks):
+    from ballotguard.accounts.models import ApiToken
+
+    lead = _lead_of(world, world.forces.wmp, "wmp-lead")
+    adviser = world.users.feoa_wmp
+    _token, secret = ApiToken.issue(adviser, "case system")
+    session = signed_in_client(adviser)
+    assert session.get("/api/v1/me").status_code == 200
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 200
+
+    with django_capture_on_commit_callbacks(execute=True):
+        change = access.suspend(Actor(user=lead), adviser.username, "laptop stolen at 11pm")
+    # Applied by one person, at once: no approval waits.
+    assert change.kind == AccessChange.Kind.SUSPEND and change.status == AccessChange.Status.APPROVED
+    assert change.proposed_by == lead and change.decided_by == lead and change.reason == "laptop stolen at 11pm"
+    assert not User.objects.get(pk=adviser.pk).is_active
+    assert session.get("/api/v1/me").status_code == 401
+    assert session.get("/").status_code == 302  # a page sends them to sign in
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    details = set(AuditEvent.objects.filter(object_type="user", object_id=str(adviser.pk)).values_list("actor_username", "detail"))
+    assert ("wmp-lead", f"suspended by {change.reference}") in details
+    assert ("wmp-lead", "1 session(s) ended, 1 API token(s) revoked") in details
+    assert AuditEvent.objects.filter(object_type="access_change", object_id=str(change.pk), detail__startswith="suspended at once").exists()
+    told = [m for m in mail.outbox if change.reference in m.subject]
+    assert told and "West Midlands" in told[0].subject and "approve or reject" not in told[0].body
+    assert change in access.notices_for(world.users.feoa_wmp) and change in access.changes_visible_to(lead)
+
+    # Bringing them back is the two-person reactivation, not blocked by the suspension record; and
+    # the stolen session and token stay dead after it.
+    back = access.propose_activation(Actor(user=world.users.admin), adviser.username, active=True, reason="new laptop issued")
+    assert access.outstanding_approvals(back) == [world.forces.wmp]
+    with pytest.raises(access.AccessChangeError, match="lead FEOA of West Midlands"):
+        access.approve(Actor(user=admin2), back)
+    assert not User.objects.get(pk=adviser.pk).is_active
+    access.approve(Actor(user=lead), back)
+    assert User.objects.get(pk=adviser.pk).is_active
+    assert session.get("/api/v1/me").status_code == 401
+    assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
+    assert signed_in_client(User.objects.get(pk=adviser.pk)).get("/api/v1/me").status_code == 200  # a fresh sign-in works
+
+
+def test_an_administrator_suspends_anyone_but_themselves_and_a_waiting_deactivation_is_closed(world, admin2):
+    analyst = world.users.analyst
+    waiting = access.propose_activation(Actor(user=admin2), analyst.username, active=False, reason="leaving next month")
+    change = access.suspend(Actor(user=world.users.admin), analyst.username, "account used from abroad")
+    assert not User.objects.get(pk=analyst.pk).is_active and change.affected_forces.count() == 0
+    waiting.refresh_from_db()
+    assert waiting.status == AccessChange.Status.REJECTED and change.reference in waiting.decision_note
+    access.propose_activation(Actor(user=admin2), analyst.username, active=True, reason="cleared")  # nothing blocks it
+    access.suspend(Actor(user=world.users.admin), admin2.username, "admin laptop stolen")
+    assert not User.objects.get(pk=admin2.pk).is_active
+
+
+@pytest.mark.parametrize("username, reason, field, message", [
+    ("admin", "r", "username", "cannot suspend yourself"),
+    ("nobody-by-this-name", "r", "username", "no user with this username"),
+    ("analyst", "  ", "reason", "Enter why"),
+])
+def test_bad_suspensions_name_the_field(world, username, reason, field, message):
+    with pytest.raises(access.AccessChangeError, match=message) as exc:
+        access.suspend(Actor(user=world.users.admin), username, reason)
+    assert exc.value.field == field and User.objects.filter(is_active=False).count() == 0
+
+
+def test_who_may_not_suspend(world):
+    adviser = world.users.feoa_wmp
+    met_lead = _lead_of(world, world.forces.met, "met-lead")
+    wmp_lead = _lead_of(world, world.forces.wmp, "wmp-lead")
+    for who, target in ((world.users.feoa_met, adviser.username),  # an adviser who is not a lead
+                        (met_lead, adviser.username),  # the lead of another force
+                        (met_lead, "nobody-by-this-name"),  # ...who learns nothing by trying names
+                        (wmp_lead, world.users.analyst.username),  # a lead, for someone who is not their force's adviser
+                        (world.users.candidate, adviser.username), (world.users.analyst, adviser.username)):
+        with pytest.raises(access.AccessChangeError) as exc:
+            access.suspend(Actor(user=who), target, "r")
+        assert exc.value.field == "", (who.username, target)
+    with pytest.raises(access.AccessChangeError, match="yourself"):
+        access.suspend(Actor(user=wmp_lead), wmp_lead.username, "r")
+    access.suspend(Actor(user=wmp_lead), adviser.username, "phone stolen")
+    with pytest.raises(access.AccessChangeError, match="already deactivated"):
+        access.suspend(Actor(user=world.users.admin), adviser.username, "again")
+    assert User.objects.filter(is_active=False).count() == 1 and AccessChange.objects.count() == 1
+
+
+def test_page_suspends_now_with_a_warning(world):
+    client = signed_in_client(world.users.admin)
+    assert 'href="/access/suspend"' in client.get("/access/").content.decode()
+    page = client.get("/access/suspend?username=analyst").content.decode()
+    assert "govuk-warning-text" in page and "govuk-button--warning" in page and "Suspend now" in page and 'value="analyst"' in page
+    missing = client.post("/access/suspend", {"username": "analyst"})
+    assert missing.status_code == 200 and 'href="#id_reason"' in missing.content.decode() and not AccessChange.objects.exists()
+    wrong = client.post("/access/suspend", {"username": "nobody-by-this-name", "reason": "r"})
+    assert 'href="#id_username"' in wrong.content.decode() and "There is no user with this username" in wrong.content.decode()
+    response = client.post("/access/suspend", {"username": "analyst", "reason": "laptop stolen"})
+    change = AccessChange.objects.get()
+    assert response.status_code == 302 and response.url == f"/access/{change.pk}/"
+    assert not User.objects.get(username="analyst").is_active
+    page = client.get(f"/access/{change.pk}/").content.decode()
+    assert "Suspend a user at once" in page and "laptop stolen" in page and 'value="approve"' not in page
+    history = client.get("/access/").content.decode()
+    assert change.reference in history and "Suspend a user at once" in history
+
+    for user in (world.users.feoa_met, world.users.candidate, world.users.ro_westminster):
+        assert signed_in_client(user).get("/access/suspend").status_code == 403
+        assert signed_in_client(user).post("/access/suspend", {"username": "feoa-wmp", "reason": "r"}).status_code == 403
+    met_lead = _lead_of(world, world.forces.met, "met-lead")
+    lead = signed_in_client(met_lead)
+    assert "suspend an adviser now" in lead.get("/").content.decode()
+    refused = lead.post("/access/suspend", {"username": "feoa-wmp", "reason": "r"})
+    assert refused.status_code == 200 and "only the FEOAs of your own force" in refused.content.decode()
+    assert lead.post("/access/suspend", {"username": "feoa-met", "reason": "r"}).status_code == 302
+    assert User.objects.filter(is_active=False).count() == 2
+
+
+def test_api_suspends_now(world):
+    from ballotguard.accounts.models import ApiToken
+
+    _token, secret = ApiToken.issue(world.users.admin, "script")
+    api = Client(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    response = api.post("/api/v1/access-changes/suspension", {"username": "analyst", "reason": "laptop stolen"}, content_type="application/json")
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["kind"] == "suspend" and body["status"] == "approved" and body["outstanding"] == [] and body["decided_by"] == "admin"
+    assert not User.objects.get(username="analyst").is_active
+    for payload, field in (({"username": "nobody-by-this-name", "reason": "r"}, "username"), ({"username": "admin", "reason": "r"}, "username"),
+                           ({"username": "feoa-wmp", "reason": " "}, "reason"), ({"username": "feoa-wmp"}, "reason")):
+        response = api.post("/api/v1/access-changes/suspension", payload, content_type="application/json")
+        assert response.status_code == 422 and response.json()["detail"][0]["field"] == field, (payload, response.content)
+
+    met_lead = _lead_of(world, world.forces.met, "met-lead")
+    lead = signed_in_client(met_lead)
+    response = lead.post("/api/v1/access-changes/suspension", {"username": "feoa-wmp", "reason": "r"}, content_type="application/json")
+    assert response.status_code == 403 and "own force" in response.json()["detail"]
+    for user in (world.users.feoa_met, world.users.candidate):  # not a lead; not police: refused before the input is read
+        response = signed_in_client(user).post("/api/v1/access-changes/suspension", {}, content_type="application/json")
+        assert response.status_code == 403
+    assert User.objects.get(username="feoa-wmp").is_active
+    response = lead.post("/api/v1/access-changes/suspension", {"username": "feoa-met", "reason": "phone lost"}, content_type="application/json")
+    assert response.status_code == 201 and response.json()["affected_forces"] == [world.forces.met.code]
+
+
+# ---------------------------------------------------------------------------------------------------
 # Pages and API
 
 

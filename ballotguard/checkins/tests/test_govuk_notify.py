@@ -252,3 +252,37 @@ def test_when_the_buddy_also_gave_an_email_address_nothing_is_brought_forward(wo
     assert len(mail.outbox) == 1  # the buddy had the alert by e-mail
     assert CheckIn.objects.get(pk=checkin.pk).buddy_unreachable_at is None
     assert services.sweep(now=at(7, checkin)).sent_by_stage == {}
+
+
+def test_the_sms_provider_is_chosen_by_name_in_one_place(settings):
+    """The setting names the provider; sms_provider() is the only place it is read; every provider
+    gets the alert's reference (no isinstance on a provider's class)."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ballotguard.checkins.apps import sms_provider_check
+
+    for name, cls in (("locmem", notify.LocmemSMS), ("console", notify.ConsoleSMS), ("notify", notify.NotifySMS),
+                      ("ballotguard.checkins.notify.LocmemSMS", notify.LocmemSMS)):
+        settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = name
+        assert notify.sms_provider_class() is cls and sms_provider_check() == []
+    for wrong, says in (("twilio", "must be one of notify, console, locmem"), ("ballotguard.nowhere.SMS", "cannot be imported"),
+                        ("ballotguard.checkins.notify.SentSMS", "has no send_sms")):
+        settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = wrong
+        with pytest.raises(ImproperlyConfigured, match=says):
+            notify.sms_provider()
+        assert [e.id for e in sms_provider_check()] == ["checkins.E001"]
+
+    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = "locmem"
+    notify.SMSNotifier().send("+447700900123", "", "Jo has not checked out.", reference="checkin-7-buddy-sms-buddy")
+    assert notify.LocmemSMS.outbox[-1].reference == "checkin-7-buddy-sms-buddy"
+
+
+def test_the_alert_reference_is_written_and_read_by_one_pair_of_functions():
+    from ballotguard.checkins.models import AlertDelivery
+
+    for stage in AlertDelivery.Stage.values:
+        for channel in AlertDelivery.Channel.values:
+            for recipient in ("buddy", "user:42"):
+                reference = AlertDelivery.alert_reference(9, stage, channel, recipient)
+                assert AlertDelivery.alert_keys(reference) == {"checkin_id": 9, "stage": stage, "channel": channel, "recipient": recipient}
+    assert AlertDelivery.alert_keys("incident-BG-1") is None and AlertDelivery.alert_keys("checkin-9-buddy-fax-buddy") is None

@@ -19,17 +19,19 @@ import datetime as dt
 from collections.abc import Mapping
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Case, DateTimeField, DurationField, ExpressionWrapper, F, Min, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
+from ballotguard.engines.incidents.risk import RiskLevel
 from ballotguard.engines.insights import clocks as engine
 from ballotguard.engines.insights.clocks import Clock
 from ballotguard.registry.models import Candidate, PoliceForce
 from ballotguard.registry.services import NotPermitted
 
-from ..models import ClockTarget, Incident, IncidentEvent
+from ..models import RISK_RANK, ClockTarget, Incident, IncidentEvent
 from .errors import ReportInvalid
 from .events import add_event
 
@@ -168,6 +170,67 @@ def set_targets(actor: Actor, force: PoliceForce, values: Mapping[str, object]) 
 
 
 # ---------------------------------------------------------------------------------------------------
+# The triage clock of the case queue
+
+
+def _triage_overrides() -> dict[str, dict[int, float]]:
+    """Forces' own triage targets: hours by force id, per risk level."""
+    out: dict[str, dict[int, float]] = {risk: {} for risk in RISKS}
+    for force_id, risk, hours in ClockTarget.objects.filter(clock=Clock.TRIAGE.value).values_list("force_id", "risk_level", "hours"):
+        out[risk][force_id] = hours
+    return out
+
+
+def triage_hours(incident: Incident) -> float:
+    """The triage target an incident is held to, in hours: the shortest among its forces' targets for
+    its risk level (each force promised it; a force that set none keeps the national default), or the
+    national default when it has no force. The same rule, in SQL, is :func:`with_triage_due`."""
+    risk = engine.risk_for_target(incident.effective_risk)
+    default = national_targets()[Clock.TRIAGE][risk]
+    force_ids = [f.pk for f in incident.forces.all()]  # prefetched on the case pages
+    if not force_ids:
+        return default
+    own = dict(ClockTarget.objects.filter(clock=Clock.TRIAGE.value, risk_level=risk, force_id__in=force_ids).values_list("force_id", "hours"))
+    return min(own.get(force_id, default) for force_id in force_ids)
+
+
+def triage_due_of(incident: Incident) -> dt.datetime | None:
+    if incident.submitted_at is None:
+        return None
+    return incident.submitted_at + dt.timedelta(hours=triage_hours(incident))
+
+
+def _allowance(risk: str, overrides: Mapping[int, float]) -> Coalesce:
+    """Per incident, as a duration: the shortest triage target for ``risk`` among its forces."""
+    default = Value(dt.timedelta(hours=national_targets()[Clock.TRIAGE][risk]), output_field=DurationField())
+    per_force = Case(*(When(policeforce_id=force_id, then=Value(dt.timedelta(hours=hours), output_field=DurationField()))
+                       for force_id, hours in sorted(overrides.items())), default=default, output_field=DurationField())
+    shortest = (Incident.forces.through.objects.filter(incident_id=OuterRef("pk")).annotate(allowed=per_force)
+                .order_by().values("incident_id").annotate(shortest=Min("allowed")).values("shortest"))
+    return Coalesce(Subquery(shortest, output_field=DurationField()), default, output_field=DurationField())
+
+
+def with_triage_due(qs: QuerySet[Incident]) -> QuerySet[Incident]:
+    """Annotate ``triage_due`` (when each incident must be triaged, by :func:`triage_hours`' rule) and
+    ``triage_clock`` (the same for reports still waiting for triage, NULL for the rest, so they sort
+    last), for the queue to show, sort and filter on without a query per row."""
+    overrides = _triage_overrides()
+    allowance = Case(
+        When(risk_rank=RISK_RANK[RiskLevel.HIGH.value], then=_allowance("high", overrides["high"])),
+        When(risk_rank=RISK_RANK[RiskLevel.LOW.value], then=_allowance("low", overrides["low"])),
+        default=_allowance("medium", overrides["medium"]), output_field=DurationField(),
+    )
+    due = ExpressionWrapper(F("submitted_at") + allowance, output_field=DateTimeField())
+    return qs.annotate(triage_due=due).annotate(
+        triage_clock=Case(When(status=Incident.Status.NEW, then=F("triage_due")), default=None, output_field=DateTimeField()))
+
+
+def triage_overdue_q(now: dt.datetime | None = None) -> Q:
+    """Waiting for triage past its clock, on a queryset passed through :func:`with_triage_due`."""
+    return Q(status=Incident.Status.NEW, triage_due__lt=now or timezone.now())
+
+
+# ---------------------------------------------------------------------------------------------------
 # Breaches
 
 
@@ -189,7 +252,7 @@ def measures_of(incident: Incident, targets: Mapping[Clock, Mapping[str, float]]
 
 
 __all__ = [
-    "BREACH_PAGE", "Clock", "RISKS", "ReportInvalid", "BreachRow", "breach_queryset", "breaches", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
+    "Clock", "RISKS", "ReportInvalid", "can_read_targets", "contact_on_advice", "field_name", "lead_forces",
     "may_edit", "measures_of", "national_targets", "readable_forces", "record_first_contact", "set_targets", "target_forces",
-    "targets_by_force", "targets_for",
+    "targets_by_force", "targets_for", "triage_due_of", "triage_hours", "triage_overdue_q", "with_triage_due",
 ]

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.db import transaction
-from django.db.models import Case, Count, DateTimeField, ExpressionWrapper, F, IntegerField, Q, QuerySet, Value, When
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.db.models.functions import Coalesce, Concat, Lower, NullIf, Trim
 from django.utils import timezone
 
@@ -19,7 +18,7 @@ from ballotguard.registry.services import NotPermitted
 
 from ..models import Incident, IncidentEvent
 from .errors import ReportInvalid
-from .clocks import contact_on_advice
+from .clocks import contact_on_advice, triage_overdue_q, with_triage_due
 from .checklists import ensure_checklist
 from .events import add_event
 from .scope import can_act_as_adviser, incidents_in_force_of, incidents_visible_to, is_adviser, locked
@@ -209,20 +208,14 @@ def queue(user: User, flt: QueueFilter) -> QuerySet[Incident]:
         qs = qs.filter(assigned_to=user)
     elif flt.assigned == "nobody":
         qs = qs.filter(assigned_to__isnull=True)
+    # Each report's triage clock runs to its forces' own target (clocks.with_triage_due), not a national one.
+    qs = with_triage_due(qs)
     if flt.overdue:
-        qs = qs.filter(_overdue())
+        qs = qs.filter(triage_overdue_q())
     # Within a risk level, reports still waiting for triage come first: they are the ones with a clock.
     waiting_first = Case(When(status=Incident.Status.NEW, then=Value(0)), default=Value(1), output_field=IntegerField())
     return qs.order_by("-risk_rank", waiting_first, "submitted_at", "id")
 
-
-# When a report waiting for triage must be triaged: an hour after it was sent for high risk, a day for
-# the rest (Incident.triage_due_at, in SQL). Triaged reports have no clock: NULL, so they sort last.
-_TRIAGE_DUE = Case(
-    When(status=Incident.Status.NEW, risk_rank=3, then=ExpressionWrapper(F("submitted_at") + timedelta(hours=1), output_field=DateTimeField())),
-    When(status=Incident.Status.NEW, then=ExpressionWrapper(F("submitted_at") + timedelta(hours=24), output_field=DateTimeField())),
-    default=None, output_field=DateTimeField(),
-)
 
 # The adviser's name as the queue shows it (User.__str__: full name, else username); nobody is NULL.
 _ASSIGNED_NAME = Lower(Coalesce(
@@ -237,18 +230,10 @@ QUEUE_SORT = SortSpec(
     Column("risk", "risk_rank", first="desc"),
     Column("status", in_order("status", Incident.Status.values)),
     Column("sent", "submitted_at"),
-    Column("triage_by", _TRIAGE_DUE),
+    Column("triage_by", "triage_clock"),  # annotated by queue(): NULL once triaged, so those sort last
     Column("assigned", _ASSIGNED_NAME),
     default=("risk", "desc"),
 )
-
-
-def _overdue() -> Q:
-    """Waiting for triage past its clock: an hour for high risk, a day for the rest."""
-    now = timezone.now()
-    return Q(status=Incident.Status.NEW) & (
-        Q(risk_rank=3, submitted_at__lt=now - timedelta(hours=1)) | Q(risk_rank__lt=3, submitted_at__lt=now - timedelta(hours=24))
-    )
 
 
 def queue_summary(user: User) -> dict[str, int]:
@@ -256,12 +241,12 @@ def queue_summary(user: User) -> dict[str, int]:
     of them are past their clock, and how many open ones are high risk. One query."""
     if not is_adviser(user):
         raise NotPermitted("Only FEOAs have a case queue.")
-    return incidents_in_force_of(user).aggregate(
+    return with_triage_due(incidents_in_force_of(user)).aggregate(
         new=Count("id", filter=Q(status=Incident.Status.NEW)),
-        overdue=Count("id", filter=_overdue()),
+        overdue=Count("id", filter=triage_overdue_q()),
         high_risk_open=Count("id", filter=Q(risk_rank=3) & ~Q(status=Incident.Status.CLOSED)),
     )
 
 
 def my_incidents(user: User) -> QuerySet[Incident]:
-    return incidents_visible_to(user).order_by("-created_at", "-id")
+    return with_triage_due(incidents_visible_to(user)).order_by("-created_at", "-id")  # the API lists each one's triage time

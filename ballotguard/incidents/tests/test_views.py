@@ -239,3 +239,62 @@ def test_an_empty_report_leaves_no_orphan_draft(world, client_as, action):
     # One thing typed is enough for a draft.
     response = carol.post("/incidents/report/", {"action": "draft", "description": "A letter came."})
     assert response.status_code == 302 and Incident.objects.get().status == "draft"
+
+
+def test_the_queue_runs_the_triage_clock_to_the_forces_own_target(world, client_as, file_report):
+    """A force's own triage targets (docs/case-clocks.md) reach the case queue: page, counts, the
+    overdue filter, sorting, the case page and the API, not the national hour and day."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.incidents.models import ClockTarget
+
+    wmp = world.forces.wmp
+    ClockTarget.objects.create(force=wmp, clock="triage", risk_level="high", hours=4)  # national: 1 hour
+    ClockTarget.objects.create(force=wmp, clock="triage", risk_level="low", hours=2)  # national: 24 hours
+    high = file_report(world.users.candidate, world.candidates.yardley_1, place="home", behaviours=["threat_to_kill_or_harm", "turning_up_at_home"],
+                       home_address_known=True, description="A man shouted through the letterbox that he would kill me.")
+    low = file_report(world.users.candidate, world.candidates.yardley_1)
+    assert (high.effective_risk, low.effective_risk) == ("high", "low")
+    sent = timezone.now() - dt.timedelta(hours=3)
+    Incident.objects.filter(pk__in=[high.pk, low.pk]).update(submitted_at=sent)
+    high.refresh_from_db()
+    low.refresh_from_db()
+    assert not high.triage_overdue and low.triage_overdue  # the other way round on the national clock
+    assert high.triage_due_at == sent + dt.timedelta(hours=4) and low.triage_due_at == sent + dt.timedelta(hours=2)
+
+    feoa = client_as(world.users.feoa_wmp)
+    home = feoa.get("/").content.decode()
+    counts = re.findall(r'bg-case-count__number">(\d+)</span><span class="bg-case-count__label">([^<]+)<', home)
+    assert ("1", "past their triage time") in counts
+    overdue_only = feoa.get("/incidents/?status=new&overdue=on").content.decode()
+    assert low.reference in overdue_only and high.reference not in overdue_only
+    queue = feoa.get("/incidents/").content.decode()
+    assert queue.count("Overdue since") == 1
+    by_clock = feoa.get("/incidents/?sort=triage_by&order=asc").content.decode()
+    assert by_clock.index(low.reference) < by_clock.index(high.reference)  # due first: low at +2 h, high at +4 h
+    assert "Triage overdue" not in feoa.get(f"/incidents/{high.reference}/").content.decode()
+    assert "Triage overdue" in feoa.get(f"/incidents/{low.reference}/").content.decode()
+
+    api = {i["reference"]: i for i in feoa.get("/api/v1/incidents?status=open").json()["items"]}
+    assert api[high.reference]["triage_overdue"] is False and api[low.reference]["triage_overdue"] is True
+    assert abs(dt.datetime.fromisoformat(api[high.reference]["triage_due_at"]) - (sent + dt.timedelta(hours=4))) < dt.timedelta(seconds=1)
+    assert feoa.get("/api/v1/incidents?overdue=true").json()["items"][0]["reference"] == low.reference
+
+
+def test_a_case_in_two_forces_runs_to_the_shorter_of_their_triage_targets(world, alice, client_as, file_report):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.incidents.models import ClockTarget
+
+    ClockTarget.objects.create(force=world.forces.city, clock="triage", risk_level="low", hours=6)
+    ClockTarget.objects.create(force=world.forces.met, clock="triage", risk_level="low", hours=12)
+    incident = file_report(alice, world.candidates.clw_1)  # Cities of London and Westminster: Met and City
+    assert {f.code for f in incident.forces.all()} == {world.forces.met.code, world.forces.city.code} and incident.effective_risk == "low"
+    Incident.objects.filter(pk=incident.pk).update(submitted_at=timezone.now() - dt.timedelta(hours=7))
+    for user in (world.users.feoa_met, world.users.feoa_city):
+        item = client_as(user).get("/api/v1/incidents?status=open").json()["items"][0]
+        assert item["reference"] == incident.reference and item["triage_overdue"] is True

@@ -149,6 +149,19 @@ def test_refresh_button_queues_the_task(world, figures, client_as):
     assert client_as(world.users.candidate).post("/api/v1/insights/refresh").status_code == 403
 
 
+def test_a_refresh_whose_worker_died_is_failed_and_does_not_hold_back_the_next(world, figures, client_as, settings):
+    settings.BALLOTGUARD_JOB_STALE_AFTER = 3600
+    dead = RefreshRun.objects.create(trigger="schedule", started_at=timezone.now() - dt.timedelta(hours=2))
+    recent = RefreshRun.objects.create(trigger="schedule", started_at=timezone.now() - dt.timedelta(minutes=10))
+    assert services.refresh_running()  # the recent one may still be working
+    dead.refresh_from_db()
+    assert dead.status == RefreshRun.Status.FAILED and dead.error.startswith("The task worker stopped while this was running")
+    assert RefreshRun.objects.get(pk=recent.pk).status == RefreshRun.Status.RUNNING
+    RefreshRun.objects.filter(pk=recent.pk).update(started_at=timezone.now() - dt.timedelta(hours=1, minutes=1))
+    assert not services.refresh_running()
+    assert "A refresh is running now" not in client_as(world.users.analyst).get("/insights/").content.decode()
+
+
 def test_pages_before_the_first_refresh_say_so(world, client_as):
     page = client_as(world.users.analyst).get("/insights/")
     assert page.status_code == 200

@@ -54,6 +54,7 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit, audit_reads
+from ballotguard.core import jobs
 from ballotguard.core.background import task
 from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
 from ballotguard.core.sorting import Column, SortSpec, in_order
@@ -499,6 +500,7 @@ def request_run(actor: Actor) -> DetectionRun:
         raise NotPermitted("Only Taskforce analysts and FEOAs run campaign detection.")
     detect_campaigns_task = task(DETECTION_TASK)
 
+    fail_dead_runs()  # else a run whose worker died would stand in for this one for ever
     with transaction.atomic():
         pending = DetectionRun.objects.filter(trigger=DetectionRun.Trigger.ON_DEMAND, status__in=[DetectionRun.Status.QUEUED, DetectionRun.Status.RUNNING]).first()
         if pending is not None:
@@ -594,10 +596,21 @@ def run_task(run_id: int | None) -> dict:
 
 def recover_stale(max_age: int | None = None) -> int:
     """Scheduled runs queued long past their time (a lost task, a worker that was down) are marked
-    failed so the chain can start again. Returns how many."""
+    failed so the chain can start again, and so are runs whose worker died (:func:`fail_dead_runs`).
+    Returns how many."""
     limit = timezone.now() - timedelta(seconds=max_age if max_age is not None else 2 * detection_interval())
-    return DetectionRun.objects.filter(trigger=DetectionRun.Trigger.SCHEDULED, status=DetectionRun.Status.QUEUED, run_after__lt=limit).update(
+    lost = DetectionRun.objects.filter(trigger=DetectionRun.Trigger.SCHEDULED, status=DetectionRun.Status.QUEUED, run_after__lt=limit).update(
         status=DetectionRun.Status.FAILED, error="lost: never picked up by the worker", finished_at=timezone.now(),
+    )
+    return lost + fail_dead_runs()
+
+
+def fail_dead_runs(now: datetime | None = None) -> int:
+    """Runs left "running" by a worker that died (``core.jobs``) are marked failed with the reason the
+    campaigns page shows. A run stores its campaigns in one transaction at its end, so a dead run
+    changed nothing. Returns how many."""
+    return DetectionRun.objects.filter(status=DetectionRun.Status.RUNNING, started_at__lt=jobs.stale_before(now)).update(
+        status=DetectionRun.Status.FAILED, error=jobs.died_reason()[:200], finished_at=now or timezone.now(),
     )
 
 

@@ -411,6 +411,25 @@ def test_the_command_restarts_a_lost_chain_and_runs_when_due(activity, deferred,
     assert "2 campaigns" in out.getvalue()
 
 
+def test_a_run_whose_worker_died_is_failed_and_detection_can_be_asked_for_again(activity, deferred, client_as, settings,
+                                                                                   django_capture_on_commit_callbacks):
+    """A worker killed mid-run left the on-demand run "running"; request_run returned it for ever, so
+    nobody could run detection again. Past BALLOTGUARD_JOB_STALE_AFTER it is failed, with the reason."""
+    settings.BALLOTGUARD_JOB_STALE_AFTER = 3600
+    dead = DetectionRun.objects.create(trigger="on_demand", status="running", started_at=timezone.now() - dt.timedelta(hours=2))
+    page = client_as(activity.users.analyst).get("/monitoring/campaigns/").content.decode()
+    assert "The latest run failed (The task worker stopped while this was running" in page and "A run is running" not in page
+    dead.refresh_from_db()
+    assert dead.status == "failed" and dead.finished_at is not None
+    DetectionRun.objects.filter(pk=dead.pk).update(status="running", error="")  # died again; nobody read the page
+    with django_capture_on_commit_callbacks(execute=True):
+        run = campaigns.request_run(Actor(user=activity.users.analyst))
+    assert run.pk != dead.pk and run.status == "queued"
+    assert DetectionRun.objects.get(pk=dead.pk).status == "failed"
+    recent = DetectionRun.objects.create(trigger="command", status="running", started_at=timezone.now() - dt.timedelta(minutes=5))
+    assert campaigns.fail_dead_runs() == 0 and DetectionRun.objects.get(pk=recent.pk).status == "running"
+
+
 # ---------------------------------------------------------------------------------------------------
 # The demo
 

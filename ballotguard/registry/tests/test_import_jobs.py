@@ -64,3 +64,58 @@ def test_a_large_page_upload_is_queued_too(admin, settings, django_capture_on_co
     assert response.status_code == 302
     assert ImportJob.objects.get().status == ImportJob.Status.DONE
     assert "being imported in the background" in client.get("/imports/").content.decode()
+
+
+def test_a_job_whose_worker_died_is_failed_with_a_plain_reason_and_can_be_run_again(admin, settings, django_capture_on_commit_callbacks):
+    """A worker killed mid-import leaves the job "running"; once it has said nothing for longer than
+    BALLOTGUARD_JOB_STALE_AFTER the page and the API show it failed, saying why, and a new upload works."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    settings.BALLOTGUARD_JOB_STALE_AFTER = 3600
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    dead = ImportJob.objects.create(filename="dead.csv", data=b"name\n", status=ImportJob.Status.RUNNING, started_at=long_ago,
+                                    heartbeat_at=long_ago, stage="Reading rows", done=10, total=100, created_by=admin)
+    alive = ImportJob.objects.create(filename="alive.csv", data=b"name\n", status=ImportJob.Status.RUNNING, started_at=long_ago,
+                                     heartbeat_at=timezone.now() - dt.timedelta(seconds=5), created_by=admin)
+    client = signed_in_client(admin)
+    status = client.get(f"/api/v1/imports/jobs/{dead.pk}").json()
+    assert status["status"] == "failed"
+    assert status["errors"] == ["The task worker stopped while this was running (it said nothing for 60 minutes), so it was marked failed. "
+                                "Nothing already saved was lost; start it again."]
+    dead.refresh_from_db()
+    assert bytes(dead.data) == b"" and dead.finished_at is not None  # the upload is dropped as at any other end
+    assert client.get(f"/api/v1/imports/jobs/{alive.pk}").json()["status"] == "running"  # still reporting progress
+
+    ImportJob.objects.filter(pk=dead.pk).update(status=ImportJob.Status.RUNNING, errors=[])  # died again; this time the page is read
+    page = client.get("/imports/").content.decode()
+    assert "The task worker stopped while this was running" in page and "Failed" in page
+    assert ImportJob.objects.get(pk=dead.pk).status == ImportJob.Status.FAILED
+
+    data = (FIXTURES / "dc_export.csv").read_bytes()
+    with django_capture_on_commit_callbacks(execute=True):
+        again = client.post("/api/v1/imports/candidates", {"file": SimpleUploadedFile("dead.csv", data, "text/csv"), "background": "true"})
+    assert client.get(again.json()["status_url"]).json()["status"] == "done" and Candidate.objects.exists()
+
+
+def test_the_worker_fails_dead_jobs_before_starting_one_and_records_its_own_crash(admin, monkeypatch, caplog, django_capture_on_commit_callbacks):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from ballotguard.registry import importers
+
+    dead = ImportJob.objects.create(filename="dead.csv", status=ImportJob.Status.RUNNING, started_at=timezone.now() - dt.timedelta(days=1))
+
+    def crash(*args, **kwargs):
+        raise MemoryError("row 7: Jane Doe")
+
+    monkeypatch.setattr(importers, "import_candidates", crash)
+    client = signed_in_client(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/api/v1/imports/candidates", {"file": SimpleUploadedFile("x.csv", b"name\n"), "background": "true"})
+    assert ImportJob.objects.get(pk=dead.pk).status == ImportJob.Status.FAILED
+    crashed = ImportJob.objects.exclude(pk=dead.pk).get()
+    assert crashed.status == ImportJob.Status.FAILED and "MemoryError" in crashed.errors[0] and "Jane" not in crashed.errors[0]
+    assert "Jane" not in caplog.text  # the exception's text may quote the file: not logged
