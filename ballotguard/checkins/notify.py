@@ -20,6 +20,7 @@ the sweep in ``services`` decides what is sent to whom and records it.
 
 from __future__ import annotations
 
+import inspect
 import sys
 from dataclasses import dataclass
 from typing import ClassVar, Protocol
@@ -85,7 +86,26 @@ def sms_provider_class(name: str | None = None) -> type[SMSProvider]:
         raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which cannot be imported.") from None
     if not callable(getattr(provider, "send_sms", None)):
         raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which has no send_sms(to, body, reference) method.")
+    if not _takes_reference(provider):
+        # A provider written to the old interface, send_sms(to, body), would fail every alert.
+        raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, whose send_sms does not take the alert's reference: "
+                                   "define it as send_sms(self, to, body, reference=\"\") (a provider that cannot report delivery ignores it).")
     return provider
+
+
+def _takes_reference(provider) -> bool:
+    """Whether ``provider().send_sms(to, body, reference)`` can be called, judged from its signature."""
+    raw = inspect.getattr_static(provider, "send_sms", None)
+    try:
+        signature = inspect.signature(getattr(provider, "send_sms"))
+    except (TypeError, ValueError):  # no signature to read (a builtin): trust it
+        return True
+    args = ("", "", "") if isinstance(raw, (staticmethod, classmethod)) or not isinstance(provider, type) else (None, "", "", "")
+    try:
+        signature.bind(*args)
+    except TypeError:
+        return False
+    return True
 
 
 def sms_provider() -> SMSProvider:

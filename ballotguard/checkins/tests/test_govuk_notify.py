@@ -286,3 +286,33 @@ def test_the_alert_reference_is_written_and_read_by_one_pair_of_functions():
                 reference = AlertDelivery.alert_reference(9, stage, channel, recipient)
                 assert AlertDelivery.alert_keys(reference) == {"checkin_id": 9, "stage": stage, "channel": channel, "recipient": recipient}
     assert AlertDelivery.alert_keys("incident-BG-1") is None and AlertDelivery.alert_keys("checkin-9-buddy-fax-buddy") is None
+
+
+class OldInterfaceSMS:
+    """An operator's provider written to the interface documented before the alert reference was
+    passed to every provider: ``send_sms(to, body)``."""
+
+    def send_sms(self, to, body):
+        raise AssertionError("never called: refused at start-up")
+
+
+class StaticSMS:
+    @staticmethod
+    def send_sms(to, body, reference=""):
+        pass
+
+
+def test_a_provider_that_cannot_take_the_reference_is_refused_at_start_up_not_when_an_alert_is_due(settings):
+    """SMSNotifier passes every provider the reference, so a two-argument send_sms would raise
+    TypeError on every alert: the start-up check must catch it, as it does a wrong name."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ballotguard.checkins.apps import sms_provider_check
+
+    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = f"{__name__}.OldInterfaceSMS"
+    with pytest.raises(ImproperlyConfigured, match=r"does not take the alert's reference: define it as send_sms\(self, to, body, reference"):
+        notify.sms_provider()
+    assert [e.id for e in sms_provider_check()] == ["checkins.E001"]
+
+    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = f"{__name__}.StaticSMS"
+    assert notify.sms_provider_class() is StaticSMS and sms_provider_check() == []
