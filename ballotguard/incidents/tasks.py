@@ -32,9 +32,12 @@ def notify_advisers_of_high_risk(incident_id: int) -> int:
         record_event(incident, IncidentEvent.Kind.NOTIFIED, "High risk: no FEOA with an e-mail address to notify", internal=True)
         return 0
     due = timezone.localtime(incident.triage_due_at)
+    # A force may set its own high-risk triage target (docs/case-clocks.md), a day or more: then the
+    # time alone would read as today's.
+    by = f"{due:%H:%M}" if due.date() == timezone.localdate() else f"{due:%H:%M on %a %d %b}"
     forces = ", ".join(f.name for f in incident.forces.all())
     send_mail(
-        subject=f"Ballotguard: HIGH RISK incident {incident.reference} needs triage by {due:%H:%M}",
+        subject=f"Ballotguard: HIGH RISK incident {incident.reference} needs triage by {by}",
         message=(
             f"A high-risk incident has been reported in {forces}.\n\n"
             f"Reference: {incident.reference}\n"

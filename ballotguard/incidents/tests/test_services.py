@@ -170,6 +170,20 @@ def test_high_risk_report_emails_the_forces_advisers_through_the_task_worker(wor
     assert [e.text for e in incident.events.filter(kind="notified")] == ["High risk: 2 advisers e-mailed"]
 
 
+def test_the_high_risk_e_mail_subject_gives_the_day_when_the_forces_triage_target_runs_past_today(
+        world, alice, file_report, django_capture_on_commit_callbacks):
+    from ballotguard.incidents.models import ClockTarget
+
+    for force in (world.forces.met, world.forces.city):  # both forces of the seat: the shorter target counts
+        ClockTarget.objects.create(force=force, clock="triage", risk_level="high", hours=48)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = file_report(alice, world.candidates.clw_1, place="home", behaviours=["threat_to_kill_or_harm", "turning_up_at_home"],
+                               in_danger_now=True)
+    due = timezone.localtime(incident.triage_due_at)
+    assert due.date() > timezone.localdate()
+    assert mail.outbox[0].subject.endswith(f"needs triage by {due:%H:%M on %a %d %b}")
+
+
 def test_low_risk_report_sends_no_email(world, alice, file_report, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         file_report(alice, world.candidates.clw_1)
