@@ -173,7 +173,8 @@ def propose_activation(actor: Actor, username: str, *, active: bool, reason: str
     reason = reason.strip()
     if not reason:
         raise AccessChangeError("Enter why the change is needed", "reason")
-    user = User.objects.filter(username=username).first()
+    # Locked, so two proposals made at the same moment cannot both find none waiting.
+    user = User.objects.select_for_update().filter(username=username).first()
     if user is None:
         raise AccessChangeError("There is no user with this username", "username")
     if user.pk == proposer.pk:

@@ -535,3 +535,45 @@ def test_an_expired_token_is_refused(world):
     assert Client().get("/api/v1/me", HTTP_AUTHORIZATION=f"Bearer {secret}").status_code == 401
     response = signed_in_client(world.users.feoa_wmp).post("/api/v1/tokens", {"name": "x", "expires_in_days": 366}, content_type="application/json")
     assert response.status_code == 422 and response.json()["detail"][0]["field"] == "expires_in_days"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_activation_proposals_made_at_once_leave_one_waiting(world, admin2, monkeypatch):
+    """"Only one change to whether a user is active waits at a time" holds when two administrators
+    propose at the same moment: each proposal pauses after writing its change until the other has
+    written too (or a moment has passed, when the other is held back by the lock)."""
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite" and connection.is_in_memory_db():
+        pytest.skip("in-memory SQLite cannot run concurrent writers; runs on PostgreSQL")
+    both_written = threading.Barrier(2)
+    forces_of = access._forces_of
+
+    def pausing(user):
+        try:
+            both_written.wait(timeout=3)
+        except threading.BrokenBarrierError:
+            pass
+        return forces_of(user)
+
+    monkeypatch.setattr(access, "_forces_of", pausing)
+    analyst = world.users.analyst
+    outcomes: list = []
+
+    def propose(admin):
+        try:
+            outcomes.append(access.propose_activation(Actor(user=admin), analyst.username, active=False, reason="left").pk)
+        except access.AccessChangeError as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=propose, args=(admin,)) for admin in (world.users.admin, admin2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert AccessChange.objects.filter(target_user=analyst, status="pending").count() == 1
+    assert sum(isinstance(o, str) and "already waiting" in o for o in outcomes) == 1
