@@ -86,6 +86,10 @@ def sms_provider_class(name: str | None = None) -> type[SMSProvider]:
         raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which cannot be imported.") from None
     if not callable(getattr(provider, "send_sms", None)):
         raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, which has no send_sms(to, body, reference) method.")
+    if isinstance(provider, type) and issubclass(provider, NotifySMS) and not settings.BALLOTGUARD_NOTIFY_API_KEY:
+        # Else every sweep would stop when it makes its notifiers, e-mail alerts included.
+        raise ImproperlyConfigured("BALLOTGUARD_SMS_PROVIDER is GOV.UK Notify, but BALLOTGUARD_NOTIFY_API_KEY is not set: "
+                                   "set the key, or choose another provider.")
     if not _takes_reference(provider):
         # A provider written to the old interface, send_sms(to, body), would fail every alert.
         raise ImproperlyConfigured(f"BALLOTGUARD_SMS_PROVIDER names {path!r}, whose send_sms does not take the alert's reference: "

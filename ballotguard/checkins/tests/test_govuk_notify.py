@@ -261,6 +261,7 @@ def test_the_sms_provider_is_chosen_by_name_in_one_place(settings):
 
     from ballotguard.checkins.apps import sms_provider_check
 
+    settings.BALLOTGUARD_NOTIFY_API_KEY = API_KEY  # the notify provider needs it (see the next test)
     for name, cls in (("locmem", notify.LocmemSMS), ("console", notify.ConsoleSMS), ("notify", notify.NotifySMS),
                       ("ballotguard.checkins.notify.LocmemSMS", notify.LocmemSMS)):
         settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = name
@@ -316,3 +317,19 @@ def test_a_provider_that_cannot_take_the_reference_is_refused_at_start_up_not_wh
 
     settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = f"{__name__}.StaticSMS"
     assert notify.sms_provider_class() is StaticSMS and sms_provider_check() == []
+
+
+def test_notify_named_without_its_api_key_is_refused_at_start_up_not_when_the_sweep_runs(world, settings):
+    """Without the key NotifySMS cannot be made, so the sweep would stop as it builds its notifiers,
+    before any alert, e-mail included, is sent: the start-up check says so instead."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from ballotguard.checkins.apps import sms_provider_check
+
+    settings.BALLOTGUARD_NOTIFY_API_KEY = ""
+    settings.BALLOTGUARD_CHECKIN_SMS_PROVIDER = "notify"
+    with pytest.raises(ImproperlyConfigured, match="BALLOTGUARD_NOTIFY_API_KEY is not set"):
+        notify.sms_provider_class()
+    assert [e.id for e in sms_provider_check()] == ["checkins.E001"]
+    settings.BALLOTGUARD_NOTIFY_API_KEY = API_KEY
+    assert sms_provider_check() == []
