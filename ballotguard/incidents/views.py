@@ -60,8 +60,12 @@ def incident_list(request):
         page_obj, page_links = paginate(request, sorting.apply(services.queue(user, flt)).prefetch_related("forces"))
         _with_checklists(page_obj.object_list)
         pending = services.pending_requests_for(user).count()
+        # The clock the queue runs to (services.clocks.triage_hours): each force's own triage targets.
+        triage_targets = [{"force": force.name, **services.clocks.targets_for(force)[services.clocks.Clock.TRIAGE]}
+                          for force in user.police_forces.order_by("name")]
         return render(request, "incidents/queue.html", {"form": form, "page_obj": page_obj, "page_links": page_links, "pending_requests": pending,
-                                                        "cases": services.queue_summary(user), "sorting": sorting})
+                                                        "cases": services.queue_summary(user), "sorting": sorting,
+                                                        "triage_targets": triage_targets})
     if services.can_report(user):
         page_obj, page_links = paginate(request, services.my_incidents(user))
         return render(request, "incidents/my_list.html", {"page_obj": page_obj, "page_links": page_links})

@@ -298,3 +298,14 @@ def test_a_case_in_two_forces_runs_to_the_shorter_of_their_triage_targets(world,
     for user in (world.users.feoa_met, world.users.feoa_city):
         item = client_as(user).get("/api/v1/incidents?status=open").json()["items"][0]
         assert item["reference"] == incident.reference and item["triage_overdue"] is True
+
+
+def test_the_queue_page_states_the_triage_targets_it_runs_to(world, client_as):
+    """The sentence above the queue says the clock the queue keeps: the force's own targets, not
+    'an hour for high risk, a day for the rest' once the force has set its own."""
+    from ballotguard.incidents.models import ClockTarget
+
+    ClockTarget.objects.create(force=world.forces.wmp, clock="triage", risk_level="high", hours=4)
+    page = client_as(world.users.feoa_wmp).get("/incidents/").content.decode()
+    assert "within an hour" not in page
+    assert f"{world.forces.wmp.name} 4 / 24 / 24" in page
