@@ -10,7 +10,9 @@ and a fresh database, runs:
 - **peer, "raw load"**: the floor any ingest pays: ``json.loads`` per line and ``executemany`` into
   a plain SQLite table with the same columns, no checks, no scoring, no encryption.
 
-Both are run at two sizes (default 100,000 and 1,000,000 messages); peak RSS at both sizes shows
+Ballotguard runs once per ``--score-processes`` value (default 1 and 2: scoring in one process, or
+in a forked process beside the one that reads and stores, as ``ingest-messages`` does by default on
+two cores). Both are run at two sizes (default 100,000 and 1,000,000 messages); peak RSS at both sizes shows
 whether memory grows with the file. Target: 1,000,000 messages in under 5 minutes.
 
 The threat scorer is the one ``BALLOTGUARD_THREAT_SCORER`` chooses (``learned`` by default; ``rules``
@@ -74,7 +76,7 @@ def generate(path: Path, n: int, seed: int = 7) -> None:
             }) + "\n")
 
 
-def child_ballotguard(path: Path, database_url: str) -> dict:
+def child_ballotguard(path: Path, database_url: str, score_processes: int = 1) -> dict:
     from bench._db import fresh_database
 
     with fresh_database(database_url):
@@ -94,7 +96,7 @@ def child_ballotguard(path: Path, database_url: str) -> dict:
         default_model()  # loaded before the clock starts, as in a running worker
         started = time.perf_counter()
         with path.open("rb") as stream:
-            report = ingest_file(Actor.cli(), stream, path.name)
+            report = ingest_file(Actor.cli(), stream, path.name, score_processes=score_processes)
         seconds = time.perf_counter() - started
         from ballotguard.monitoring.models import Message
 
@@ -127,9 +129,9 @@ def child_raw(path: Path, database_url: str) -> dict:
         return {"seconds": time.perf_counter() - started, "created": created, "flagged": 0, "rejected": 0, "exposed": 0}
 
 
-def run_child(kind: str, path: Path, database_url: str) -> dict:
+def run_child(kind: str, path: Path, database_url: str, score_processes: int = 1) -> dict:
     """One measurement in its own process, so its peak RSS is its own."""
-    cmd = [sys.executable, __file__, "--child", kind, str(path), "--database-url", database_url]
+    cmd = [sys.executable, __file__, "--child", kind, str(path), "--database-url", database_url, "--score-processes", str(score_processes)]
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True, cwd=ROOT)
     _, status, usage = os.wait4(proc.pid, 0)
     output = proc.stdout.read()
@@ -147,11 +149,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
     parser.add_argument("--database-url", default="")
+    parser.add_argument("--score-processes", type=int, nargs="+", default=[1, 2], metavar="N",
+                        help="run Ballotguard once with each number of scoring processes (ingest-messages --score-processes)")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "FILE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         kind, file = args.child
-        result = (child_ballotguard if kind == "ballotguard" else child_raw)(Path(file), args.database_url)
+        result = (child_ballotguard(Path(file), args.database_url, args.score_processes[0]) if kind == "ballotguard"
+                  else child_raw(Path(file), args.database_url))
         print(json.dumps(result))
         return
     database = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
@@ -163,8 +168,8 @@ def main() -> None:
         for size in args.sizes:
             path = Path(tmp) / f"messages-{size}.jsonl"
             generate(path, size)
-            for kind in ("ballotguard", "raw load"):
-                r = run_child("ballotguard" if kind == "ballotguard" else "raw", path, args.database_url)
+            for kind, processes in [*((f"ballotguard×{n}", n) for n in args.score_processes), ("raw load", 1)]:
+                r = run_child("raw" if kind == "raw load" else "ballotguard", path, args.database_url, processes)
                 print(f"{size:>10,}  {kind:<12} {r['seconds']:>8.1f} {size / r['seconds']:>9,.0f} {r['cpu_seconds']:>8.1f} {size / r['cpu_seconds']:>10,.0f} "
                       f"{r['peak_rss_mb']:>12,.0f} {r['flagged']:>8,} {r['exposed']:>8,}", flush=True)
             path.unlink()

@@ -7,8 +7,11 @@ millions of rows is held one batch at a time and an interrupted run can simply b
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import multiprocessing
 import re
+from concurrent.futures import Future, ProcessPoolExecutor
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -18,14 +21,15 @@ from django.utils import timezone
 
 from ballotguard.accounts.models import Role
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core.matching import keyed_hash
+from ballotguard.core.matching import keyed_hash, match_key
+from ballotguard.engines.abuse.scoring import score_messages
 from ballotguard.engines.messages.records import MessageRecord, Platform, ReadStats, iter_messages, normalise_handle
 from ballotguard.engines.common.tabular import RowError
 from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Message
-from .scoring import apply_score, score_stored, scorer
+from .scoring import apply_score, candidates_fingerprints, score_stored, scorer, threat_contexts, threat_scorer
 
 BATCH = 2_000
 MAX_ERRORS_KEPT = 1_000
@@ -114,29 +118,83 @@ def _batches(items: Iterable, size: int) -> Iterator[list]:
 
 def ingest_records(actor: Actor, items: Iterable[MessageRecord | RowError], *, source: str, score: bool = True,
                    report: IngestReport | None = None, progress: Callable[[int], None] | None = None,
-                   batch_size: int = BATCH) -> IngestReport:
+                   batch_size: int = BATCH, score_processes: int = 1) -> IngestReport:
     """Store every record not already stored; score them on the way in when ``score`` (the CLI), or
-    leave them for the task worker (the API). Rejected rows go in the report with their line."""
+    leave them for the task worker (the API). Rejected rows go in the report with their line.
+
+    ``score_processes`` above 1 (the ``ingest-messages`` command only: it forks, so never from a
+    process running threads such as the task worker) scores each batch in a forked process while
+    this one reads, routes and stores the batches around it; the scores are the same."""
     check_ingester(actor)
     report = report or IngestReport()
     router = HandleRouter()
     model = scorer() if score else None
     fingerprint_cache: dict[int, frozenset[str]] = {}
-    for batch in _batches(items, batch_size):
-        records: dict[tuple[str, str], MessageRecord] = {}
-        for item in batch:
-            report.rows += 1
-            if isinstance(item, RowError):
-                report.reject(item)
-            elif item.key in records:
-                report.duplicates += 1
-            else:
-                records[item.key] = item
-        _store(records, report, router, source, model, fingerprint_cache)
-        if progress:
-            progress(len(batch))
+    with _scoring_pool(model, score_processes) as pool:
+        waiting: tuple[list[Message], Future | None, int] | None = None
+        for batch in _batches(items, batch_size):
+            records: dict[tuple[str, str], MessageRecord] = {}
+            for item in batch:
+                report.rows += 1
+                if isinstance(item, RowError):
+                    report.reject(item)
+                elif item.key in records:
+                    report.duplicates += 1
+                else:
+                    records[item.key] = item
+            messages = _messages(records, report, router, source)
+            scoring = pool.submit(messages, fingerprint_cache) if model is not None and messages else None
+            if waiting is not None:  # the batch before is stored while this one is scored
+                _store(*waiting, report, model, progress)
+            waiting = (messages, scoring, len(batch))
+        if waiting is not None:
+            _store(*waiting, report, model, progress)
     audit(actor, "import", "message", "", detail=f"{source}: {report.created} created, {report.duplicates} duplicates, {report.rejected} rejected")
     return report
+
+
+class _Scoring:
+    """Scores a batch here, at once (one process), or in a forked child while this process goes on.
+
+    What needs the database (the candidates' fingerprints, each message's threat context) is read
+    here; the child runs only the engine, on a model it inherited at the fork (never pickled)."""
+
+    def __init__(self, model, processes: int):
+        self.model = model
+        self.executor = None
+        if model is not None and processes > 1:
+            global _CHILD_MODELS
+            _CHILD_MODELS = (model, threat_scorer(), match_key())
+            self.executor = ProcessPoolExecutor(max_workers=processes - 1, mp_context=multiprocessing.get_context("fork"))
+
+    def submit(self, messages: list[Message], cache: dict[int, frozenset[str]]) -> Future:
+        if self.executor is None:
+            done: Future = Future()
+            done.set_result(score_stored(messages, cache, self.model))
+            return done
+        prints = candidates_fingerprints([m.candidate_id for m in messages], cache)
+        return self.executor.submit(_score_in_child, [m.text for m in messages], prints, threat_contexts(messages))
+
+    def close(self) -> None:
+        if self.executor is not None:
+            self.executor.shutdown(wait=True, cancel_futures=True)
+
+
+_CHILD_MODELS = None
+
+
+def _score_in_child(texts, prints, contexts):
+    model, threat_model, key = _CHILD_MODELS
+    return score_messages(texts, model, key=key, fingerprints=prints, contexts=contexts, threat_model=threat_model)
+
+
+@contextlib.contextmanager
+def _scoring_pool(model, processes: int) -> Iterator[_Scoring]:
+    pool = _Scoring(model, processes)
+    try:
+        yield pool
+    finally:
+        pool.close()
 
 
 def _existing(records: dict[tuple[str, str], MessageRecord]) -> set[tuple[str, str]]:
@@ -149,15 +207,17 @@ def _existing(records: dict[tuple[str, str], MessageRecord]) -> set[tuple[str, s
     return found
 
 
-def _store(records, report: IngestReport, router: HandleRouter, source: str, model, cache) -> None:
+def _messages(records, report: IngestReport, router: HandleRouter, source: str) -> list[Message]:
+    """The batch's messages not already stored, routed to their candidates, unsaved."""
     if not records:
-        return
+        return []
     existing = _existing(records)
     report.duplicates += len(existing)
-    fresh = [r for key, r in records.items() if key not in existing]
     now = timezone.now()
     messages = []
-    for record in fresh:
+    for key, record in records.items():
+        if key in existing:
+            continue
         candidate_id = router.route(record)
         if candidate_id is None:
             report.unrouted += 1
@@ -168,15 +228,23 @@ def _store(records, report: IngestReport, router: HandleRouter, source: str, mod
             reply_to=record.reply_to, mentions="\n".join(record.mentions), urls="\n".join(record.urls),
             hashtags=list(record.hashtags), source=source, ingested_at=now,
         ))
-    if model is not None and messages:
-        scores = score_stored(messages, cache, model)
-        for message, score in zip(messages, scores):
+    return messages
+
+
+def _store(messages: list[Message], scoring: Future | None, rows: int, report: IngestReport, model,
+           progress: Callable[[int], None] | None) -> None:
+    if scoring is not None:
+        now = timezone.now()
+        for message, score in zip(messages, scoring.result()):
             apply_score(message, score, model.version, now)
             report.flagged += score.flagged
-    with transaction.atomic():
-        inserted = _insert(messages)
-    report.created += inserted
-    report.duplicates += len(messages) - inserted  # stored by a concurrent ingest since the check
+    if messages:
+        with transaction.atomic():
+            inserted = _insert(messages)
+        report.created += inserted
+        report.duplicates += len(messages) - inserted  # stored since the check (a concurrent ingest, or the batch before)
+    if progress:
+        progress(rows)
 
 
 def _insert(messages: list[Message]) -> int:
@@ -228,13 +296,14 @@ def _preparer(column: models.Field, connection) -> Callable:
 
 
 def ingest_file(actor: Actor, stream: BinaryIO, filename: str, *, score: bool = True, default_platform: Platform | None = None,
-                progress: Callable[[int], None] | None = None) -> IngestReport:
-    """Ingest a JSONL or CSV file. Raises ``TableError`` when it is not a message file at all."""
+                progress: Callable[[int], None] | None = None, score_processes: int = 1) -> IngestReport:
+    """Ingest a JSONL or CSV file. Raises ``TableError`` when it is not a message file at all.
+    ``score_processes`` as for :func:`ingest_records`."""
     check_ingester(actor)
     stats = ReadStats()
     report = IngestReport()
     rows = iter_messages(stream, filename, stats=stats, default_platform=default_platform, now=timezone.now())
-    ingest_records(actor, rows, source="file", score=score, report=report, progress=progress)
+    ingest_records(actor, rows, source="file", score=score, report=report, progress=progress, score_processes=score_processes)
     report.recoded = stats.recoded
     report.ignored_columns = stats.ignored_columns
     return report

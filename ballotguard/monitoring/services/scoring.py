@@ -123,15 +123,19 @@ def fingerprints_for(candidate_ids: Iterable[int | None]) -> dict[int, frozenset
     return {pk: frozenset(fps) for pk, fps in Candidate.objects.filter(pk__in=ids).values_list("pk", "exposure_fingerprints")}
 
 
+def candidates_fingerprints(candidate_ids: Sequence[int | None], cache: dict[int, frozenset[str]]) -> list[frozenset[str]]:
+    """Each message's candidate's exposure fingerprints (empty where unknown), read once per candidate."""
+    missing = {c for c in candidate_ids if c and c not in cache}
+    if missing:
+        cache.update(fingerprints_for(missing))
+    return [cache.get(c, frozenset()) if c else frozenset() for c in candidate_ids]
+
+
 def score_texts(texts: Sequence[str], candidate_ids: Sequence[int | None], cache: dict[int, frozenset[str]] | None = None,
                 model: AbuseModel | None = None, contexts: Sequence[ThreatContext] | None = None) -> list[MessageScore]:
     """Scores for texts sent to the given candidates (``None`` where the candidate is unknown);
     ``contexts`` as :func:`threat_contexts` gives them (none when absent)."""
-    cache = cache if cache is not None else {}
-    missing = {c for c in candidate_ids if c and c not in cache}
-    if missing:
-        cache.update(fingerprints_for(missing))
-    prints = [cache.get(c, frozenset()) if c else frozenset() for c in candidate_ids]
+    prints = candidates_fingerprints(candidate_ids, cache if cache is not None else {})
     return score_messages(texts, model or scorer(), key=match_key(), fingerprints=prints, contexts=contexts, threat_model=threat_scorer())
 
 

@@ -150,3 +150,25 @@ def test_a_handle_claimed_by_two_people_routes_nowhere_and_cannot_be_claimed_aga
 def test_handles_written_in_the_text_route_when_no_mentions_are_sent(handles):
     report = _ingest(jsonl([message(1, "@Carol_MP you will regret this", mentions=[])]))
     assert report.unrouted == 0 and Message.objects.get().candidate == handles.candidates.yardley_1
+
+
+def test_scoring_in_a_forked_process_gives_the_same_scores_and_counts(handles):
+    from django.utils import timezone
+
+    from ballotguard.engines.messages.records import iter_messages
+    from ballotguard.monitoring.services import ingest_records
+
+    texts = [THREAT, ABUSE, ORDINARY, ORDINARY]
+    rows = [message(i, texts[i % 4], to="alice_clw" if i % 3 == 0 else "carol_mp") for i in range(1, 14)]
+    data = jsonl([*rows, message(2, ABUSE)])  # the last batch repeats a message the first stored
+
+    def run(processes: int):
+        Message.objects.all().delete()
+        stream = iter_messages(io.BytesIO(data), "m.jsonl", now=timezone.now())
+        report = ingest_records(Actor.cli(), stream, source="file", batch_size=3, score_processes=processes)
+        stored = sorted(Message.objects.values_list("message_id", "candidate_id", "abuse_score", "threat_score", "is_threat", "review", "reasons"))
+        return report.as_dict(), stored
+
+    serial, forked = run(1), run(2)
+    assert forked == serial
+    assert serial[0]["created"] == 13 and serial[0]["duplicates"] == 1 and serial[0]["flagged"] >= 2

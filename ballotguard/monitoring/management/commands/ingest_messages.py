@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import pathlib
 
 from django.core.management.base import BaseCommand, CommandError
@@ -34,8 +35,14 @@ class Command(BaseCommand):
                             + ", ".join(p.value for p in Platform))
         parser.add_argument("--no-score", action="store_true", help="Store only; the task worker scores the messages (ballotguard db_worker).")
         parser.add_argument("--json", action="store_true", help="Print the report as JSON.")
+        parser.add_argument("--score-processes", type=int, default=min(2, os.cpu_count() or 1), metavar="N",
+                            help="Processes that score: with 2 or more, batches are scored in forked processes while "
+                                 "this one reads and stores the others (same scores). Default: 2 where the machine "
+                                 "has two cores or more, else 1.")
 
-    def handle(self, *args, file: pathlib.Path, platform: str, no_score: bool, json: bool, **options):
+    def handle(self, *args, file: pathlib.Path, platform: str, no_score: bool, json: bool, score_processes: int, **options):
+        if score_processes < 1:
+            raise CommandError("--score-processes must be 1 or more")
         default_platform = None
         if platform:
             default_platform = parse_platform(platform)
@@ -54,7 +61,7 @@ class Command(BaseCommand):
                 task = bar.add_task("ingest", total=max(size, 1), name=file.name)
                 report = ingest_file(
                     Actor.cli(), stream, file.name, score=not no_score, default_platform=default_platform,
-                    progress=lambda _rows: bar.update(task, completed=stream.tell()),
+                    progress=lambda _rows: bar.update(task, completed=stream.tell()), score_processes=score_processes,
                 )
         except TableError as exc:
             raise CommandError(f"{file.name}: {exc}") from None
