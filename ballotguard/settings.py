@@ -312,6 +312,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # this many seconds is taken to have died with its worker (killed, out of memory, the machine
 # restarted) and is marked failed with a plain reason, so it is not shown as "running" for ever. The
 # slowest real job (a 100,000-row import) reports progress every half second; an hour is far past it.
+# On SQLite the import's transaction holds the only write lock, so its progress (and heartbeat) is
+# seen only when it commits: there no import may run longer than this (core/jobs.py, progress_writes).
 BALLOTGUARD_JOB_STALE_AFTER = int(os.environ.get("BALLOTGUARD_JOB_STALE_AFTER", "3600"))
 
 # Abuse scoring: "default" (the committed n-gram model, 0.743 macro-F1 on OLID, ~20,000 msg/s),

@@ -2,7 +2,7 @@
 
 Check-in locations (``checkin_locations_days``, from check-out or cancellation)
     ``services.purge_locations``: the check-in's data key is destroyed and where they went and the
-    buddy's e-mail and phone blanked, in one transaction. Check-ins still open are never touched (and
+    buddy's e-mail and phone blanked, in batches of ``core.BATCH``, one transaction each. Check-ins still open are never touched (and
     are counted).
 """
 
@@ -13,13 +13,13 @@ import datetime as dt
 from ballotguard.core import retention as core
 
 from .models import CheckIn
-from .services import purge_locations
+from .services import locations_to_purge, purge_locations
 
 LOCATIONS = "checkin_locations"
 
 
 def checkins_to_purge(now: dt.datetime, days: int):
-    return CheckIn.objects.filter(finished_at__lt=now - dt.timedelta(days=days), location_purged_at__isnull=True)
+    return locations_to_purge(now - dt.timedelta(days=days))
 
 
 def _erase_locations(run: core.Run, days: int) -> None:
@@ -30,9 +30,9 @@ def _erase_locations(run: core.Run, days: int) -> None:
         run.report.add("checkin_locations_erased", checkins.count())
         run.report.add(core.DATA_KEYS.name, with_key)
         return
-    run.progress("Erasing check-in locations", 0, 1)
     # The whole run writes one audit event: the purge does not write its own.
-    run.report.add("checkin_locations_erased", purge_locations(run.now - dt.timedelta(days=days), run.now, audited=False))
+    run.report.add("checkin_locations_erased",
+                   purge_locations(run.now - dt.timedelta(days=days), run.now, audited=False, progress=run.progress))
     run.report.add(core.DATA_KEYS.name, with_key)
 
 

@@ -34,6 +34,7 @@ No alert lost, none sent twice
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -45,7 +46,7 @@ from django.utils import timezone, translation
 
 from ballotguard.accounts.models import Role, User
 from ballotguard.accounts.services import Actor, audit
-from ballotguard.core import erasure
+from ballotguard.core import erasure, retention
 from ballotguard.core.background import task
 from ballotguard.engines.candidates.contact import ContactError, normalise_email, normalise_phone
 from ballotguard.registry.models import AreaForce, Candidate
@@ -598,7 +599,13 @@ def read_escalated(actor: Actor, checkin_id: int) -> CheckIn:
 # Retention
 
 
-def purge_locations(older_than: datetime, now: datetime | None = None, *, audited: bool = True) -> int:
+def locations_to_purge(older_than: datetime) -> QuerySet[CheckIn]:
+    """Check-ins finished (checked out or cancelled) before ``older_than`` whose locations are still kept."""
+    return CheckIn.objects.filter(finished_at__lt=older_than, location_purged_at__isnull=True)
+
+
+def purge_locations(older_than: datetime, now: datetime | None = None, *, audited: bool = True,
+                    progress: Callable[[str, int, int], None] | None = None) -> int:
     """Erase where people went, and their buddy's contact details, on check-ins finished before a time.
 
     Called by ``ballotguard apply-retention`` (which audits the whole run itself: ``audited=False``).
@@ -606,22 +613,32 @@ def purge_locations(older_than: datetime, now: datetime | None = None, *, audite
     either; the columns are blanked. The row (times, status, deliveries) stays for the history; the
     buddy's name stays so the person recognises their own history. Returns how many check-ins were
     purged. Check-ins never finished are left alone: they are still someone's open alert.
+
+    Works in batches of ``core.retention.BATCH``, one transaction each (the rule every retention rule
+    keeps): a run that stops half way has committed whole batches, and the next finds the rest.
     """
-    qs = CheckIn.objects.filter(finished_at__lt=older_than, location_purged_at__isnull=True)
-    if not qs.exists():
-        return 0
-    with transaction.atomic():
-        rows = list(qs.select_for_update().values_list("pk", "data_key"))
-        ids = [pk for pk, _ in rows]
-        count = CheckIn.objects.filter(pk__in=ids).update(
-            where="", buddy_email="", buddy_phone="", data_key="", location_purged_at=now or timezone.now(),
-        )
-        # Inside the transaction, last: if the commit fails, the next run finds the rows again and a
-        # key already destroyed is simply not there to destroy.
-        for kid in {kid for _, kid in rows if kid}:
-            erasure.destroy(kid)
-        if audited:
-            audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"], detail=f"retention: {count} check-ins")
+    now = now or timezone.now()
+    ids = list(locations_to_purge(older_than).order_by("pk").values_list("pk", flat=True))
+    count = 0
+    for start in range(0, len(ids), retention.BATCH):
+        if progress is not None:
+            progress("Erasing check-in locations", start, len(ids))
+        with transaction.atomic():
+            # The rule again, under the row locks: only what still matches is purged.
+            rows = list(locations_to_purge(older_than).filter(pk__in=ids[start:start + retention.BATCH]).select_for_update().values_list("pk", "data_key"))
+            if not rows:
+                continue
+            purged = CheckIn.objects.filter(pk__in=[pk for pk, _ in rows]).update(
+                where="", buddy_email="", buddy_phone="", data_key="", location_purged_at=now,
+            )
+            # Inside the transaction, last: if the commit fails, the next run finds the rows again and a
+            # key already destroyed is simply not there to destroy.
+            for kid in {kid for _, kid in rows if kid}:
+                erasure.destroy(kid)
+            if audited:
+                audit(Actor.cli(), "delete", "checkin", "", fields=["where", "buddy_email", "buddy_phone"],
+                      detail=f"retention: {purged} check-ins")
+            count += purged
     return count
 
 

@@ -8,7 +8,8 @@ the registry nor this module imports an app above them (import-linter checks it)
 A **rule** (:class:`Rule`) says what it covers, the key of its period in
 ``settings.BALLOTGUARD_RETENTION`` (days; a rule that follows another's erasure has none), whether it
 erases (the row stays, its personal fields go) or deletes, the counts it reports, and the function
-that applies it. That function gets the :class:`Run` and the period, and must
+that applies it (``apply-retention --list-rules`` shows the operator the first three, from
+:func:`describe`). That function gets the :class:`Run` and the period, and must
 
 - count, without changing anything, when ``run.dry_run`` (the counts a real run would report);
 - otherwise work in batches (:func:`batches`), one transaction per batch: select the rows again
@@ -191,6 +192,17 @@ def periods() -> dict[str, int]:
             raise RetentionConfigError(f"{rule.period} must be at least {rule.minimum_days}: {rule.minimum_reason}")
         out[rule.period] = days
     return out
+
+
+def describe() -> list[dict]:
+    """Every rule as an operator reads it, in the order a run applies them: its name, the app that
+    declares it, what it covers, whether it erases or deletes, its period (setting and days, or none:
+    it follows the rules it runs after) and those rules. Raises :class:`RetentionConfigError` as
+    :func:`periods` does."""
+    days = periods()
+    return [{"name": rule.name, "app": rule.app, "covers": rule.covers, "action": rule.action,
+             "period": rule.period, "days": days.get(rule.period) if rule.period else None, "after": list(rule.after)}
+            for rule in ordered()]
 
 
 class RetentionReport:

@@ -150,12 +150,22 @@ class Incident(models.Model):
     def triage_due_at(self):
         """When the report must be triaged by: its forces' triage target for its risk level (the
         shortest, where it has two forces), else the national one (an hour for high risk, a day for
-        the rest). The case queue annotates it in SQL (``services.clocks.with_triage_due``)."""
+        the rest). The case queue annotates it in SQL (``services.clocks.with_triage_due``).
+
+        Elsewhere it costs two queries (the forces, their targets), and a case page reads it up to three
+        times: it is worked out once per instance, and again only if what it depends on in the row
+        changes (submitted, risk; forces too when prefetched). A case page loads its incident per request."""
         if "triage_due" in self.__dict__:
             return self.__dict__["triage_due"]
-        from .services.clocks import triage_due_of  # the rule lives with the other clocks
+        prefetched = getattr(self, "_prefetched_objects_cache", {})
+        key = (self.submitted_at, self.effective_risk,
+               tuple(f.pk for f in prefetched["forces"]) if "forces" in prefetched else None)
+        cached = self.__dict__.get("_triage_due_cache")
+        if cached is None or cached[0] != key:
+            from .services.clocks import triage_due_of  # the rule lives with the other clocks
 
-        return triage_due_of(self)
+            cached = self.__dict__["_triage_due_cache"] = (key, triage_due_of(self))
+        return cached[1]
 
     @property
     def triage_overdue(self) -> bool:

@@ -284,6 +284,7 @@ def fail_dead_import_jobs(now=None) -> int:
     API call this before they show jobs, and the worker before it starts one. The upload is dropped
     as at any other end; the import ran in one transaction, so what was there before is untouched and
     the file can be uploaded again. Returns how many."""
+    from django.db import connection, transaction
     from django.db.models.functions import Coalesce
     from django.utils import timezone
 
@@ -294,7 +295,17 @@ def fail_dead_import_jobs(now=None) -> int:
     dead = (ImportJob.objects.filter(status=ImportJob.Status.RUNNING)
             .alias(last_heard=Coalesce("heartbeat_at", "started_at", "created_at"))
             .filter(last_heard__lt=jobs.stale_before(now)))
-    return dead.update(status=ImportJob.Status.FAILED, errors=[jobs.died_reason()], data=b"", gender_data=None, finished_at=now or timezone.now())
+    # Read first, and write only when there is something to fail: on SQLite any write waits for a
+    # running import's write lock. A row another transaction holds locked belongs to a job that is
+    # alive, so it is skipped rather than waited for (PostgreSQL; SQLite has no row locks).
+    if not dead.exists():
+        return 0
+    with transaction.atomic():
+        if connection.features.has_select_for_update_skip_locked:
+            dead = dead.select_for_update(skip_locked=True)
+        pks = list(dead.values_list("pk", flat=True))
+        return ImportJob.objects.filter(pk__in=pks).update(status=ImportJob.Status.FAILED, errors=[jobs.died_reason()], data=b"",
+                                                           gender_data=None, finished_at=now or timezone.now())
 
 
 def queue_candidate_import(actor, data: bytes, filename: str, *, gender: bytes | None = None, dry_run: bool = False,

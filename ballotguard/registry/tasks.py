@@ -51,13 +51,10 @@ def notify_advisers_of_handover(candidate_ids: list[int]) -> int:
 @task()
 def run_import_job(job_id: int) -> str:
     """Run a queued candidate import, recording progress at most every half second (one row write)."""
-    import time
-
     from django.utils import timezone
 
-    from ballotguard.accounts.services import Actor
+    from ballotguard.core import jobs
 
-    from .importers import ImportValidationError, import_candidates
     from .models import ImportJob
     from .services import fail_dead_import_jobs
 
@@ -67,22 +64,43 @@ def run_import_job(job_id: int) -> str:
     fail_dead_import_jobs()  # a worker that died on an earlier job left it "running"
     started = timezone.now()
     ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.RUNNING, started_at=started, heartbeat_at=started)
+    with jobs.progress_writes() as write:
+        outcome = _run_import(job, write)
+    if outcome is None:
+        return "failed"
+    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=outcome.to_dict(), data=b"", gender_data=None,
+                                               finished_at=timezone.now())
+    return "done"
+
+
+def _run_import(job, write):
+    """Run the import of ``job``, recording its progress through ``write`` (``core.jobs.progress_writes``)
+    at most every half second; on failure mark the job failed and return None."""
+    import time
+
+    from django.utils import timezone
+
+    from ballotguard.accounts.services import Actor
+
+    from .importers import ImportValidationError, import_candidates
+    from .models import ImportJob
+
     last = [0.0]
 
     def progress(stage: str, done: int, total: int) -> None:
         now = time.monotonic()
         if now - last[0] >= 0.5 or done >= total:
             last[0] = now
-            ImportJob.objects.filter(pk=job.pk).update(stage=stage[:100], done=done, total=total, heartbeat_at=timezone.now())
+            write(lambda: ImportJob.objects.filter(pk=job.pk).update(stage=stage[:100], done=done, total=total, heartbeat_at=timezone.now()))
 
     actor = Actor(user=job.created_by, channel="api")
     try:
-        report = import_candidates(bytes(job.data), filename=job.filename, gender_from=bytes(job.gender_data) if job.gender_data else None,
-                                   dry_run=job.dry_run, allow_unknown_columns=job.allow_unknown_columns, progress=progress, actor=actor)
+        return import_candidates(bytes(job.data), filename=job.filename, gender_from=bytes(job.gender_data) if job.gender_data else None,
+                                 dry_run=job.dry_run, allow_unknown_columns=job.allow_unknown_columns, progress=progress, actor=actor)
     except ImportValidationError as exc:
         ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.FAILED, errors=list(exc.messages), data=b"", gender_data=None,
                                                    finished_at=timezone.now())
-        return "failed"
+        return None
     except Exception as exc:
         # Not the file's fault: say so. The class only, here and in the log, as the exception's text
         # may quote the file. The import ran in one transaction, so nothing was half-saved.
@@ -91,7 +109,4 @@ def run_import_job(job_id: int) -> str:
             status=ImportJob.Status.FAILED, data=b"", gender_data=None, finished_at=timezone.now(),
             errors=[f"The import stopped on an unexpected error ({type(exc).__name__}). Nothing was saved; start it again, "
                     "and tell the operators if it happens again."])
-        return "failed"
-    ImportJob.objects.filter(pk=job.pk).update(status=ImportJob.Status.DONE, report=report.to_dict(), data=b"", gender_data=None,
-                                               finished_at=timezone.now())
-    return "done"
+        return None

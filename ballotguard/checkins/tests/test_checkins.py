@@ -423,6 +423,37 @@ def test_purge_locations_blanks_where_and_the_buddy_contact_of_finished_check_in
     assert services.purge_locations(T0 + dt.timedelta(days=1)) == 0
 
 
+def test_purge_locations_works_in_batches_and_a_run_that_stops_half_way_is_finished_by_the_next(world, monkeypatch):
+    """One transaction per batch (docs/operations.md): a failure in the second batch leaves the first
+    one purged, and the next run purges the rest."""
+    from ballotguard.core import erasure
+    from ballotguard.core import retention as core
+
+    carol = Actor(user=world.users.candidate)
+    checkins = [start(world) for _ in range(3)]
+    for checkin in checkins:
+        services.check_out(carol, checkin, now=T0 + dt.timedelta(minutes=30))
+    assert all(CheckIn.objects.get(pk=c.pk).data_key for c in checkins)
+    monkeypatch.setattr(core, "BATCH", 2)
+    destroy, destroyed = erasure.destroy, []
+
+    def failing_on_the_third(kid):
+        if len(destroyed) == 2:
+            raise OSError("the key store went away")
+        destroyed.append(kid)
+        return destroy(kid)
+
+    monkeypatch.setattr(erasure, "destroy", failing_on_the_third)
+    with pytest.raises(OSError):
+        services.purge_locations(T0 + dt.timedelta(days=1))
+    purged = CheckIn.objects.filter(location_purged_at__isnull=False)
+    assert purged.count() == 2 and not purged.filter(pk=checkins[2].pk).exists()
+    assert CheckIn.objects.get(pk=checkins[2].pk).where == WHERE  # its batch was rolled back whole
+    monkeypatch.setattr(erasure, "destroy", destroy)
+    assert services.purge_locations(T0 + dt.timedelta(days=1)) == 1
+    assert not CheckIn.objects.filter(location_purged_at__isnull=True).exists()
+
+
 # ---------------------------------------------------------------------------------------------------
 # The FEOA's list
 

@@ -77,6 +77,27 @@ def test_an_apps_rule_is_run_by_apply_retention_without_the_registry_knowing_the
         call_command("apply_retention", "--json")
 
 
+def test_list_rules_shows_what_each_rule_covers_and_does_and_changes_nothing(carol, rules, settings, capsys):
+    core.register("probe", (_probe_rule([], after=(retention.CONTACT_DETAILS,), period=None),))
+    call_command("apply_retention", "--list-rules", "--json")
+    listed = {rule["name"]: rule for rule in json.loads(capsys.readouterr().out)}
+    assert listed["probe_rows"] == {"name": "probe_rows", "app": "probe", "covers": "rows of an app the registry has never heard of",
+                                    "action": "delete", "period": None, "days": None, "after": ["contact_details"]}
+    assert listed["contact_details"]["action"] == "erase" and listed["contact_details"]["days"] == 90
+    assert listed["checkin_locations"]["covers"] == "where people went on a check-in, and their buddy's e-mail and phone"
+    assert list(listed).index("probe_rows") > list(listed).index("contact_details")  # the order a run applies them
+
+    call_command("apply_retention", "--list-rules")
+    out = capsys.readouterr().out
+    assert "Retention rules, in the order they run" in out and "probe_rows" in out  # the covers column wraps
+    assert "with contact_details" in out and "delete" in out and "erase" in out
+    assert Candidate.objects.get(pk=carol.pk).email and not AuditEvent.objects.filter(object_type="retention").exists()
+
+    settings.BALLOTGUARD_RETENTION = {"contact_details_after_election_days": 20}
+    with pytest.raises(CommandError, match="at least 21"):
+        call_command("apply_retention", "--list-rules")
+
+
 def test_a_hold_keeps_what_the_contact_rule_would_erase_and_is_counted(carol, rules):
     core.register("probe", holds=(core.Hold(rule=retention.CONTACT_DETAILS, keeps=lambda: Q(person_id=carol.person_id),
                                             count=core.Count("kept_by_probe", "k_probe", "Kept: the probe says so")),))

@@ -283,6 +283,40 @@ def test_the_queue_runs_the_triage_clock_to_the_forces_own_target(world, client_
     assert feoa.get("/api/v1/incidents?overdue=true").json()["items"][0]["reference"] == low.reference
 
 
+def test_the_case_page_works_out_the_triage_time_once(world, client_as, file_report, monkeypatch):
+    """The case page reads the triage time up to three times (overdue?, the banner, the inset): it
+    costs its two queries once per request, not per read. The queue keeps its single query."""
+    import datetime as dt
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from ballotguard.incidents.models import ClockTarget
+    from ballotguard.incidents.services import clocks
+
+    low = file_report(world.users.candidate, world.candidates.yardley_1)
+    Incident.objects.filter(pk=low.pk).update(submitted_at=timezone.now() - dt.timedelta(days=2))
+    feoa = client_as(world.users.feoa_wmp)
+    target_table = ClockTarget._meta.db_table
+    with CaptureQueriesContext(connection) as page:
+        html = feoa.get(f"/incidents/{low.reference}/").content.decode()
+    assert "Triage overdue" in html and "was due for triage by" in html
+    assert sum(f'"{target_table}"' in q["sql"] for q in page.captured_queries) == 1  # two reads: it was 2
+    def per_row(incident):
+        raise AssertionError("the queue reads the triage time from its SQL annotation, not per row")
+
+    monkeypatch.setattr(clocks, "triage_due_of", per_row)
+    assert "Overdue since" in feoa.get("/incidents/").content.decode()
+    monkeypatch.undo()
+
+    # Worked out again when what it depends on changes on the same instance.
+    incident = Incident.objects.get(pk=low.pk)
+    first = incident.triage_due_at
+    incident.submitted_at += dt.timedelta(hours=1)
+    assert incident.triage_due_at == first + dt.timedelta(hours=1)
+
+
 def test_a_case_in_two_forces_runs_to_the_shorter_of_their_triage_targets(world, alice, client_as, file_report):
     import datetime as dt
 

@@ -119,3 +119,100 @@ def test_the_worker_fails_dead_jobs_before_starting_one_and_records_its_own_cras
     crashed = ImportJob.objects.exclude(pk=dead.pk).get()
     assert crashed.status == ImportJob.Status.FAILED and "MemoryError" in crashed.errors[0] and "Jane" not in crashed.errors[0]
     assert "Jane" not in caplog.text  # the exception's text may quote the file: not logged
+
+
+def _seen_from_another_connection(job_pk: int) -> tuple[str, int, int, object]:
+    """The job's progress as another connection (a new thread's) reads it."""
+    import threading
+
+    from django.db import connection
+
+    seen: list = []
+
+    def read() -> None:
+        try:
+            seen.append(ImportJob.objects.values_list("stage", "done", "total", "heartbeat_at").get(pk=job_pk))
+        finally:
+            connection.close()
+
+    reader = threading.Thread(target=read)
+    reader.start()
+    reader.join(timeout=10)
+    return seen[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_another_connection_sees_a_background_import_move_while_it_runs(monkeypatch):
+    """The imports page reads progress on its own connection while the import's transaction is still
+    open: on PostgreSQL it sees each stage as it is reported, not only the start. On SQLite the import
+    holds the single write lock, so progress is seen when it commits; the job must still finish."""
+    from django.db import connection
+
+    from ballotguard.registry import importers
+    from ballotguard.registry.tasks import run_import_job
+
+    import_geography(FIXTURES / "geography")
+    admin = make_user("importer", "admin")
+    job = ImportJob.objects.create(filename="dc.csv", data=(FIXTURES / "dc_export.csv").read_bytes(), created_by=admin)
+    original = importers.import_candidates
+    seen: list = []
+
+    def watched(*args, progress, **kwargs):
+        def reporting(stage, done, total):
+            progress(stage, done, total)
+            if stage == "Checking rows" and done == total and connection.vendor != "sqlite":  # always written, not throttled
+                assert connection.in_atomic_block  # still inside the import's transaction
+                seen.append(_seen_from_another_connection(job.pk))
+        return original(*args, progress=reporting, **kwargs)
+
+    monkeypatch.setattr(importers, "import_candidates", watched)
+    assert run_import_job.call(job.pk) == "done"
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.DONE and job.stage == "Saving" and job.done == job.total == 4
+    if connection.vendor != "sqlite":
+        stage, done, total, heartbeat = seen[0]
+        assert stage == "Checking rows" and done == total == 7
+        assert heartbeat > job.started_at
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_dead_job_sweep_skips_a_job_whose_row_a_live_import_holds():
+    """A job row held locked by another transaction belongs to a live import: the sweep run by the
+    page and the worker passes it by instead of waiting for that transaction (PostgreSQL)."""
+    import datetime as dt
+    import threading
+
+    from django.db import connection, transaction
+    from django.utils import timezone
+
+    from ballotguard.registry.services import fail_dead_import_jobs
+
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite has no row locks; the sweep's read-first path is covered by the tests above")
+    long_ago = timezone.now() - dt.timedelta(hours=2)
+    held = ImportJob.objects.create(filename="held.csv", status=ImportJob.Status.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
+    dead = ImportJob.objects.create(filename="dead.csv", status=ImportJob.Status.RUNNING, started_at=long_ago, heartbeat_at=long_ago)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        try:
+            with transaction.atomic():
+                ImportJob.objects.select_for_update().get(pk=held.pk)
+                locked.set()
+                release.wait(timeout=20)
+        finally:
+            connection.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert locked.wait(timeout=10)
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")  # without skipping, the sweep fails here instead of hanging
+            assert fail_dead_import_jobs() == 1
+    finally:
+        release.set()
+        holder.join()
+    assert ImportJob.objects.get(pk=dead.pk).status == ImportJob.Status.FAILED
+    assert ImportJob.objects.get(pk=held.pk).status == ImportJob.Status.RUNNING
