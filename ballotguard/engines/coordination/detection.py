@@ -803,11 +803,14 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     falls in a small-crowd cell that a stock phrase's crowd of hundreds cannot inflate. Quiet hours,
     where a group may be all there is and would explain itself, are cells of their own.
 
-    Per pair: ``p = P(Poisson(λ) ≥ X)`` per cell and for all its cells pooled (``Σλ``, ``ΣX``); the
-    pair's p-value is twice the smaller of the pooled one and the smallest cell's times the number of
-    cells it co-acted in (Bonferroni: valid whatever the dependence); then Benjamini–Hochberg at
-    ``s.fdr`` over every pair that co-acted. Pairs with fewer than ``min_edge_weight`` co-actions in
-    all cannot become edges and get p = 1 without being computed.
+    Per pair, two views: (1) ``p = P(Poisson(λ) ≥ X)`` per cell it co-acted in, the smallest times the
+    number of those cells; (2) per behaviour and crowd stratum, ``X`` summed over the pair's cells of
+    that stratum against ``λ`` summed over *every* cell of that behaviour and stratum (every block and
+    class pair where both accounts had shares, whether they met there or not), the smallest times the
+    number of such strata with ``λ > 0`` (Bonferroni). The pair's p-value is twice the smaller view;
+    then Benjamini–Hochberg at ``s.fdr`` over every pair that co-acted. Pairs with fewer than
+    ``min_edge_weight`` co-actions in all cannot become edges and get p = 1 without being computed.
+    The pair's ``expected`` is the sum of (2)'s ``λ``.
 
     Returns ``(pairs, cells)``: ``pairs`` = ``(a, b, observed, expected, p, keep)`` for every pair
     ``a < b`` that co-acted; ``cells`` = ``(a, b, kind, cell, observed, expected, p)`` for the pairs
@@ -850,15 +853,50 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         .sort("a", "b", "kind", "cell")
     )
     cells = cells.with_columns(pl.Series("p", poisson_tail(cells["x"].to_numpy(), cells["lam"].to_numpy())))
+    # Two views of the same evidence, each valid on its own: (1) the most improbable cell times the
+    # number of cells the pair met in (a quiet hour cannot be diluted by busy ones); (2) each behaviour
+    # and crowd stratum pooled over every block and activity level where the pair could have met, times
+    # the number of such strata with λ > 0 (identical text in small crowds is judged against the
+    # chance of identical text in small crowds, not drowned by co-replies or a stock phrase's crowds;
+    # occasions in several hours add up). Chance in (2) is counted over every block and crowd class in
+    # which both accounts were active, not only those where they met: leaving out the occasions where
+    # chance gave them nothing made an active pair's few meetings look improbable (issue 13: most of
+    # the ordinary accounts drawn in). The pair's p-value is twice the smaller view. (Pooling every
+    # behaviour together as well was measured: it lets a third view's multiplicity cost planted
+    # groups more than it finds.)
     per_pair = cells.group_by("a", "b").agg(
-        pl.col("x").sum().alias("observed"), _round(pl.col("lam").sum()).alias("expected"),
-        (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
-    ).sort("a", "b")
-    # Two views of the same evidence, each valid: all cells pooled (one Poisson: many occasions add up)
-    # and the most improbable cell (a quiet hour cannot dilute busy ones); the pair's p-value is the
-    # smaller, doubled (Bonferroni over the two).
-    pooled = poisson_tail(per_pair["observed"].to_numpy(), per_pair["expected"].to_numpy())
-    per_pair = per_pair.with_columns(pl.Series("p", np.minimum(1.0, 2.0 * np.minimum(pooled, per_pair["p_cell"].to_numpy()))))
+        pl.col("x").sum().alias("observed"), (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
+    )
+    stratum = (pl.col("cell") // 1024).alias("stratum")
+    directed_w = weight.group_by("kind", stratum, "glo", "ghi", "block").agg(pl.col("w").sum())
+    directed_w = pl.concat([
+        directed_w.select("kind", "stratum", "block", pl.col("glo").alias("ga"), pl.col("ghi").alias("gb"), "w"),
+        directed_w.filter(pl.col("glo") != pl.col("ghi")).select("kind", "stratum", "block", pl.col("ghi").alias("ga"), pl.col("glo").alias("gb"), "w"),
+    ])
+    field_a = (
+        shares.rename({"cls": "ga"}).join(directed_w, on=["kind", "block", "ga"])
+        .group_by("account", "kind", "stratum", "block", "gb").agg((pl.col("n").cast(pl.Float64) * pl.col("w")).sum().alias("f"))
+    )
+    everywhere = (
+        per_pair.select("a", "b").join(field_a.rename({"account": "a"}), on="a")
+        .join(shares.rename({"account": "b", "cls": "gb", "n": "nb"}), on=["b", "kind", "block", "gb"])
+        .group_by("a", "b", "kind", "stratum").agg((pl.col("f") * pl.col("nb").cast(pl.Float64)).sum().alias("lam"))
+    )
+    per_stratum = (
+        cells.group_by("a", "b", "kind", stratum).agg(pl.col("x").sum(), pl.col("lam").sum().alias("seen"))
+        .join(everywhere, on=["a", "b", "kind", "stratum"], how="full", coalesce=True)
+        .with_columns(pl.col("x").fill_null(0), _round(pl.max_horizontal(pl.col("lam").fill_null(0.0), pl.col("seen").fill_null(0.0))).alias("lam"))
+        .sort("a", "b", "kind", "stratum")
+    )
+    per_stratum = per_stratum.with_columns(pl.Series("p", poisson_tail(per_stratum["x"].to_numpy(), per_stratum["lam"].to_numpy())))
+    # Bonferroni over the strata in which chance could have joined the pair (λ > 0); the others have
+    # p = 1 whatever happens and cannot be a false discovery.
+    per_pair = per_pair.join(
+        per_stratum.group_by("a", "b").agg(_round(pl.col("lam").sum()).alias("expected"),
+                                           (pl.col("p").min() * pl.max_horizontal((pl.col("lam") > 0).sum(), 1)).clip(upper_bound=1.0).alias("p_stratum")),
+        on=["a", "b"], how="left").sort("a", "b")
+    best = np.minimum(per_pair["p_cell"].to_numpy(), per_pair["p_stratum"].to_numpy())
+    per_pair = per_pair.with_columns(pl.Series("p", np.minimum(1.0, 2.0 * best)))
     pairs = totals.join(per_pair, on=["a", "b"], how="left").select(
         "a", "b", pl.coalesce("observed", "total").alias("observed"), pl.col("expected").fill_null(float("nan")), pl.col("p").fill_null(1.0)
     ).sort("a", "b")
