@@ -689,6 +689,18 @@ def block_shares(account: pl.Expr, time: pl.Expr, s: Settings) -> tuple[pl.Expr,
     return block, spill
 
 
+CONTENT = frozenset({Behaviour.TEXT, Behaviour.NEAR_TEXT, Behaviour.URL, Behaviour.IMAGE, Behaviour.OBSERVABLE})
+"""Behaviours that share content: what was said, linked or shown. The others (reply, repost, hashtag,
+domain) say only where two accounts acted."""
+
+ALONE = 3
+"""The crowd class of a share of a non-:data:`CONTENT` behaviour that co-acted with nobody. Co-actions
+never involve such shares, so they count in no cell's activity ``M``: for replies, reposts and
+hashtags, an account's ``π`` is its part of the shares made *in crowds*. Identical text, a link or an
+image shared alone stays in class 0 with the small crowds: there co-actions are rare, and measuring
+activity among them alone would let a group's own burst be all the activity there is and explain
+itself."""
+
 CROWD_CLASSES = (64, 1024)
 """Crowd sizes at which an account's activity is counted apart: a share made in a crowd of fewer than 64
 (alone, or among up to 63 others sharing the same thing within the window: every group the issue
@@ -700,7 +712,13 @@ def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
     the share's co-actions in that behaviour, loops included), spill-over included."""
     block, spill = block_shares(pl.col("account"), pl.col("time"), s)
-    with_block = shares.select("account", "kind", crowd_class(pl.col("degree") + 1).alias("cls"), block.alias("block"), spill.alias("spill"))
+    # Where sharing alone is not the norm to be compared against (a reply, a repost, a hashtag: see
+    # ALONE), a share that met nobody is counted apart, so an account's activity is its part of the
+    # shares that landed in crowds: an account that always replies in a post's first minute is judged
+    # by how often it is in those crowds, not by how often it posts.
+    alone = (pl.col("degree") == 0) & pl.col("kind").is_in([_CODE[b] for b in Behaviour if b not in CONTENT])
+    cls = pl.when(alone).then(pl.lit(ALONE, pl.Int8)).otherwise(crowd_class(pl.col("degree") + 1))
+    with_block = shares.select("account", "kind", cls.alias("cls"), block.alias("block"), spill.alias("spill"))
     both = pl.concat([
         with_block.select("account", "kind", "cls", "block"),
         with_block.filter(pl.col("spill")).select("account", "kind", "cls", (pl.col("block") - 1).alias("block")),

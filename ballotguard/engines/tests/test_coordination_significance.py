@@ -47,8 +47,10 @@ def reference_edges(actions: list[Action], s: Settings) -> dict[tuple[str, str],
     for r, (account, t, _) in enumerate(rows):
         h = math.floor(t / size)
         for block in ([h, h - 1] if t - s.window < h * size else [h]):
-            n[(account, cls(degree[r]), block)] += 1
-            m[(cls(degree[r]), block)] += 1
+            # A reply that met nobody is in a class of its own (3), which no co-action has.
+            g = 3 if degree[r] == 0 else cls(degree[r])
+            n[(account, g, block)] += 1
+            m[(g, block)] += 1
     total = defaultdict(int)
     for (g, h), v in m.items():
         total[h] += v
