@@ -1093,12 +1093,138 @@ def _components(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
         labels = new
 
 
+SPLIT_MIN_DENSITY = 0.5
+"""A component is split into communities only when each is dense: more than this share of its pairs linked."""
+SPLIT_MAX_BETWEEN = 0.25
+"""... and the communities are apart: at most this share of the pairs across two communities linked."""
+
+
+def campaign_labels(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
+    """The campaign of each node ``0..n-1`` (labelled by its smallest member) from undirected edges
+    ``a``–``b``: the connected components (stage 7), each split into communities when they are clearly
+    apart. Two groups that share a member or two, or one chance link between two campaigns, make one
+    component; a campaign is a dense group, so such a component is split.
+
+    Communities: the Louvain method (Blondel et al. 2008) on the component's edges, unweighted, made
+    deterministic: nodes are visited in number order, a node moves to the neighbouring community with
+    the largest modularity gain only when it beats staying (ties: the smallest label), and communities
+    are merged into nodes level by level until nothing moves. The split is kept only when every
+    community has at least three members and is dense (more than :data:`SPLIT_MIN_DENSITY` of its
+    pairs linked) and every two communities are apart (at most :data:`SPLIT_MAX_BETWEEN` of the pairs
+    across them linked); otherwise the component stays whole (a loose chain is not cut into pieces). The input order of the edges does not matter. Shared with ``coordination_spark``, which
+    runs it on the driver on the collected edges."""
+    label = _components(a, b, n)
+    if not len(a):
+        return label
+    pairs = sorted({(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist()) if x != y})
+    neighbours: dict[int, list[int]] = {}
+    for x, y in pairs:
+        neighbours.setdefault(x, []).append(y)
+        neighbours.setdefault(y, []).append(x)
+    for members in _groups(label, sorted(neighbours)):
+        if len(members) < 6:
+            continue
+        inside = set(members)
+        own = _louvain({v: {w: 1.0 for w in neighbours[v]} for v in members})
+        sizes: dict[int, int] = {}
+        for v in members:
+            sizes[own[v]] = sizes.get(own[v], 0) + 1
+        if len(sizes) < 2 or min(sizes.values()) < 3:
+            continue
+        within: dict[int, int] = {}
+        between: dict[tuple[int, int], int] = {}
+        for x, y in pairs:
+            if x in inside:
+                if own[x] == own[y]:
+                    within[own[x]] = within.get(own[x], 0) + 1
+                else:
+                    key = (min(own[x], own[y]), max(own[x], own[y]))
+                    between[key] = between.get(key, 0) + 1
+        dense = all(within.get(c, 0) > SPLIT_MIN_DENSITY * k * (k - 1) / 2 for c, k in sizes.items())
+        apart = all(count <= SPLIT_MAX_BETWEEN * sizes[c] * sizes[d] for (c, d), count in between.items())
+        if not (dense and apart):
+            continue
+        for v in members:
+            label[v] = own[v]
+    return label
+
+
+def _louvain(graph: dict[int, dict[int, float]]) -> dict[int, int]:
+    """Community of each node (its smallest member) by the Louvain method, deterministic (see
+    :func:`campaign_labels`). ``graph``: node → {neighbour: weight}, symmetric; self-loops allowed."""
+    members = {v: [v] for v in graph}  # node of the current level → original nodes
+    while True:
+        nodes = sorted(graph)
+        degree = {v: sum(graph[v].values()) + graph[v].get(v, 0.0) for v in nodes}
+        total = sum(degree.values())
+        if total == 0:
+            break
+        community = {v: v for v in nodes}
+        tot = dict(degree)
+        moved_any = False
+        for _ in range(100):
+            moved = False
+            for v in nodes:
+                here = community[v]
+                tot[here] -= degree[v]
+                links: dict[int, float] = {}
+                for w in sorted(graph[v]):
+                    if w != v:
+                        links[community[w]] = links.get(community[w], 0.0) + graph[v][w]
+                def gain(c: int) -> float:
+                    return links.get(c, 0.0) - tot.get(c, 0.0) * degree[v] / total
+                best, best_gain = here, gain(here)
+                for c in sorted(links):
+                    g = gain(c)
+                    if g > best_gain + 1e-12:
+                        best, best_gain = c, g
+                community[v] = best
+                tot[best] = tot.get(best, 0.0) + degree[v]
+                if best != here:
+                    moved = moved_any = True
+            if not moved:
+                break
+        if not moved_any:
+            break
+        merged: dict[int, dict[int, float]] = {}
+        grouped: dict[int, list[int]] = {}
+        for v in nodes:
+            c = community[v]
+            grouped.setdefault(c, []).extend(members[v])
+            row = merged.setdefault(c, {})
+            for w, weight in graph[v].items():
+                d = community[w]
+                row[d] = row.get(d, 0.0) + (weight if w != v else weight)
+        # A self-loop's weight counts once per endpoint in the rows above, which is the convention the
+        # degree formula expects (internal edges appear from both sides).
+        for c in merged:
+            if c in merged[c]:
+                merged[c][c] /= 2.0
+        graph = merged
+        members = grouped
+    out: dict[int, int] = {}
+    for group in members.values():
+        smallest = min(group)
+        for v in group:
+            out[v] = smallest
+    return out
+
+
+def _groups(label: np.ndarray, nodes: list[int]) -> list[list[int]]:
+    out: dict[int, list[int]] = {}
+    for v in nodes:
+        out.setdefault(int(label[v]), []).append(v)
+    return [out[k] for k in sorted(out)]
+
+
 def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name: list[str], s: Settings) -> tuple[Campaign, ...]:
     if und.height == 0:
         return ()
+    label = campaign_labels(und["a"].to_numpy(), und["b"].to_numpy(), len(name))
+    # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign.
+    und = und.filter(pl.Series(label[und["a"].to_numpy()] == label[und["b"].to_numpy()]))
+    kept = kept.filter(pl.Series(label[kept["a"].to_numpy()] == label[kept["b"].to_numpy()]))
     a = und["a"].to_numpy()
-    b = und["b"].to_numpy()
-    label = _components(a, b, len(name))
     und = und.with_columns(pl.Series("c", label[a]))
     kept = kept.with_columns(pl.Series("c", label[kept["a"].to_numpy()]))
     members = (

@@ -299,3 +299,49 @@ def test_parse_fdr_refuses_what_is_not_a_rate(text):
 
     with pytest.raises(ValueError, match="between 0 and 1"):
         parse_fdr(text)
+
+
+def _clique(nodes):
+    return [(x, y) for k, x in enumerate(nodes) for y in nodes[k + 1:]]
+
+
+def test_two_groups_sharing_members_are_two_campaigns_and_a_loose_chain_stays_whole():
+    from ballotguard.engines.coordination.detection import campaign_labels
+
+    first, second = list(range(0, 12)), [10, 11] + list(range(12, 20))  # two dense groups sharing two members
+    edges = _clique(first) + _clique(second) + [(20, 21), (21, 22), (22, 23), (23, 24), (24, 25), (25, 26)]  # and a chain
+    for order in (edges, edges[::-1], sorted(edges, key=lambda e: (e[1] * 7919) % 101)):
+        a = np.array([x for x, _ in order])
+        b = np.array([y for _, y in order])
+        label = campaign_labels(a, b, 27)
+        groups = {}
+        for v in range(27):
+            groups.setdefault(int(label[v]), []).append(v)
+        camps = sorted(groups.values())
+        big = [g for g in camps if len(g) > 1]
+        assert len(big) == 3
+        # Each dense group is one campaign (the shared members go with one of them), the chain is one.
+        assert any(set(g) >= set(range(0, 10)) and not set(g) & set(range(12, 20)) for g in big)
+        assert any(set(g) >= set(range(12, 20)) and not set(g) & set(range(0, 10)) for g in big)
+        assert list(range(20, 27)) in big
+        assert all(label[v] == min(g) for g in camps for v in g)
+
+
+def overlapping_groups() -> tuple[list[Action], list[str], list[str]]:
+    """Ordinary reply traffic and two copy-paste groups that share two members (shared with the Spark tests)."""
+    rng = random.Random(8)
+    first = [f"first{k}" for k in range(8)]
+    second = first[:2] + [f"second{k}" for k in range(8)]
+    rows = _busy_hour(rng)
+    for o in range(4):
+        rows += [Action(a, 3600 * (1 + 5 * o) + k, f"{a}-a{o}", f"first group slogan number {o} for everyone to see") for k, a in enumerate(first)]
+        rows += [Action(a, 3600 * (3 + 5 * o) + k, f"{a}-b{o}", f"second group text on day {o} about something else") for k, a in enumerate(second)]
+    return rows, first, second
+
+
+def test_overlapping_groups_in_traffic_are_reported_as_two_campaigns():
+    rows, first, second = overlapping_groups()
+    found = detect(rows, Settings())
+    groups = sorted(set(c.accounts) for c in found.campaigns if len(c.accounts) > 2)
+    assert len(groups) == 2
+    assert any(g >= set(first[2:]) for g in groups) and any(g >= set(second[2:]) for g in groups)

@@ -107,7 +107,7 @@ def with_background() -> list[Action]:
 @pytest.mark.parametrize("case, actions", [
     (Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, max_object_accounts=6, fdr=None), every_behaviour),
     (Settings(behaviours=frozenset(Behaviour), window=0, shingle_size=2, similarity=0.5, min_text_words=0, max_object_accounts=None, fdr=None), every_behaviour),
-    (Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, fdr=0.05, max_crowd=5), with_background),
+    (Settings(behaviours=frozenset(Behaviour), loops=True, min_edge_weight=1, min_account_actions=1, fdr=0.3, max_crowd=5), with_background),
 ], ids=["all-behaviours-loops", "window-0-shingles-2", "significance-loops-crowd-guard"])
 def test_every_behaviour_and_setting(spark, case, actions):
     local = detect(actions(), case)
@@ -115,6 +115,15 @@ def test_every_behaviour_and_setting(spark, case, actions):
     if case.fdr is not None:
         assert 0 < local.stats["pairs_significant"] < local.stats["pairs_tested"]  # significance keeps some pairs and drops others
     assert_same(local, coordination_spark.detect(actions(), case, spark=spark))
+
+
+def test_two_groups_sharing_members_are_split_alike(spark):
+    from ballotguard.engines.tests.test_coordination_significance import overlapping_groups
+
+    rows, _, _ = overlapping_groups()
+    local = detect(rows, Settings())
+    assert len([c for c in local.campaigns if len(c.accounts) > 2]) == 2  # one component, split in two
+    assert_same(local, coordination_spark.detect(rows, Settings(), spark=spark))
 
 
 @pytest.fixture(scope="module")
