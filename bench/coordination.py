@@ -258,7 +258,7 @@ def main() -> None:
                         help="project: bench/coordination_data.py (the generator the old defaults were chosen on); "
                              "stress: bench/coordination_stress.py (independent, every failure mode of issue 13)")
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--similarity", type=float, default=0.8)
+    parser.add_argument("--similarity", type=float, default=0.7, help="for both detectors (default 0.7, Ballotguard's default)")
     parser.add_argument("--min-weight", type=int, default=2, help="minimum edge weight for both (default 2, Ballotguard's default)")
     parser.add_argument("--repeat", type=int, default=1, help="run Ballotguard this many times per size and report the fastest (default 1)")
     parser.add_argument("--peer-python", default=None, help="an interpreter with coordination-network-toolkit installed (default: this one, then /tmp/cnt/bin/python)")
