@@ -705,6 +705,9 @@ image shared alone stays in class 0 with the small crowds: there co-actions are 
 activity among them alone would let a group's own burst be all the activity there is and explain
 itself."""
 
+PAIRS_PER_SLICE = 20_000
+"""Pairs whose chance is summed over every cell at once (bounded memory; the result does not depend on it)."""
+
 CROWD_CLASSES = (64, 1024)
 """Crowd sizes at which an account's activity is counted apart: a share made in a crowd of fewer than 64
 (alone, or among up to 63 others sharing the same thing within the window: every group the issue
@@ -899,11 +902,16 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         shares.rename({"cls": "ga"}).join(directed_w, on=["kind", "block", "ga"])
         .group_by("account", "kind", "stratum", "block", "gb").agg((pl.col("n").cast(pl.Float64) * pl.col("w")).sum().alias("f"))
     )
-    everywhere = (
-        per_pair.select("a", "b").join(field_a.rename({"account": "a"}), on="a")
-        .join(shares.rename({"account": "b", "cls": "gb", "n": "nb"}), on=["b", "kind", "block", "gb"])
+    field_a = field_a.rename({"account": "a"})
+    shares_b = shares.rename({"account": "b", "cls": "gb", "n": "nb"})
+    wanted_pairs = per_pair.select("a", "b")
+    # In slices of pairs: an active account has a row per behaviour, stratum, block and class, so the
+    # join for every pair at once would hold millions of rows.
+    everywhere = pl.concat([
+        wanted_pairs.slice(lo, PAIRS_PER_SLICE).join(field_a, on="a").join(shares_b, on=["b", "kind", "block", "gb"])
         .group_by("a", "b", "kind", "stratum").agg((pl.col("f") * pl.col("nb").cast(pl.Float64)).sum().alias("lam"))
-    )
+        for lo in range(0, max(wanted_pairs.height, 1), PAIRS_PER_SLICE)
+    ])
     per_stratum = (
         cells.group_by("a", "b", "kind", stratum).agg(pl.col("x").sum(), pl.col("lam").sum().alias("seen"))
         .join(everywhere, on=["a", "b", "kind", "stratum"], how="full", coalesce=True)
