@@ -39,7 +39,8 @@ def reference_edges(actions: list[Action], s: Settings) -> dict[tuple[str, str],
         degree[j] += 1
 
     def cls(d: int) -> int:
-        return int(d + 1 >= 64) + int(d + 1 >= 1024)
+        # A reply that met someone: one class per doubling of its crowd (d + 1 shares), from 4.
+        return 4 + (d + 1).bit_length() - 1
 
     size = max(s.null_block, s.window)
     n = defaultdict(int)  # (account, class, block) → shares

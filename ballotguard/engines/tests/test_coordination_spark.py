@@ -96,10 +96,13 @@ def every_behaviour() -> list[Action]:
 def with_background() -> list[Action]:
     """:func:`every_behaviour` among 300 ordinary co-replies and co-tags on the same three days: on its own
     the small input is all the traffic there is and explains itself by chance, so significance keeps
-    nothing; with background, some pairs are kept and most are not."""
+    nothing; with background, some pairs are kept and most are not. The background's replies carry text of
+    their own (each different), so that identical text is judged against ordinary texts, as in real traffic:
+    since replies in crowds are judged within crowds of their size, the input's co-replies explain themselves."""
     rng = random.Random(5)
     return every_behaviour() + [
-        Action(f"bg{rng.randrange(60)}", day * 86_400 + rng.uniform(0, 120), f"bg-{k}", reply_to=f"post-{rng.randrange(40)}", hashtags=(f"#t{rng.randrange(6)}",))
+        Action(f"bg{rng.randrange(60)}", day * 86_400 + rng.uniform(0, 120), f"bg-{k}", f"ordinary words number {k} here",
+               reply_to=f"post-{rng.randrange(40)}", hashtags=(f"#t{rng.randrange(6)}",))
         for k, day in enumerate([0, 1, 2] * 100)
     ]
 
