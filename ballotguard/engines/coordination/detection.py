@@ -722,16 +722,14 @@ hyperactive replier is judged by how often it joins storms, not by how often it 
 
 
 def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree[, around])``
-    (``degree``: the share's co-actions in that behaviour, loops included; ``around``: the crowd at its
-    reply target, :func:`reply_crowds`), spill-over included; ``cls`` is :func:`share_class`."""
+    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
+    the share's co-actions in that behaviour, loops included), spill-over included; ``cls`` is :func:`share_class`."""
     block, spill = block_shares(pl.col("account"), pl.col("time"), s)
     # Where sharing alone is not the norm to be compared against (a reply, a repost, a hashtag: see
     # ALONE), a share that met nobody is counted apart, and one that met others is counted with the
     # crowds of its size (share_class): an account that always replies in a popular post's first minute
-    # is judged by how often it is in crowds like those, not by how often it posts. ``around`` (the crowd
-    # at the share's reply target, reply_crowds) puts a text posted into a reply storm with the storm.
-    cls = share_class(pl.col("degree"), pl.col("kind"), pl.col("around") if "around" in shares.columns else None)
+    # is judged by how often it is in crowds like those, not by how often it posts.
+    cls = share_class(pl.col("degree"), pl.col("kind"))
     with_block = shares.select("account", "kind", cls.alias("cls"), block.alias("block"), spill.alias("spill"), *(["n"] if "n" in shares.columns else []))
     both = pl.concat([
         with_block.select("account", "kind", "cls", "block"),
@@ -802,52 +800,21 @@ CLASS_SPAN = CONTEXT_CLASS_BASE + CONTEXT_CLASS_BITS + 1
 """Crowd classes per side in a cell's code (every class is below it)."""
 
 
-def share_class(degree: pl.Expr, kind: pl.Expr, context: pl.Expr | None = None) -> pl.Expr:
+def share_class(degree: pl.Expr, kind: pl.Expr) -> pl.Expr:
     """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind``. Content
-    (:data:`CONTENT`): :func:`crowd_class` of the larger of ``degree + 1`` and ``context`` (the crowd at
-    the share's reply target, :func:`reply_crowds`; 0, 1, 2), so identical text posted into a reply storm
-    is judged among the storm's texts, while a group's own burst (a crowd under 64) stays with the small
-    crowds and cannot explain itself. Context (reply, repost, hashtag,
+    (:data:`CONTENT`): :func:`crowd_class` of ``degree + 1`` (0, 1, 2): coarse, so that a group's own
+    burst (a crowd under 64) stays with the small crowds and cannot explain itself. Context (reply, repost, hashtag,
     domain): :data:`ALONE` when it met nobody, else ``4 + floor(log2(degree + 1))``, one class per
     doubling of the crowd, counted exactly with integer comparisons (so every engine agrees). Where
     acting in crowds is the habit (a hyperactive replier on the top posts' first minute), an account is
     compared only with the activity in crowds of its size: its habit of joining crowds of thirty is not
     diluted by the small crowds everyone else makes."""
     crowd = degree.cast(pl.Int64) + 1
-    around = crowd if context is None else pl.max_horizontal(crowd, context.cast(pl.Int64))
     doublings = pl.sum_horizontal([(crowd >= (1 << k)).cast(pl.Int8) for k in range(1, CONTEXT_CLASS_BITS + 1)])
     is_context = kind.is_in([_CODE[b] for b in Behaviour if b not in CONTENT])
-    return (pl.when(~is_context).then(crowd_class(around))
+    return (pl.when(~is_context).then(crowd_class(crowd))
             .when(degree == 0).then(pl.lit(ALONE, pl.Int8))
             .otherwise(doublings + CONTEXT_CLASS_BASE).cast(pl.Int8))
-
-
-def reply_crowds(frame: pl.DataFrame, times: np.ndarray, s: Settings) -> np.ndarray:
-    """Per row, the crowd around its reply target at its time: how many replies (its own included) went to
-    the same message within ``window`` seconds either side, counted before any guard; 0 for a row that
-    replies to nothing. Identical text posted into a reply storm is judged with the storm's crowd class
-    (:func:`share_class`): a stock phrase ("you should resign") that two storm-chasers post under the same
-    top post within seconds is what storms make, not what a group plans."""
-    out = np.zeros(frame.height, np.int64)
-    replies = frame.select("row", "reply_to").filter(pl.col("reply_to") != "")
-    if not replies.height:
-        return out
-    rows = replies["row"].to_numpy()
-    key = replies["reply_to"].rank("dense").to_numpy().astype(np.int64)
-    t = times[rows]
-    order = np.lexsort((t, key))
-    key, t, rows = key[order], t[order], rows[order]
-    # Stage 3's rule, max(t_i, t_j) <= min(t_i, t_j) + window, on each target's sorted times: the replies
-    # to count are those from the first j with t_j + W >= t_i to the last j with t_j <= t_i + W.
-    # Both bounds are searched for all targets at once on (target, rank of time) codes: ranks of the
-    # times and of the times plus W keep their order exactly, so no rounding is added.
-    values, rank = np.unique(np.concatenate([t, t + s.window]), return_inverse=True)
-    at = key * len(values) + rank[: len(t)]
-    reach = key * len(values) + rank[len(t):]
-    lo = np.searchsorted(reach, at, side="left")
-    hi = np.searchsorted(at, reach, side="right")
-    out[rows] = hi - lo
-    return out
 
 
 def null_inputs(share_rows: pl.DataFrame, co_rows: pl.DataFrame, s: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -880,8 +847,8 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
 
     The null model is the stochastic degree sequence model's (Neal 2014) Chung–Lu form, per *cell*:
     behaviour, crowd stratum, the two crowd classes (:func:`share_class`: for replies, reposts and
-    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`, taken from
-    the larger of the share's own crowd and the crowd at its reply target), and the activity level of the block
+    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`), and the
+    activity level of the block
     (``floor(log2 M)``, M its shares of that behaviour). Within a block ``h`` the account behind
     each share of class ``g`` is drawn independently, being ``u`` with probability ``π_u(g) =
     n_u(h, g) / M(h, g)`` (its part of that activity), whatever was shared. Each of the cell's
@@ -1068,26 +1035,23 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         size = null_block(s)
         first = np.minimum(times[pairs["ri"].to_numpy()], times[pairs["rj"].to_numpy()])
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
-        around = reply_crowds(frame, times, s)
-        degree = degree.with_columns(pl.Series("c", around[degree["r"].to_numpy()]))
         co = (
             pr.select("ri", "rj", "kind", pl.min_horizontal("ai", "aj").alias("a"), pl.max_horizontal("ai", "aj").alias("b"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("ri")).otherwise(pl.col("rj")).alias("ra"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("rj")).otherwise(pl.col("ri")).alias("rb"),
                       pl.Series("block", np.floor(first / size).astype(np.int64)))
-            .join(degree.rename({"r": "ri", "d": "di", "c": "ci"}), on=["ri", "kind"], how="left")
-            .join(degree.rename({"r": "rj", "d": "dj", "c": "cj"}), on=["rj", "kind"], how="left")
+            .join(degree.rename({"r": "ri", "d": "di"}), on=["ri", "kind"], how="left")
+            .join(degree.rename({"r": "rj", "d": "dj"}), on=["rj", "kind"], how="left")
             .select("a", "b", "kind", pl.max_horizontal("di", "dj").alias("dm"),
-                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ci")), share_class(pl.col("dj"), pl.col("kind"), pl.col("cj"))).alias("glo"),
-                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ci")), share_class(pl.col("dj"), pl.col("kind"), pl.col("cj"))).alias("ghi"), "block", "ra", "rb")
+                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("glo"),
+                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("ghi"), "block", "ra", "rb")
             .group_by("a", "b", "kind", "dm", "glo", "ghi", "block")
             .agg(pl.len().cast(pl.Int64).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.Int64).alias("x"))
         )
         share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8})
-        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}).drop("c"), on=["row", "kind"], how="left")
+        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left")
         r = share_rows["row"].to_numpy()
-        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").fill_null(0).cast(pl.Int64),
-                                       pl.Series("around", around[r]))
+        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").fill_null(0).cast(pl.Int64))
         del r
         share_table, co = null_inputs(share_rows, co, s)
         del share_rows

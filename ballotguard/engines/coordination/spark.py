@@ -182,7 +182,7 @@ def detect_frame(actions, s: Settings) -> Detection:
         )
         tested = kinds = None
         if s.fdr is not None:
-            tested, kinds = _significance(pairs, shares, keep(pr), _reply_crowds(actions, s), s)
+            tested, kinds = _significance(pairs, shares, keep(pr), s)
             stats["pairs_tested"] = tested.height
             stats["pairs_significant"] = int(tested["keep"].sum())
         all_pr = pr
@@ -252,20 +252,7 @@ def local_float(value):
     return None if value is None or value != value else float(value)
 
 
-def _reply_crowds(actions, s: Settings):
-    """``(row, c)``: :func:`coordination.reply_crowds` on Spark, for rows that reply to something: the
-    replies to the same message within the window either side (its own included), by stage 3's rule.
-    A self-join per target: a storm of k replies in a minute makes about k² rows here (the local engine
-    counts by binary search)."""
-    from pyspark.sql import functions as F
-
-    replies = actions.filter(F.col("reply_to") != "").select("row", "reply_to", "time")
-    other = replies.select(F.col("row").alias("r2"), F.col("reply_to").alias("to2"), F.col("time").alias("t2"))
-    near = (F.col("reply_to") == F.col("to2")) & (F.greatest("time", "t2") <= F.least("time", "t2") + F.lit(float(s.window)))
-    return replies.join(other, near).groupBy("row").agg(F.count(F.lit(1)).alias("c"))
-
-
-def _significance(pairs, shares, pr, crowds, s: Settings):
+def _significance(pairs, shares, pr, s: Settings):
     """Stage 4b on Spark: the null model's inputs are aggregated on the executors (shares per account,
     behaviour, time and crowd degree; co-actions per pair, behaviour, crowd and block), collected, and
     the test itself is :func:`coordination.significance` on the driver, so both engines decide alike."""
@@ -282,34 +269,29 @@ def _significance(pairs, shares, pr, crowds, s: Settings):
         .groupBy("r", "kind").agg(F.count(F.lit(1)).alias("d"))
     )
     share_rows = (
-        null_shares.join(degree.withColumnRenamed("r", "row"), ["row", "kind"], "left").join(crowds, "row", "left")
-        .select("account", "kind", F.col("t").alias("time"), F.coalesce(F.col("d"), F.lit(0)).cast("long").alias("degree"),
-                F.coalesce(F.col("c"), F.lit(0)).cast("long").alias("around"))
-        .groupBy("account", "kind", "time", "degree", "around").agg(F.count(F.lit(1)).alias("n"))
+        null_shares.join(degree.withColumnRenamed("r", "row"), ["row", "kind"], "left")
+        .select("account", "kind", F.col("t").alias("time"), F.coalesce(F.col("d"), F.lit(0)).cast("long").alias("degree"))
+        .groupBy("account", "kind", "time", "degree").agg(F.count(F.lit(1)).alias("n"))
         .collect()
     )
-    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "around": pl.Int64, "n": pl.Int64},
+    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "n": pl.Int64},
                              orient="row")
     context_kinds = [_CODE[b] for b in Behaviour if b not in local.CONTENT]
 
-    def cls(d, c):
+    def cls(d):
         # coordination.share_class, written in Spark's integer arithmetic.
         crowd = d + 1
-        around = F.greatest(crowd, F.coalesce(c, F.lit(0)))
-        coarse = (around >= local.CROWD_CLASSES[0]).cast("int") + (around >= local.CROWD_CLASSES[1]).cast("int")
+        coarse = (crowd >= local.CROWD_CLASSES[0]).cast("int") + (crowd >= local.CROWD_CLASSES[1]).cast("int")
         doublings = sum((crowd >= (1 << k)).cast("int") for k in range(1, local.CONTEXT_CLASS_BITS + 1))
         return (F.when(~F.col("kind").isin(context_kinds), coarse).when(d == 0, F.lit(local.ALONE))
                 .otherwise(doublings + F.lit(local.CONTEXT_CLASS_BASE)))
 
     di = degree.select(F.col("r").alias("ri"), "kind", F.col("d").alias("di"))
     dj = degree.select(F.col("r").alias("rj"), "kind", F.col("d").alias("dj"))
-    ci = crowds.select(F.col("row").alias("ri"), F.col("c").alias("ci"))
-    cj = crowds.select(F.col("row").alias("rj"), F.col("c").alias("cj"))
     co_rows = (
-        pr.join(di, ["ri", "kind"], "left").join(dj, ["rj", "kind"], "left").join(ci, "ri", "left").join(cj, "rj", "left")
+        pr.join(di, ["ri", "kind"], "left").join(dj, ["rj", "kind"], "left")
         .select(F.least("ai", "aj").alias("a"), F.greatest("ai", "aj").alias("b"), "kind", F.greatest("di", "dj").alias("dm"),
-                F.least(cls(F.col("di"), F.col("ci")), cls(F.col("dj"), F.col("cj"))).alias("glo"),
-                F.greatest(cls(F.col("di"), F.col("ci")), cls(F.col("dj"), F.col("cj"))).alias("ghi"),
+                F.least(cls(F.col("di")), cls(F.col("dj"))).alias("glo"), F.greatest(cls(F.col("di")), cls(F.col("dj"))).alias("ghi"),
                 F.floor(F.least("ti", "tj") / F.lit(size)).cast("long").alias("block"),
                 F.when(F.col("ai") <= F.col("aj"), F.col("ri")).otherwise(F.col("rj")).alias("ra"),
                 F.when(F.col("ai") <= F.col("aj"), F.col("rj")).otherwise(F.col("ri")).alias("rb"))

@@ -348,25 +348,26 @@ def test_overlapping_groups_in_traffic_are_reported_as_two_campaigns():
     assert any(g >= set(first[2:]) for g in groups) and any(g >= set(second[2:]) for g in groups)
 
 
-def _storm_chasers(rng: random.Random, chasers: int = 90, posts: int = 30, hours: int = 24) -> list[Action]:
-    """Accounts that answer every popular post within its first half-minute, a third of the time with the
-    same stock phrases: crowds of about seventy at the same posts, hour after hour, by habit."""
+def _storm_chasers(rng: random.Random, chasers: int = 90, posts: int = 30, hours: int = 24, stock_share: float = 0.33) -> list[Action]:
+    """Accounts that answer every popular post within its first half-minute, ``stock_share`` of the time with
+    the same stock phrases: crowds of about seventy at the same posts, hour after hour, by habit."""
     stock = ["you should resign now", "what a total disgrace", "not fit for office"]
     actions = []
     for p in range(posts):
         t0 = rng.uniform(0, hours * 3600)
         for c in rng.sample(range(chasers), 70):
-            text = rng.choice(stock) if rng.random() < 0.33 else f"words {rng.randrange(10**6)} of my own"
+            text = rng.choice(stock) if rng.random() < stock_share else f"words {rng.randrange(10**6)} of my own"
             actions.append(Action(f"chaser{c}", t0 + rng.uniform(0, 30), f"top{p}-{c}", text, reply_to=f"top{p}"))
     return actions
 
 
-def test_storm_chasers_with_stock_phrases_are_chance_and_a_group_among_them_is_not():
-    """Round 2 of issue 13: repliers who habitually join the top posts' first minute meet each other, and
-    repeat each other's stock phrases, by habit; they are judged among crowds of their size (replies) and
-    among the storm's texts (text under a crowded reply target), so chance explains them."""
+def test_storm_chasers_are_chance_and_a_group_among_them_is_not():
+    """Round 2 of issue 13: repliers who habitually join the top posts' first minute meet each other there
+    by habit; their co-replies are judged among crowds of their size, so chance explains them. (With stock
+    phrases in a third of their replies, identical text still draws some of them in: see
+    docs/coordination.md, "Not done".)"""
     rng = random.Random(21)
-    background = _busy_hour(rng) + _storm_chasers(rng)
+    background = _busy_hour(rng) + _storm_chasers(rng, stock_share=0.0)
     assert detect(background, Settings()).campaigns == ()
     group = [f"grp{k}" for k in range(6)]
     planted = [Action(m, 3600 * (3 + 5 * occasion) + 4 * k, f"{m}-{occasion}", "the member lied about the budget and must go",
