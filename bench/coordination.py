@@ -113,6 +113,17 @@ def score(campaigns: list[list[str]], groups: dict[str, list[str]]) -> tuple[int
     return recovered, len(background)
 
 
+def background_roles(campaigns: list[list[str]], groups: dict[str, list[str]], roles: dict[str, str]) -> dict[str, int]:
+    """Background accounts in any campaign by the part the corpus gave them (``roles``: account → role,
+    e.g. the stress corpus's ``hyper`` and ``bot``; everyone else is ``ordinary``)."""
+    planted = {a for members in groups.values() for a in members}
+    out: dict[str, int] = {}
+    for a in {a for campaign in campaigns for a in campaign} - planted:
+        role = roles.get(a, "ordinary")
+        out[role] = out.get(role, 0) + 1
+    return dict(sorted(out.items()))
+
+
 def per_behaviour(edges: list, groups: dict[str, list[str]]) -> dict[str, dict]:
     """For each behaviour: edges that carry it, how many of those join two members of one planted group
     (precision), and how many of the planted groups' member pairs it links (recall)."""
@@ -141,6 +152,7 @@ class _StressTraffic:
         self.stress = stress
         self.groups = stress.groups
         self.planted_accounts = stress.planted_accounts
+        self.roles = stress.roles
 
     def write_csv(self, path) -> None:
         self.stress.write_csv(path)
@@ -258,7 +270,7 @@ def main() -> None:
                         help="project: bench/coordination_data.py (the generator the old defaults were chosen on); "
                              "stress: bench/coordination_stress.py (independent, every failure mode of issue 13)")
     parser.add_argument("--window", type=float, default=60.0)
-    parser.add_argument("--similarity", type=float, default=0.8)
+    parser.add_argument("--similarity", type=float, default=0.7, help="for both detectors (default 0.7, Ballotguard's default)")
     parser.add_argument("--min-weight", type=int, default=2, help="minimum edge weight for both (default 2, Ballotguard's default)")
     parser.add_argument("--repeat", type=int, default=1, help="run Ballotguard this many times per size and report the fastest (default 1)")
     parser.add_argument("--peer-python", default=None, help="an interpreter with coordination-network-toolkit installed (default: this one, then /tmp/cnt/bin/python)")
@@ -295,6 +307,7 @@ def main() -> None:
             path = pathlib.Path(tmp) / f"replies_{size}.csv"
             traffic.write_csv(path)
             planted = len(traffic.planted_accounts)
+            roles = getattr(traffic, "roles", {})
             del traffic
             print(f"\n{size:,} messages, seed {seed} ({path.stat().st_size / 2**20:.1f} MiB CSV), {planted} planted accounts in {len(groups)} groups")
             common = [str(args.window), str(args.similarity), str(args.min_weight)]
@@ -317,6 +330,10 @@ def main() -> None:
                       f"{len(r['campaigns']):>10,} {r['load'][0]:>9.2f}/{r['load'][1]:.2f}")
                 table.append({"messages": size, "seed": seed, "corpus": args.corpus, "days": args.days, "detector": name,
                               **{k: v for k, v in r.items() if k not in ("campaigns", "edges")}, "campaigns": len(r["campaigns"])})
+                if roles:
+                    r["background_roles"] = background_roles(r["campaigns"], groups, roles)
+                    table[-1]["background_roles"] = r["background_roles"]
+                    print("    background by role: " + ", ".join(f"{k} {v}" for k, v in r["background_roles"].items()))
                 if isinstance(r.get("edges"), list):
                     table[-1]["per_behaviour"] = per_behaviour(r["edges"], groups)
                     print("    per behaviour (edges, precision = within one planted group, recall = planted pairs linked): " + "; ".join(

@@ -68,6 +68,9 @@ class Stress:
     kinds: dict[str, str]
     links: dict[str, str] = field(default_factory=dict)
     """Short link → where it leads (a resolution table, as an analyst would have it)."""
+    roles: dict[str, str] = field(default_factory=dict)
+    """Background accounts with a part to play (``hyper``: hyperactive replier, ``bot``: timer bot), for
+    diagnosing what a detector draws in; everyone else is ordinary."""
 
     @property
     def planted_accounts(self) -> set[str]:
@@ -263,7 +266,8 @@ def generate(messages: int = 300_000, *, days: int = 7, groups: int = 12, seed: 
         planted = frame["user_id"].is_in([a for m in truth.values() for a in m])
         keep = planted.to_numpy() | (rng.random(frame.height) < (messages - planted.sum()) / max(1, frame.height - planted.sum()))
         frame = frame.filter(pl.Series(keep)).with_row_index("_r").with_columns(pl.col("_r").cast(pl.String).alias("message_id")).drop("_r")
-    return Stress(frame=frame, groups=truth, kinds=kinds, links=links)
+    roles = {**{str(names[a]): "hyper" for a in hyper}, **{str(names[a]): "bot" for a in bots}}
+    return Stress(frame=frame, groups=truth, kinds=kinds, links=links, roles=roles)
 
 
 def main() -> None:

@@ -71,3 +71,11 @@ def test_per_behaviour_precision_and_recall():
     out = per_behaviour(edges, groups)
     assert out["text"] == {"edges": 2, "inside": 2, "precision": 1.0, "recall": 2 / 3}
     assert out["reply"]["precision"] == 0.5 and out["reply"]["recall"] == 1 / 3
+
+
+def test_background_is_counted_by_role():
+    from bench.coordination import background_roles
+
+    groups = {"G1": ["a", "b"]}
+    campaigns = [["a", "b", "h1"], ["bot1", "bot2", "x"]]
+    assert background_roles(campaigns, groups, {"h1": "hyper", "bot1": "bot", "bot2": "bot"}) == {"bot": 2, "hyper": 1, "ordinary": 1}

@@ -274,10 +274,17 @@ def _significance(pairs, shares, pr, s: Settings):
         .groupBy("account", "kind", "time", "degree").agg(F.count(F.lit(1)).alias("n"))
         .collect()
     )
-    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "n": pl.Int64}, orient="row")
+    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "n": pl.Int64},
+                             orient="row")
+    context_kinds = [_CODE[b] for b in Behaviour if b not in local.CONTENT]
 
     def cls(d):
-        return (d + 1 >= local.CROWD_CLASSES[0]).cast("int") + (d + 1 >= local.CROWD_CLASSES[1]).cast("int")
+        # coordination.share_class, written in Spark's integer arithmetic.
+        crowd = d + 1
+        coarse = (crowd >= local.CROWD_CLASSES[0]).cast("int") + (crowd >= local.CROWD_CLASSES[1]).cast("int")
+        doublings = sum((crowd >= (1 << k)).cast("int") for k in range(1, local.CONTEXT_CLASS_BITS + 1))
+        return (F.when(~F.col("kind").isin(context_kinds), coarse).when(d == 0, F.lit(local.ALONE))
+                .otherwise(doublings + F.lit(local.CONTEXT_CLASS_BASE)))
 
     di = degree.select(F.col("r").alias("ri"), "kind", F.col("d").alias("di"))
     dj = degree.select(F.col("r").alias("rj"), "kind", F.col("d").alias("dj"))
@@ -514,9 +521,18 @@ def _campaigns(actions, kept, und, s: Settings, keep) -> tuple[Campaign, ...]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
-    label = keep(components(und, keep))
-    und = und.join(label.select(F.col("account").alias("a"), "c"), "a")
-    kept = kept.join(label.select(F.col("account").alias("a"), "c"), "a")
+    # Campaigns are components split into communities (local.campaign_labels), computed on the driver
+    # from the collected edges (a few thousand even at millions of messages), so both engines split alike.
+    pairs = [(r["a"], r["b"]) for r in und.select("a", "b").collect()]
+    names = sorted({x for pair in pairs for x in pair})
+    code = {x: k for k, x in enumerate(names)}
+    labels = local.campaign_labels(np.array([code[a] for a, _ in pairs], np.int64), np.array([code[b] for _, b in pairs], np.int64), len(names))
+    label = und.sparkSession.createDataFrame([(x, names[int(labels[k])]) for k, x in enumerate(names)], "account string, c string")
+    la = label.select(F.col("account").alias("a"), "c")
+    lb = label.select(F.col("account").alias("b"), F.col("c").alias("cb"))
+    # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign.
+    und = und.join(la, "a").join(lb, "b").filter(F.col("c") == F.col("cb")).drop("cb")
+    kept = kept.join(la, "a").join(lb, "b").filter(F.col("c") == F.col("cb")).drop("cb")
 
     def values(column: str):
         return F.array_sort(F.collect_set(F.when(F.col(column) != "", F.col(column)))).alias(column)

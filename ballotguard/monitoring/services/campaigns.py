@@ -7,7 +7,7 @@ Detection runs the pure engine (:mod:`ballotguard.engines.coordination.detection
    keyed pseudonym (``author_hash``) as the account, the text (decrypted here, in memory, for the
    engine only: it is never stored or logged with a campaign), links, hashtags, the reply target,
    and the candidate's constituency and police force. The engine's settings (window 60 s,
-   similarity 0.8, noise control) apply.
+   similarity 0.7, noise control) apply.
 2. **Observables.** One action per incident that names something matchable (phone, e-mail,
    vehicle, handle, web address), with the observables' keyed ``match_hash`` values as the shared
    objects, the incident's time and place (its area, else the candidate's) as when and where, and

@@ -1,4 +1,4 @@
-"""``ballotguard detect-campaigns INPUT --window 60 --similarity 0.8 --out DIR``: find coordinated
+"""``ballotguard detect-campaigns INPUT --window 60 --similarity 0.7 --out DIR``: find coordinated
 accounts in any file of actions, no database needed.
 
 Reads CSV (including the QUT coordination-network-toolkit's ``message_id,user_id,username,repost_id,
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("input", metavar="INPUT", type=pathlib.Path, help="A .csv, .jsonl/.ndjson or .parquet file of actions.")
         parser.add_argument("--out", required=True, type=pathlib.Path, metavar="DIR", help="Directory for campaigns.json and edges.csv (created if missing).")
         parser.add_argument("--window", type=float, default=Settings.window, help="Seconds within which two shares are co-actions (default 60).")
-        parser.add_argument("--similarity", type=float, default=Settings.similarity, help="Minimum Jaccard word similarity for near-identical text (default 0.8).")
+        parser.add_argument("--similarity", type=float, default=Settings.similarity, help=f"Minimum Jaccard word similarity for near-identical text (default {Settings.similarity:g}).")
         parser.add_argument(
             "--behaviours", default=None,
             help=f"Comma-separated behaviours to look for, from {', '.join(b.value for b in Behaviour)} "
