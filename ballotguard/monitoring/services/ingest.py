@@ -7,7 +7,6 @@ millions of rows is held one batch at a time and an interrupted run can simply b
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import multiprocessing
 import re
@@ -130,7 +129,7 @@ def ingest_records(actor: Actor, items: Iterable[MessageRecord | RowError], *, s
     router = HandleRouter()
     model = scorer() if score else None
     fingerprint_cache: dict[int, frozenset[str]] = {}
-    with _scoring_pool(model, score_processes) as pool:
+    with _Scoring(model, score_processes) as pool:
         waiting: tuple[list[Message], Future | None, int] | None = None
         for batch in _batches(items, batch_size):
             records: dict[tuple[str, str], MessageRecord] = {}
@@ -175,7 +174,10 @@ class _Scoring:
         prints = candidates_fingerprints([m.candidate_id for m in messages], cache)
         return self.executor.submit(_score_in_child, [m.text for m in messages], prints, threat_contexts(messages))
 
-    def close(self) -> None:
+    def __enter__(self) -> _Scoring:
+        return self
+
+    def __exit__(self, *exc) -> None:
         if self.executor is not None:
             self.executor.shutdown(wait=True, cancel_futures=True)
 
@@ -186,15 +188,6 @@ _CHILD_MODELS = None
 def _score_in_child(texts, prints, contexts):
     model, threat_model, key = _CHILD_MODELS
     return score_messages(texts, model, key=key, fingerprints=prints, contexts=contexts, threat_model=threat_model)
-
-
-@contextlib.contextmanager
-def _scoring_pool(model, processes: int) -> Iterator[_Scoring]:
-    pool = _Scoring(model, processes)
-    try:
-        yield pool
-    finally:
-        pool.close()
 
 
 def _existing(records: dict[tuple[str, str], MessageRecord]) -> set[tuple[str, str]]:
