@@ -273,6 +273,11 @@ def _stock(rng: np.random.Generator, n: int) -> pl.Series:
     return _pool(STOCK).gather(rng.choice(len(STOCK), n, p=_zipf_p(len(STOCK), 2.0, 1.0)))
 
 
+STREAMS = ("candidate_post", "news_bot", "planted", "superfan", "reply", "repost", "mention", "hashtag", "news_share",
+           "debate", "slogan")
+"""What produced each row (``HeldoutTraffic.streams``), for measuring what each kind of traffic costs a detector."""
+
+
 @dataclass
 class _Rows:
     """Rows under construction; ``reply``/``repost`` hold row numbers (-1: none), resolved to message ids at the end."""
@@ -283,10 +288,12 @@ class _Rows:
     repost: list = field(default_factory=list)
     text: list = field(default_factory=list)
     urls: list = field(default_factory=list)
+    stream: list = field(default_factory=list)
     count: int = 0
 
-    def add(self, author, time, text, *, reply=None, repost=None, urls=None) -> np.ndarray:
+    def add(self, author, time, text, *, stream: str, reply=None, repost=None, urls=None) -> np.ndarray:
         n = len(author)
+        self.stream.append(np.full(n, STREAMS.index(stream), np.int8))
         none = np.full(n, -1, np.int64)
         self.author.append(np.asarray(author, np.int64))
         self.time.append(np.asarray(time, np.int64))
@@ -309,6 +316,7 @@ class HeldoutTraffic:
     roles: dict[str, str]
     candidate_seats: dict[str, int]
     seed: int
+    streams: pl.Series  # the stream (:data:`STREAMS`) of each row of ``frame``, not written to the CSV
 
     @property
     def planted_accounts(self) -> set[str]:
@@ -367,13 +375,13 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
                                   "Thank you to everyone who came out today in")).gather(rng.choice(4, CONSTITUENCIES)),
                            pl.Series([f"constituency {c:03d}" for c in range(CONSTITUENCIES)]),
                            _pool(("🌹", "🌳", "🔶", "💚", "➡️", "")).gather(rng.choice(6, CONSTITUENCIES))])
-    launch_rows = rows.add(launch_author, launch_time, launch_text)
+    launch_rows = rows.add(launch_author, launch_time, launch_text, stream="candidate_post")
     n_posts = max(200, int(0.035 * messages))
     post_author = _weighted(rng, cand_activity, n_posts)
     post_time = _times(rng, n_posts, START + 6 * 3600, end, CANDIDATE_HOURS)
     post_text = _concat([_free_text(rng, n_posts, low=2, high=6, opener=0.1, emoji=0.2, hashtags=0.0, topic=0.8),
                          _pool([f"#Vote{p.upper()}" for p in PARTIES]).gather(np.where(rng.random(n_posts) < 0.5, cand_party[post_author], len(PARTIES)))])
-    post_rows = rows.add(post_author, post_time, post_text)
+    post_rows = rows.add(post_author, post_time, post_text, stream="candidate_post")
     all_post_rows = np.concatenate([launch_rows, post_rows])
     all_post_author = np.concatenate([launch_author, post_author])
     all_post_time = np.concatenate([launch_time, post_time])
@@ -406,7 +414,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     headline = _concat([_pool(HEADLINE_SUBJECTS).gather(rng.choice(len(HEADLINE_SUBJECTS), n_articles)),
                         _pool(TOPICS).gather(rng.choice(len(TOPICS), n_articles)),
                         _WORDS.gather(rng.choice(len(WORDS), n_articles, p=_WORD_P)), _WORDS.gather(rng.choice(len(WORDS), n_articles, p=_WORD_P))])
-    rows.add(first_public - n_out + art_outlet, art_time, _concat([headline, art_url]), urls=art_url)
+    rows.add(first_public - n_out + art_outlet, art_time, _concat([headline, art_url]), urls=art_url, stream="news_bot")
     art_pull = rng.lognormal(0.0, 1.4, n_articles)
 
     # --- planted groups ------------------------------------------------------------------------------
@@ -451,7 +459,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
                 base = _campaign_text(rng) if b != slogan_burst else f"{SLOGANS[shared_slogans[g % len(shared_slogans)]]} {_campaign_text(rng)}"
                 handles = [_candidate_handle(int(c), int(cand_party[c])) for c in all_post_author[by_seat[pos]]]
                 texts = [_near_duplicate(rng, base, h) for h in handles]
-            spans.append(rows.add(first_public + who, t, texts, reply=target))
+            spans.append(rows.add(first_public + who, t, texts, reply=target, stream="planted"))
             planted_messages += len(who)
         truth_groups[name] = members
         kinds[name] = str(kind)
@@ -491,7 +499,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     fan_time = all_post_time[fan_post] + np.maximum(rng.lognormal(np.log(50), 0.6, len(fan_author)).astype(np.int64), 5)
     fan_text = _reply_text(rng, len(fan_author), stock_habit[fan_author])
     ok = fan_time < end
-    rows.add(first_public + fan_author[ok], fan_time[ok], fan_text.filter(pl.Series(ok)), reply=all_post_rows[fan_post[ok]])
+    rows.add(first_public + fan_author[ok], fan_time[ok], fan_text.filter(pl.Series(ok)), reply=all_post_rows[fan_post[ok]], stream="superfan")
     counts["reply"] += int((~ok).sum())
 
     # Replies: 55% to posts by national pull, 45% to the author's local candidates; a tenth answer another reply.
@@ -521,7 +529,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     # Row numbers of the replies once added: the kept ones in order.
     kept_rank = np.cumsum(ok) - 1
     target[thread] = np.where(ok[other[thread]], reply_rows_start + kept_rank[other[thread]], target[thread])
-    rows.add(first_public + who[ok], t[ok], text.filter(pl.Series(ok)), reply=target[ok])
+    rows.add(first_public + who[ok], t[ok], text.filter(pl.Series(ok)), reply=target[ok], stream="reply")
     dropped = int((~ok).sum())
 
     # Reposts: faster storms still; the text is the post's, as 'RT @handle: ...'.
@@ -534,7 +542,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     handles = pl.Series([_candidate_handle(int(c), int(cand_party[c])) for c in range(n_cand)])
     text = _concat([_concat([pl.Series(["RT @"] * n), handles.gather(all_post_author[post]), pl.Series([":"] * n)], ""),
                     post_text_all.gather(post)])
-    rows.add(first_public + who, t, text, repost=all_post_rows[post])
+    rows.add(first_public + who, t, text, repost=all_post_rows[post], stream="repost")
 
     # Top-level posts that mention a candidate (local or famous).
     n = counts["mention"]
@@ -543,7 +551,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     seat = home[first_public + who]
     cand = np.where(famous_pick, famous[rng.integers(0, len(famous), n)], _random_candidate(rng, seat, per_seat))
     text = _concat([_concat([pl.Series(["@"] * n), handles.gather(cand)], ""), _free_text(rng, n)])
-    rows.add(first_public + who, _times(rng, n, START, end), text)
+    rows.add(first_public + who, _times(rng, n, START, end), text, stream="mention")
 
     # Organic hashtag posts.
     n = counts["hashtag"]
@@ -551,7 +559,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     text = _concat([_free_text(rng, n, hashtags=0.0),
                     _pool(HASHTAGS).gather(rng.choice(len(HASHTAGS), n, p=_zipf_p(len(HASHTAGS), 1.5, 1.0))),
                     _pool(HASHTAGS).gather(_pick(rng, n, len(HASHTAGS), 0.3))])
-    rows.add(first_public + who, _times(rng, n, START, end), text)
+    rows.add(first_public + who, _times(rng, n, START, end), text, stream="hashtag")
 
     # News shares: half with the share button's identical text, a fifth through a short link.
     n = counts["news"]
@@ -567,7 +575,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     text_button = _concat([headline.gather(art), url, via])
     text_own = _concat([_free_text(rng, n, high=3), url])
     text = pl.select(pl.when(pl.Series(button)).then(text_button).otherwise(text_own)).to_series()
-    rows.add(first_public + who, t, text, urls=url)
+    rows.add(first_public + who, t, text, urls=url, stream="news_share")
 
     # Debate night: the fourth evening (or the last), 8-9:30 pm BST, spikes after five moments.
     n = counts["debate"]
@@ -581,7 +589,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     short_text = rng.random(n) < 0.3
     text = pl.select(pl.when(pl.Series(short_text)).then(_pool(DEBATE_SHORT).gather(rng.choice(len(DEBATE_SHORT), n, p=_zipf_p(len(DEBATE_SHORT), 1.0, 1.2))))
                      .otherwise(_concat([_free_text(rng, n, high=3, hashtags=0.0), pl.Series([DEBATE_TAG] * n)]))).to_series()
-    rows.add(first_public + who, np.minimum(t, end - 1), text)
+    rows.add(first_public + who, np.minimum(t, end - 1), text, stream="debate")
 
     # Ordinary supporters posting campaign slogans, word for word or with a hashtag; half as replies.
     n = counts["slogan"]
@@ -592,7 +600,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     post = _weighted(rng, post_pull, n)
     t = np.where(as_reply, all_post_time[post] + reply_delay(n, 0.3), _times(rng, n, START, end))
     t = np.where(t < end, t, end - 1)
-    rows.add(first_public + who, t, text, reply=np.where(as_reply, all_post_rows[post], -1))
+    rows.add(first_public + who, t, text, reply=np.where(as_reply, all_post_rows[post], -1), stream="slogan")
 
     return _finish(rows, rng, n_cand, n_out, accounts, cand_seat, cand_party, truth_groups, kinds, targets, bursts,
                    hyper, stock_habit, slogan_users, fans, planted_flag, seed)
@@ -717,7 +725,8 @@ def _finish(rows: _Rows, rng, n_cand, n_out, accounts, cand_seat, cand_party, tr
     burst_ids = {name: [[str(row_id[r]) for r in burst] for burst in spans] for name, spans in bursts.items()}
     seats = {str(ids[c]): int(cand_seat[c]) for c in range(n_cand)}
     return HeldoutTraffic(frame=frame, groups=groups, kinds=kinds, targets=targets, bursts=burst_ids, roles=roles,
-                          candidate_seats=seats, seed=seed)
+                          candidate_seats=seats, seed=seed,
+                          streams=pl.Series("stream", np.asarray(STREAMS)[np.concatenate(rows.stream)[order]], dtype=pl.String))
 
 
 def main(argv: list[str] | None = None) -> None:
