@@ -357,8 +357,6 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     # Account table: candidates, then news outlets, then the public.
     n_out = len(OUTLETS)
     first_public = n_cand + n_out
-    n_accounts = first_public + accounts
-    public = np.arange(first_public, n_accounts)
     home = np.concatenate([cand_seat, np.full(n_out, -1), rng.integers(0, CONSTITUENCIES, accounts)])
     weight = rng.lognormal(0.0, 1.3, accounts)
     hyper = rng.choice(accounts, max(5, accounts // 400), replace=False)
@@ -421,12 +419,9 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     sizes = np.sort(np.concatenate([[5, 40][:groups], rng.integers(5, 41, max(0, groups - 2))]))[rng.permutation(groups)]
     kinds_list = np.array(["copy_paste"] * ((groups + 1) // 2) + ["near_duplicate"] * (groups // 2))[rng.permutation(groups)]
     members_all = rng.choice(accounts, int(sizes.sum()), replace=False)  # public positions, disjoint groups
-    planted_flag = np.zeros(accounts, bool)
-    planted_flag[members_all] = True
     truth_groups, kinds, targets, bursts = {}, {}, {}, {}
     shared_slogans = rng.choice(len(SLOGANS), 3, replace=False)  # copy-paste groups take turns with these
     cut = np.cumsum(sizes)[:-1]
-    planted_messages = 0
     last_launch = int(launch_time.max())
     for g, (members, kind) in enumerate(zip(np.split(members_all, cut), kinds_list)):
         name = f"group_{g + 1:02d}_{kind}"
@@ -460,7 +455,6 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
                 handles = [_candidate_handle(int(c), int(cand_party[c])) for c in all_post_author[by_seat[pos]]]
                 texts = [_near_duplicate(rng, base, h) for h in handles]
             spans.append(rows.add(first_public + who, t, texts, reply=target, stream="planted"))
-            planted_messages += len(who)
         truth_groups[name] = members
         kinds[name] = str(kind)
         targets[name] = dict(zip(members.tolist(), seats.tolist()))  # public positions for now; ids below
@@ -603,7 +597,7 @@ def generate(messages: int = 300_000, *, accounts: int | None = None, days: int 
     rows.add(first_public + who, t, text, reply=np.where(as_reply, all_post_rows[post], -1), stream="slogan")
 
     return _finish(rows, rng, n_cand, n_out, accounts, cand_seat, cand_party, truth_groups, kinds, targets, bursts,
-                   hyper, stock_habit, slogan_users, fans, planted_flag, seed)
+                   hyper, stock_habit, slogan_users, fans, seed)
 
 
 def _random_candidate(rng: np.random.Generator, seat: np.ndarray, per_seat: np.ndarray) -> np.ndarray:
@@ -659,7 +653,7 @@ def _near_duplicate(rng: np.random.Generator, base: str, handle: str) -> str:
 
 
 def _finish(rows: _Rows, rng, n_cand, n_out, accounts, cand_seat, cand_party, truth_groups, kinds, targets, bursts,
-            hyper, stock_habit, slogan_users, fans, planted_flag, seed) -> HeldoutTraffic:
+            hyper, stock_habit, slogan_users, fans, seed) -> HeldoutTraffic:
     n_accounts = n_cand + n_out + accounts
     first_public = n_cand + n_out
     ids = rng.integers(10**6, 2**62, n_accounts)
