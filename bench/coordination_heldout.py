@@ -52,8 +52,10 @@ truth: ``groups`` (name → member ids), ``kinds`` (name → ``copy_paste`` / ``
 absent).
 
 Every draw comes from one ``numpy`` generator seeded by ``seed``: the same arguments give the same rows.
-The work is vectorised (texts are assembled by Polars from index arrays), so 1,000,000 rows take
-seconds.
+The work is vectorised (texts are assembled by Polars from index arrays): 300,000 rows in about 3 s
+and 1,000,000 in about 17 s with writing the CSV (2-core machine at load 3 to 6). ``streams`` (not
+written to the CSV) says which stream made each row, so that what each kind of traffic costs a
+detector can be measured by leaving it out.
 
 Run:
     .venv/bin/python bench/coordination_heldout.py --messages 300000 --seed 1 --out heldout.csv [--truth truth.json]
