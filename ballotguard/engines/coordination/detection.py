@@ -18,7 +18,8 @@ stage is computed here is an implementation detail, what it yields is not):
    scheme, user, port, path or leading ``www.``; values whose host has no dot have none) plus each
    value of ``domains`` in lower case; ``hashtag``: ``hashtags`` plus every ``#\\w+`` in ``text``,
    lower case, without ``#``; ``text``: the normalised text (:func:`normalise_text`) when it has at
-   least ``max(min_text_words, 1)`` words (words = the normalised text split on single spaces).
+   least ``max(min_text_words, 1)`` words (words = the normalised text split on single spaces) and
+   the action is not a repost (``repost_of`` empty: a repost's text is the original's).
 2. **Popularity.** An object shared by more than ``max_object_accounts`` distinct accounts (over the
    whole input, every time; off by default since issue 13) is dropped: a stock phrase, a viral post, a popular candidate's post says
    nothing about coordination. (This is CooRTweet's and Pacheco et al.'s down-weighting of popular
@@ -657,6 +658,10 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
         if whole:
             kept_norm.append(norm)
         del norm
+    # A repost's text is the original post's ("RT @handle: …"), not words the reposter chose: reposting
+    # together is the repost behaviour's evidence, and comparing the copies as text made every repost
+    # of a popular post, and the post's author, look like a copy-paste group (and cost gigabytes).
+    words[(frame["repost_of"] != "").to_numpy()] = 0
     eligible = np.flatnonzero(words >= max(s.min_text_words, 1))
     stats["shares_text"] = len(eligible)
     text_rows = eligible

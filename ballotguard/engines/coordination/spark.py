@@ -372,7 +372,9 @@ def _pairs(actions, s: Settings, keep):
     columns = [F.col("row"), F.col("account"), F.col("time").alias("t"), _objects(s).alias("objects")]
     if text_wanted:
         norm = normalise_text(F.col("text"))
-        eligible = (norm != "") & (F.size(F.split(norm, " ")) >= max(s.min_text_words, 1))
+        # A repost's text is the original's, not the reposter's words (as in the local engine's _text_pairs).
+        eligible = ((norm != "") & (F.size(F.split(norm, " ")) >= max(s.min_text_words, 1))
+                    & (F.coalesce(F.col("repost_of"), F.lit("")) == ""))
         columns.append(F.when(eligible, norm).otherwise(F.lit("")).alias("norm"))
     base = keep(actions.select(columns))
     simple = (

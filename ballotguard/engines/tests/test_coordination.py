@@ -213,7 +213,7 @@ def reference(actions: list[Action], s: Settings) -> dict[tuple[str, str], tuple
             "repost": {a.repost_of} - {""}, "reply": {a.reply_to} - {""}, "url": set(a.urls) - {""},
             "observable": set(a.observables) - {""}, "image": set(a.images) - {""},
             "hashtag": {h.lower().lstrip("#") for h in a.hashtags} | {m.lower()[1:] for m in re.findall(r"#\w+", a.text)},
-            "text": {norm} if len(words) >= max(s.min_text_words, 1) else set(),
+            "text": {norm} if len(words) >= max(s.min_text_words, 1) and not a.repost_of else set(),  # a repost's text is not its own
         }
         objects.append({k: v for k, v in o.items() if k in {b.value for b in s.behaviours}} | {"_words": set(words), "_text": o["text"]})
     holders: dict[tuple[str, str], set[str]] = {}
@@ -263,10 +263,10 @@ def reference(actions: list[Action], s: Settings) -> dict[tuple[str, str], tuple
 
 
 action_strategy = st.builds(
-    lambda account, time, words, reply, url, tag, image: Action(
+    lambda account, time, words, reply, url, tag, image, repost: Action(
         f"u{account}", time, "", " ".join(words), urls=(f"https://site{url}.example/x",) if url is not None else (),
         hashtags=(f"#T{tag}",) if tag is not None else (), reply_to=f"post{reply}" if reply is not None else "",
-        images=(f"img{image}",) if image is not None else (),
+        images=(f"img{image}",) if image is not None else (), repost_of=f"post{repost}" if repost is not None else "",
     ),
     st.integers(0, 6),
     st.one_of(st.integers(0, 300).map(float), st.floats(0, 300, allow_nan=False)),
@@ -275,6 +275,7 @@ action_strategy = st.builds(
     st.one_of(st.none(), st.integers(0, 3)),
     st.one_of(st.none(), st.integers(0, 2)),
     st.one_of(st.none(), st.integers(0, 2)),
+    st.one_of(st.none(), st.none(), st.integers(0, 2)),
 )
 
 

@@ -88,7 +88,9 @@ def every_behaviour() -> list[Action]:
                 observables=(f"07700 900{day:03d}",), images=(f"img-{day}",), domains=("Shop.Example",),
                 reply_to=f"post-{day}" if n < 3 else "", candidate=f"cand-{n}", constituency=place, force=f"F{n % 2}",
             ))
-            actions.append(Action(account, t + 3, f"{account}-{day}-again", "   ", repost_of=f"rt-{day}"))
+            # A repost carries the original's text, which is not compared as the reposter's own words.
+            actions.append(Action(account, t + 3, f"{account}-{day}-again", f"RT @cand: the original post of day {day} word for word",
+                                  repost_of=f"rt-{day}"))
     actions += [Action(f"crowd{k}", 5.0 + k, f"crowd{k}", "everyone says the same thing here", urls=("https://viral.example",)) for k in range(8)]
     return actions
 
