@@ -40,7 +40,7 @@ import numpy as np
 
 from ballotguard.engines.abuse import finetuned as ft
 from ballotguard.engines.abuse.embeddings import REPO_ROOT
-from ballotguard.engines.abuse.model import MODELS_DIR, package_version, sha256_file
+from ballotguard.engines.abuse.model import MODELS_DIR, _sigmoid, package_version, sha256_file
 
 VERSION = "abuse-ft-v1-int8"
 DEFAULT_ARTIFACT = MODELS_DIR / VERSION
@@ -130,8 +130,6 @@ def batch_dependence(model: ft.FinetunedAbuseModel, texts: Sequence[str]) -> flo
     return float(np.abs(alone - together).max())
 
 
-
-
 def build(data_dir: str | Path, *, source_dir: str | Path = ft.DEFAULT_MODEL_DIR, model_dir: str | Path = DEFAULT_MODEL_DIR,
           source_artifact: str | Path = ft.DEFAULT_ARTIFACT, progress: Callable[[str], None] | None = None) -> Int8AbuseModel:
     """Quantise ``abuse-ft-v1``'s float32 network (checked against its committed JSON), take both
@@ -161,11 +159,11 @@ def build(data_dir: str | Path, *, source_dir: str | Path = ft.DEFAULT_MODEL_DIR
 
     yi = np.array([r.is_abusive for r in inner_valid])
     inner_texts = [r.text for r in inner_valid]
-    pi = model.score(inner_texts)
+    inner_int8 = model.logits(inner_texts)
+    pi = _sigmoid(inner_int8)
     threshold, inner_f1 = at.best_threshold(yi, pi)
     review_t, review_inner = at.review_threshold(yi, pi)
     inner_float = source.logits(inner_texts)
-    inner_int8 = np.log(pi) - np.log1p(-pi)
     yv = np.array([r.is_abusive for r in valid_rows])
     tv = [r.text for r in valid_rows]
     start = time.perf_counter()
@@ -216,12 +214,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="quantise abuse-ft-v1's network to static int8 and measure it (needs onnx + onnxruntime; ~2-4 min on 2 cores)")
     b.add_argument("--data-dir", type=Path, required=True, help="the shared abuse data directory (OLID: calibration, inner split, validation)")
-    b.add_argument("--source-dir", type=Path, default=ft.DEFAULT_MODEL_DIR, help="abuse-ft-v1's float32 network (must match its committed JSON)")
+    b.add_argument("--source-dir", type=Path, default=ft.DEFAULT_MODEL_DIR, help="abuse-ft-v1's float32 network (must match --source-artifact)")
+    b.add_argument("--source-artifact", type=Path, default=ft.DEFAULT_ARTIFACT, help="the float32 network's JSON (default: the committed abuse-ft-v1)")
     b.add_argument("--model-dir", type=Path, default=DEFAULT_MODEL_DIR, help="where the int8 model.onnx and tokenizer.json are written")
     b.add_argument("--out", type=Path, default=DEFAULT_ARTIFACT, help="the JSON artefact (without .json)")
     args = parser.parse_args(argv)
     say = lambda msg: print(msg, file=sys.stderr, flush=True)  # noqa: E731
-    model = build(args.data_dir, source_dir=args.source_dir, model_dir=args.model_dir, progress=say)
+    model = build(args.data_dir, source_dir=args.source_dir, model_dir=args.model_dir, source_artifact=args.source_artifact, progress=say)
     say(f"wrote {ft.save_metadata(model, args.out)} and {Path(args.model_dir) / 'model.onnx'}")
     return 0
 

@@ -22,6 +22,13 @@ TEXTS = ["You are a fucking idiot and a liar", "Thank you for coming to the hust
          "Please vote Labour on Thursday", "Shut up you stupid bitch", "@USER you are wrong about this", "Love this!"]
 
 
+def committed() -> dict:
+    path = ac.DEFAULT_ARTIFACT.with_suffix(".json")
+    if not path.is_file():
+        pytest.skip(f"{path.name} not built yet (run `{ac.REBUILD_COMMAND}`)")
+    return json.loads(path.read_text())
+
+
 class RecordingNetwork(Scorer):
     """Stands in for the network: a fixed logit per message, and a record of what it was asked."""
 
@@ -88,7 +95,7 @@ def test_the_band_rule_takes_the_smallest_share_within_the_tolerance():
 
 
 def test_committed_metadata_names_the_models_the_band_was_chosen_for():
-    meta = json.loads(ac.DEFAULT_ARTIFACT.with_suffix(".json").read_text())
+    meta = committed()
     first = default_model()
     assert meta["version"] == ac.VERSION and meta["threshold"] == 0.5
     low, high = meta["band"]
@@ -100,10 +107,13 @@ def test_committed_metadata_names_the_models_the_band_was_chosen_for():
     assert meta["rebuild_command"] == ac.REBUILD_COMMAND
 
 
-def test_load_refuses_what_the_band_was_not_chosen_for(tmp_path):
-    meta = json.loads(ac.DEFAULT_ARTIFACT.with_suffix(".json").read_text())
+def test_a_missing_cascade_json_is_refused_naming_the_rebuild_command(tmp_path):
     with pytest.raises(ArtifactError, match="abuse.cascade build"):
         ac.CascadeAbuseModel.load(tmp_path / "missing")
+
+
+def test_load_refuses_what_the_band_was_not_chosen_for(tmp_path):
+    meta = committed()
     other_first = dict(meta, first=dict(meta["first"], npz_sha256="0" * 64))
     (tmp_path / "other-first.json").write_text(json.dumps(other_first))
     with pytest.raises(ArtifactError, match=r"default model.*abuse.cascade build"):
@@ -122,6 +132,7 @@ def real_cascade() -> ac.CascadeAbuseModel:
     pytest.importorskip("tokenizers", reason="tokenizers not installed (pip install -r requirements-embeddings.txt)")
     if not (fq.DEFAULT_MODEL_DIR / "model.onnx").is_file():
         pytest.skip(f"int8 network not built in {fq.DEFAULT_MODEL_DIR} (run `{fq.REBUILD_COMMAND}`)")
+    committed()
     return ac.CascadeAbuseModel.load(threads=1)
 
 
@@ -133,7 +144,7 @@ def test_real_cascade_flags_abuse_and_rescores_only_some(real_cascade):
 
 
 def test_a_network_other_than_the_bands_is_refused(real_cascade, tmp_path):
-    meta = json.loads(ac.DEFAULT_ARTIFACT.with_suffix(".json").read_text())
+    meta = committed()
     meta["network"]["model_onnx_sha256"] = "0" * 64
     (tmp_path / "other.json").write_text(json.dumps(meta))
     with pytest.raises(ArtifactError, match=r"SHA-256.*abuse.cascade build"):

@@ -26,7 +26,10 @@ NEUTRAL = ["Thank you for coming to the hustings tonight", "Please vote Labour o
 
 
 def committed() -> dict:
-    return json.loads(fq.DEFAULT_ARTIFACT.with_suffix(".json").read_text())
+    path = fq.DEFAULT_ARTIFACT.with_suffix(".json")
+    if not path.is_file():
+        pytest.skip(f"{path.name} not built yet (run `{fq.REBUILD_COMMAND}`)")
+    return json.loads(path.read_text())
 
 
 def test_importing_the_module_needs_no_optional_runtime():
@@ -36,10 +39,9 @@ def test_importing_the_module_needs_no_optional_runtime():
 
 
 def test_committed_metadata_records_the_int8_network_and_the_float_one_it_came_from():
-    meta_path = fq.DEFAULT_ARTIFACT.with_suffix(".json")
-    assert meta_path.stat().st_size < 16 * 1024
-    assert not fq.DEFAULT_ARTIFACT.with_suffix(".onnx").exists()
     meta = committed()
+    assert fq.DEFAULT_ARTIFACT.with_suffix(".json").stat().st_size < 16 * 1024
+    assert not fq.DEFAULT_ARTIFACT.with_suffix(".onnx").exists()
     assert meta["version"] == fq.VERSION == "abuse-ft-v1-int8"
     assert 0 < meta["threshold"] <= meta["review_threshold"] < 1
     assert meta["inner_split"]["review"]["precision"] >= 0.80
@@ -82,6 +84,7 @@ def int8_model() -> fq.Int8AbuseModel:
     pytest.importorskip("tokenizers", reason="tokenizers not installed (pip install -r requirements-embeddings.txt)")
     if not (fq.DEFAULT_MODEL_DIR / "model.onnx").is_file():
         pytest.skip(f"int8 network not built in {fq.DEFAULT_MODEL_DIR} (run `{fq.REBUILD_COMMAND}`)")
+    committed()
     return fq.Int8AbuseModel.load(threads=1)
 
 
