@@ -125,3 +125,69 @@ def test_an_int8_network_other_than_the_recorded_one_is_refused(int8_model, tmp_
     (tmp_path / "other.json").write_text(json.dumps(meta))
     with pytest.raises(ArtifactError, match=r"SHA-256.*abuse.finetuned_int8 build"):
         fq.Int8AbuseModel.load(tmp_path / "other", threads=1)
+
+
+# ---------------------------------------------------------------------------------------------
+# The quantisation itself, on a small network of the same shape (needs onnx and onnxruntime only)
+
+
+class CharTokenizer:
+    """Stands in for the WordPiece tokenizer: one id per character."""
+
+    def encode_batch(self, texts):
+        return [type("Encoding", (), {"ids": [ord(c) % 63 + 1 for c in t[:40]]})() for t in texts]
+
+
+def small_network(path):
+    """Embedding → MatMul → Relu → MatMul (+ residual) → mean over the attention mask → MatMul head:
+    the ops abuse-ft-v1's export quantises, with its input and output names."""
+    onnx = pytest.importorskip("onnx", reason="onnx not installed (build-time requirement, see requirements-embeddings.txt)")
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    weights = {"E": rng.normal(0, 1, (64, 16)), "W1": rng.normal(0, 0.5, (16, 32)), "W2": rng.normal(0, 0.5, (32, 16)), "Wh": rng.normal(0, 0.5, (16, 1))}
+    inits = [numpy_helper.from_array(v.astype(np.float32), k) for k, v in weights.items()]
+    inits += [numpy_helper.from_array(np.array([2], dtype=np.int64), "ax2"), numpy_helper.from_array(np.array([1], dtype=np.int64), "ax1")]
+    nodes = [
+        helper.make_node("Gather", ["E", "input_ids"], ["h"]),
+        helper.make_node("MatMul", ["h", "W1"], ["a"]), helper.make_node("Relu", ["a"], ["r"]),
+        helper.make_node("MatMul", ["r", "W2"], ["h2"]), helper.make_node("Add", ["h", "h2"], ["h3"]),
+        helper.make_node("Cast", ["attention_mask"], ["m"], to=TensorProto.FLOAT), helper.make_node("Unsqueeze", ["m", "ax2"], ["m3"]),
+        helper.make_node("Mul", ["h3", "m3"], ["hm"]), helper.make_node("ReduceSum", ["hm", "ax1"], ["s"], keepdims=0),
+        helper.make_node("ReduceSum", ["m3", "ax1"], ["n"], keepdims=0), helper.make_node("Div", ["s", "n"], ["pooled"]),
+        helper.make_node("MatMul", ["pooled", "Wh"], ["logit"]),
+    ]
+    graph = helper.make_graph(nodes, "small", [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "tokens"]),
+                                               helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "tokens"])],
+                              [helper.make_tensor_value_info("logit", TensorProto.FLOAT, ["batch", 1])], inits)
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=8), str(path))
+
+
+def scorer_for(path) -> fq.Int8AbuseModel:
+    import onnxruntime as ort
+
+    return fq.Int8AbuseModel(ort.InferenceSession(str(path), providers=["CPUExecutionProvider"]), CharTokenizer(), threshold=0.5, review_threshold=0.5)
+
+
+def test_static_quantisation_keeps_a_score_independent_of_its_batch_where_dynamic_did_not(tmp_path):
+    pytest.importorskip("onnxruntime", reason="onnxruntime not installed (pip install -r requirements-embeddings.txt)")
+    import onnx
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    small_network(tmp_path / "float.onnx")
+    texts = ["you idiot", "hello there, see you at the count", "vote on thursday", "a long long message " * 2, "ok"]
+    fq.quantise(tmp_path / "float.onnx", tmp_path / "static.onnx", CharTokenizer(), [f"calibration tweet {i} " * (i % 5 + 1) for i in range(64)], tmp_path / "work")
+    ops = {n.op_type for n in onnx.load(str(tmp_path / "static.onnx")).graph.node}
+    assert ops & {"QLinearMatMul", "MatMulInteger"} and "MatMul" not in ops
+    quantize_dynamic(str(tmp_path / "float.onnx"), str(tmp_path / "dynamic.onnx"), weight_type=QuantType.QInt8)
+
+    def moved(model) -> float:
+        alone = np.array([model.score([t])[0] for t in texts])
+        model.batch_size = 64
+        together = model.score(texts + ["!!!!!!!! ~~~~~~~~ " * 3])[: len(texts)]
+        return float(np.abs(alone - together).max())
+
+    assert moved(scorer_for(tmp_path / "static.onnx")) < 1e-6
+    assert moved(scorer_for(tmp_path / "dynamic.onnx")) > 1e-4  # what the static ranges are for
+    close = np.abs(scorer_for(tmp_path / "static.onnx").score(texts) - scorer_for(tmp_path / "float.onnx").score(texts)).max()
+    assert close < 0.05
