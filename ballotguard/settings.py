@@ -317,12 +317,15 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 BALLOTGUARD_JOB_STALE_AFTER = int(os.environ.get("BALLOTGUARD_JOB_STALE_AFTER", "3600"))
 
 # Abuse scoring: "default" (the committed n-gram model, 0.743 macro-F1 on OLID, ~20,000 msg/s),
-# "embeddings" (MiniLM embeddings stacked on it: 0.753, ~150 msg/s) or "finetuned" (fine-tuned
-# MiniLM: 0.772, ~350 msg/s, fewer false flags); the optional two need requirements-embeddings.txt
-# and a model built on the server (docs/model-card-abuse.md).
+# "embeddings" (MiniLM embeddings stacked on it: 0.753, ~150 msg/s), "finetuned" (fine-tuned
+# MiniLM: 0.772, ~350 msg/s, fewer false flags), "finetuned-int8" (the same network quantised to
+# int8) or "cascade" (the default model, with the int8 network rescoring only the messages near its
+# threshold); the optional ones need requirements-embeddings.txt and a network built on the server
+# (docs/model-card-abuse.md, "Faster fine-tuned scorers", for their figures).
 BALLOTGUARD_ABUSE_SCORER = os.environ.get("BALLOTGUARD_ABUSE_SCORER", "default")
 BALLOTGUARD_ABUSE_ENCODER_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_ENCODER_DIR", VAR_DIR / "models" / "minilm-l6-v2"))
 BALLOTGUARD_ABUSE_FINETUNED_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_FINETUNED_DIR", VAR_DIR / "models" / "abuse-ft-v1"))
+BALLOTGUARD_ABUSE_FINETUNED_INT8_DIR = Path(os.environ.get("BALLOTGUARD_ABUSE_FINETUNED_INT8_DIR", VAR_DIR / "models" / "abuse-ft-v1-int8"))
 # Threat scoring: "learned" (the committed learned threat model threat-v2 beside the rules, which stay
 # a floor; docs/model-card-threats.md) or "rules" (the hand-written rules alone).
 BALLOTGUARD_THREAT_SCORER = os.environ.get("BALLOTGUARD_THREAT_SCORER", "learned")

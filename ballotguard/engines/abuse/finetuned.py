@@ -67,6 +67,14 @@ class FinetunedAbuseModel(Scorer):
     """Same API as :class:`~ballotguard.engines.abuse.model.AbuseModel` (``score``, ``threshold``,
     ``review_threshold``, ``version``, ``explain``, ``metadata``); load with :meth:`load`."""
 
+    #: Where :meth:`load` looks by default, and the command its refusals name (a subclass, such as
+    #: :class:`~.finetuned_int8.Int8AbuseModel`, sets its own).
+    default_artifact: Path = DEFAULT_ARTIFACT
+    default_model_dir: Path = DEFAULT_MODEL_DIR
+    rebuild_command: str = REBUILD_COMMAND
+    #: Messages per onnxruntime call (see :data:`BATCH_SIZE`).
+    batch_size: int = BATCH_SIZE
+
     def __init__(self, session, tokenizer, *, threshold: float, review_threshold: float, version: str = VERSION,
                  metadata: dict | None = None, explainer: AbuseModel | None = None):
         self.session = session
@@ -89,24 +97,24 @@ class FinetunedAbuseModel(Scorer):
         ONNX file or tokenizer is not the one the JSON was written with (SHA-256); ``ImportError``
         when onnxruntime or tokenizers is not installed.
         """
-        stem = Path(DEFAULT_ARTIFACT if path is None else path)
+        stem = Path(cls.default_artifact if path is None else path)
         if stem.suffix == ".json":
             stem = stem.with_suffix("")
         meta_path = stem.with_suffix(".json")
         if not meta_path.is_file():
-            raise ArtifactError(f"fine-tuned abuse model not found: {meta_path}; rebuild with `{REBUILD_COMMAND}`")
+            raise ArtifactError(f"fine-tuned abuse model not found: {meta_path}; rebuild with `{cls.rebuild_command}`")
         metadata = json.loads(meta_path.read_text(encoding="utf-8"))
-        directory = Path(DEFAULT_MODEL_DIR if model_dir is None else model_dir)
+        directory = Path(cls.default_model_dir if model_dir is None else model_dir)
         onnx_path, tok_path = directory / "model.onnx", directory / "tokenizer.json"
         if not onnx_path.is_file() or not tok_path.is_file():
-            raise ArtifactError(f"fine-tuned network not found in {directory} (needs model.onnx and tokenizer.json): rebuild with `{REBUILD_COMMAND}`")
+            raise ArtifactError(f"fine-tuned network not found in {directory} (needs model.onnx and tokenizer.json): rebuild with `{cls.rebuild_command}`")
         reason = runtime_missing()
         if reason:
             raise ImportError(reason)
         if check_hash:
             for name, p in (("model_onnx_sha256", onnx_path), ("tokenizer_sha256", tok_path)):
                 if sha256_file(p) != metadata["network"][name]:
-                    raise ArtifactError(f"{p} is not the file {meta_path} was written with (SHA-256 differs): rebuild both with `{REBUILD_COMMAND}`")
+                    raise ArtifactError(f"{p} is not the file {meta_path} was written with (SHA-256 differs): rebuild both with `{cls.rebuild_command}`")
         session, tokenizer = _open(onnx_path, tok_path, threads, metadata["network"].get("max_tokens", MAX_TOKENS))
         return cls(session, tokenizer, threshold=metadata["threshold"], review_threshold=metadata["review_threshold"],
                    version=metadata["version"], metadata=metadata)
@@ -123,7 +131,7 @@ class FinetunedAbuseModel(Scorer):
         out = np.zeros(len(texts), dtype=np.float64)
         if not texts:
             return out
-        for idx, result in run_in_batches(self.session, self.tokenizer, texts, BATCH_SIZE):
+        for idx, result in run_in_batches(self.session, self.tokenizer, texts, self.batch_size):
             out[idx] = result.reshape(-1)
         return out
 

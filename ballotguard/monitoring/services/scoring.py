@@ -43,9 +43,10 @@ BATCH = 2_000
 @functools.cache
 def scorer() -> AbuseModel:
     """The abuse scorer the settings choose: the committed n-gram model (``default``), the optional
-    sentence-embedding stack (``embeddings``) or the optional fine-tuned MiniLM (``finetuned``); the
-    optional ones need requirements-embeddings.txt and a model built by their train command (see
-    docs/model-card-abuse.md). Choosing one is explicit, so a missing runtime fails loudly."""
+    sentence-embedding stack (``embeddings``), the optional fine-tuned MiniLM (``finetuned``), its
+    static int8 version (``finetuned-int8``) or the n-gram model with the int8 network rescoring the
+    messages near its threshold (``cascade``); the optional ones need requirements-embeddings.txt and
+    a model built by their build command (see docs/model-card-abuse.md). Choosing one is explicit, so a missing runtime fails loudly."""
     choice = getattr(settings, "BALLOTGUARD_ABUSE_SCORER", "default")
     if choice == "embeddings":
         from ballotguard.engines.abuse.embeddings import EmbeddingAbuseModel
@@ -55,6 +56,14 @@ def scorer() -> AbuseModel:
         from ballotguard.engines.abuse.finetuned import FinetunedAbuseModel
 
         return FinetunedAbuseModel.load(model_dir=settings.BALLOTGUARD_ABUSE_FINETUNED_DIR)
+    if choice == "finetuned-int8":
+        from ballotguard.engines.abuse.finetuned_int8 import Int8AbuseModel
+
+        return Int8AbuseModel.load(model_dir=settings.BALLOTGUARD_ABUSE_FINETUNED_INT8_DIR)
+    if choice == "cascade":
+        from ballotguard.engines.abuse.cascade import CascadeAbuseModel
+
+        return CascadeAbuseModel.load(model_dir=settings.BALLOTGUARD_ABUSE_FINETUNED_INT8_DIR)
     return default_model()
 
 

@@ -115,6 +115,25 @@ def test_the_scorer_setting_chooses_the_optional_embedding_model(settings, monke
         scoring.scorer.cache_clear()
 
 
+def test_the_scorer_setting_chooses_the_int8_and_cascade_scorers_from_their_network_dir(settings, monkeypatch, tmp_path):
+    from ballotguard.engines.abuse import cascade as abuse_cascade
+    from ballotguard.engines.abuse import finetuned_int8 as abuse_int8
+    from ballotguard.monitoring.services import scoring
+
+    settings.BALLOTGUARD_ABUSE_FINETUNED_INT8_DIR = tmp_path / "int8"
+    seen = []
+    monkeypatch.setattr(abuse_int8.Int8AbuseModel, "load", classmethod(lambda cls, **kw: seen.append(("int8", kw)) or "int8 model"))
+    monkeypatch.setattr(abuse_cascade.CascadeAbuseModel, "load", classmethod(lambda cls, **kw: seen.append(("cascade", kw)) or "cascade model"))
+    try:
+        for choice, want in (("finetuned-int8", "int8 model"), ("cascade", "cascade model")):
+            settings.BALLOTGUARD_ABUSE_SCORER = choice
+            scoring.scorer.cache_clear()
+            assert scoring.scorer() == want
+        assert seen == [("int8", {"model_dir": tmp_path / "int8"}), ("cascade", {"model_dir": tmp_path / "int8"})]
+    finally:
+        scoring.scorer.cache_clear()
+
+
 def test_score_messages_chooses_the_threat_scorer(tmp_path):
     """The learned threat scorer by default; the rules alone with --threat-scorer rules."""
     source = tmp_path / "in.csv"
