@@ -32,9 +32,13 @@ gaps of whole cycles give ``p ≈ 10⁻⁵``; fewer than about 15 can never reac
 
 **Decision.** An account posts on a timer when the smallest p-value over the periods, times their
 number (Bonferroni), is at most :data:`ALPHA` (0.001): an account without a timer is called one with
-probability at most 0.001, whatever its activity. Its period is the *largest* period it is locked to
-(a 15-minute timer is also locked to 5 minutes; at 30 minutes its gaps are half cycles, at 60 minutes
-its posts merge into one occasion). A campaign is **scheduled** when more than half of its members
+probability at most 0.001, whatever its activity. Its period is, among those it is locked to at that
+level, the one its gaps fit most tightly (largest mean ``cos θ``), the larger on a tie: a 15-minute
+timer is also locked to 5 minutes, with the same gaps, but its jitter is a larger part of 5 minutes; at
+30 minutes its gaps are half cycles, at 60 minutes its posts merge into one occasion. When most of its
+gaps are one same number of those cycles and that interval is a period it is locked to as well, the
+interval is its period (a 20-minute timer with a person's posts in between can fit 10-minute cycles as
+tightly). A campaign is **scheduled** when more than half of its members
 post on a timer; otherwise it stays **coordinated**. Its explanation then starts with how many of its
 accounts post on which timer, at which point of the clock (times are Unix seconds, so ``t mod P`` is
 the clock's phase; the readers give that).
@@ -74,7 +78,7 @@ ALPHA = 0.001
 
 @dataclass(frozen=True)
 class AccountTimer:
-    """One account's timer: the largest period its posts are locked to."""
+    """One account's timer: the period its posts fit most tightly (see :func:`account_timer`)."""
 
     period: float
     every: float
@@ -143,17 +147,29 @@ def on_time(times: np.ndarray, period: float) -> np.ndarray:
     return t[np.unique(np.concatenate([whole, whole + 1]))]
 
 
-def bernstein_p(v: float, n: int) -> float:
-    """``P(Σ X ≥ v)`` bounded for ``n`` independent terms with mean 0, variance ½ and ``|X| ≤ 1``."""
+def bernstein_log_p(v: float, n: int) -> float:
+    """``log P(Σ X ≥ v)``, bounded for ``n`` independent terms with mean 0, variance ½ and ``|X| ≤ 1``
+    (Bernstein's inequality). In logarithms, so that two strong timers are still told apart."""
     if n == 0 or v <= 0:
-        return 1.0
-    return math.exp(-(v * v) / (2 * (n / 2 + v / 3)))
+        return 0.0
+    return -(v * v) / (2 * (n / 2 + v / 3))
+
+
+def bernstein_p(v: float, n: int) -> float:
+    """:func:`bernstein_log_p` as a probability."""
+    return math.exp(bernstein_log_p(v, n))
+
+
+def period_log_p(times: np.ndarray, period: float) -> tuple[float, int]:
+    """The log p-value of the V-test at ``period`` (unadjusted) and the number of gaps tested."""
+    theta = residuals(times, period)
+    return bernstein_log_p(float(np.cos(theta).sum()), len(theta)), len(theta)
 
 
 def period_p(times: np.ndarray, period: float) -> tuple[float, int]:
     """The p-value of the V-test at ``period`` (unadjusted) and the number of gaps tested."""
-    theta = residuals(times, period)
-    return bernstein_p(float(np.cos(theta).sum()), len(theta)), len(theta)
+    log_p, n = period_log_p(times, period)
+    return math.exp(log_p), n
 
 
 def _phase(times: np.ndarray, period: float) -> tuple[float, float]:
@@ -165,17 +181,30 @@ def _phase(times: np.ndarray, period: float) -> tuple[float, float]:
 
 def account_timer(times: np.ndarray, alpha: float = ALPHA) -> AccountTimer | None:
     """The account's timer, or None when its posting times are not shown to be periodic at ``alpha``."""
-    tested = [(period, *period_p(times, period)) for period in PERIODS]
-    adjusted = [(period, min(1.0, p * len(PERIODS)), n) for period, p, n in tested]
-    locked = [row for row in adjusted if row[1] <= alpha]
-    if not locked:
+    tested = []
+    for period in PERIODS:
+        cosines = np.cos(residuals(times, period))
+        tested.append((period, bernstein_log_p(float(cosines.sum()), len(cosines)), len(cosines), float(cosines.mean()) if len(cosines) else 0.0))
+    best = min(log_p for _, log_p, _, _ in tested)
+    if best + math.log(len(PERIODS)) > math.log(alpha):
         return None
-    period, _, n = locked[-1]  # the largest period it is locked to
+    # Its period: of those it is locked to at the level, the one its gaps fit most tightly (the largest
+    # mean cos θ), the larger on a tie. A 15-minute timer's gaps are whole cycles at 5 minutes too, but its
+    # jitter is a larger part of 5 minutes; a 2-minute timer that skips ticks has gaps of 4, 6, 8 minutes …
+    # that lean towards whole 5-minute cycles, loosely; posts a person makes in between add more gaps at
+    # shorter periods. Neither the smallest p-value nor the largest period locked gets all three right.
+    locked = [row for row in tested if row[1] + math.log(len(PERIODS)) <= math.log(alpha)]
+    period, _, n, _ = max(locked, key=lambda row: (round(row[3], 6), row[0]))
+    adjusted = min(1.0, math.exp(best) * len(PERIODS))
     whole = np.rint(quiet_gaps(times, period) / period).astype(int)
     counts = Counter(whole.tolist())
     every = period * min(counts, key=lambda k: (-counts[k], k))
+    if every != period and every in {row[0] for row in locked}:
+        # Most gaps are a whole number of these cycles and that interval is a period it is locked to as
+        # well (a 20-minute timer fits 10-minute cycles about as tightly): the interval is the timer.
+        period, n = every, next(row[2] for row in locked if row[0] == every)
     offset, _ = _phase(on_time(times, period), period)
-    return AccountTimer(period=period, every=every, offset=offset, p_value=min(p for _, p, _ in adjusted), gaps=n)
+    return AccountTimer(period=period, every=every, offset=offset, p_value=adjusted, gaps=n)
 
 
 def campaign_timer(accounts: Sequence[str], times: Mapping[str, np.ndarray], alpha: float = ALPHA) -> Timer | None:
@@ -217,8 +246,9 @@ def _offset(seconds: float) -> str:
     return " ".join(parts)
 
 
-def describe(timer: Timer, members: int) -> str:
-    """One plain-English sentence: how many accounts post on which timer, and when."""
+def describe(timer: Timer, members: int, timed: int | None = None) -> str:
+    """One plain-English sentence: how many accounts (``timed``, by default those of ``timer``) of
+    ``members`` post on which timer, and when."""
     every = f"every {_duration(timer.every)}" if timer.every != 3600 else "every hour"
     if timer.spread > timer.period / 8:
         when = f"each at its own point of the {_duration(timer.period)} cycle"
@@ -228,7 +258,7 @@ def describe(timer: Timer, members: int) -> str:
             when += f" ({_offset(timer.offset)} {'after' if timer.offset > 0 else 'before'})"
     else:
         when = f"at {_offset(timer.offset)} {'after' if timer.offset > 0 else 'before'} {_mark(timer.period)}"
-    n = len(timer.accounts)
+    n = len(timer.accounts) if timed is None else timed
     verb = "posts" if n == 1 else "post"
     return (f"{n} of {members} accounts {verb} {every}, {when}; this looks like scheduled software, not people "
             f"(each account's rhythm would arise by chance with probability at most {timer.p_value:.1g}).")
@@ -255,5 +285,5 @@ def member_times(frame: pl.DataFrame, members: set[str] | frozenset[str]) -> dic
     return {key[0]: part["time"].to_numpy().astype(np.float64) for key, part in sub.partition_by("account", as_dict=True, maintain_order=True).items()}
 
 
-__all__ = ["ALPHA", "COORDINATED", "KINDS", "PERIODS", "SCHEDULED", "AccountTimer", "Timer", "account_timer", "bernstein_p", "campaign_timer",
-           "classify", "describe", "member_times", "occasions", "period_p", "residuals"]
+__all__ = ["ALPHA", "COORDINATED", "KINDS", "PERIODS", "SCHEDULED", "AccountTimer", "Timer", "account_timer", "bernstein_log_p", "bernstein_p", "campaign_timer",
+           "classify", "describe", "member_times", "occasions", "period_log_p", "period_p", "residuals"]
