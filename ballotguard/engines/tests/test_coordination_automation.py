@@ -130,7 +130,7 @@ def test_a_daily_habit_is_locked_to_the_clock_but_not_called_a_timer():
     assert account_timer(hourly) is not None and account_timer(hourly).period == 3600
 
 
-def test_the_largest_period_locked_is_the_timer_and_skipped_ticks_count():
+def test_the_period_is_the_one_the_gaps_fit_and_skipped_ticks_count():
     rng = np.random.default_rng(3)
     quarter = timer_times(rng, 900, 3)
     assert account_timer(quarter).period == 900  # also locked to 2 and 5 minutes; half cycles at 30 minutes
