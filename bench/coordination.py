@@ -1,6 +1,7 @@
 """Coordination detection against the QUT coordination-network-toolkit, on the same files in the same run.
 
-Generates seeded reply traffic with planted groups (:mod:`bench.coordination_data`; 100,000 messages
+Generates seeded reply traffic with planted groups (:mod:`bench.coordination_data`, or with ``--corpus``
+:mod:`bench.coordination_stress` or :mod:`bench.coordination_heldout`; 100,000 messages
 by default; ``--sizes 100000,300000,1000000,3000000,10000000`` for a growth table, ``--large`` adds
 1,000,000), then runs each detector in its own process on the same CSV:
 
@@ -172,14 +173,30 @@ class _StressTraffic:
         self.stress.write_csv(path)
 
 
+def background_behaviours(edges: list, groups: dict[str, list[str]]) -> dict[str, int]:
+    """For each behaviour: edges that carry it and touch an account outside every planted group (what
+    drew the background accounts in)."""
+    planted = {a for members in groups.values() for a in members}
+    out: dict[str, int] = {}
+    for a, b, behaviours in edges:
+        if a not in planted or b not in planted:
+            for behaviour in behaviours:
+                out[behaviour] = out.get(behaviour, 0) + 1
+    return dict(sorted(out.items()))
+
+
 def make_traffic(corpus: str, size: int, args, seed: int):
+    if corpus == "heldout":
+        from bench.coordination_heldout import generate as heldout
+
+        return heldout(size, accounts=args.accounts, days=args.days, groups=args.groups, seed=seed)
     if corpus == "stress":
         from bench.coordination_stress import generate as stress
 
         return _StressTraffic(stress(size, days=args.days, groups=args.groups, seed=seed))
     from bench.coordination_data import generate
 
-    return generate(size, accounts=args.accounts, days=args.days, groups=args.groups, seed=seed)
+    return generate(size, accounts=args.accounts or 50_000, days=args.days, groups=args.groups, seed=seed)
 
 
 def find_peer_python(explicit: str | None) -> str | None:
@@ -276,13 +293,15 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="comma-separated message counts, e.g. 100000,300000,1000000 (overrides --messages)")
     parser.add_argument("--large", action="store_true", help="also run at 1,000,000 messages")
     parser.add_argument("--days", type=int, default=7, help="span in days (default 7; try 30)")
-    parser.add_argument("--accounts", type=int, default=50_000)
+    parser.add_argument("--accounts", type=int, default=None,
+                        help="accounts in the generated traffic (default: 50,000 for the project corpus, one per 5 messages for heldout)")
     parser.add_argument("--groups", type=int, default=12)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--seeds", default=None, help="comma-separated seeds: every size is run once per seed (overrides --seed)")
-    parser.add_argument("--corpus", choices=("project", "stress"), default="project",
+    parser.add_argument("--corpus", choices=("project", "stress", "heldout"), default="project",
                         help="project: bench/coordination_data.py (the generator the old defaults were chosen on); "
-                             "stress: bench/coordination_stress.py (independent, every failure mode of issue 13)")
+                             "stress: bench/coordination_stress.py (independent, every failure mode of issue 13); "
+                             "heldout: bench/coordination_heldout.py (written from issue 13's description alone, without reading the engine)")
     parser.add_argument("--window", type=float, default=60.0)
     parser.add_argument("--similarity", type=float, default=0.7, help="for both detectors (default 0.7, Ballotguard's default)")
     parser.add_argument("--min-weight", type=int, default=2, help="minimum edge weight for both (default 2, Ballotguard's default)")
@@ -310,7 +329,7 @@ def main() -> None:
         sizes = [args.messages] + ([1_000_000] if args.large and args.messages != 1_000_000 else [])
     threads = os.cpu_count() or 1
     print(f"Window {args.window:g} s, similarity {args.similarity:g}, minimum edge weight {args.min_weight}; "
-          f"{args.accounts:,} accounts, {args.days} days, {args.groups} planted groups; {threads} cores.")
+          f"{f'{args.accounts:,}' if args.accounts else 'default'} accounts, {args.days} days, {args.groups} planted groups; {threads} cores.")
     table = []
     seeds = [int(x) for x in args.seeds.split(",")] if args.seeds else [args.seed]
     print(f"Corpus: {args.corpus}; seeds {', '.join(map(str, seeds))}.")
@@ -358,6 +377,9 @@ def main() -> None:
                     table[-1]["per_behaviour"] = per_behaviour(r["edges"], groups)
                     print("    per behaviour (edges, precision = within one planted group, recall = planted pairs linked): " + "; ".join(
                         f"{b} {v['edges']:,} {v['precision']:.2f}/{v['recall']:.2f}" for b, v in table[-1]["per_behaviour"].items()))
+                    table[-1]["background_behaviours"] = background_behaviours(r["edges"], groups)
+                    print("    edges touching a background account, by behaviour: " + (", ".join(
+                        f"{b} {v:,}" for b, v in table[-1]["background_behaviours"].items()) or "none"))
             if "all_seconds" in results["Ballotguard"]:
                 print(f"  Ballotguard runs: {results['Ballotguard']['all_seconds']} s (fastest shown)")
             if len(results) == 2:

@@ -79,3 +79,54 @@ def test_background_is_counted_by_role():
     groups = {"G1": ["a", "b"]}
     campaigns = [["a", "b", "h1"], ["bot1", "bot2", "x"]]
     assert background_roles(campaigns, groups, {"h1": "hyper", "bot1": "bot", "bot2": "bot"}) == {"bot": 2, "hyper": 1, "ordinary": 1}
+
+
+def test_heldout_corpus_is_seeded_and_plants_the_issues_groups():
+    """bench/coordination_heldout.py (written from issue 13's description alone): 12 groups of 5 to 40
+    accounts, half copy-paste and half near-duplicate; in every burst each member replies inside 60 s
+    to a candidate of a different constituency, the one the truth says that member targets."""
+    import re
+
+    import polars as pl
+
+    from bench.coordination_heldout import generate
+
+    a = generate(20_000, seed=11)
+    assert a.frame.equals(generate(20_000, seed=11).frame)
+    assert not a.frame.equals(generate(20_000, seed=12).frame)
+    f = a.frame
+    assert f.height == 20_000 and f["message_id"].n_unique() == 20_000
+    assert f["timestamp"].is_sorted()
+    sizes = sorted(len(m) for m in a.groups.values())
+    assert len(sizes) == 12 and sizes[0] == 5 and sizes[-1] == 40
+    assert sorted(a.kinds.values()) == ["copy_paste"] * 6 + ["near_duplicate"] * 6
+    members_all = [m for members in a.groups.values() for m in members]
+    assert len(set(members_all)) == len(members_all)  # disjoint groups
+    by_id = {r["message_id"]: r for r in f.iter_rows(named=True)}
+    author_of = {mid: r["user_id"] for mid, r in by_id.items()}
+
+    def words(text: str) -> set[str]:
+        return set(re.findall(r"[a-z']+", text.lower()))
+
+    for name, members in a.groups.items():
+        assert len(a.bursts[name]) >= 2  # the group comes back
+        for burst in a.bursts[name]:
+            rows = [by_id[m] for m in burst]
+            assert len(rows) >= 3 and {r["user_id"] for r in rows} <= set(members)
+            assert len({r["user_id"] for r in rows}) == len(rows)  # each member once
+            assert max(r["timestamp"] for r in rows) - min(r["timestamp"] for r in rows) < 60
+            seats = [a.candidate_seats[author_of[r["reply_id"]]] for r in rows]
+            assert len(set(seats)) == len(seats)  # each member a different constituency
+            assert seats == [a.targets[name][r["user_id"]] for r in rows]
+            assert all(by_id[r["reply_id"]]["timestamp"] <= r["timestamp"] for r in rows)
+            texts = [r["message"] for r in rows]
+            if a.kinds[name] == "copy_paste":
+                assert len(set(texts)) == 1
+            else:
+                assert len(set(texts)) > 1
+                assert min(len(words(x) & words(texts[0])) / len(words(x) | words(texts[0])) for x in texts) >= 0.6
+    # The slogans the copy-paste groups use are posted by ordinary supporters too.
+    planted = set(members_all)
+    copy_texts = {by_id[b[0]]["message"] for n, bs in a.bursts.items() if a.kinds[n] == "copy_paste" for b in bs}
+    ordinary = f.filter(pl.col("message").is_in(list(copy_texts)) & ~pl.col("user_id").is_in(list(planted)))
+    assert ordinary["user_id"].n_unique() > 10

@@ -443,9 +443,31 @@ def _apply(actor: Actor, change: AccessChange) -> None:
         audit(actor, AuditEvent.Action.UPDATE, "user", user.pk, fields=["is_active"], detail=f"{verb} by {change.reference}")
         if change.kind == AccessChange.Kind.SUSPEND:
             _end_sessions_and_tokens(actor, user)
+        if change.kind != AccessChange.Kind.REACTIVATE:
+            _withdraw_pending_work_of(actor, user, change)
     elif change.kind == AccessChange.Kind.END_DELEGATION:
         Delegation.objects.filter(candidate=change.candidate, staff=change.target_user).delete()
         audit(actor, AuditEvent.Action.DELETE, "delegation", change.candidate_id, detail=f"ended by {change.reference}")
+
+
+def _withdraw_pending_work_of(actor: Actor, user: User, change: AccessChange) -> None:
+    """Close what a deactivated or suspended user left waiting: the changes they proposed are
+    rejected, and their approvals of changes still waiting for someone else are withdrawn.
+
+    A suspension usually means the account was in the wrong hands: whatever it proposed or approved
+    while stolen must not become access once an unsuspecting colleague gives the last approval. A
+    proposal that was genuine is simply proposed again by someone who is still trusted."""
+    now = timezone.now()
+    for pending in AccessChange.objects.select_for_update().filter(proposed_by=user, status=AccessChange.Status.PENDING):
+        pending.status, pending.decided_by, pending.decided_at = AccessChange.Status.REJECTED, actor.user, now
+        pending.decision_note = f"Closed: the proposer was deactivated by {change.reference}; propose it again if it is still wanted"
+        pending.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit(actor, AuditEvent.Action.UPDATE, "access_change", pending.pk, detail=f"closed: proposer deactivated by {change.reference}")
+    given = AccessApproval.objects.filter(approved_by=user, change__status=AccessChange.Status.PENDING).select_related("change")
+    for approval in list(given):
+        audit(actor, AuditEvent.Action.UPDATE, "access_change", approval.change_id,
+              detail=f"approval by {user.username} withdrawn: deactivated by {change.reference}")
+        approval.delete()
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -97,6 +97,8 @@ class MessageViewOut(Schema):
     review: str
     incident_reference: str
     pseudonymised: bool
+    abuse_model: str = Field(description="Version of the abuse model that gave abuse_score (empty: unscored, or scored before versions were kept)")
+    threat_model: str = Field(description="Version of the threat model that gave threat_score and is_threat ('rules': the rules alone)")
 
 
 def _out(view: services.review.MessageView) -> dict:

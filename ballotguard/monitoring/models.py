@@ -42,7 +42,9 @@ class Message(models.Model):
     ingested_at = models.DateTimeField(default=timezone.now, db_index=True)
 
     scored_at = models.DateTimeField(null=True, blank=True, db_index=True)
-    model_version = models.CharField(max_length=40, blank=True)
+    model_version = models.CharField(max_length=40, blank=True, help_text="The abuse model that gave abuse_score.")
+    threat_version = models.CharField(max_length=40, blank=True,
+                                      help_text="The threat model that gave threat_score and is_threat (\"rules\" when the rules worked alone).")
     abuse_score = models.FloatField(null=True, blank=True)
     threat_score = models.FloatField(null=True, blank=True)
     is_threat = models.BooleanField(default=False)

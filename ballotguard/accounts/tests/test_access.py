@@ -577,3 +577,31 @@ def test_two_activation_proposals_made_at_once_leave_one_waiting(world, admin2, 
         t.join()
     assert AccessChange.objects.filter(target_user=analyst, status="pending").count() == 1
     assert sum(isinstance(o, str) and "already waiting" in o for o in outcomes) == 1
+
+
+def test_a_suspended_users_waiting_proposals_close_and_their_approvals_are_withdrawn(world, admin2):
+    # A stolen administrator account proposes a police adviser; once it is suspended, the proposal
+    # cannot be approved by a colleague who does not know where it came from.
+    stolen = access.propose_grant(Actor(user=admin2), _grant_feoa(world, "planted-feoa"), "new starter")
+    access.suspend(Actor(user=world.users.admin), admin2.username, "admin laptop stolen")
+    stolen.refresh_from_db()
+    assert stolen.status == AccessChange.Status.REJECTED and "proposer was deactivated" in stolen.decision_note
+    with pytest.raises(access.AccessChangeError, match="already rejected"):
+        access.approve(Actor(user=_lead_of(world, world.forces.wmp, "wmp-lead")), stolen)
+    assert not User.objects.filter(username="planted-feoa").exists()
+
+    # A stolen lead's approval of a change that still waits for another force's lead is withdrawn:
+    # the last approval no longer completes it.
+    city_lead, _ = _lead_of(world, world.forces.city, "city-lead"), _lead_of(world, world.forces.city, "city-lead-2")
+    make_user("met-two", "feoa", forces=[world.forces.met])
+    wmp_move = access.propose_grant(Actor(user=world.users.admin),
+                                    access.Grant(username="met-two", role="feoa", forces=(world.forces.city, world.forces.wmp)), "both")
+    access.approve(Actor(user=city_lead), wmp_move)
+    access.suspend(Actor(user=world.users.admin), city_lead.username, "phone stolen")
+    assert not wmp_move.approvals.exists()
+    assert AuditEvent.objects.filter(object_type="access_change", object_id=str(wmp_move.pk),
+                                     detail__contains="approval by city-lead withdrawn").exists()
+    access.approve(Actor(user=User.objects.get(username="wmp-lead")), wmp_move)
+    assert AccessChange.objects.get(pk=wmp_move.pk).status == AccessChange.Status.PENDING  # city's other lead must still approve
+    access.approve(Actor(user=User.objects.get(username="city-lead-2")), wmp_move)
+    assert AccessChange.objects.get(pk=wmp_move.pk).status == AccessChange.Status.APPROVED

@@ -70,7 +70,7 @@ memory stays bounded.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -377,10 +377,10 @@ def normalise_text(texts: pl.Expr) -> pl.Expr:
 # --------------------------------------------------------------------------- the sliding window
 
 
-def window_pairs(objects: np.ndarray, times: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair ``(i, j)``, ``i != j``, with ``objects[i] == objects[j]`` and ``max(t) ≤ min(t) + window``
-    (``t_i + W`` rounded once as a double: the engine's ``|Δt| ≤ W``), each unordered pair once, as two
-    index arrays into the inputs.
+def window_pair_steps(objects: np.ndarray, times: np.ndarray, window: float) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    """The pairs of :func:`window_pairs`, one batch per step of the lock-step walk (each batch at most
+    one pair per share), so that a caller can filter each batch before keeping it and memory follows
+    what it keeps, not every candidate.
 
     Sorted by (object, time), the partners of share ``i`` are the run after it up to the last share of
     the same object with time ≤ t_i + W. Rather than search for that end, the run is walked in
@@ -390,15 +390,13 @@ def window_pairs(objects: np.ndarray, times: np.ndarray, window: float) -> tuple
     """
     n = len(times)
     if n < 2:
-        return np.empty(0, np.int64), np.empty(0, np.int64)
+        return
     objects = np.asarray(objects)
     times = np.asarray(times, dtype=np.float64)
     order = pl.DataFrame({"o": objects, "t": times}).select(pl.arg_sort_by("o", "t"))["o"].to_numpy().astype(np.int64)
     obj = objects[order]
     t = times[order]
     limit = t + window
-    firsts: list[np.ndarray] = []
-    seconds: list[np.ndarray] = []
     active = np.arange(n - 1)
     k = 1
     while active.size:
@@ -407,13 +405,23 @@ def window_pairs(objects: np.ndarray, times: np.ndarray, window: float) -> tuple
         active = active[ok]
         if not active.size:
             break
-        firsts.append(active)
-        seconds.append(active + k)
+        yield order[active], order[active + k]
         k += 1
         active = active[active + k < n]
+
+
+def window_pairs(objects: np.ndarray, times: np.ndarray, window: float) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair ``(i, j)``, ``i != j``, with ``objects[i] == objects[j]`` and ``max(t) ≤ min(t) + window``
+    (``t_i + W`` rounded once as a double: the engine's ``|Δt| ≤ W``), each unordered pair once, as two
+    index arrays into the inputs (how they are found: :func:`window_pair_steps`)."""
+    firsts: list[np.ndarray] = []
+    seconds: list[np.ndarray] = []
+    for first, second in window_pair_steps(objects, times, window):
+        firsts.append(first)
+        seconds.append(second)
     if not firsts:
         return np.empty(0, np.int64), np.empty(0, np.int64)
-    return order[np.concatenate(firsts)], order[np.concatenate(seconds)]
+    return np.concatenate(firsts), np.concatenate(seconds)
 
 
 # --------------------------------------------------------------------------- near-identical text
@@ -509,26 +517,32 @@ def _near_pairs(norm: pl.Series, rows: np.ndarray, text_key: np.ndarray, times: 
     overlap = np.maximum(np.ceil(s.similarity * size - 1e-9), 1)  # a slightly long prefix is always safe
     prefix = (np.arange(len(key)) - start[e]) < (size - overlap + 1)[e]
     pe = e[prefix]
-    i, j = window_pairs(r[prefix], times[rows[pe]], s.window)
-    a = pe[i]
-    b = pe[j]
-    del i, j, pe, prefix
-    # Cheap filters that never reject a similar pair, before any pair is deduplicated or checked:
-    # different texts, sizes within the ratio t, and the bitmap bound. Each text's tokens are XORed
-    # into 256 bits; bits of tokens in both texts cancel, so popcount(bx ^ by) ≤ |x Δ y| and
+    # Cheap filters that never reject a similar pair, applied to each step's candidates before they
+    # are kept (texts whose common words are all frequent, such as many short replies built from a
+    # small vocabulary, make hundreds of millions of candidates, and keeping them all first cost
+    # gigabytes): different texts, sizes within the ratio t, and the bitmap bound. Each text's tokens
+    # are XORed into 256 bits; bits of tokens in both texts cancel, so popcount(bx ^ by) ≤ |x Δ y| and
     # |x ∩ y| ≤ (|x| + |y| − popcount(bx ^ by)) / 2 (Sandes et al. 2020), which must reach t/(1+t)·(|x|+|y|).
     bits = _bitmaps(e, r, len(rows))
-    sa, sb = size[a], size[b]
-    small, large = np.minimum(sa, sb), np.maximum(sa, sb)
-    ok = (a != b) & (text_key[a] != text_key[b]) & (small >= s.similarity * large - 1e-9 * large)
-    a, b, sa, sb = a[ok], b[ok], sa[ok], sb[ok]
-    differ = sum(np.bitwise_count(bits[a, w] ^ bits[b, w]).astype(np.int64) for w in range(bits.shape[1]))
-    need = s.similarity / (1 + s.similarity) * (sa + sb) - 1e-9 * (sa + sb)
-    ok = (sa + sb - differ) / 2 >= need
-    if anchor_before is not None:
-        ok &= np.minimum(times[rows[a]], times[rows[b]]) < anchor_before
-    a, b = a[ok], b[ok]
-    pair = pl.Series(np.minimum(a, b).astype(np.uint64) << np.uint64(32) | np.maximum(a, b).astype(np.uint64)).unique().to_numpy()
+    kept: list[np.ndarray] = []
+    for i, j in window_pair_steps(r[prefix], times[rows[pe]], s.window):
+        a, b = pe[i], pe[j]
+        sa, sb = size[a], size[b]
+        small, large = np.minimum(sa, sb), np.maximum(sa, sb)
+        ok = (a != b) & (text_key[a] != text_key[b]) & (small >= s.similarity * large - 1e-9 * large)
+        a, b, sa, sb = a[ok], b[ok], sa[ok], sb[ok]
+        differ = sum(np.bitwise_count(bits[a, w] ^ bits[b, w]).astype(np.int64) for w in range(bits.shape[1]))
+        need = s.similarity / (1 + s.similarity) * (sa + sb) - 1e-9 * (sa + sb)
+        ok = (sa + sb - differ) / 2 >= need
+        if anchor_before is not None:
+            ok &= np.minimum(times[rows[a]], times[rows[b]]) < anchor_before
+        a, b = a[ok], b[ok]
+        kept.append(np.minimum(a, b).astype(np.uint64) << np.uint64(32) | np.maximum(a, b).astype(np.uint64))
+    del pe, prefix
+    if not kept:
+        return empty
+    pair = pl.Series(np.concatenate(kept)).unique().to_numpy()
+    del kept
     a = (pair >> np.uint64(32)).astype(np.int64)
     b = (pair & np.uint64(0xFFFFFFFF)).astype(np.int64)
     sa, sb = size[a], size[b]

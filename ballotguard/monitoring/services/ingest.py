@@ -28,7 +28,7 @@ from ballotguard.registry.models import SocialHandle
 from ballotguard.registry.services import NotPermitted
 
 from ..models import Message
-from .scoring import apply_score, candidates_fingerprints, score_stored, scorer, threat_contexts, threat_scorer
+from .scoring import apply_score, candidates_fingerprints, score_stored, scorer, threat_contexts, threat_scorer, threat_version
 
 BATCH = 2_000
 MAX_ERRORS_KEPT = 1_000
@@ -227,9 +227,9 @@ def _messages(records, report: IngestReport, router: HandleRouter, source: str) 
 def _store(messages: list[Message], scoring: Future | None, rows: int, report: IngestReport, model,
            progress: Callable[[int], None] | None) -> None:
     if scoring is not None:
-        now = timezone.now()
+        now, threat = timezone.now(), threat_version()
         for message, score in zip(messages, scoring.result()):
-            apply_score(message, score, model.version, now)
+            apply_score(message, score, model.version, now, threat)
             report.flagged += score.flagged
     if messages:
         with transaction.atomic():

@@ -116,6 +116,8 @@ class MessageView:
     reasons: list[str]
     review: str
     review_label: str
+    abuse_model: str  # the versions that gave the scores ("" before versions were stored, or unscored)
+    threat_model: str
     incident_reference: str
     hashtags: list[str]
     urls: list[str]
@@ -148,6 +150,7 @@ def view_of(user: User, message: Message) -> MessageView:
         abuse_score=message.abuse_score, threat_score=message.threat_score, is_threat=message.is_threat,
         exposes_contact=message.exposes_contact, reasons=_reasons(message, identities), review=message.review,
         review_label=message.get_review_display(),
+        abuse_model=message.model_version, threat_model=message.threat_version,
         incident_reference=message.incident.reference if message.incident_id and identities else "",
         hashtags=list(message.hashtags), urls=message.urls.splitlines() if identities and message.urls else [],
         pseudonymised=not identities,

@@ -70,6 +70,14 @@ def threat_scorer() -> ThreatModel | None:
     return model
 
 
+def threat_version() -> str:
+    """The version of the threat scoring in use, stored on each message beside the abuse model's: a
+    threat score is only comparable with scores of the same model, and an adviser asking why a
+    message was (not) flagged a month ago needs to know which one it was."""
+    model = threat_scorer()
+    return model.version if model is not None else "rules"
+
+
 def _local_date(when: dt.datetime) -> dt.date:
     return timezone.localtime(when).date() if timezone.is_aware(when) else when.date()
 
@@ -144,9 +152,11 @@ def score_stored(messages: Sequence[Message], cache: dict[int, frozenset[str]], 
     return score_texts([m.text for m in messages], [m.candidate_id for m in messages], cache, model, threat_contexts(messages))
 
 
-def apply_score(message: Message, score: MessageScore, version: str, now) -> None:
+def apply_score(message: Message, score: MessageScore, version: str, now, threat: str) -> None:
+    """Write a score onto the message; ``version`` is the abuse model's, ``threat`` the threat model's."""
     message.scored_at = now
     message.model_version = version
+    message.threat_version = threat
     message.abuse_score = score.abuse_score
     message.threat_score = score.threat_score
     message.is_threat = score.is_threat
@@ -156,7 +166,7 @@ def apply_score(message: Message, score: MessageScore, version: str, now) -> Non
         message.review = Message.Review.WAITING if score.flagged else Message.Review.NOT_FLAGGED
 
 
-SCORE_FIELDS = ["scored_at", "model_version", "abuse_score", "threat_score", "is_threat", "exposes_contact", "reasons", "review"]
+SCORE_FIELDS = ["scored_at", "model_version", "threat_version", "abuse_score", "threat_score", "is_threat", "exposes_contact", "reasons", "review"]
 
 
 def score_pending(limit: int | None = None, rescore: bool = False) -> int:
@@ -173,9 +183,9 @@ def score_pending(limit: int | None = None, rescore: bool = False) -> int:
         if not batch:
             break
         scores = score_stored(batch, cache, model)
-        now = timezone.now()
+        now, threat = timezone.now(), threat_version()
         for message, score in zip(batch, scores):
-            apply_score(message, score, model.version, now)
+            apply_score(message, score, model.version, now, threat)
         with transaction.atomic():
             Message.objects.bulk_update(batch, SCORE_FIELDS)
         done += len(batch)

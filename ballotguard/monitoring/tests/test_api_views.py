@@ -8,6 +8,7 @@ import pytest
 
 from ballotguard.accounts.services import Actor
 from ballotguard.core.matching import candidate_pseudonym
+from ballotguard.engines.abuse.threat_model import default_threat_model
 from ballotguard.monitoring import services
 from ballotguard.monitoring.models import Message
 
@@ -53,6 +54,11 @@ def test_api_queue_decision_and_scope(inbox, client_as):
     queue = feoa.get("/api/v1/messages/queue").json()
     assert queue["count"] == 2 and queue["items"][0]["is_threat"] and queue["items"][0]["author"] == "@troll_2"
     first = queue["items"][0]["id"]
+    # Each score says which models gave it, in the API and on the page.
+    threat_model = default_threat_model().version
+    assert {(i["abuse_model"], i["threat_model"]) for i in queue["items"]} == {("abuse-v1", threat_model)}
+    page = feoa.get(f"/monitoring/messages/{first}/").content.decode()
+    assert f"Scored by the abuse model abuse-v1 and the threat model {threat_model}." in page
     assert client_as(inbox.users.feoa_met).get(f"/api/v1/messages/{first}").status_code == 404
     assert client_as(inbox.users.candidate).get("/api/v1/messages/queue").status_code == 403
     analyst = client_as(inbox.users.analyst).get("/api/v1/messages/queue").json()

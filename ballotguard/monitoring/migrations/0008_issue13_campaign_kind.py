@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitoring', '0006_merge_campaign_chance_and_live_sources'),
+        ('monitoring', '0007_message_threat_version'),
     ]
 
     operations = [
