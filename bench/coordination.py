@@ -16,7 +16,8 @@ by default; ``--sizes 100000,300000,1000000,3000000,10000000`` for a growth tabl
 For each: wall time (reading included), CPU time, peak resident memory (the worker's own high-water
 mark; for the peer, the largest of it and its pool processes), planted groups recovered (at least
 80% of a group's members in one campaign that is at least 80% that group) and background accounts
-in any campaign; the ratio of the peer's wall time
+in any campaign (those in campaigns called ``scheduled``, on a timer, included; Ballotguard's are also
+counted apart, with any planted group called scheduled); the ratio of the peer's wall time
 and memory to ours; and the 1-minute load average before and after each run, because on a shared
 machine other work slows every figure down (CPU time is the steadier measure there).
 
@@ -63,6 +64,7 @@ usage = resource.getrusage(resource.RUSAGE_SELF)
 peak = int(next(l for l in open("/proc/self/status") if l.startswith("VmHWM")).split()[1]) / 1024
 print(json.dumps({"seconds": seconds, "read_seconds": read, "cpu_seconds": usage.ru_utime + usage.ru_stime, "peak_rss_mib": peak,
                   "bad_rows": actions.rejected, "stats": found.stats, "campaigns": [list(c.accounts) for c in found.campaigns],
+                  "kinds": [c.kind for c in found.campaigns],
                   "edges": [[e.account_a, e.account_b, list(e.behaviours)] for e in found.edges]}))
 """
 
@@ -123,6 +125,18 @@ def background_roles(campaigns: list[list[str]], groups: dict[str, list[str]], r
         role = roles.get(a, "ordinary")
         out[role] = out.get(role, 0) + 1
     return dict(sorted(out.items()))
+
+
+def scheduled_accounts(campaigns: list[list[str]], kinds: list[str], groups: dict[str, list[str]]) -> dict[str, int]:
+    """Accounts in campaigns the detector called ``scheduled`` (most members post on a timer): all of them,
+    those that are not in a planted group, and the planted groups called scheduled (a planted group is
+    people, so it never should be: a group counts when most of its members sit in scheduled campaigns).
+    Background accounts are still counted in the background figure; this is a separate count."""
+    planted = {a for members in groups.values() for a in members}
+    timed = {a for campaign, kind in zip(campaigns, kinds, strict=True) if kind == "scheduled" for a in campaign}
+    groups_called = sum(2 * len(timed & set(m)) > len(m) for m in groups.values())
+    return {"campaigns": kinds.count("scheduled"), "accounts": len(timed), "background": len(timed - planted),
+            "planted": len(timed & planted), "planted_groups": groups_called}
 
 
 def per_behaviour(edges: list, groups: dict[str, list[str]]) -> dict[str, dict]:
@@ -348,7 +362,13 @@ def main() -> None:
                 print(f"  {name:<36} {r['seconds']:>8.2f} {r['cpu_seconds']:>7.1f} {r['peak_rss_mib']:>13.0f} {recovered:>11} / {len(groups):<3} {background:>17,} "
                       f"{len(r['campaigns']):>10,} {r['load'][0]:>9.2f}/{r['load'][1]:.2f}")
                 table.append({"messages": size, "seed": seed, "corpus": args.corpus, "days": args.days, "detector": name,
-                              **{k: v for k, v in r.items() if k not in ("campaigns", "edges")}, "campaigns": len(r["campaigns"])})
+                              **{k: v for k, v in r.items() if k not in ("campaigns", "edges", "kinds")}, "campaigns": len(r["campaigns"])})
+                if "kinds" in r:
+                    r["scheduled"] = scheduled_accounts(r["campaigns"], r["kinds"], groups)
+                    table[-1]["scheduled"] = r["scheduled"]
+                    sch = r["scheduled"]
+                    print(f"    scheduled campaigns {sch['campaigns']}: {sch['accounts']} accounts ({sch['background']} background, "
+                          f"{sch['planted']} planted); planted groups called scheduled: {sch['planted_groups']} of {len(groups)}")
                 if roles:
                     r["background_roles"] = background_roles(r["campaigns"], groups, roles)
                     table[-1]["background_roles"] = r["background_roles"]
@@ -370,10 +390,10 @@ def main() -> None:
     ours = [r for r in table if r["detector"] == "Ballotguard"]
     if len(ours) > 1:
         print("\nGrowth (Ballotguard):")
-        print(f"  {'messages':>12} {'wall s':>8} {'read s':>7} {'cpu s':>7} {'peak RSS MiB':>13} {'recovered':>10} {'background':>11} {'load':>11}")
+        print(f"  {'messages':>12} {'wall s':>8} {'read s':>7} {'cpu s':>7} {'peak RSS MiB':>13} {'recovered':>10} {'background':>11} {'scheduled':>10} {'load':>11}")
         for r in ours:
             print(f"  {r['messages']:>12,} {r['seconds']:>8.2f} {r['read_seconds']:>7.2f} {r['cpu_seconds']:>7.1f} {r['peak_rss_mib']:>13.0f} "
-                  f"{r['recovered']:>6} / {args.groups:<2} {r['background']:>11,} {r['load'][0]:>5.2f}/{r['load'][1]:.2f}")
+                  f"{r['recovered']:>6} / {args.groups:<2} {r['background']:>11,} {r.get('scheduled', {}).get('accounts', 0):>10,} {r['load'][0]:>5.2f}/{r['load'][1]:.2f}")
     if args.json_out:
         args.json_out.write_text(json.dumps(table, indent=1))
     print(f"\nPeak RSS of this driver (generation): {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")

@@ -198,6 +198,7 @@ class CampaignSummaryOut(Schema):
     constituencies: list[PlaceOut]
     forces: list[PlaceOut]
     behaviours: list[str]
+    kind: str = Field(description="coordinated (people acting together) or scheduled (more than half of the accounts post on a timer: scheduled software).")
     first_at: dt.datetime
     last_at: dt.datetime
     last_found_at: dt.datetime
@@ -244,8 +245,18 @@ class ChanceOut(Schema):
     expected: float = Field(description="How many chance would give (the engine's null model: each account's activity and each object's popularity in the same hour).")
 
 
+class TimerOut(Schema):
+    period_seconds: float = Field(description="The clock cycle the timed accounts' posts fall on, e.g. 900 for the quarter hour.")
+    every_seconds: float = Field(description="Their usual interval between posts.")
+    offset_seconds: float = Field(description="Seconds after the clock's mark (e.g. after each quarter hour) at which they post, on average.")
+    spread_seconds: float = Field(description="How far their posts stray from that point (circular standard deviation).")
+    accounts: int = Field(description="How many of the campaign's accounts post on a timer.")
+    p_value: float = Field(description="The weakest of them: the probability bound of its rhythm arising by chance.")
+
+
 class CampaignOut(CampaignSummaryOut):
-    why: str = Field(description="Why this is a campaign, in plain English.")
+    why: str = Field(description="Why this is a campaign, in plain English (for a scheduled campaign, starting with its timer).")
+    timer: TimerOut | None = Field(None, description="For a scheduled campaign, the timer most of its accounts follow; null otherwise.")
     chance: list[ChanceOut]
     p_value: float | None = Field(None, description="The weakest link's probability by chance; null when no significance test was run.")
     accounts: list[str]
@@ -264,6 +275,7 @@ class CampaignOut(CampaignSummaryOut):
 
 class CampaignQuery(Schema):
     status: str = Field("", pattern="^(|new|confirmed|dismissed)$")
+    kind: str = Field("", pattern="^(|coordinated|scheduled)$", description="coordinated or scheduled (accounts posting on a timer)")
     force: str = Field("", max_length=20, description="A police force code, e.g. E23000014")
     sort: CampaignSortKey | None = Field(None, description="Column to sort by; the list's own order breaks ties")
     order: SortOrder | None = Field(None, description="asc or desc")
@@ -280,7 +292,7 @@ def _summary(c, message_count: int | None = None) -> dict:
         "id": c.pk, "reference": c.reference, "status": c.status, "score": c.score, "accounts_count": len(c.accounts),
         "messages_count": message_count if message_count is not None else getattr(c, "message_count", None) or c.messages.count(),
         "constituencies": _places(sorted(c.areas.all(), key=lambda a: a.name)), "forces": _places(sorted(c.forces.all(), key=lambda f: f.name)),
-        "behaviours": c.behaviours, "first_at": c.first_at, "last_at": c.last_at, "last_found_at": c.last_found_at,
+        "behaviours": c.behaviours, "kind": c.kind, "first_at": c.first_at, "last_at": c.last_at, "last_found_at": c.last_found_at,
     }
 
 
@@ -295,7 +307,7 @@ def _side(side: dict, when: dt.datetime) -> dict:
             auth=restricted_to(Role.FEOA, Role.ANALYST))
 def campaign_list(request, q: Query[CampaignQuery]):
     sorting = services.campaigns.CAMPAIGN_SORT.for_api(q.sort, q.order)
-    qs = sorting.apply(services.campaigns.campaign_list(request.user, services.campaigns.CampaignFilter(status=q.status, force=q.force)))
+    qs = sorting.apply(services.campaigns.campaign_list(request.user, services.campaigns.CampaignFilter(status=q.status, force=q.force, kind=q.kind)))
     page = list(qs[q.offset: q.offset + q.limit])
     return {"count": qs.count(), "items": [_summary(c) for c in page]}
 
@@ -307,7 +319,7 @@ def campaign_detail(request, campaign_id: int):
     view = services.campaigns.read_campaign(actor_of(request), campaign, message_limit=200)
     out = _summary(campaign, view.messages_total)
     out.update({
-        "why": services.campaigns.explain_campaign(campaign, view), "chance": campaign.chance, "p_value": campaign.p_value,
+        "why": services.campaigns.explain_campaign(campaign, view), "timer": campaign.timer, "chance": campaign.chance, "p_value": campaign.p_value,
         "accounts": view.pseudonyms, "candidates": view.candidates,
         "evidence": [{"behaviour": e["behaviour"], "label": e["label"], "shared": e["shared"], "a": _side(e["a"], e["time_a"]), "b": _side(e["b"], e["time_b"])} for e in view.evidence],
         "messages": [{"id": m.pk, "sent_at": m.sent_at, "author": m.author, "candidate": m.candidate, "text": m.text, "review": m.review} for m in view.messages],

@@ -32,6 +32,7 @@ class DecisionForm(forms.Form):
 
 class CampaignFilterForm(GovukForm):
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *Campaign.Status.choices], required=False)
+    kind = forms.ChoiceField(label="Kind", choices=[("", "Any kind"), *Campaign.Kind.choices], required=False)
     force = forms.ChoiceField(label="Police force", choices=[("", "Any force")], required=False)
 
     def __init__(self, *args, forces=(), **kwargs):

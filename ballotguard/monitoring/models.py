@@ -162,6 +162,12 @@ class Campaign(models.Model):
         CONFIRMED = "confirmed", "Confirmed as coordinated"
         DISMISSED = "dismissed", "Dismissed"
 
+    class Kind(models.TextChoices):
+        # The engine's kinds (engines.coordination.automation): people acting together, or most members
+        # posting on a timer (scheduled software). Different next steps: a bot network goes to the platform.
+        COORDINATED = "coordinated", "People acting together"
+        SCHEDULED = "scheduled", "Accounts posting on a timer"
+
     key = models.CharField(max_length=24, unique=True, help_text="Stable identity, set when first found: the start of the members' fingerprint, or random if another campaign has that.")
     fingerprint = models.CharField(max_length=64, db_index=True, help_text="Hash of the sorted members as last found.")
     first_run = models.ForeignKey(DetectionRun, on_delete=models.PROTECT, related_name="+")
@@ -181,6 +187,10 @@ class Campaign(models.Model):
     evidence = models.JSONField(default=list, help_text="Co-actions: behaviour, who (pseudonym or incident id), which message, when. No text.")
     chance = models.JSONField(default=list, help_text="Per behaviour: co-actions on the members' links and how many chance would give (the engine's null model).")
     p_value = models.FloatField(null=True, blank=True, help_text="The weakest link's probability by chance; empty when no significance test was run.")
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COORDINATED, db_index=True,
+                            help_text="Scheduled when more than half of the members post on a timer (the regularity of their posting times).")
+    timer = models.JSONField(null=True, blank=True, help_text="For a scheduled campaign: period, usual interval and point of the clock in seconds, "
+                             "the spread, how many members post on a timer (their pseudonyms are not repeated here) and the weakest one's p-value.")
     areas = models.ManyToManyField("registry.Area", blank=True, related_name="+")
     forces = models.ManyToManyField("registry.PoliceForce", blank=True, related_name="+")
     messages = models.ManyToManyField(Message, blank=True, related_name="campaigns")

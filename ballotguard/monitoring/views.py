@@ -155,7 +155,7 @@ def campaign_list(request):
     form = CampaignFilterForm(request.GET or None, forces=forces)
     flt = services.campaigns.CampaignFilter()
     if form.is_bound and form.is_valid():
-        flt = services.campaigns.CampaignFilter(status=form.cleaned_data["status"], force=form.cleaned_data["force"])
+        flt = services.campaigns.CampaignFilter(status=form.cleaned_data["status"], force=form.cleaned_data["force"], kind=form.cleaned_data["kind"])
     sorting = services.campaigns.CAMPAIGN_SORT.from_request(request)
     page_obj, page_links = paginate(request, sorting.apply(services.campaigns.campaign_list(user, flt)))
     services.campaigns.fail_dead_runs()
@@ -177,6 +177,7 @@ def _campaign_page(request, campaign: Campaign, form: CampaignDecisionForm, stat
     return render(request, "monitoring/campaign_detail.html", {
         "c": campaign, "v": view, "form": form, "chart": chart, "table_rows": table_rows, "columns": columns,
         "map_svg": svg, "map_rows": map_rows, "can_decide": services.campaigns.can_decide(request.user),
+        "timer_sentence": services.campaigns.timer_sentence(campaign),
         "can_run": services.campaigns.can_run(request.user), "pseudonymised": not services.sees_identities(request.user),
     }, status=status)
 

@@ -58,6 +58,9 @@ stage is computed here is an implementation detail, what it yields is not):
    each written earlier message first) and a score (total edge weight × edge density), ordered by
    score, then size, then accounts, and numbered ``C1``, ``C2``, … in that order. Shuffling the
    input rows never changes the output (given message ids).
+8. **Kind.** A campaign is ``scheduled`` when more than half of its members post on a timer, judged
+   from every posting time of each member in the input (:mod:`.automation`: a test per account at a
+   controlled error), else ``coordinated``; a scheduled campaign's explanation starts with its timer.
 
 Input is a Polars frame with the columns in :data:`COLUMNS` (missing ones are filled in), or an
 iterable of :class:`Action`. Pure Python + numpy + Polars: no Django. A million messages take
@@ -74,6 +77,8 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+
+from .automation import COORDINATED, Timer, classify, member_times
 
 
 class Behaviour(str, enum.Enum):
@@ -297,6 +302,11 @@ class Campaign:
     """The weakest link: the largest p-value of the campaign's edges (None without the significance test)."""
     explanation: str = ""
     """Why this is a campaign, in plain English."""
+    kind: str = COORDINATED
+    """``coordinated`` (people acting together) or ``scheduled`` (most members post on a timer: scheduled
+    software); decided by :func:`.automation.classify` from the members' posting times."""
+    timer: Timer | None = None
+    """The timer most members follow, for a ``scheduled`` campaign; None otherwise."""
 
 
 @dataclass(frozen=True)
@@ -1140,6 +1150,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
             pl.col("a").replace_strict(range(len(name)), name, return_dtype=pl.String), pl.col("b").replace_strict(range(len(name)), name, return_dtype=pl.String)
         ) if und.height else None
     campaigns = explain(campaigns, edges, kinds_tested, s)
+    campaigns = classify(campaigns, member_times(frame, {a for c in campaigns for a in c.accounts}))
     stats["campaigns"] = len(campaigns)
     return Detection(campaigns=campaigns, edges=edges, directed_edges=directed_edges, stats=stats)
 

@@ -478,6 +478,11 @@ def campaigns_document(path: pathlib.Path, actions: ActionFile, found: Detection
                 "constituencies": list(c.constituencies),
                 "forces": list(c.forces),
                 "candidates": list(c.candidates),
+                "kind": c.kind,
+                "timer": None if c.timer is None else {
+                    "period_seconds": c.timer.period, "every_seconds": c.timer.every, "offset_seconds": c.timer.offset,
+                    "spread_seconds": c.timer.spread, "accounts": list(c.timer.accounts), "p_value": c.timer.p_value,
+                },
                 "why": c.explanation,
                 "p_value": c.p_value,
                 "chance": [{"behaviour": b, "co_actions": x, "expected": lam} for b, x, lam in c.co_actions],

@@ -16,7 +16,8 @@ What runs where:
 - **The driver** only assembles what survives, which is small (campaigns × a handful of fields
   and ``evidence_per_campaign`` co-actions each), with the local engine's own code: each piece of
   evidence is worded by ``_evidence_of`` and the campaigns are built, scored, ordered and numbered
-  by ``_assemble_campaigns``, so the two engines cannot drift apart there.
+  by ``_assemble_campaigns``, and each campaign's kind is decided by ``automation.classify`` from its
+  members' posting times (collected: members are few), so the two engines cannot drift apart there.
 
 **The sliding window is exact.** Pairs are found with an equi-join on time buckets of width ``W``:
 share ``s`` lives in bucket ``b(t) = floor(t / W)`` and probes every bucket from ``b(t_s)`` to
@@ -52,6 +53,7 @@ from dataclasses import asdict
 import numpy as np
 import polars as pl
 
+from ballotguard.engines.coordination import automation
 from ballotguard.engines.coordination import detection as local
 from ballotguard.engines.coordination.detection import (
     COLUMNS,
@@ -241,6 +243,7 @@ def detect_frame(actions, s: Settings) -> Detection:
             pairs_kept = pl.DataFrame([(e.account_a, e.account_b) for e in edges], schema={"a": pl.String, "b": pl.String}, orient="row")
             kinds = kinds.join(pairs_kept, on=["a", "b"], how="semi") if edges else None
         campaigns = local.explain(campaigns, edges, kinds, s)
+        campaigns = automation.classify(campaigns, _member_times(actions, campaigns))
         stats["campaigns"] = len(campaigns)
         return Detection(campaigns=campaigns, edges=edges, directed_edges=directed_edges, stats=stats)
     finally:
@@ -517,6 +520,18 @@ def components(edges, keep=lambda df: df, max_rounds: int = 10_000):
         if not changed:
             return labels.withColumnRenamed("v", "account")
     raise RuntimeError("connected components did not converge")
+
+
+def _member_times(actions, campaigns: tuple[Campaign, ...]) -> dict:
+    """Every posting time of every campaign member, collected on the driver (members are few; a timer
+    bot posts a few thousand times a month), for :func:`automation.classify`, which both engines call."""
+    members = sorted({a for c in campaigns for a in c.accounts})
+    if not members:
+        return {}
+    wanted = actions.sparkSession.createDataFrame([(a,) for a in members], "account string")
+    rows = actions.select("account", "time").join(wanted, "account", "left_semi").collect()
+    frame = pl.DataFrame([(r["account"], r["time"]) for r in rows], schema={"account": pl.String, "time": pl.Float64}, orient="row")
+    return automation.member_times(frame, set(members))
 
 
 def _campaigns(actions, kept, und, s: Settings, keep) -> tuple[Campaign, ...]:

@@ -62,7 +62,7 @@ def assert_same(local, spark_found):
     assert [c.accounts for c in spark_found.campaigns] == [c.accounts for c in local.campaigns]
     for ours, theirs in zip(spark_found.campaigns, local.campaigns, strict=True):
         for field in ("id", "message_ids", "constituencies", "forces", "candidates", "behaviours", "first_time", "last_time",
-                      "edges", "total_weight", "score", "evidence"):
+                      "edges", "total_weight", "score", "evidence", "kind", "timer", "explanation"):
             assert getattr(ours, field) == getattr(theirs, field), (ours.id, field)
     assert spark_found == local
 
@@ -120,6 +120,18 @@ def test_every_behaviour_and_setting(spark, case, actions):
     if case.fdr is not None:
         assert 0 < local.stats["pairs_significant"] < local.stats["pairs_tested"]  # significance keeps some pairs and drops others
     assert_same(local, coordination_spark.detect(actions(), case, spark=spark))
+
+
+def test_timer_bots_are_scheduled_alike(spark):
+    """The kind is decided on the driver from the members' posting times, which the Spark engine collects:
+    the same timer, the same sentence, the same kind for the people's group."""
+    from ballotguard.engines.tests.test_coordination_automation import timer_bots_and_people
+
+    actions, bots, group = timer_bots_and_people(days=1)
+    local = detect(actions, Settings(fdr=None))
+    assert {c.accounts: c.kind for c in local.campaigns if c.accounts in (tuple(bots), tuple(group))} == {
+        tuple(bots): "scheduled", tuple(group): "coordinated"}
+    assert_same(local, coordination_spark.detect(actions, Settings(fdr=None), spark=spark))
 
 
 def test_two_groups_sharing_members_are_split_alike(spark):

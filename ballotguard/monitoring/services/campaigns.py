@@ -58,6 +58,7 @@ from ballotguard.core import jobs
 from ballotguard.core.background import task
 from ballotguard.core.matching import author_pseudonym, candidate_pseudonym, keyed_hash
 from ballotguard.core.sorting import Column, SortSpec, in_order
+from ballotguard.engines.coordination import automation
 from ballotguard.engines.coordination import detection as coordination
 from ballotguard.engines.incidents.observables import (
     ObservableError,
@@ -201,6 +202,7 @@ def get_campaign(user: User, pk: int) -> Campaign:
 class CampaignFilter:
     status: str = ""  # "", "new", "confirmed" or "dismissed"
     force: str = ""  # a police force code
+    kind: str = ""  # "", "coordinated" or "scheduled"
 
 
 #: The campaign list's sortable columns (page and API). Not offered: the number of accounts (a JSON
@@ -223,6 +225,8 @@ def campaign_list(user: User, flt: CampaignFilter | None = None) -> QuerySet[Cam
     qs = campaigns_visible_to(user)
     if flt.status:
         qs = qs.filter(status=flt.status)
+    if flt.kind:
+        qs = qs.filter(kind=flt.kind)
     if flt.force:
         qs = qs.filter(pk__in=Campaign.forces.through.objects.filter(policeforce__code=flt.force).values("campaign_id"))
     return qs.annotate(message_count=Count("messages", distinct=True)).prefetch_related("forces", "areas").order_by("-score", "-last_found_at", "-id")
@@ -358,6 +362,10 @@ class Found:
     chance: dict[str, list[float]] = field(default_factory=dict)
     """Behaviour → [co-actions, co-actions chance would give], summed over the absorbed campaigns."""
     p_value: float | None = None
+    timed: set[str] = field(default_factory=set)
+    """Accounts that post on a timer (from the engine's scheduled campaigns)."""
+    timer: automation.Timer | None = None
+    """The timer of the largest scheduled campaign absorbed."""
 
     @property
     def members(self) -> frozenset[str]:
@@ -390,6 +398,16 @@ class Found:
             seen[1] += expected
         if c.p_value is not None:
             self.p_value = max(self.p_value or 0.0, c.p_value)
+        if c.timer is not None:
+            self.timed.update(c.timer.accounts)
+            if self.timer is None or len(c.timer.accounts) > len(self.timer.accounts):
+                self.timer = c.timer
+
+    @property
+    def kind(self) -> str:
+        """The engine's rule, over the merged members: scheduled when more than half post on a timer."""
+        timed = len(self.timed & self.accounts)
+        return automation.SCHEDULED if self.timer is not None and 2 * timed > len(self.accounts) else automation.COORDINATED
 
 
 def _who(account: str, message: str) -> dict:
@@ -483,6 +501,10 @@ def _merge(host: Found, other: Found, *, accounts: bool = True) -> None:
         seen[1] += expected
     if other.p_value is not None:
         host.p_value = max(host.p_value or 0.0, other.p_value)
+    if accounts:
+        host.timed |= other.timed
+        if other.timer is not None and (host.timer is None or len(other.timer.accounts) > len(host.timer.accounts)):
+            host.timer = other.timer
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -698,6 +720,21 @@ def _fill(campaign: Campaign, f: Found, run: DetectionRun, fingerprint: str, now
         for b, (x, lam) in sorted(f.chance.items(), key=lambda kv: (-kv[1][0], kv[0]))
     ]
     campaign.p_value = f.p_value
+    campaign.kind = f.kind
+    campaign.timer = None if f.kind != automation.SCHEDULED or f.timer is None else {
+        "period_seconds": f.timer.period, "every_seconds": f.timer.every, "offset_seconds": f.timer.offset,
+        "spread_seconds": f.timer.spread, "accounts": len(f.timed & f.accounts), "p_value": f.timer.p_value,
+    }
+
+
+def timer_sentence(campaign: Campaign) -> str:
+    """"N of M accounts post every 15 minutes, on the quarter hour; …" for a scheduled campaign, else ""."""
+    t = campaign.timer
+    if campaign.kind != Campaign.Kind.SCHEDULED or not t:
+        return ""
+    timer = automation.Timer(period=t["period_seconds"], every=t["every_seconds"], offset=t["offset_seconds"], spread=t["spread_seconds"],
+                             accounts=(), p_value=t["p_value"])
+    return automation.describe(timer, len(campaign.accounts), timed=t["accounts"])
 
 
 def _set_links(campaign: Campaign, f: Found) -> None:
@@ -825,6 +862,8 @@ def explain_campaign(campaign: Campaign, view: CampaignView) -> str:
     n, areas, forces = len(view.pseudonyms), len(view.areas), len(view.forces)
     head = (f"{n} account{'s' if n != 1 else ''}, aimed at {areas} constituenc{'y' if areas == 1 else 'ies'} "
             f"in {forces} police force area{'s' if forces != 1 else ''}, acted alike within seconds of each other")
+    timer = timer_sentence(campaign)
+    head = f"{timer} {head}" if timer else head
     if not campaign.chance:
         return head + "; each link is at least the minimum number of co-actions (no significance test was run)."
     parts = [f"{k['label']} {k['co_actions']} time{'s' if k['co_actions'] != 1 else ''} (chance would give "

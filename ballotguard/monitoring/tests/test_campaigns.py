@@ -482,3 +482,105 @@ def test_the_service_keeps_what_the_significance_test_found(detected):
     f.absorb(engine, {})
     f.absorb(coordination.Campaign(**{**engine.__dict__, "co_actions": (("text", 2, 0.001), ("reply", 1, 0.5)), "p_value": 3e-6}), {})
     assert f.chance == {"text": [5, 0.003], "reply": [1, 0.5]} and f.p_value == 3e-6
+
+
+# ---------------------------------------------------------------------------------------------------
+# Accounts posting on a timer (issue 13): a campaign of its own kind
+
+
+def _timer_rows(now: dt.datetime, bots: int = 5, hours: int = 20) -> list[dict]:
+    """Bots posting a headline with #Headlines to Carol on the quarter hour, a second or two late."""
+    start = now.astimezone(dt.UTC).replace(minute=0, second=0, microsecond=0) - dt.timedelta(hours=hours + 1)
+    rows = []
+    for tick in range(hours * 4):
+        for k in range(bots):
+            rows.append({
+                "platform": "x", "message_id": f"t-{tick}-{k}", "author_handle": f"@wire_{k}", "author_name": "Wire",
+                "text": f"Headline {tick} from wire {k}: council news", "sent_at": (start + dt.timedelta(minutes=15 * tick, seconds=k % 3)).isoformat(),
+                "mentions": ["@carol_mp"], "hashtags": ["Headlines"],
+            })
+    return rows
+
+
+@pytest.fixture
+def timed(activity):
+    ingest(_timer_rows(timezone.now()))
+    run = campaigns.run_now(Actor.cli())
+    assert run.status == DetectionRun.Status.SUCCEEDED, run.error
+    return activity
+
+
+def _timer_campaign() -> Campaign:
+    return Campaign.objects.get(kind=Campaign.Kind.SCHEDULED)
+
+
+def test_timer_bots_are_stored_as_a_scheduled_campaign_and_people_as_coordinated(timed):
+    bots = set(Message.objects.filter(message_id__startswith="t-").values_list("author_hash", flat=True))
+    c = _timer_campaign()
+    assert set(c.accounts) == bots and len(bots) == 5
+    assert c.timer["period_seconds"] == 900 and c.timer["every_seconds"] == 900 and c.timer["accounts"] == 5
+    assert abs(c.timer["offset_seconds"]) < 3 and c.timer["p_value"] <= 0.001
+    assert "wire_" not in json.dumps(c.timer)  # counts only, no handles
+    assert _message_campaign_of("b-").kind == Campaign.Kind.COORDINATED and _message_campaign_of("b-").timer is None
+    assert _phone_campaign().kind == Campaign.Kind.COORDINATED
+    # Found again: still scheduled, same row.
+    campaigns.run_now(Actor.cli())
+    assert _timer_campaign().pk == c.pk
+
+
+def _message_campaign_of(prefix: str) -> Campaign:
+    authors = set(Message.objects.filter(message_id__startswith=prefix).values_list("author_hash", flat=True))
+    return next(c for c in Campaign.objects.exclude(accounts=[]) if set(c.accounts) == authors)
+
+
+def test_the_pages_show_the_kind_and_filter_by_it(timed, client_as):
+    analyst = client_as(timed.users.analyst)
+    c = _timer_campaign()
+    people = _message_campaign_of("b-")
+    listing = analyst.get("/monitoring/campaigns/").content.decode()
+    assert "Accounts posting on a timer" in listing and "People acting together" in listing
+    assert '<option value="scheduled">Accounts posting on a timer</option>' in listing
+    only_timers = analyst.get("/monitoring/campaigns/?kind=scheduled").content.decode()
+    assert c.reference in only_timers and people.reference not in only_timers
+    only_people = analyst.get("/monitoring/campaigns/?kind=coordinated").content.decode()
+    assert c.reference not in only_people and people.reference in only_people
+    html = analyst.get(f"/monitoring/campaigns/{c.pk}/").content.decode()
+    assert "Scheduled campaign (accounts posting on a timer)" in html
+    assert "5 of 5 accounts post every 15 minutes, on the quarter hour" in html and "this looks like scheduled software" in html
+    assert "Why this is a campaign" in html and "Each link is at least the minimum number of co-actions" in html  # the co-action evidence stays
+    other = analyst.get(f"/monitoring/campaigns/{people.pk}/").content.decode()
+    assert "Coordinated campaign, score" in other and "scheduled software" not in other
+
+
+def test_the_api_gives_the_kind_and_the_timer_and_filters_by_kind(timed, client_as):
+    analyst = client_as(timed.users.analyst)
+    c = _timer_campaign()
+    items = analyst.get("/api/v1/campaigns").json()["items"]
+    assert {i["id"]: i["kind"] for i in items}[c.pk] == "scheduled"
+    assert [i["id"] for i in analyst.get("/api/v1/campaigns?kind=scheduled").json()["items"]] == [c.pk]
+    assert c.pk not in [i["id"] for i in analyst.get("/api/v1/campaigns?kind=coordinated").json()["items"]]
+    assert analyst.get("/api/v1/campaigns?kind=bots").status_code == 422
+    detail = analyst.get(f"/api/v1/campaigns/{c.pk}").json()
+    assert detail["kind"] == "scheduled" and detail["timer"]["period_seconds"] == 900 and detail["timer"]["accounts"] == 5
+    assert detail["why"].startswith("5 of 5 accounts post every 15 minutes, on the quarter hour")
+    people = analyst.get(f"/api/v1/campaigns/{_message_campaign_of('b-').pk}").json()
+    assert people["kind"] == "coordinated" and people["timer"] is None and "timer" not in people["why"]
+
+
+def test_merged_campaigns_are_scheduled_only_when_most_of_their_accounts_post_on_a_timer():
+    """A bridge can merge a scheduled message campaign with another: the engine's rule is applied again to the whole."""
+    from ballotguard.engines.coordination import automation
+    from ballotguard.engines.coordination import detection as coordination
+
+    timer = automation.Timer(period=900.0, every=900.0, offset=1.0, spread=0.5, accounts=("a", "b", "c"), p_value=1e-20)
+    base = dict(message_ids=(), constituencies=(), forces=(), candidates=(), behaviours=("hashtag",), first_time=0.0, last_time=1.0,
+                edges=3, total_weight=6, score=6.0, evidence=())
+    bots = coordination.Campaign(id="C1", accounts=("a", "b", "c"), kind="scheduled", timer=timer, **base)
+    people = coordination.Campaign(id="C2", accounts=("d", "e", "f", "g"), **base)
+    f = campaigns.Found()
+    f.absorb(bots, {})
+    assert f.kind == "scheduled"
+    g = campaigns.Found()
+    g.absorb(people, {})
+    campaigns._merge(f, g)
+    assert f.kind == "coordinated"  # 3 of 7

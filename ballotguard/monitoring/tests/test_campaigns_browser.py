@@ -16,7 +16,7 @@ from ballotguard.registry.models import Area
 from conftest import PASSWORD
 from tests.browser import CHROMIUM_FLAGS, assert_accessible, chromium_path, sign_in
 
-from .test_campaigns import activity, gmp  # noqa: F401  (fixtures)
+from .test_campaigns import _timer_rows, activity, gmp, ingest  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -84,6 +84,41 @@ def test_analyst_opens_a_campaign_sees_the_map_and_timeline_and_confirms_it(acti
     page.goto(f"{live_server.url}/monitoring/campaigns/")
     assert_accessible(page)
     page.goto(f"{live_server.url}/monitoring/campaigns/{campaign.pk}/")
+    page.wait_for_selector("#campaign-timeline[data-rendered='true'] svg")
+    assert_accessible(page)
+    checked.close()
+
+
+def test_analyst_filters_the_campaigns_posting_on_a_timer_and_reads_why(activity, live_server, browser):  # noqa: F811
+    from django.utils import timezone
+
+    ingest(_timer_rows(timezone.now()))
+    campaigns.run_now(Actor.cli())
+    scheduled = Campaign.objects.get(kind="scheduled")
+    analyst = activity.users.analyst
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    sign_in(page, live_server.url, analyst, PASSWORD, TOTPDevice.objects.get(user=analyst))
+    page.goto(f"{live_server.url}/monitoring/campaigns/")
+    assert page.locator("table.bg-campaigns tbody tr").count() == 3
+    page.get_by_label("Kind").select_option("scheduled")
+    page.get_by_role("button", name="Apply filters").click()
+    page.wait_for_url("**/monitoring/campaigns/?*kind=scheduled*")
+    rows = page.locator("table.bg-campaigns tbody tr")
+    assert rows.count() == 1 and "Accounts posting on a timer" in rows.first.inner_text()
+    page.get_by_role("link", name=scheduled.reference).click()
+    page.wait_for_url(f"**/monitoring/campaigns/{scheduled.pk}/")
+    why = page.locator("#campaign-timer").inner_text()
+    assert why.startswith("5 of 5 accounts post every 15 minutes, on the quarter hour") and "scheduled software" in why
+    signed_in = context.storage_state()
+    context.close()
+
+    checked = browser.new_context(bypass_csp=True, viewport={"width": 1280, "height": 900}, storage_state=signed_in)  # to inject axe-core
+    page = checked.new_page()
+    page.goto(f"{live_server.url}/monitoring/campaigns/?kind=scheduled")
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/monitoring/campaigns/{scheduled.pk}/")
     page.wait_for_selector("#campaign-timeline[data-rendered='true'] svg")
     assert_accessible(page)
     checked.close()

@@ -237,3 +237,25 @@ def test_file_commands_run_without_the_services_secrets(tmp_path):
     # The service itself refuses that mode.
     refused = subprocess.run([sys.executable, "-c", "import ballotguard.wsgi"], env={**env, "BALLOTGUARD_FILE_ONLY": "1"}, capture_output=True, text=True, timeout=300)
     assert refused.returncode != 0 and "BALLOTGUARD_FILE_ONLY" in refused.stderr
+
+
+def test_timer_bots_are_reported_as_scheduled_in_the_file_and_the_output(tmp_path, capsys):
+    """Five accounts posting #wire on the quarter hour for a day beside the planted copy-paste group:
+    campaigns.json gives each campaign's kind (and the timer), the summary counts the scheduled ones
+    apart, and the printed list names the kind."""
+    rows = planted_rows()
+    start = 1_733_011_200  # a quarter hour, in Unix seconds
+    for tick in range(96):
+        for k in range(5):
+            rows.append([f"w{tick}-{k}", f"wire{k}", f"wire{k}", "", "", f"headline {tick} number {k} #wire", start + 900 * tick + k % 2, ""])
+    path = toolkit_csv(tmp_path / "replies.csv", rows)
+    summary = run(path, tmp_path / "out", capsys)
+    assert summary["scheduled_campaigns"] == 1 and summary["accounts_in_scheduled_campaigns"] == 5
+    document = json.loads((tmp_path / "out" / "campaigns.json").read_text())
+    kinds = {tuple(c["accounts"]): c["kind"] for c in document["campaigns"]}
+    assert kinds[tuple(f"wire{k}" for k in range(5))] == "scheduled" and kinds[("a1", "a2", "a3", "a4")] == "coordinated"
+    timed = next(c for c in document["campaigns"] if c["kind"] == "scheduled")
+    assert timed["timer"]["period_seconds"] == 900 and timed["why"].startswith("5 of 5 accounts post every 15 minutes, on the quarter hour")
+    call_command("detect_campaigns", str(path), out=tmp_path / "text", fdr="off")
+    printed = capsys.readouterr().out
+    assert "1 scheduled: most of their 5 accounts post on a timer" in printed and "(scheduled): 5 accounts" in printed and "(coordinated): 4 accounts" in printed

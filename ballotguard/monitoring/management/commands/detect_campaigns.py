@@ -7,7 +7,8 @@ reply_id,message,timestamp,urls`` format), JSONL or Parquet with
 :func:`ballotguard.engines.coordination.detection.detect`, and writes:
 
 - ``DIR/campaigns.json``: the settings, the row counts, every bad row, and the campaigns best first
-  (id, accounts, message count and ids, time span, score, behaviours, places, example evidence);
+  (id, kind — ``coordinated``, or ``scheduled`` when most members post on a timer —, accounts, message
+  count and ids, time span, score, behaviours, places, why, example evidence);
 - ``DIR/edges.csv``: every surviving account pair with its weight, behaviours and time span;
 - ``DIR/bad_rows.csv``: every row that was not used, with its line number and why (only when there are any).
 
@@ -156,6 +157,8 @@ class Command(BaseCommand):
             "input": str(input), "out": str(out), "rows_read": actions.rows_read, "rows_used": actions.frame.height,
             "bad_rows": len(actions.problems), "first_bad_rows": [p.to_dict() for p in actions.problems[:SHOWN_BAD_ROWS]],
             "campaigns": len(found.campaigns), "accounts_in_campaigns": sum(len(c.accounts) for c in found.campaigns),
+            "scheduled_campaigns": sum(c.kind == "scheduled" for c in found.campaigns),
+            "accounts_in_scheduled_campaigns": sum(len(c.accounts) for c in found.campaigns if c.kind == "scheduled"),
             "edges": len(found.edges), "directed_edges": found.directed_edges, "seconds": round(seconds, 3),
         }
         if json:
@@ -170,11 +173,12 @@ class Command(BaseCommand):
             self.stdout.write(f"  … and {len(actions.problems) - SHOWN_BAD_ROWS:,} more in {out / 'bad_rows.csv'}")
         self.stdout.write(
             f"Found {len(found.campaigns):,} campaigns ({summary['accounts_in_campaigns']:,} accounts, {len(found.edges):,} edges; "
+            f"{summary['scheduled_campaigns']:,} scheduled: most of their {summary['accounts_in_scheduled_campaigns']:,} accounts post on a timer; "
             f"{found.directed_edges:,} directed, as the QUT toolkit counts them) "
             f"in {seconds:.1f} s; wrote {out / 'campaigns.json'} and {out / 'edges.csv'}."
         )
         for c in found.campaigns[:5]:
-            self.stdout.write(f"  {c.id}: {len(c.accounts)} accounts, {len(c.message_ids)} messages, score {c.score:g}, {', '.join(c.behaviours)}")
+            self.stdout.write(f"  {c.id} ({c.kind}): {len(c.accounts)} accounts, {len(c.message_ids)} messages, score {c.score:g}, {', '.join(c.behaviours)}")
 
 
 def _detect_with(engine: str, master: str, frame: pl.DataFrame, settings: Settings) -> Detection:
