@@ -629,8 +629,8 @@ def _simple_shares(frame: pl.DataFrame, s: Settings):
         yield (Behaviour.HASHTAG, *_list_shares(has, Behaviour.HASHTAG, tags, s))
 
 
-def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: Settings, stats: dict) -> tuple[list[tuple[np.ndarray, np.ndarray, int]], np.ndarray]:
-    """Identical-text and near-identical-text co-actions, and the rows whose text is eligible."""
+def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: Settings, stats: dict) -> tuple[list[tuple[np.ndarray, np.ndarray, int]], np.ndarray, np.ndarray]:
+    """Identical-text and near-identical-text co-actions, the rows whose text is eligible and their texts' keys."""
     text = frame["text"]
     whole = frame.height <= NORM_KEEP_ROWS
     words = np.zeros(frame.height, np.int64)
@@ -646,12 +646,13 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
     eligible = np.flatnonzero(words >= max(s.min_text_words, 1))
     stats["shares_text"] = len(eligible)
     text_rows = eligible
+    text_keys = text_key[eligible]
     ri, rj, popular = _object_pairs(eligible, text_key[eligible], account, times, s)
     out = []
     if Behaviour.TEXT in s.behaviours:
         out.append((ri, rj, _CODE[Behaviour.TEXT]))
     if Behaviour.NEAR_TEXT not in s.behaviours:
-        return out, text_rows
+        return out, text_rows, text_keys
     if len(popular):  # a stock phrase is not compared with anything
         eligible = eligible[~np.isin(text_key[eligible], popular)]
     eligible = eligible[np.argsort(times[eligible], kind="stable")]
@@ -669,7 +670,7 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
         parts_b.append(b)
         del norm
     out.append((np.concatenate(parts_a), np.concatenate(parts_b), _CODE[Behaviour.NEAR_TEXT]))
-    return out, text_rows
+    return out, text_rows, text_keys
 
 
 def normalise_text_series(texts: pl.Series) -> pl.Series:
@@ -729,7 +730,7 @@ def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     # ALONE), a share that met nobody is counted apart, and one that met others is counted with the
     # crowds of its size (share_class): an account that always replies in a popular post's first minute
     # is judged by how often it is in crowds like those, not by how often it posts.
-    cls = share_class(pl.col("degree"), pl.col("kind"))
+    cls = share_class(pl.col("degree"), pl.col("kind"), pl.col("usual") if "usual" in shares.columns else None)
     with_block = shares.select("account", "kind", cls.alias("cls"), block.alias("block"), spill.alias("spill"), *(["n"] if "n" in shares.columns else []))
     both = pl.concat([
         with_block.select("account", "kind", "cls", "block"),
@@ -800,10 +801,39 @@ CLASS_SPAN = CONTEXT_CLASS_BASE + CONTEXT_CLASS_BITS + 1
 """Crowd classes per side in a cell's code (every class is below it)."""
 
 
-def share_class(degree: pl.Expr, kind: pl.Expr) -> pl.Expr:
-    """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind``. Content
-    (:data:`CONTENT`): :func:`crowd_class` of ``degree + 1`` (0, 1, 2): coarse, so that a group's own
-    burst (a crowd under 64) stays with the small crowds and cannot explain itself. Context (reply, repost, hashtag,
+USUAL_LEVELS = 9
+"""Levels of a content share's *usual copies* (:func:`usual_copies`): ``floor(log2(1 + copies))``, capped at
+8 (256 copies or more in the block); with the three crowd classes they make content classes 0 to 26."""
+
+
+def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
+    """``(row, kind, usual)`` for every content share (:data:`CONTENT`) among ``shares`` = ``(row, kind, key,
+    time)``, ``key`` the thing shared (for near-identical text, the text itself).
+
+    A share's *usual copies* are the shares of the same thing in its null block (``floor(t / null_block)``)
+    that are not in its *run*, the chain of shares of that thing each within ``window`` seconds of the
+    previous one (ordered by time): how often the thing is posted at that time apart from the burst the
+    share is in. A stock phrase is posted dozens of times an hour by people who never meet; a campaign's
+    slogan, even one that returns on other days, that some ordinary people post, or that a slow group
+    spreads over several minutes (one chain), almost never in the same hour outside the group's burst.
+    Shared with ``coordination_spark``, which computes the same with window functions."""
+    content = [_CODE[b] for b in CONTENT]
+    block = (pl.col("time") / null_block(s)).floor().cast(pl.Int64)
+    ordered = shares.filter(pl.col("kind").is_in(content)).sort("kind", "key", "time", "row").with_columns(block.alias("block"))
+    new_run = (pl.col("kind") != pl.col("kind").shift(1)) | (pl.col("key") != pl.col("key").shift(1)) | (pl.col("time") > pl.col("time").shift(1) + s.window)
+    return (ordered.with_columns(new_run.fill_null(True).cum_sum().alias("run"))
+            .with_columns((pl.col("run").n_unique().over("kind", "key", "block") - 1).alias("usual"), pl.len().over("run").alias("burst"))
+            .select("row", "kind", (pl.col("usual") >= pl.col("burst")).cast(pl.Int8).alias("usual")))
+
+
+def share_class(degree: pl.Expr, kind: pl.Expr, usual: pl.Expr | None = None) -> pl.Expr:
+    """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind`` and ``usual``
+    copies (:func:`usual_copies`; content only, 0 when not given). Content (:data:`CONTENT`):
+    :func:`crowd_class` of ``degree + 1`` (0, 1, 2) plus 3 × the level of its usual copies
+    (``floor(log2(1 + usual))``, at most ``USUAL_LEVELS - 1``): coarse in the crowd, so that a group's own
+    burst (a crowd under 64) stays with the small crowds and cannot explain itself, and apart by how
+    common the thing is at that time, so that the chance of two accounts posting the same stock phrase is
+    measured among those who post stock phrases (issue 13, third round). Context (reply, repost, hashtag,
     domain): :data:`ALONE` when it met nobody, else ``4 + floor(log2(degree + 1))``, one class per
     doubling of the crowd, counted exactly with integer comparisons (so every engine agrees). Where
     acting in crowds is the habit (a hyperactive replier on the top posts' first minute), an account is
@@ -812,7 +842,10 @@ def share_class(degree: pl.Expr, kind: pl.Expr) -> pl.Expr:
     crowd = degree.cast(pl.Int64) + 1
     doublings = pl.sum_horizontal([(crowd >= (1 << k)).cast(pl.Int8) for k in range(1, CONTEXT_CLASS_BITS + 1)])
     is_context = kind.is_in([_CODE[b] for b in Behaviour if b not in CONTENT])
-    return (pl.when(~is_context).then(crowd_class(crowd))
+    content = crowd_class(crowd)
+    if usual is not None:
+        content = content + 3 * usual.cast(pl.Int8)
+    return (pl.when(~is_context).then(content)
             .when(degree == 0).then(pl.lit(ALONE, pl.Int8))
             .otherwise(doublings + CONTEXT_CLASS_BASE).cast(pl.Int8))
 
@@ -997,21 +1030,22 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
     share_parts: list[pl.DataFrame] = []  # (account, kind, block, n) per behaviour, for the null model
     shares = 0
 
-    def count_shares(rows: np.ndarray, kind: Behaviour) -> None:
+    def count_shares(rows: np.ndarray, kind: Behaviour, keys: np.ndarray) -> None:
         if s.fdr is not None and kind in s.behaviours:
-            share_parts.append(pl.DataFrame({"row": rows.astype(np.uint32), "kind": np.full(len(rows), _CODE[kind], np.int8)}))
+            share_parts.append(pl.DataFrame({"row": rows.astype(np.uint32), "kind": np.full(len(rows), _CODE[kind], np.int8),
+                                             "key": keys.astype(np.uint64)}))
 
     for kind, rows, keys in _simple_shares(frame, s):
         shares += len(rows)
-        count_shares(rows, kind)
+        count_shares(rows, kind, keys)
         ri, rj, _ = _object_pairs(rows, keys, account, times, s)
         parts.append((ri, rj, _CODE[kind]))
     if {Behaviour.TEXT, Behaviour.NEAR_TEXT} & s.behaviours:
-        text_parts, text_rows = _text_pairs(frame, account, times, s, stats)
+        text_parts, text_rows, text_keys = _text_pairs(frame, account, times, s, stats)
         parts += text_parts
         shares += stats.pop("shares_text")
-        count_shares(text_rows, Behaviour.TEXT)
-        count_shares(text_rows, Behaviour.NEAR_TEXT)  # a near copy is drawn from the same texts
+        count_shares(text_rows, Behaviour.TEXT, text_keys)
+        count_shares(text_rows, Behaviour.NEAR_TEXT, text_keys)  # a near copy is drawn from the same texts
     stats["shares"] = shares
     if parts:
         ri = np.concatenate([p[0] for p in parts])
@@ -1035,23 +1069,27 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         size = null_block(s)
         first = np.minimum(times[pairs["ri"].to_numpy()], times[pairs["rj"].to_numpy()])
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
+        share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8, "key": pl.UInt64})
+        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left").with_columns(pl.col("degree").fill_null(0))
+        usual = usual_copies(share_rows.with_columns(pl.Series("time", times[share_rows["row"].to_numpy()])), s).rename({"row": "r"})
+        degree = degree.join(usual, on=["r", "kind"], how="left").with_columns(pl.col("usual").fill_null(0))
         co = (
             pr.select("ri", "rj", "kind", pl.min_horizontal("ai", "aj").alias("a"), pl.max_horizontal("ai", "aj").alias("b"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("ri")).otherwise(pl.col("rj")).alias("ra"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("rj")).otherwise(pl.col("ri")).alias("rb"),
                       pl.Series("block", np.floor(first / size).astype(np.int64)))
-            .join(degree.rename({"r": "ri", "d": "di"}), on=["ri", "kind"], how="left")
-            .join(degree.rename({"r": "rj", "d": "dj"}), on=["rj", "kind"], how="left")
+            .join(degree.rename({"r": "ri", "d": "di", "usual": "ui"}), on=["ri", "kind"], how="left")
+            .join(degree.rename({"r": "rj", "d": "dj", "usual": "uj"}), on=["rj", "kind"], how="left")
             .select("a", "b", "kind", pl.max_horizontal("di", "dj").alias("dm"),
-                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("glo"),
-                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("ghi"), "block", "ra", "rb")
+                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ui")), share_class(pl.col("dj"), pl.col("kind"), pl.col("uj"))).alias("glo"),
+                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ui")), share_class(pl.col("dj"), pl.col("kind"), pl.col("uj"))).alias("ghi"), "block", "ra", "rb")
             .group_by("a", "b", "kind", "dm", "glo", "ghi", "block")
             .agg(pl.len().cast(pl.Int64).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.Int64).alias("x"))
         )
-        share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8})
-        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left")
+        share_rows = share_rows.join(usual.rename({"r": "row"}), on=["row", "kind"], how="left")
         r = share_rows["row"].to_numpy()
-        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").fill_null(0).cast(pl.Int64))
+        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").cast(pl.Int64),
+                                       pl.col("usual").fill_null(0).cast(pl.Int64))
         del r
         share_table, co = null_inputs(share_rows, co, s)
         del share_rows
