@@ -40,7 +40,9 @@ stage is computed here is an implementation detail, what it yields is not):
 4. **Loops.** A co-action of an account with itself is dropped unless ``loops``.
 4b. **Significance** (unless ``fdr`` is None): pairs of different accounts whose co-actions chance
    explains are dropped, with all their co-actions; :func:`significance` defines the null model, the
-   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested).
+   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested). Content shares of a thing that is
+   *usual* at that time (posted in more other runs that hour than its own run has shares: a stock
+   phrase, :func:`usual_copies`) form null classes of their own.
 5. **Directed weights.** Each co-action ``{i, j}`` gives ``(account_i → account_j, message i)`` and
    ``(account_j → account_i, message j)``. **Participation** (CooRTweet's ``min_participation``): an
    account is *active* when it is the source of at least ``min_account_actions`` distinct messages;
@@ -723,7 +725,7 @@ hyperactive replier is judged by how often it joins storms, not by how often it 
 
 
 def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
+    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree[, usual])`` (``degree``:
     the share's co-actions in that behaviour, loops included), spill-over included; ``cls`` is :func:`share_class`."""
     block, spill = block_shares(pl.col("account"), pl.col("time"), s)
     # Where sharing alone is not the norm to be compared against (a reply, a repost, a hashtag: see
@@ -801,19 +803,14 @@ CLASS_SPAN = CONTEXT_CLASS_BASE + CONTEXT_CLASS_BITS + 1
 """Crowd classes per side in a cell's code (every class is below it)."""
 
 
-USUAL_LEVELS = 9
-"""Levels of a content share's *usual copies* (:func:`usual_copies`): ``floor(log2(1 + copies))``, capped at
-8 (256 copies or more in the block); with the three crowd classes they make content classes 0 to 26."""
-
-
 def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    """``(row, kind, usual)`` for every content share (:data:`CONTENT`) among ``shares`` = ``(row, kind, key,
+    """``(row, kind, usual)``, ``usual`` 1 or 0, for every content share (:data:`CONTENT`) among ``shares`` = ``(row, kind, key,
     time)``, ``key`` the thing shared (for near-identical text, the text itself).
 
-    A share's *usual copies* are the shares of the same thing in its null block (``floor(t / null_block)``)
-    that are not in its *run*, the chain of shares of that thing each within ``window`` seconds of the
-    previous one (ordered by time): how often the thing is posted at that time apart from the burst the
-    share is in. A stock phrase is posted dozens of times an hour by people who never meet; a campaign's
+    The shares of one thing are chained into *runs* (ordered by time, each within ``window`` seconds of
+    the previous one: a burst). A share is *usual* when the other runs of the same thing with a share in
+    its null block (``floor(t / null_block)``) are at least as many as the shares of its own run: the thing
+    is posted at that time more often apart from the share's burst than in it. A stock phrase is posted dozens of times an hour by people who never meet; a campaign's
     slogan, even one that returns on other days, that some ordinary people post, or that a slow group
     spreads over several minutes (one chain), almost never in the same hour outside the group's burst.
     Shared with ``coordination_spark``, which computes the same with window functions."""
@@ -828,9 +825,8 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
 
 def share_class(degree: pl.Expr, kind: pl.Expr, usual: pl.Expr | None = None) -> pl.Expr:
     """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind`` and ``usual``
-    copies (:func:`usual_copies`; content only, 0 when not given). Content (:data:`CONTENT`):
-    :func:`crowd_class` of ``degree + 1`` (0, 1, 2) plus 3 × the level of its usual copies
-    (``floor(log2(1 + usual))``, at most ``USUAL_LEVELS - 1``): coarse in the crowd, so that a group's own
+    flag (:func:`usual_copies`; content only, 0 when not given). Content (:data:`CONTENT`):
+    :func:`crowd_class` of ``degree + 1`` (0, 1, 2) plus 3 when its thing is usual: coarse in the crowd, so that a group's own
     burst (a crowd under 64) stays with the small crowds and cannot explain itself, and apart by how
     common the thing is at that time, so that the chance of two accounts posting the same stock phrase is
     measured among those who post stock phrases (issue 13, third round). Context (reply, repost, hashtag,
@@ -880,7 +876,8 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
 
     The null model is the stochastic degree sequence model's (Neal 2014) Chung–Lu form, per *cell*:
     behaviour, crowd stratum, the two crowd classes (:func:`share_class`: for replies, reposts and
-    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`), and the
+    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`, apart for
+    shares of a usual thing, :func:`usual_copies`), and the
     activity level of the block
     (``floor(log2 M)``, M its shares of that behaviour). Within a block ``h`` the account behind
     each share of class ``g`` is drawn independently, being ``u`` with probability ``π_u(g) =
