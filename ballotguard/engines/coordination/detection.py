@@ -818,9 +818,15 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     block = (pl.col("time") / null_block(s)).floor().cast(pl.Int64)
     ordered = shares.filter(pl.col("kind").is_in(content)).sort("kind", "key", "time", "row").with_columns(block.alias("block"))
     new_run = (pl.col("kind") != pl.col("kind").shift(1)) | (pl.col("key") != pl.col("key").shift(1)) | (pl.col("time") > pl.col("time").shift(1) + s.window)
-    return (ordered.with_columns(new_run.fill_null(True).cum_sum().alias("run"))
-            .with_columns((pl.col("run").n_unique().over("kind", "key", "block") - 1).alias("usual"), pl.len().over("run").alias("burst"))
-            .select("row", "kind", (pl.col("usual") >= pl.col("burst")).cast(pl.Int8).alias("usual")))
+    ordered = ordered.with_columns(new_run.fill_null(True).cum_sum().alias("run")).with_columns(pl.len().over("run").alias("burst"))
+    # Per block, each run's shares there and its whole size; then, for each size, the shares in the block of
+    # the runs no larger than it (ties included), from which a share's own run is taken away.
+    runs = ordered.group_by("kind", "key", "block", "run").agg(pl.len().alias("here"), pl.col("burst").first())
+    upto = (runs.group_by("kind", "key", "block", "burst").agg(pl.col("here").sum()).sort("kind", "key", "block", "burst")
+            .with_columns(pl.col("here").cum_sum().over("kind", "key", "block").alias("upto")).drop("here"))
+    return (ordered.join(runs.select("run", "block", "here"), on=["run", "block"])
+            .join(upto, on=["kind", "key", "block", "burst"])
+            .select("row", "kind", (pl.col("upto") - pl.col("here") > pl.col("burst")).cast(pl.Int8).alias("usual")))
 
 
 def share_class(degree: pl.Expr, kind: pl.Expr, usual: pl.Expr | None = None) -> pl.Expr:

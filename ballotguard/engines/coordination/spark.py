@@ -265,7 +265,8 @@ def _significance(pairs, shares, pr, s: Settings):
         null_shares = null_shares.unionByName(
             shares.filter(F.col("kind") == _CODE[Behaviour.TEXT]).select("row", "account", "t", F.lit(_CODE[Behaviour.NEAR_TEXT]).alias("kind"), "key"))
     # coordination.usual_copies: runs of the same thing (each share within the window of the previous
-    # one), the number of other runs of it in the share's block against the size of the share's run.
+    # one); a share is usual when the shares in its block of the other runs no larger than its own
+    # outnumber its run.
     from pyspark.sql import Window
 
     by_thing = Window.partitionBy("kind", "key").orderBy("t", "row")
@@ -276,11 +277,17 @@ def _significance(pairs, shares, pr, s: Settings):
         .withColumn("starts", (F.col("prev").isNull() | (F.col("t") > F.col("prev") + F.lit(float(s.window)))).cast("long"))
         .withColumn("run", F.sum("starts").over(by_thing.rowsBetween(Window.unboundedPreceding, 0)))
     )
-    runs = content.groupBy("kind", "key", "block").agg(F.countDistinct("run").alias("runs"))
     bursts = content.groupBy("kind", "key", "run").agg(F.count(F.lit(1)).alias("burst"))
+    runs = content.groupBy("kind", "key", "block", "run").agg(F.count(F.lit(1)).alias("here")).join(bursts, ["kind", "key", "run"])
+    upto = (
+        runs.groupBy("kind", "key", "block", "burst").agg(F.sum("here").alias("at"))
+        .withColumn("upto", F.sum("at").over(Window.partitionBy("kind", "key", "block").orderBy("burst")
+                                             .rowsBetween(Window.unboundedPreceding, 0)))
+        .drop("at")
+    )
     usual = (
-        content.join(runs, ["kind", "key", "block"]).join(bursts, ["kind", "key", "run"])
-        .select(F.col("row").alias("r"), "kind", ((F.col("runs") - 1) >= F.col("burst")).cast("int").alias("usual"))
+        content.select("row", "kind", "key", "block", "run").join(runs, ["kind", "key", "block", "run"]).join(upto, ["kind", "key", "block", "burst"])
+        .select(F.col("row").alias("r"), "kind", ((F.col("upto") - F.col("here")) > F.col("burst")).cast("int").alias("usual"))
     )
     degree = (
         pairs.select(F.col("ri").alias("r"), "kind").unionByName(pairs.select(F.col("rj").alias("r"), "kind"))

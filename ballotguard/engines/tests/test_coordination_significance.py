@@ -26,8 +26,8 @@ def within(a: float, b: float, window: float) -> bool:
 
 def usual_flags(rows: list[tuple[str, float, str]], s: Settings) -> list[int]:
     """Per row, 1 when its thing is *usual* at that time (coordination.usual_copies): runs of the same thing,
-    each share within the window of the previous one; usual when the other runs with a share in the row's
-    block are at least as many as the shares in its own run."""
+    each share within the window of the previous one; usual when the shares in the row's block of the other
+    runs no larger than its own are more than the shares of its own run."""
     size = max(s.null_block, s.window)
     run = {}
     by_thing = defaultdict(list)
@@ -41,11 +41,15 @@ def usual_flags(rows: list[tuple[str, float, str]], s: Settings) -> list[int]:
                 k += 1
             run[r] = (thing, k)
     members = defaultdict(int)
-    runs_in_block = defaultdict(set)
-    for r, (_, t, thing) in enumerate(rows):
+    for r in range(len(rows)):
         members[run[r]] += 1
-        runs_in_block[(thing, math.floor(t / size))].add(run[r])
-    return [int(len(runs_in_block[(thing, math.floor(t / size))]) - 1 >= members[run[r]]) for r, (_, t, thing) in enumerate(rows)]
+    flags = []
+    for r, (_, t, thing) in enumerate(rows):
+        h = math.floor(t / size)
+        others = sum(1 for q, (_, tq, other) in enumerate(rows)
+                     if other == thing and math.floor(tq / size) == h and run[q] != run[r] and members[run[q]] <= members[run[r]])
+        flags.append(int(others > members[run[r]]))
+    return flags
 
 
 def reference_edges(actions: list[Action], s: Settings, behaviour: str = "reply") -> dict[tuple[str, str], float]:
