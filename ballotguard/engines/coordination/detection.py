@@ -41,8 +41,8 @@ stage is computed here is an implementation detail, what it yields is not):
 4b. **Significance** (unless ``fdr`` is None): pairs of different accounts whose co-actions chance
    explains are dropped, with all their co-actions; :func:`significance` defines the null model, the
    p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested). Content shares of a thing that is
-   *usual* at that time (posted in more other runs that hour than its own run has shares: a stock
-   phrase, :func:`usual_copies`) form null classes of their own.
+   *usual* at that time (posted that hour, in runs no larger than the share's own, more often than in
+   its run: a stock phrase, :func:`usual_copies`) form null classes of their own.
 5. **Directed weights.** Each co-action ``{i, j}`` gives ``(account_i → account_j, message i)`` and
    ``(account_j → account_i, message j)``. **Participation** (CooRTweet's ``min_participation``): an
    account is *active* when it is the source of at least ``min_account_actions`` distinct messages;
@@ -808,11 +808,14 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     time)``, ``key`` the thing shared (for near-identical text, the text itself).
 
     The shares of one thing are chained into *runs* (ordered by time, each within ``window`` seconds of
-    the previous one: a burst). A share is *usual* when the other runs of the same thing with a share in
-    its null block (``floor(t / null_block)``) are at least as many as the shares of its own run: the thing
-    is posted at that time more often apart from the share's burst than in it. A stock phrase is posted dozens of times an hour by people who never meet; a campaign's
-    slogan, even one that returns on other days, that some ordinary people post, or that a slow group
-    spreads over several minutes (one chain), almost never in the same hour outside the group's burst.
+    the previous one: a burst, however many accounts join it and however slowly). A share is *usual*
+    when, in its null block (``floor(t / null_block)``), the shares of the other runs of the same thing
+    that are no larger than its own run outnumber its run (``> size``): the thing is posted at that time
+    more often by crowds no bigger than this one, apart from it, than in it. A stock phrase is posted
+    in many small runs an hour, so even a storm of hyperactive repliers posting it at once is usual; a
+    campaign's slogan is not, even one that some ordinary people post in the same hour (a few runs of
+    one), that another group posts in the same hour (a larger run, not counted; a smaller one, fewer
+    shares), or that the same group posts twice in one hour (equal runs: not more).
     Shared with ``coordination_spark``, which computes the same with window functions."""
     content = [_CODE[b] for b in CONTENT]
     block = (pl.col("time") / null_block(s)).floor().cast(pl.Int64)
