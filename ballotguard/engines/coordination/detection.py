@@ -816,20 +816,31 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     campaign's slogan is not, even one that some ordinary people post in the same hour (a few runs of
     one), that another group posts in the same hour (a larger run, not counted; a smaller one, fewer
     shares), or that the same group posts twice in one hour (equal runs: not more).
-    Shared with ``coordination_spark``, which computes the same with window functions."""
-    content = [_CODE[b] for b in CONTENT]
-    block = (pl.col("time") / null_block(s)).floor().cast(pl.Int64)
-    ordered = shares.filter(pl.col("kind").is_in(content)).sort("kind", "key", "time", "row").with_columns(block.alias("block"))
-    new_run = (pl.col("kind") != pl.col("kind").shift(1)) | (pl.col("key") != pl.col("key").shift(1)) | (pl.col("time") > pl.col("time").shift(1) + s.window)
-    ordered = ordered.with_columns(new_run.fill_null(True).cum_sum().alias("run")).with_columns(pl.len().over("run").alias("burst"))
-    # Per block, each run's shares there and its whole size; then, for each size, the shares in the block of
-    # the runs no larger than it (ties included), from which a share's own run is taken away.
-    runs = ordered.group_by("kind", "key", "block", "run").agg(pl.len().alias("here"), pl.col("burst").first())
-    upto = (runs.group_by("kind", "key", "block", "burst").agg(pl.col("here").sum()).sort("kind", "key", "block", "burst")
-            .with_columns(pl.col("here").cum_sum().over("kind", "key", "block").alias("upto")).drop("here"))
-    return (ordered.join(runs.select("run", "block", "here"), on=["run", "block"])
-            .join(upto, on=["kind", "key", "block", "burst"])
-            .select("row", "kind", (pl.col("upto") - pl.col("here") > pl.col("burst")).cast(pl.Int8).alias("usual")))
+    Shared with ``coordination_spark``, which computes the same with window functions. Only the usual
+    shares are returned (``usual`` = 1); every other content share is not usual."""
+    content = shares.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key", "time")
+    text, near = _CODE[Behaviour.TEXT], _CODE[Behaviour.NEAR_TEXT]
+    # Near-identical text is drawn from the same shares as identical text, with the same keys: computed once.
+    copy_near = bool((content["kind"] == text).any() and (content["kind"] == near).any())
+    if copy_near:
+        content = content.filter(pl.col("kind") != near)
+    new_thing = (pl.col("kind") != pl.col("kind").shift(1)) | (pl.col("key") != pl.col("key").shift(1))
+    new_run = new_thing | (pl.col("time") > pl.col("time").shift(1) + s.window)
+    ordered = content.sort("kind", "key", "time", "row").select(
+        "row", "kind", new_thing.fill_null(True).cum_sum().cast(pl.UInt32).alias("thing"), new_run.fill_null(True).cum_sum().cast(pl.UInt32).alias("run"),
+        (pl.col("time") / null_block(s)).floor().cast(pl.Int64).alias("block"))
+    del content
+    ordered = ordered.with_columns(pl.len().over("run").cast(pl.UInt32).alias("burst"))
+    # Per block, each run's shares there (``here``) and its whole size (``burst``); then, for each size, the
+    # shares in the block of the runs no larger than it (ties included), from which a share's own run is taken away.
+    runs = ordered.group_by("run", "block").agg(pl.col("thing").first(), pl.len().cast(pl.UInt32).alias("here"), pl.col("burst").first())
+    upto = (runs.group_by("thing", "block", "burst").agg(pl.col("here").sum()).sort("thing", "block", "burst")
+            .with_columns(pl.col("here").cum_sum().over("thing", "block").alias("upto")).drop("here"))
+    usual = (runs.join(upto, on=["thing", "block", "burst"]).filter(pl.col("upto") - pl.col("here") > pl.col("burst")).select("run", "block"))
+    out = ordered.join(usual, on=["run", "block"], how="semi").select("row", "kind", pl.lit(1, pl.Int8).alias("usual"))
+    if copy_near:
+        out = pl.concat([out, out.filter(pl.col("kind") == text).with_columns(pl.lit(near, pl.Int8).alias("kind"))])
+    return out
 
 
 def share_class(degree: pl.Expr, kind: pl.Expr, usual: pl.Expr | None = None) -> pl.Expr:
@@ -1077,7 +1088,9 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
         share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8, "key": pl.UInt64})
         share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left").with_columns(pl.col("degree").fill_null(0))
-        usual = usual_copies(share_rows.with_columns(pl.Series("time", times[share_rows["row"].to_numpy()])), s).rename({"row": "r"})
+        content = share_rows.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key")
+        usual = usual_copies(content.with_columns(pl.Series("time", times[content["row"].to_numpy()])), s).rename({"row": "r"})
+        del content
         degree = degree.join(usual, on=["r", "kind"], how="left").with_columns(pl.col("usual").fill_null(0))
         co = (
             pr.select("ri", "rj", "kind", pl.min_horizontal("ai", "aj").alias("a"), pl.max_horizontal("ai", "aj").alias("b"),
