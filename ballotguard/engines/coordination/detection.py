@@ -817,8 +817,9 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     campaign's slogan is not, even one that some ordinary people post in the same hour (a few runs of
     one), that another group posts in the same hour (a larger run, not counted; a smaller one, fewer
     shares), or that the same group posts twice in one hour (equal runs: not more).
-    Shared with ``coordination_spark``, which computes the same with window functions. Only the usual
-    shares are returned (``usual`` = 1); every other content share is not usual."""
+    A message that shares several things of one behaviour (two links) is usual in it when every one of
+    them is. Shared with ``coordination_spark``, which computes the same with window functions. Only the
+    usual ``(row, kind)`` are returned (``usual`` = 1), once each; every other content share is not usual."""
     content = shares.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key", "time")
     text, near = _CODE[Behaviour.TEXT], _CODE[Behaviour.NEAR_TEXT]
     # Near-identical text is drawn from the same shares as identical text, with the same keys: computed once.
@@ -838,7 +839,12 @@ def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
     upto = (runs.group_by("thing", "block", "burst").agg(pl.col("here").sum()).sort("thing", "block", "burst")
             .with_columns(pl.col("here").cum_sum().over("thing", "block").alias("upto")).drop("here"))
     usual = (runs.join(upto, on=["thing", "block", "burst"]).filter(pl.col("upto") - pl.col("here") > pl.col("burst")).select("run", "block"))
-    out = ordered.join(usual, on=["run", "block"], how="semi").select("row", "kind", pl.lit(1, pl.Int8).alias("usual"))
+    # A message that shares several things of one behaviour (two links) is one share row for the co-actions
+    # (its crowd degree counts them all): it is usual when every one of them is.
+    things = ordered.group_by("row", "kind").len("things")
+    out = (ordered.join(usual, on=["run", "block"], how="semi").group_by("row", "kind").len("usual_things")
+           .join(things, on=["row", "kind"]).filter(pl.col("usual_things") == pl.col("things"))
+           .select("row", "kind", pl.lit(1, pl.Int8).alias("usual")))
     if copy_near:
         out = pl.concat([out, out.filter(pl.col("kind") == text).with_columns(pl.lit(near, pl.Int8).alias("kind"))])
     return out

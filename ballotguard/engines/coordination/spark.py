@@ -288,6 +288,7 @@ def _significance(pairs, shares, pr, s: Settings):
     usual = (
         content.select("row", "kind", "key", "block", "run").join(runs, ["kind", "key", "block", "run"]).join(upto, ["kind", "key", "block", "burst"])
         .select(F.col("row").alias("r"), "kind", ((F.col("upto") - F.col("here")) > F.col("burst")).cast("int").alias("usual"))
+        .groupBy("r", "kind").agg(F.min("usual").alias("usual"))  # a message with two links: usual when both are
     )
     degree = (
         pairs.select(F.col("ri").alias("r"), "kind").unionByName(pairs.select(F.col("rj").alias("r"), "kind"))
