@@ -62,8 +62,7 @@ stage is computed here is an implementation detail, what it yields is not):
 
 Input is a Polars frame with the columns in :data:`COLUMNS` (missing ones are filled in), or an
 iterable of :class:`Action`. Pure Python + numpy + Polars: no Django. A million messages take
-about 16 to 22 CPU-seconds (second round, load 4; 24 to 33 measured at load 9 in the third) and 1.3 to
-1.4 GB with the significance test (docs/coordination.md); large inputs are compared in time slices so
+about 23 to 30 CPU-seconds, 16 to 19 s wall and 1.5 GB with the significance test (docs/coordination.md); large inputs are compared in time slices so
 memory stays bounded.
 """
 
