@@ -41,7 +41,9 @@ stage is computed here is an implementation detail, what it yields is not):
 4. **Loops.** A co-action of an account with itself is dropped unless ``loops``.
 4b. **Significance** (unless ``fdr`` is None): pairs of different accounts whose co-actions chance
    explains are dropped, with all their co-actions; :func:`significance` defines the null model, the
-   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested).
+   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested). Content shares of a thing that is
+   *usual* at that time (posted that hour, in runs no larger than the share's own, more often than in
+   its run: a stock phrase, :func:`usual_copies`) form null classes of their own.
 5. **Directed weights.** Each co-action ``{i, j}`` gives ``(account_i → account_j, message i)`` and
    ``(account_j → account_i, message j)``. **Participation** (CooRTweet's ``min_participation``): an
    account is *active* when it is the source of at least ``min_account_actions`` distinct messages;
@@ -64,7 +66,7 @@ stage is computed here is an implementation detail, what it yields is not):
 
 Input is a Polars frame with the columns in :data:`COLUMNS` (missing ones are filled in), or an
 iterable of :class:`Action`. Pure Python + numpy + Polars: no Django. A million messages take
-about 16 to 22 CPU-seconds and 1.3 to 1.4 GB with the significance test (docs/coordination.md); large inputs are compared in time slices so
+about 23 to 30 CPU-seconds, 16 to 19 s wall and 1.5 GB with the significance test (docs/coordination.md); large inputs are compared in time slices so
 memory stays bounded.
 """
 
@@ -654,8 +656,8 @@ def _simple_shares(frame: pl.DataFrame, s: Settings):
         yield (Behaviour.HASHTAG, *_list_shares(has, Behaviour.HASHTAG, tags, s))
 
 
-def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: Settings, stats: dict) -> tuple[list[tuple[np.ndarray, np.ndarray, int]], np.ndarray]:
-    """Identical-text and near-identical-text co-actions, and the rows whose text is eligible."""
+def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: Settings, stats: dict) -> tuple[list[tuple[np.ndarray, np.ndarray, int]], np.ndarray, np.ndarray]:
+    """Identical-text and near-identical-text co-actions, the rows whose text is eligible and their texts' keys."""
     text = frame["text"]
     whole = frame.height <= NORM_KEEP_ROWS
     words = np.zeros(frame.height, np.int64)
@@ -675,12 +677,13 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
     eligible = np.flatnonzero(words >= max(s.min_text_words, 1))
     stats["shares_text"] = len(eligible)
     text_rows = eligible
+    text_keys = text_key[eligible]
     ri, rj, popular = _object_pairs(eligible, text_key[eligible], account, times, s)
     out = []
     if Behaviour.TEXT in s.behaviours:
         out.append((ri, rj, _CODE[Behaviour.TEXT]))
     if Behaviour.NEAR_TEXT not in s.behaviours:
-        return out, text_rows
+        return out, text_rows, text_keys
     if len(popular):  # a stock phrase is not compared with anything
         eligible = eligible[~np.isin(text_key[eligible], popular)]
     eligible = eligible[np.argsort(times[eligible], kind="stable")]
@@ -698,7 +701,7 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
         parts_b.append(b)
         del norm
     out.append((np.concatenate(parts_a), np.concatenate(parts_b), _CODE[Behaviour.NEAR_TEXT]))
-    return out, text_rows
+    return out, text_rows, text_keys
 
 
 def normalise_text_series(texts: pl.Series) -> pl.Series:
@@ -751,14 +754,14 @@ hyperactive replier is judged by how often it joins storms, not by how often it 
 
 
 def share_counts(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
-    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree)`` (``degree``:
+    """``(account, kind, cls, block, n)`` from one row per share ``(account, kind, time, degree[, usual])`` (``degree``:
     the share's co-actions in that behaviour, loops included), spill-over included; ``cls`` is :func:`share_class`."""
     block, spill = block_shares(pl.col("account"), pl.col("time"), s)
     # Where sharing alone is not the norm to be compared against (a reply, a repost, a hashtag: see
     # ALONE), a share that met nobody is counted apart, and one that met others is counted with the
     # crowds of its size (share_class): an account that always replies in a popular post's first minute
     # is judged by how often it is in crowds like those, not by how often it posts.
-    cls = share_class(pl.col("degree"), pl.col("kind"))
+    cls = share_class(pl.col("degree"), pl.col("kind"), pl.col("usual") if "usual" in shares.columns else None)
     with_block = shares.select("account", "kind", cls.alias("cls"), block.alias("block"), spill.alias("spill"), *(["n"] if "n" in shares.columns else []))
     both = pl.concat([
         with_block.select("account", "kind", "cls", "block"),
@@ -829,10 +832,59 @@ CLASS_SPAN = CONTEXT_CLASS_BASE + CONTEXT_CLASS_BITS + 1
 """Crowd classes per side in a cell's code (every class is below it)."""
 
 
-def share_class(degree: pl.Expr, kind: pl.Expr) -> pl.Expr:
-    """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind``. Content
-    (:data:`CONTENT`): :func:`crowd_class` of ``degree + 1`` (0, 1, 2): coarse, so that a group's own
-    burst (a crowd under 64) stays with the small crowds and cannot explain itself. Context (reply, repost, hashtag,
+def usual_copies(shares: pl.DataFrame, s: Settings) -> pl.DataFrame:
+    """``(row, kind, usual)``, ``usual`` 1 or 0, for every content share (:data:`CONTENT`) among ``shares`` = ``(row, kind, key,
+    time)``, ``key`` the thing shared (for near-identical text, the text itself).
+
+    The shares of one thing are chained into *runs* (ordered by time, each within ``window`` seconds of
+    the previous one: a burst, however many accounts join it and however slowly). A share is *usual*
+    when, in its null block (``floor(t / null_block)``), the shares of the other runs of the same thing
+    that are no larger than its own run outnumber its run (``> size``): the thing is posted at that time
+    more often by crowds no bigger than this one, apart from it, than in it. A stock phrase is posted
+    in many small runs an hour, so even a storm of hyperactive repliers posting it at once is usual; a
+    campaign's slogan is not, even one that some ordinary people post in the same hour (a few runs of
+    one), that another group posts in the same hour (a larger run, not counted; a smaller one, fewer
+    shares), or that the same group posts twice in one hour (equal runs: not more).
+    A message that shares several things of one behaviour (two links) is usual in it when every one of
+    them is. Shared with ``coordination_spark``, which computes the same with window functions. Only the
+    usual ``(row, kind)`` are returned (``usual`` = 1), once each; every other content share is not usual."""
+    content = shares.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key", "time")
+    text, near = _CODE[Behaviour.TEXT], _CODE[Behaviour.NEAR_TEXT]
+    # Near-identical text is drawn from the same shares as identical text, with the same keys: computed once.
+    copy_near = bool((content["kind"] == text).any() and (content["kind"] == near).any())
+    if copy_near:
+        content = content.filter(pl.col("kind") != near)
+    new_thing = (pl.col("kind") != pl.col("kind").shift(1)) | (pl.col("key") != pl.col("key").shift(1))
+    new_run = new_thing | (pl.col("time") > pl.col("time").shift(1) + s.window)
+    ordered = content.sort("kind", "key", "time", "row").select(
+        "row", "kind", new_thing.fill_null(True).cum_sum().cast(pl.UInt32).alias("thing"), new_run.fill_null(True).cum_sum().cast(pl.UInt32).alias("run"),
+        (pl.col("time") / null_block(s)).floor().cast(pl.Int64).alias("block"))
+    del content
+    ordered = ordered.with_columns(pl.len().over("run").cast(pl.UInt32).alias("burst"))
+    # Per block, each run's shares there (``here``) and its whole size (``burst``); then, for each size, the
+    # shares in the block of the runs no larger than it (ties included), from which a share's own run is taken away.
+    runs = ordered.group_by("run", "block").agg(pl.col("thing").first(), pl.len().cast(pl.UInt32).alias("here"), pl.col("burst").first())
+    upto = (runs.group_by("thing", "block", "burst").agg(pl.col("here").sum()).sort("thing", "block", "burst")
+            .with_columns(pl.col("here").cum_sum().over("thing", "block").alias("upto")).drop("here"))
+    usual = (runs.join(upto, on=["thing", "block", "burst"]).filter(pl.col("upto") - pl.col("here") > pl.col("burst")).select("run", "block"))
+    # A message that shares several things of one behaviour (two links) is one share row for the co-actions
+    # (its crowd degree counts them all): it is usual when every one of them is.
+    things = ordered.group_by("row", "kind").len("things")
+    out = (ordered.join(usual, on=["run", "block"], how="semi").group_by("row", "kind").len("usual_things")
+           .join(things, on=["row", "kind"]).filter(pl.col("usual_things") == pl.col("things"))
+           .select("row", "kind", pl.lit(1, pl.Int8).alias("usual")))
+    if copy_near:
+        out = pl.concat([out, out.filter(pl.col("kind") == text).with_columns(pl.lit(near, pl.Int8).alias("kind"))])
+    return out
+
+
+def share_class(degree: pl.Expr, kind: pl.Expr, usual: pl.Expr | None = None) -> pl.Expr:
+    """The crowd class of a share with ``degree`` co-actions of behaviour code ``kind`` and ``usual``
+    flag (:func:`usual_copies`; content only, 0 when not given). Content (:data:`CONTENT`):
+    :func:`crowd_class` of ``degree + 1`` (0, 1, 2) plus 3 when its thing is usual: coarse in the crowd, so that a group's own
+    burst (a crowd under 64) stays with the small crowds and cannot explain itself, and apart by how
+    common the thing is at that time, so that the chance of two accounts posting the same stock phrase is
+    measured among those who post stock phrases (issue 13, third round). Context (reply, repost, hashtag,
     domain): :data:`ALONE` when it met nobody, else ``4 + floor(log2(degree + 1))``, one class per
     doubling of the crowd, counted exactly with integer comparisons (so every engine agrees). Where
     acting in crowds is the habit (a hyperactive replier on the top posts' first minute), an account is
@@ -841,7 +893,10 @@ def share_class(degree: pl.Expr, kind: pl.Expr) -> pl.Expr:
     crowd = degree.cast(pl.Int64) + 1
     doublings = pl.sum_horizontal([(crowd >= (1 << k)).cast(pl.Int8) for k in range(1, CONTEXT_CLASS_BITS + 1)])
     is_context = kind.is_in([_CODE[b] for b in Behaviour if b not in CONTENT])
-    return (pl.when(~is_context).then(crowd_class(crowd))
+    content = crowd_class(crowd)
+    if usual is not None:
+        content = content + 3 * usual.cast(pl.Int8)
+    return (pl.when(~is_context).then(content)
             .when(degree == 0).then(pl.lit(ALONE, pl.Int8))
             .otherwise(doublings + CONTEXT_CLASS_BASE).cast(pl.Int8))
 
@@ -876,7 +931,8 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
 
     The null model is the stochastic degree sequence model's (Neal 2014) Chung–Lu form, per *cell*:
     behaviour, crowd stratum, the two crowd classes (:func:`share_class`: for replies, reposts and
-    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`), and the
+    hashtags one per doubling of the crowd; for content the three of :data:`CROWD_CLASSES`, apart for
+    shares of a usual thing, :func:`usual_copies`), and the
     activity level of the block
     (``floor(log2 M)``, M its shares of that behaviour). Within a block ``h`` the account behind
     each share of class ``g`` is drawn independently, being ``u`` with probability ``π_u(g) =
@@ -1026,21 +1082,22 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
     share_parts: list[pl.DataFrame] = []  # (account, kind, block, n) per behaviour, for the null model
     shares = 0
 
-    def count_shares(rows: np.ndarray, kind: Behaviour) -> None:
+    def count_shares(rows: np.ndarray, kind: Behaviour, keys: np.ndarray) -> None:
         if s.fdr is not None and kind in s.behaviours:
-            share_parts.append(pl.DataFrame({"row": rows.astype(np.uint32), "kind": np.full(len(rows), _CODE[kind], np.int8)}))
+            share_parts.append(pl.DataFrame({"row": rows.astype(np.uint32), "kind": np.full(len(rows), _CODE[kind], np.int8),
+                                             "key": keys.astype(np.uint64)}))
 
     for kind, rows, keys in _simple_shares(frame, s):
         shares += len(rows)
-        count_shares(rows, kind)
+        count_shares(rows, kind, keys)
         ri, rj, _ = _object_pairs(rows, keys, account, times, s)
         parts.append((ri, rj, _CODE[kind]))
     if {Behaviour.TEXT, Behaviour.NEAR_TEXT} & s.behaviours:
-        text_parts, text_rows = _text_pairs(frame, account, times, s, stats)
+        text_parts, text_rows, text_keys = _text_pairs(frame, account, times, s, stats)
         parts += text_parts
         shares += stats.pop("shares_text")
-        count_shares(text_rows, Behaviour.TEXT)
-        count_shares(text_rows, Behaviour.NEAR_TEXT)  # a near copy is drawn from the same texts
+        count_shares(text_rows, Behaviour.TEXT, text_keys)
+        count_shares(text_rows, Behaviour.NEAR_TEXT, text_keys)  # a near copy is drawn from the same texts
     stats["shares"] = shares
     if parts:
         ri = np.concatenate([p[0] for p in parts])
@@ -1064,23 +1121,29 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         size = null_block(s)
         first = np.minimum(times[pairs["ri"].to_numpy()], times[pairs["rj"].to_numpy()])
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
+        share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8, "key": pl.UInt64})
+        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left").with_columns(pl.col("degree").fill_null(0))
+        content = share_rows.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key")
+        usual = usual_copies(content.with_columns(pl.Series("time", times[content["row"].to_numpy()])), s).rename({"row": "r"})
+        del content
+        degree = degree.join(usual, on=["r", "kind"], how="left").with_columns(pl.col("usual").fill_null(0))
         co = (
             pr.select("ri", "rj", "kind", pl.min_horizontal("ai", "aj").alias("a"), pl.max_horizontal("ai", "aj").alias("b"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("ri")).otherwise(pl.col("rj")).alias("ra"),
                       pl.when(pl.col("ai") <= pl.col("aj")).then(pl.col("rj")).otherwise(pl.col("ri")).alias("rb"),
                       pl.Series("block", np.floor(first / size).astype(np.int64)))
-            .join(degree.rename({"r": "ri", "d": "di"}), on=["ri", "kind"], how="left")
-            .join(degree.rename({"r": "rj", "d": "dj"}), on=["rj", "kind"], how="left")
+            .join(degree.rename({"r": "ri", "d": "di", "usual": "ui"}), on=["ri", "kind"], how="left")
+            .join(degree.rename({"r": "rj", "d": "dj", "usual": "uj"}), on=["rj", "kind"], how="left")
             .select("a", "b", "kind", pl.max_horizontal("di", "dj").alias("dm"),
-                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("glo"),
-                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind")), share_class(pl.col("dj"), pl.col("kind"))).alias("ghi"), "block", "ra", "rb")
+                    pl.min_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ui")), share_class(pl.col("dj"), pl.col("kind"), pl.col("uj"))).alias("glo"),
+                    pl.max_horizontal(share_class(pl.col("di"), pl.col("kind"), pl.col("ui")), share_class(pl.col("dj"), pl.col("kind"), pl.col("uj"))).alias("ghi"), "block", "ra", "rb")
             .group_by("a", "b", "kind", "dm", "glo", "ghi", "block")
             .agg(pl.len().cast(pl.Int64).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.Int64).alias("x"))
         )
-        share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8})
-        share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left")
+        share_rows = share_rows.join(usual.rename({"r": "row"}), on=["row", "kind"], how="left")
         r = share_rows["row"].to_numpy()
-        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").fill_null(0).cast(pl.Int64))
+        share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").cast(pl.Int64),
+                                       pl.col("usual").fill_null(0).cast(pl.Int64))
         del r
         share_table, co = null_inputs(share_rows, co, s)
         del share_rows

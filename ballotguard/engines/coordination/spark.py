@@ -263,38 +263,68 @@ def _significance(pairs, shares, pr, s: Settings):
 
     size = float(local.null_block(s))
     wanted = [_CODE[b] for b in s.behaviours if b is not Behaviour.NEAR_TEXT]
-    null_shares = shares.filter(F.col("kind").isin(wanted)).select("row", "account", "t", "kind")
+    null_shares = shares.filter(F.col("kind").isin(wanted)).select("row", "account", "t", "kind", "key")
     if Behaviour.NEAR_TEXT in s.behaviours:  # a near copy is drawn from the same texts
         null_shares = null_shares.unionByName(
-            shares.filter(F.col("kind") == _CODE[Behaviour.TEXT]).select("row", "account", "t", F.lit(_CODE[Behaviour.NEAR_TEXT]).alias("kind")))
+            shares.filter(F.col("kind") == _CODE[Behaviour.TEXT]).select("row", "account", "t", F.lit(_CODE[Behaviour.NEAR_TEXT]).alias("kind"), "key"))
+    # coordination.usual_copies: runs of the same thing (each share within the window of the previous
+    # one); a share is usual when the shares in its block of the other runs no larger than its own
+    # outnumber its run.
+    from pyspark.sql import Window
+
+    by_thing = Window.partitionBy("kind", "key").orderBy("t", "row")
+    content = (
+        null_shares.filter(F.col("kind").isin([_CODE[b] for b in local.CONTENT]))
+        .withColumn("block", F.floor(F.col("t") / F.lit(size)).cast("long"))
+        .withColumn("prev", F.lag("t").over(by_thing))
+        .withColumn("starts", (F.col("prev").isNull() | (F.col("t") > F.col("prev") + F.lit(float(s.window)))).cast("long"))
+        .withColumn("run", F.sum("starts").over(by_thing.rowsBetween(Window.unboundedPreceding, 0)))
+    )
+    bursts = content.groupBy("kind", "key", "run").agg(F.count(F.lit(1)).alias("burst"))
+    runs = content.groupBy("kind", "key", "block", "run").agg(F.count(F.lit(1)).alias("here")).join(bursts, ["kind", "key", "run"])
+    upto = (
+        runs.groupBy("kind", "key", "block", "burst").agg(F.sum("here").alias("at"))
+        .withColumn("upto", F.sum("at").over(Window.partitionBy("kind", "key", "block").orderBy("burst")
+                                             .rowsBetween(Window.unboundedPreceding, 0)))
+        .drop("at")
+    )
+    usual = (
+        content.select("row", "kind", "key", "block", "run").join(runs, ["kind", "key", "block", "run"]).join(upto, ["kind", "key", "block", "burst"])
+        .select(F.col("row").alias("r"), "kind", ((F.col("upto") - F.col("here")) > F.col("burst")).cast("int").alias("usual"))
+        .groupBy("r", "kind").agg(F.min("usual").alias("usual"))  # a message with two links: usual when both are
+    )
     degree = (
         pairs.select(F.col("ri").alias("r"), "kind").unionByName(pairs.select(F.col("rj").alias("r"), "kind"))
         .groupBy("r", "kind").agg(F.count(F.lit(1)).alias("d"))
     )
+    null_shares = null_shares.join(usual.withColumnRenamed("r", "row"), ["row", "kind"], "left")
     share_rows = (
         null_shares.join(degree.withColumnRenamed("r", "row"), ["row", "kind"], "left")
-        .select("account", "kind", F.col("t").alias("time"), F.coalesce(F.col("d"), F.lit(0)).cast("long").alias("degree"))
-        .groupBy("account", "kind", "time", "degree").agg(F.count(F.lit(1)).alias("n"))
+        .select("account", "kind", F.col("t").alias("time"), F.coalesce(F.col("d"), F.lit(0)).cast("long").alias("degree"),
+                F.coalesce(F.col("usual"), F.lit(0)).cast("long").alias("usual"))
+        .groupBy("account", "kind", "time", "degree", "usual").agg(F.count(F.lit(1)).alias("n"))
         .collect()
     )
-    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "n": pl.Int64},
+    shares_pl = pl.DataFrame(share_rows, schema={"account": pl.String, "kind": pl.Int8, "time": pl.Float64, "degree": pl.Int64, "usual": pl.Int64, "n": pl.Int64},
                              orient="row")
     context_kinds = [_CODE[b] for b in Behaviour if b not in local.CONTENT]
 
-    def cls(d):
+    def cls(d, u):
         # coordination.share_class, written in Spark's integer arithmetic.
         crowd = d + 1
-        coarse = (crowd >= local.CROWD_CLASSES[0]).cast("int") + (crowd >= local.CROWD_CLASSES[1]).cast("int")
+        coarse = (crowd >= local.CROWD_CLASSES[0]).cast("int") + (crowd >= local.CROWD_CLASSES[1]).cast("int") + 3 * F.coalesce(u, F.lit(0))
         doublings = sum((crowd >= (1 << k)).cast("int") for k in range(1, local.CONTEXT_CLASS_BITS + 1))
         return (F.when(~F.col("kind").isin(context_kinds), coarse).when(d == 0, F.lit(local.ALONE))
                 .otherwise(doublings + F.lit(local.CONTEXT_CLASS_BASE)))
 
-    di = degree.select(F.col("r").alias("ri"), "kind", F.col("d").alias("di"))
-    dj = degree.select(F.col("r").alias("rj"), "kind", F.col("d").alias("dj"))
+    with_usual = degree.join(usual, ["r", "kind"], "left")
+    di = with_usual.select(F.col("r").alias("ri"), "kind", F.col("d").alias("di"), F.col("usual").alias("ui"))
+    dj = with_usual.select(F.col("r").alias("rj"), "kind", F.col("d").alias("dj"), F.col("usual").alias("uj"))
     co_rows = (
         pr.join(di, ["ri", "kind"], "left").join(dj, ["rj", "kind"], "left")
         .select(F.least("ai", "aj").alias("a"), F.greatest("ai", "aj").alias("b"), "kind", F.greatest("di", "dj").alias("dm"),
-                F.least(cls(F.col("di")), cls(F.col("dj"))).alias("glo"), F.greatest(cls(F.col("di")), cls(F.col("dj"))).alias("ghi"),
+                F.least(cls(F.col("di"), F.col("ui")), cls(F.col("dj"), F.col("uj"))).alias("glo"),
+                F.greatest(cls(F.col("di"), F.col("ui")), cls(F.col("dj"), F.col("uj"))).alias("ghi"),
                 F.floor(F.least("ti", "tj") / F.lit(size)).cast("long").alias("block"),
                 F.when(F.col("ai") <= F.col("aj"), F.col("ri")).otherwise(F.col("rj")).alias("ra"),
                 F.when(F.col("ai") <= F.col("aj"), F.col("rj")).otherwise(F.col("ri")).alias("rb"))
