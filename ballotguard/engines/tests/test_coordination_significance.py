@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gammainc
 
-from ballotguard.engines.coordination.detection import Action, Settings, benjamini_hochberg, detect, poisson_tail
+from ballotguard.engines.coordination.detection import Action, Behaviour, Settings, benjamini_hochberg, detect, poisson_tail
 from ballotguard.engines.coordination.readers import read_link_table, resolve_links, write_graph
 
 
@@ -224,6 +224,11 @@ def test_poisson_tail_and_benjamini_hochberg_against_their_definitions():
     assert not benjamini_hochberg(np.array([]), 0.05).size
 
 
+WITH_REPLIES = Settings.behaviours | {Behaviour.REPLY}
+"""The defaults plus co-replies (not a default behaviour since the fourth round of issue 13): these
+tests are about how the null model judges reply storms, so they ask for replies explicitly."""
+
+
 def _busy_hour(rng: random.Random, n_accounts: int = 400, replies: int = 3000, hours: int = 24) -> list[Action]:
     """Ordinary reply traffic to popular posts, many crowds of co-replies, no coordination."""
     actions = []
@@ -238,7 +243,7 @@ def _busy_hour(rng: random.Random, n_accounts: int = 400, replies: int = 3000, h
 def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
     rng = random.Random(3)
     background = _busy_hour(rng)
-    assert detect(background, Settings()).campaigns == ()  # chance co-replies, however many, are no campaign
+    assert detect(background, Settings(behaviours=WITH_REPLIES)).campaigns == ()  # chance co-replies, however many, are no campaign
     group = [f"grp{k}" for k in range(6)]
     planted = []
     for occasion in range(4):
@@ -246,7 +251,7 @@ def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
         for k, account in enumerate(group):
             planted.append(Action(account, t + 4 * k, f"{account}-{occasion}", f"the member for place {k} lied about the budget resign now",
                                   constituency=f"C{k}", force=f"F{k % 3}", reply_to=f"post{k}-{occasion}"))
-    found = detect(background + planted, Settings())
+    found = detect(background + planted, Settings(behaviours=WITH_REPLIES))
     assert [c.accounts for c in found.campaigns] == [tuple(group)]
     c = found.campaigns[0]
     assert c.p_value is not None and c.p_value < 1e-6
@@ -257,7 +262,7 @@ def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
     rows = background + planted
     for seed in range(3):
         random.Random(seed).shuffle(rows)
-        assert detect(rows, Settings()) == found
+        assert detect(rows, Settings(behaviours=WITH_REPLIES)) == found
 
 
 def test_a_slogan_that_comes_back_and_is_popular_over_the_week_is_not_discarded():
@@ -431,11 +436,11 @@ def test_storm_chasers_are_chance_and_a_group_among_them_is_not():
     docs/coordination.md, "Not done".)"""
     rng = random.Random(21)
     background = _busy_hour(rng) + _storm_chasers(rng, stock_share=0.0)
-    assert detect(background, Settings()).campaigns == ()
+    assert detect(background, Settings(behaviours=WITH_REPLIES)).campaigns == ()
     group = [f"grp{k}" for k in range(6)]
     planted = [Action(m, 3600 * (3 + 5 * occasion) + 4 * k, f"{m}-{occasion}", "the member lied about the budget and must go",
                       constituency=f"C{k}", reply_to=f"post{k}-{occasion}") for occasion in range(4) for k, m in enumerate(group)]
-    assert [c.accounts for c in detect(background + planted, Settings()).campaigns] == [tuple(group)]
+    assert [c.accounts for c in detect(background + planted, Settings(behaviours=WITH_REPLIES)).campaigns] == [tuple(group)]
 
 
 def test_chance_everywhere_does_not_depend_on_the_slices(monkeypatch):

@@ -66,7 +66,7 @@ class Command(BaseCommand):
         parser.add_argument(
             "--behaviours", default=None,
             help=f"Comma-separated behaviours to look for, from {', '.join(b.value for b in Behaviour)} "
-                 f"(default all but domain: {', '.join(sorted(b.value for b in Settings.behaviours))}).",
+                 f"(default all but domain and reply: {', '.join(sorted(b.value for b in Settings.behaviours))}).",
         )
         parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight, help="Minimum co-actions for an edge (default 2).")
         parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions,
