@@ -79,6 +79,14 @@ class Stress:
     def write_csv(self, path: str | pathlib.Path) -> None:
         self.frame.write_csv(path)
 
+    def actions(self) -> pl.DataFrame:
+        """The rows in the engine's action columns (what ``read_actions`` makes of the CSV, without the file)."""
+        return self.frame.select(
+            pl.col("user_id").alias("account"), pl.col("timestamp").alias("time"), "message_id", pl.col("message").alias("text"),
+            pl.col("reply_id").alias("reply_to"), pl.col("repost_id").alias("repost_of"),
+            pl.when(pl.col("urls") == "").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("urls").str.split(" ")).alias("urls"),
+        )
+
 
 def _vocabulary(rng: np.random.Generator, size: int = 6000) -> np.ndarray:
     letters = np.array(list("abcdefghijklmnopqrstuvwxyz"))

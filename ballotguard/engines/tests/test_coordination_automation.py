@@ -279,11 +279,7 @@ def test_stress_corpus_timer_bots_are_scheduled_and_planted_groups_are_not(seed)
     from bench.coordination_stress import generate
 
     stress = generate(60_000, groups=6, seed=seed)
-    frame = stress.frame.select(
-        pl.col("user_id").alias("account"), pl.col("timestamp").alias("time"), "message_id", pl.col("message").alias("text"),
-        pl.col("reply_id").alias("reply_to"), pl.col("repost_id").alias("repost_of"),
-        pl.when(pl.col("urls") == "").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("urls").str.split(" ")).alias("urls"),
-    )
+    frame = stress.actions()
     found = detect(frame, Settings())
     bots = {a for a, role in stress.roles.items() if role == "bot"}
     scheduled = [c for c in found.campaigns if c.kind == "scheduled"]

@@ -290,11 +290,7 @@ def test_stress_corpus_planted_groups_are_recovered_with_few_background_accounts
     from bench.coordination_stress import generate
 
     stress = generate(60_000, groups=6, seed=seed)
-    frame = stress.frame.select(
-        pl.col("user_id").alias("account"), pl.col("timestamp").alias("time"), "message_id", pl.col("message").alias("text"),
-        pl.col("reply_id").alias("reply_to"), pl.col("repost_id").alias("repost_of"),
-        pl.when(pl.col("urls") == "").then(pl.lit([], pl.List(pl.String))).otherwise(pl.col("urls").str.split(" ")).alias("urls"),
-    )
+    frame = stress.actions()
     found = detect(frame, Settings())
     # At this small size (60,000 messages) the copy-paste groups must all be found; slow groups (spread
     # over five minutes, so each pair meets on only some occasions), near-duplicate and paraphrase groups
