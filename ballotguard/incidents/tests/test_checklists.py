@@ -180,7 +180,9 @@ def test_the_task_page_refuses_not_applicable_without_a_reason_and_keeps_what_wa
     task = doorstep.tasks.get(key="home_address_check")
     url = f"/incidents/{doorstep.reference}/tasks/{task.pk}/"
     assert feoa.get(url).status_code == 200
-    due = timezone.localtime(task.due_at)
+    # A day after the task's own due time, so that 17:00 is never before the report was sent (a task
+    # due today, with the report sent after 17:00, made this test fail in the evening).
+    due = timezone.localtime(task.due_at) + dt.timedelta(days=1)
     form = {"state": "not_applicable", "reason": "", "owner": str(world.users.feoa_wmp.pk),
             "day": due.day, "month": due.month, "year": due.year, "time": "17:00"}
     response = feoa.post(url, form)
