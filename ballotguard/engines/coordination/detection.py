@@ -737,6 +737,7 @@ def block_shares(account: pl.Expr, time: pl.Expr, s: Settings) -> tuple[pl.Expr,
 CONTENT = frozenset({Behaviour.TEXT, Behaviour.NEAR_TEXT, Behaviour.URL, Behaviour.IMAGE, Behaviour.OBSERVABLE})
 """Behaviours that share content: what was said, linked or shown. The others (reply, repost, hashtag,
 domain) say only where two accounts acted."""
+CONTENT_CODES = [_CODE[b] for b in sorted(CONTENT, key=lambda b: _CODE[b])]
 
 ALONE = 3
 """The crowd class of a share of a non-:data:`CONTENT` behaviour that co-acted with nobody. Co-actions
@@ -956,7 +957,10 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     number of those cells; (2) per behaviour and crowd stratum, ``X`` summed over the pair's cells of
     that stratum against ``λ`` summed over *every* cell of that behaviour and stratum (every block and
     class pair where both accounts had shares, whether they met there or not), the smallest times the
-    number of such strata with ``λ > 0`` (Bonferroni). The pair's p-value is twice the smaller view;
+    number of such strata with ``λ > 0`` (Bonferroni); (3) for content behaviours only, (2)'s ``X`` and
+    ``λ`` summed over every crowd stratum of the behaviour, the smallest times the number of content
+    behaviours with ``λ > 0`` (a group that comes back with bursts of different sizes is one group).
+    The pair's p-value is three times the smallest view;
     then Benjamini–Hochberg at ``s.fdr`` over every pair that co-acted. Pairs with fewer than
     ``min_edge_weight`` co-actions in all cannot become edges and get p = 1 without being computed.
     The pair's ``expected`` is the sum of (2)'s ``λ``.
@@ -1056,8 +1060,19 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         per_stratum.group_by("a", "b").agg(_round(pl.col("lam").sum()).alias("expected"),
                                            (pl.col("p").min() * pl.max_horizontal((pl.col("lam") > 0).sum(), 1)).clip(upper_bound=1.0).alias("p_stratum")),
         on=["a", "b"], how="left").sort("a", "b")
-    best = np.minimum(per_pair["p_cell"].to_numpy(), per_pair["p_stratum"].to_numpy())
-    per_pair = per_pair.with_columns(pl.Series("p", np.minimum(1.0, 2.0 * best)))
+    # (3) Content pooled over crowd strata: a group that comes back is one group whether 31 or 35 of
+    # its members joined a burst, but view (2) splits its meetings by the burst's size (two in one
+    # stratum, one in the next), which made three meetings weaker evidence than two. λ and X add up.
+    pooled = (
+        per_stratum.filter(pl.col("kind").is_in(CONTENT_CODES)).group_by("a", "b", "kind").agg(pl.col("x").sum(), _round(pl.col("lam").sum()).alias("lam"))
+        .sort("a", "b", "kind")
+    )
+    pooled = pooled.with_columns(pl.Series("p", poisson_tail(pooled["x"].to_numpy(), pooled["lam"].to_numpy())))
+    per_pair = per_pair.join(
+        pooled.group_by("a", "b").agg((pl.col("p").min() * pl.max_horizontal((pl.col("lam") > 0).sum(), 1)).clip(upper_bound=1.0).alias("p_pooled")),
+        on=["a", "b"], how="left").sort("a", "b")
+    best = np.minimum(np.minimum(per_pair["p_cell"].to_numpy(), per_pair["p_stratum"].to_numpy()), per_pair["p_pooled"].fill_null(1.0).to_numpy())
+    per_pair = per_pair.with_columns(pl.Series("p", np.minimum(1.0, 3.0 * best)))
     pairs = totals.join(per_pair, on=["a", "b"], how="left").select(
         "a", "b", pl.coalesce("observed", "total").alias("observed"), pl.col("expected").fill_null(float("nan")), pl.col("p").fill_null(1.0)
     ).sort("a", "b")

@@ -138,7 +138,9 @@ def reference_edges(actions: list[Action], s: Settings, behaviour: str = "reply"
             strata_x[cell[0]] += x[(pair, cell)]
         possible = [k for k, value in strata_lam.items() if value > 0]
         per_stratum = min(gammainc(strata_x[k], strata_lam[k]) if strata_x[k] else 1.0 for k in possible)
-        p[pair] = min(1.0, 2 * min(min(1.0, len(cells) * min(per_cell)), min(1.0, max(len(possible), 1) * per_stratum)))
+        # View 3: content pooled over every stratum (a group's bursts of different sizes add up); none for replies.
+        pooled = gammainc(sum(xs), sum(strata_lam.values())) if behaviour != "reply" and sum(strata_lam.values()) > 0 else 1.0
+        p[pair] = min(1.0, 3 * min(min(1.0, len(cells) * min(per_cell)), min(1.0, max(len(possible), 1) * per_stratum), pooled))
     # Benjamini–Hochberg, written out.
     ordered = sorted(p.values())
     cut = -1.0
