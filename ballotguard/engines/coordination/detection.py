@@ -953,7 +953,7 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     falls in a small-crowd cell that a stock phrase's crowd of hundreds cannot inflate. Quiet hours,
     where a group may be all there is and would explain itself, are cells of their own.
 
-    Per pair, two views: (1) ``p = P(Poisson(λ) ≥ X)`` per cell it co-acted in, the smallest times the
+    Per pair, three views: (1) ``p = P(Poisson(λ) ≥ X)`` per cell it co-acted in, the smallest times the
     number of those cells; (2) per behaviour and crowd stratum, ``X`` summed over the pair's cells of
     that stratum against ``λ`` summed over *every* cell of that behaviour and stratum (every block and
     class pair where both accounts had shares, whether they met there or not), the smallest times the
@@ -1006,7 +1006,7 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         .sort("a", "b", "kind", "cell")
     )
     cells = cells.with_columns(pl.Series("p", poisson_tail(cells["x"].to_numpy(), cells["lam"].to_numpy())))
-    # Two views of the same evidence, each valid on its own: (1) the most improbable cell times the
+    # Views of the same evidence, each valid on its own (a third, content pooled over strata, below): (1) the most improbable cell times the
     # number of cells the pair met in (a quiet hour cannot be diluted by busy ones); (2) each behaviour
     # and crowd stratum pooled over every block and activity level where the pair could have met, times
     # the number of such strata with λ > 0 (identical text in small crowds is judged against the
@@ -1014,9 +1014,9 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     # occasions in several hours add up). Chance in (2) is counted over every block and crowd class in
     # which both accounts were active, not only those where they met: leaving out the occasions where
     # chance gave them nothing made an active pair's few meetings look improbable (issue 13: most of
-    # the ordinary accounts drawn in). The pair's p-value is twice the smaller view. (Pooling every
-    # behaviour together as well was measured: it lets a third view's multiplicity cost planted
-    # groups more than it finds.)
+    # the ordinary accounts drawn in). The pair's p-value is three times the smallest view. (Pooling
+    # every behaviour together as well was measured: its multiplicity cost planted groups more than
+    # it found; pooling each content behaviour over strata, view 3, did not.)
     per_pair = cells.group_by("a", "b").agg(
         pl.col("x").sum().alias("observed"), (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
     )
