@@ -207,10 +207,15 @@ def account_timer(times: np.ndarray, alpha: float = ALPHA) -> AccountTimer | Non
     return AccountTimer(period=period, every=every, offset=offset, p_value=adjusted, gaps=n)
 
 
+def mostly_timed(timed: int, members: int) -> bool:
+    """The rule for a scheduled campaign: more than half of its members post on a timer."""
+    return 2 * timed > members
+
+
 def campaign_timer(accounts: Sequence[str], times: Mapping[str, np.ndarray], alpha: float = ALPHA) -> Timer | None:
     """The campaign's timer when more than half of ``accounts`` post on one (any period); else None."""
     timed = {a: t for a in accounts if (t := account_timer(times.get(a, np.empty(0)), alpha)) is not None}
-    if 2 * len(timed) <= len(accounts):
+    if not mostly_timed(len(timed), len(accounts)):
         return None
     by_period = Counter(t.period for t in timed.values())
     period = max(by_period, key=lambda p: (by_period[p], p))

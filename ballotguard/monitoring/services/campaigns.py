@@ -407,7 +407,7 @@ class Found:
     def kind(self) -> str:
         """The engine's rule, over the merged members: scheduled when more than half post on a timer."""
         timed = len(self.timed & self.accounts)
-        return automation.SCHEDULED if self.timer is not None and 2 * timed > len(self.accounts) else automation.COORDINATED
+        return automation.SCHEDULED if self.timer is not None and automation.mostly_timed(timed, len(self.accounts)) else automation.COORDINATED
 
 
 def _who(account: str, message: str) -> dict:
