@@ -41,7 +41,7 @@ stage is computed here is an implementation detail, what it yields is not):
 4. **Loops.** A co-action of an account with itself is dropped unless ``loops``.
 4b. **Significance** (unless ``fdr`` is None): pairs of different accounts whose co-actions chance
    explains are dropped, with all their co-actions; :func:`significance` defines the null model, the
-   p-values and the Benjamini–Hochberg cuts (over pairs, then over accounts) exactly (loops, when kept, are not tested). Content shares of a thing that is
+   p-values and the Benjamini–Hochberg cut exactly (loops, when kept, are not tested). Content shares of a thing that is
    *usual* at that time (posted that hour, in runs no larger than the share's own, more often than in
    its run: a stock phrase, :func:`usual_copies`) form null classes of their own.
 5. **Directed weights.** Each co-action ``{i, j}`` gives ``(account_i → account_j, message i)`` and
@@ -60,6 +60,10 @@ stage is computed here is an implementation detail, what it yields is not):
    each written earlier message first) and a score (total edge weight × edge density), ordered by
    score, then size, then accounts, and numbered ``C1``, ``C2``, … in that order. Shuffling the
    input rows never changes the output (given message ids).
+7b. **Campaigns chance explains** (unless ``fdr`` is None): a campaign whose links, as many as it has at
+   each p-value, are what chance gives somewhere among all the pairs tested (:func:`campaign_chance`
+   above ``fdr``) is not reported; its links stay in the edge list, in no campaign
+   (:func:`drop_chance_campaigns`).
 8. **Kind.** A campaign is ``scheduled`` when more than half of its members post on a timer, judged
    from every posting time of each member in the input (:mod:`.automation`: a test per account at a
    controlled error), else ``coordinated``; a scheduled campaign's explanation starts with its timer.
@@ -214,8 +218,9 @@ class Settings:
     QUT toolkit's behaviour and for analysts who want it."""
     fdr: float | None = 0.001
     """Significance (stage 4b): keep only account pairs whose co-actions chance explains poorly, at this
-    false-discovery rate (Benjamini–Hochberg over every pair that co-acted), between accounts that pass the
-    same rate over accounts (:func:`accounts_named`). None skips the stage."""
+    false-discovery rate (Benjamini–Hochberg over every pair that co-acted); and (stage 7b) report only
+    campaigns that chance explains as a whole with probability at most this (:func:`drop_chance_campaigns`).
+    None skips both."""
     null_block: float = 3600.0
     """Seconds per time block of the null model: an account's activity and a behaviour's share and
     co-action counts are measured per block (at least ``window``), so a reply storm or a debate
@@ -819,42 +824,6 @@ def benjamini_hochberg(p: np.ndarray, alpha: float, tests: int | None = None) ->
     return p <= ordered[passing[-1]]
 
 
-def account_p_values(pairs: pl.DataFrame) -> pl.DataFrame:
-    """``(account, p)``: for each account in any tested pair, a p-value for "chance explains every pair this
-    account is in" — Simes's combination (1986) of the p-values of all ``n`` pairs it was tested in,
-    ``min_i n p_(i) / i`` over its pair p-values sorted ascending (pairs that could not reach the minimum
-    weight count, with p = 1). Simes is valid when the p-values are independent or positively dependent
-    (Sarkar 1998), as one account's pairs are: they share its activity. It rewards an account linked to
-    several partners (a group member: ``i`` of them improbable) and charges one that met many accounts
-    for its one improbable meeting (a hyperactive account's chance pair)."""
-    ends = pl.concat([pairs.select(pl.col("a").alias("account"), "p"), pairs.select(pl.col("b").alias("account"), "p")])
-    return (
-        ends.sort("account", "p")
-        .with_columns(pl.int_range(1, pl.len() + 1).over("account").alias("i"), pl.len().over("account").alias("n"))
-        .group_by("account").agg((pl.col("p") * pl.col("n").cast(pl.Float64) / pl.col("i").cast(pl.Float64)).min().clip(upper_bound=1.0).alias("p"))
-        .sort("account")
-    )
-
-
-def accounts_named(pairs: pl.DataFrame, alpha: float) -> np.ndarray:
-    """Per row of ``pairs``, whether both of its accounts pass the account-level test: Benjamini–Hochberg at
-    ``alpha`` over :func:`account_p_values`, one hypothesis per account that was tested at all.
-
-    Why a second level: what an analyst is shown, and what can hurt an innocent person, is an *account*
-    named in a campaign, and a pair-level false-discovery rate does not bound those. Benjamini–Hochberg
-    is adaptive: a few large groups make thousands of true pairs, and at 0.001 a thousand true pairs
-    allow a false one, each of which names two innocent accounts as a campaign of their own (issue 13's
-    held-out corpus: 7 to 9 such accounts at 300,000 messages, 26 at 1,000,000, every one a lone pair or
-    triangle of chance meetings with p near 1e-5, which is what 150,000 tests give by chance). Here the
-    rate is controlled over accounts too: an account's one improbable meeting among the dozens of pairs
-    it was tested in is what chance gives somebody; several improbable meetings are not."""
-    if not pairs.height:
-        return np.zeros(0, bool)
-    accounts = account_p_values(pairs)
-    named = accounts.filter(pl.Series(benjamini_hochberg(accounts["p"].to_numpy(), alpha)))["account"].implode()
-    return pairs.select(pl.col("a").is_in(named) & pl.col("b").is_in(named)).to_series().to_numpy()
-
-
 def crowd_stratum(degree: pl.Expr) -> pl.Expr:
     """A co-action's *crowd* stratum: ``floor(log2(1 + d))`` where ``d = max(d_i, d_j)`` and ``d_i`` is how
     many co-actions of the same behaviour row ``i`` has (loops included): the size of the crowd that
@@ -998,8 +967,7 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     ``λ`` summed over every crowd stratum of the behaviour, the smallest times the number of content
     behaviours with ``λ > 0`` (a group that comes back with bursts of different sizes is one group).
     The pair's p-value is three times the smallest view;
-    then Benjamini–Hochberg at ``s.fdr`` over every pair that co-acted, and a pair is kept only when both
-    its accounts also pass Benjamini–Hochberg at ``s.fdr`` over accounts (:func:`accounts_named`). Pairs with fewer than
+    then Benjamini–Hochberg at ``s.fdr`` over every pair that co-acted. Pairs with fewer than
     ``min_edge_weight`` co-actions in all cannot become edges and get p = 1 without being computed.
     The pair's ``expected`` is the sum of (2)'s ``λ``.
 
@@ -1115,8 +1083,6 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         "a", "b", pl.coalesce("observed", "total").alias("observed"), pl.col("expected").fill_null(float("nan")), pl.col("p").fill_null(1.0)
     ).sort("a", "b")
     keep = benjamini_hochberg(pairs["p"].to_numpy(), alpha, tests) if s.fdr is not None else np.ones(pairs.height, bool)
-    if s.fdr is not None:
-        keep &= accounts_named(pairs, alpha)
     pairs = pairs.with_columns(pl.Series("keep", keep))
     return pairs, cells.select("a", "b", "kind", "cell", pl.col("x").alias("observed"), pl.col("lam").alias("expected"), "p")
 
@@ -1269,7 +1235,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
              int(r["co_actions"]), _float(r["expected"]), _float(r["p"]))
         for r in und.iter_rows(named=True)
     )
-    campaigns = _campaigns(frame, kept, und, name, s)
+    campaigns = _campaigns(frame, kept, und, name, s, stats.get("pairs_tested"), stats)
     if kinds_tested is not None:
         kinds_tested = kinds_tested.join(und.select("a", "b"), on=["a", "b"], how="semi").with_columns(
             pl.col("a").replace_strict(range(len(name)), name, return_dtype=pl.String), pl.col("b").replace_strict(range(len(name)), name, return_dtype=pl.String)
@@ -1355,6 +1321,53 @@ def campaign_labels(a: np.ndarray, b: np.ndarray, n: int) -> np.ndarray:
     return label
 
 
+def campaign_chance(p: np.ndarray, tests: int) -> float:
+    """How well chance alone explains a campaign whose links have p-values ``p``, in a run that tested
+    ``tests`` account pairs: ``K · min_i P(Poisson(tests · p_(i)) ≥ i)`` over its ``K`` links sorted by
+    p-value (capped at 1).
+
+    Why it is a valid bound: a link of p-value at most ``t`` between two accounts that are not working
+    together turns up among ``tests`` tested pairs about ``tests · t`` times in the whole run, at most
+    (each pair's p-value is valid), and the number of such chance links is close to Poisson when they
+    are nearly independent, as links between unrelated accounts are. A campaign made of chance links
+    only, ``i`` of them at ``p ≤ p_(i)``, needs the run to hold at least ``i`` such links; the ``K``
+    levels ``i`` are Bonferroni-corrected. So a lone pair at p = 1e-5 among 150,000 tests (chance gives
+    1.5 such pairs) is explained; a clique of forty with hundreds of links at 1e-5 is not."""
+    p = np.sort(np.asarray(p, dtype=np.float64))
+    if not len(p):
+        return 1.0
+    tail = poisson_tail(np.arange(1, len(p) + 1), tests * p)
+    return float(min(1.0, len(p) * tail.min()))
+
+
+def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tests: int, alpha: float) -> tuple[np.ndarray, int]:
+    """Campaign labels (from :func:`campaign_labels`) without the campaigns that chance explains as a whole
+    (:func:`campaign_chance` above ``alpha``): each of their members becomes a campaign of one, so their
+    links stay in the edge list and belong to no campaign. Returns the labels and how many campaigns
+    were dropped. Shared with ``coordination_spark``.
+
+    Why a campaign-level test beside the pair-level false-discovery rate: what an analyst is shown, and
+    what can hurt an innocent person, is a campaign and the accounts named in it, and a rate over pairs
+    does not bound those. Benjamini–Hochberg is adaptive — the more true links, the looser its cut — so
+    a few large groups (thousands of true links) let a few chance links through, and each names two
+    innocent accounts as a campaign of their own (issue 13's held-out corpus: 7 to 9 accounts at
+    300,000 messages, 26 at 1,000,000, every one in a lone pair or triangle with p near 1e-5)."""
+    label = label.copy()
+    inside = (a != b) & (label[a] == label[b])
+    if not inside.any():
+        return label, 0
+    c, q = label[a[inside]], np.asarray(p, dtype=np.float64)[inside]
+    order = np.argsort(c, kind="stable")
+    c, q = c[order], q[order]
+    starts = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+    ends = np.r_[starts[1:], len(c)]
+    chance = [c[lo] for lo, hi in zip(starts, ends) if campaign_chance(q[lo:hi], tests) > alpha]
+    if chance:
+        members = np.isin(label, chance)
+        label[members] = np.flatnonzero(members)
+    return label, len(chance)
+
+
 def _louvain(graph: dict[int, dict[int, float]]) -> dict[int, int]:
     """Community of each node (its smallest member) by the Louvain method, deterministic (see
     :func:`campaign_labels`). ``graph``: node → {neighbour: weight}, symmetric; self-loops allowed."""
@@ -1423,10 +1436,12 @@ def _groups(label: np.ndarray, nodes: list[int]) -> list[list[int]]:
     return [out[k] for k in sorted(out)]
 
 
-def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name: list[str], s: Settings) -> tuple[Campaign, ...]:
+def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name: list[str], s: Settings, tests: int | None, stats: dict) -> tuple[Campaign, ...]:
     if und.height == 0:
         return ()
     label = campaign_labels(und["a"].to_numpy(), und["b"].to_numpy(), len(name))
+    if tests is not None and s.fdr is not None:
+        label, stats["campaigns_chance"] = drop_chance_campaigns(label, und["a"].to_numpy(), und["b"].to_numpy(), und["p"].to_numpy(), tests, s.fdr)
     # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign.
     und = und.filter(pl.Series(label[und["a"].to_numpy()] == label[und["b"].to_numpy()]))
     kept = kept.filter(pl.Series(label[kept["a"].to_numpy()] == label[kept["b"].to_numpy()]))
@@ -1596,5 +1611,5 @@ def _shared_label(kind: Behaviour, r: dict) -> str:
     return ", ".join(common) if common else kind.label
 
 
-__all__ = ["COLUMNS", "Action", "Behaviour", "Campaign", "Detection", "Edge", "Evidence", "Settings", "account_p_values", "accounts_named", "action_frame", "benjamini_hochberg", "detect", "domain_of",
+__all__ = ["COLUMNS", "Action", "Behaviour", "Campaign", "Detection", "Edge", "Evidence", "Settings", "action_frame", "benjamini_hochberg", "campaign_chance", "detect", "domain_of", "drop_chance_campaigns",
            "explain", "jaccard", "normalise_text", "poisson_tail", "significance", "window_pairs"]

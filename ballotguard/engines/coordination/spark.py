@@ -238,7 +238,7 @@ def detect_frame(actions, s: Settings) -> Detection:
                  *((local_float(chance[(r["a"], r["b"])][0]), local_float(chance[(r["a"], r["b"])][1])) if (r["a"], r["b"]) in chance else (None, None)))
             for r in edge_rows
         )
-        campaigns = _campaigns(actions, kept, und, s, keep) if edge_rows else ()
+        campaigns = _campaigns(actions, kept, und, s, keep, chance, stats) if edge_rows else ()
         if kinds is not None:
             pairs_kept = pl.DataFrame([(e.account_a, e.account_b) for e in edges], schema={"a": pl.String, "b": pl.String}, orient="row")
             kinds = kinds.join(pairs_kept, on=["a", "b"], how="semi") if edges else None
@@ -564,7 +564,7 @@ def _member_times(actions, campaigns: tuple[Campaign, ...]) -> dict:
     return automation.member_times(frame, set(members))
 
 
-def _campaigns(actions, kept, und, s: Settings, keep) -> tuple[Campaign, ...]:
+def _campaigns(actions, kept, und, s: Settings, keep, chance: dict, stats: dict) -> tuple[Campaign, ...]:
     from pyspark.sql import Window
     from pyspark.sql import functions as F
 
@@ -573,7 +573,11 @@ def _campaigns(actions, kept, und, s: Settings, keep) -> tuple[Campaign, ...]:
     pairs = [(r["a"], r["b"]) for r in und.select("a", "b").collect()]
     names = sorted({x for pair in pairs for x in pair})
     code = {x: k for k, x in enumerate(names)}
-    labels = local.campaign_labels(np.array([code[a] for a, _ in pairs], np.int64), np.array([code[b] for _, b in pairs], np.int64), len(names))
+    ia, ib = np.array([code[a] for a, _ in pairs], np.int64), np.array([code[b] for _, b in pairs], np.int64)
+    labels = local.campaign_labels(ia, ib, len(names))
+    if s.fdr is not None and "pairs_tested" in stats:
+        p = np.array([chance[pair][1] if pair in chance else np.nan for pair in pairs], np.float64)
+        labels, stats["campaigns_chance"] = local.drop_chance_campaigns(labels, ia, ib, p, stats["pairs_tested"], s.fdr)
     label = und.sparkSession.createDataFrame([(x, names[int(labels[k])]) for k, x in enumerate(names)], "account string, c string")
     la = label.select(F.col("account").alias("a"), "c")
     lb = label.select(F.col("account").alias("b"), F.col("c").alias("cb"))

@@ -12,11 +12,11 @@ from collections import defaultdict
 import numpy as np
 import polars as pl
 import pytest
-from hypothesis import example, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.special import gammainc
 
-from ballotguard.engines.coordination.detection import (Action, Behaviour, Settings, account_p_values, accounts_named, benjamini_hochberg, detect,
+from ballotguard.engines.coordination.detection import (Action, Behaviour, Settings, benjamini_hochberg, campaign_chance, detect, drop_chance_campaigns,
                                                         poisson_tail)
 from ballotguard.engines.coordination.readers import read_link_table, resolve_links, write_graph
 
@@ -148,19 +148,7 @@ def reference_edges(actions: list[Action], s: Settings, behaviour: str = "reply"
     for k, value in enumerate(ordered, start=1):
         if value <= s.fdr * k / len(ordered):
             cut = value
-    # Accounts: each account's pair p-values combined by Simes (min over i of n p_(i) / i), then
-    # Benjamini–Hochberg over the accounts, written out; a pair is kept when both its accounts pass too.
-    per_account = defaultdict(list)
-    for (a, b), value in p.items():
-        per_account[a].append(value)
-        per_account[b].append(value)
-    simes = {u: min(1.0, min(len(v) * q / i for i, q in enumerate(sorted(v), start=1))) for u, v in per_account.items()}
-    cut_u = -1.0
-    for k, value in enumerate(sorted(simes.values()), start=1):
-        if value <= s.fdr * k / len(simes):
-            cut_u = value
-    named = {u for u, value in simes.items() if value <= cut_u}
-    kept = {pair for pair in pairs if p[pair] <= cut and pair[0] in named and pair[1] in named}
+    kept = {pair for pair in pairs if p[pair] <= cut}
     # Edges: the kept pairs whose weight (distinct messages, the larger direction) reaches the minimum.
     sent = defaultdict(set)
     for i, j in co:
@@ -185,31 +173,11 @@ def reply_traffic(draw):
     actions = [Action(f"u{a}", float(t), f"m{k}", reply_to=f"p{o}") for k, (a, t, o) in enumerate(rows)]
     for k, (t, o) in enumerate(group):
         actions += [Action("g1", float(t), f"g1-{k}", reply_to=f"q{o}-{k}"), Action("g2", float(t + 5), f"g2-{k}", reply_to=f"q{o}-{k}")]
-    # A hub that replies just after many others, meeting most accounts once and some more often: where an
-    # improbable pair passes the pair-level cut and its account does not pass the account-level one.
-    hub = draw(st.lists(st.integers(0, n - 1), max_size=20))
-    actions += [Action("h", float(rows[k][1] + 3), f"h-{j}", reply_to=f"p{rows[k][2]}") for j, k in enumerate(hub)]
     return actions
-
-
-def hub_traffic() -> list[Action]:
-    """Twenty replies of ten accounts, a pair that meets on its own posts, and a hub replying after ten of
-    the twenty: at FDR 0.5 two of the hub's pairs pass the pair-level cut and the hub fails the account-level
-    one (found by searching seeds; the reference without its account step disagrees with the engine here)."""
-    r = random.Random(31)
-    n = r.randint(20, 80)
-    rows = [(r.randint(0, 9), r.randint(0, 3000), r.randint(0, 5)) for _ in range(n)]
-    actions = [Action(f"u{a}", float(t), f"m{k}", reply_to=f"p{o}") for k, (a, t, o) in enumerate(rows)]
-    for k in range(r.randint(0, 6)):
-        t, o = r.randint(0, 3000), r.randint(0, 5)
-        actions += [Action("g1", float(t), f"g1-{k}", reply_to=f"q{o}-{k}"), Action("g2", float(t + 5), f"g2-{k}", reply_to=f"q{o}-{k}")]
-    hub = [r.randint(0, n - 1) for _ in range(r.randint(0, 20))]
-    return actions + [Action("h", float(rows[k][1] + 3), f"h-{j}", reply_to=f"p{rows[k][2]}") for j, k in enumerate(hub)]
 
 
 @settings(max_examples=100, deadline=None)
 @given(reply_traffic(), st.sampled_from([10.0, 60.0]), st.sampled_from([100.0, 600.0, 3600.0]), st.sampled_from([0.05, 0.5]), st.sampled_from([1, 2]))
-@example(hub_traffic(), 60.0, 3600.0, 0.5, 2)
 def test_significance_equals_brute_force(actions, window, block, fdr, weight):
     s = Settings(behaviours={"reply"}, window=window, null_block=block, fdr=fdr, min_edge_weight=weight, min_account_actions=1)
     found = detect(actions, s)
@@ -246,28 +214,6 @@ def test_significance_of_identical_text_equals_brute_force(actions, window, bloc
         assert got[pair] == pytest.approx(p, rel=1e-9, abs=1e-300)
 
 
-def test_account_p_values_are_simes_over_each_accounts_pairs():
-    pairs = pl.DataFrame({"a": ["g1", "g1", "g2", "h", "h", "h"], "b": ["g2", "g3", "g3", "x", "y", "z"],
-                          "p": [1e-6, 4e-6, 1e-6, 1e-5, 1.0, 0.5]})
-    got = dict(account_p_values(pairs).iter_rows())
-    # g1: 1e-6, 4e-6 -> min(2 * 1e-6 / 1, 2 * 4e-6 / 2) = 2e-6; g2: 1e-6, 1e-6 -> 1e-6; h: 1e-5, 0.5, 1 -> 3e-5; x: its one pair.
-    assert got["g1"] == pytest.approx(2e-6) and got["g2"] == pytest.approx(1e-6) and got["g3"] == pytest.approx(2e-6)
-    assert got["h"] == pytest.approx(3e-5) and got["x"] == pytest.approx(1e-5) and got["z"] == pytest.approx(0.5)
-
-
-def test_an_accounts_one_improbable_meeting_among_many_is_chance():
-    """A group of four whose six pairs are improbable, and a hyperactive account tested with 200 partners
-    whose one improbable pair passes the pair-level cut: the account level keeps the group and drops
-    the hyperactive account's pair (its Simes p-value, 200 × 1e-5, is what one of 200 meetings gives)."""
-    group = [("g1", "g2"), ("g1", "g3"), ("g1", "g4"), ("g2", "g3"), ("g2", "g4"), ("g3", "g4")]
-    rows = [(a, b, 1e-6) for a, b in group] + [("h", "x", 1e-5)] + [("h", f"o{k:03d}", 1.0) for k in range(199)]
-    pairs = pl.DataFrame(rows, schema=["a", "b", "p"], orient="row")
-    by_pairs = benjamini_hochberg(pairs["p"].to_numpy(), 0.001)
-    assert by_pairs[:7].all(), "the pair-level cut alone keeps the hyperactive account's pair"
-    both = by_pairs & accounts_named(pairs, 0.001)
-    assert both[:6].all() and not both[6:].any()
-
-
 def test_poisson_tail_and_benjamini_hochberg_against_their_definitions():
     for lam in (0.001, 0.5, 3.0, 40.0):
         for x in (1, 2, 5, 60):
@@ -295,6 +241,36 @@ def _busy_hour(rng: random.Random, n_accounts: int = 400, replies: int = 3000, h
         actions.append(Action(f"bg{rng.randrange(n_accounts)}", rng.uniform(0, hours * 3600), f"r{k}", f"ordinary words {rng.randrange(10**6)} here now",
                               reply_to=f"post{post}-{rng.randrange(hours)}"))
     return actions
+
+
+def test_campaign_chance_against_its_definition():
+    from scipy.stats import poisson
+
+    rng = np.random.default_rng(5)
+    for _ in range(50):
+        p = rng.uniform(0, 1e-3, rng.integers(1, 30)) ** rng.uniform(1, 3)
+        tests = int(rng.integers(100, 200_000))
+        ordered = np.sort(p)
+        want = min(1.0, len(p) * min(poisson.sf(i - 1, tests * ordered[i - 1]) for i in range(1, len(p) + 1)))
+        assert campaign_chance(p, tests) == pytest.approx(want, rel=1e-9, abs=1e-300)
+    assert campaign_chance(np.array([]), 10) == 1.0
+
+
+def test_a_lone_chance_pair_is_no_campaign_and_a_clique_of_weak_links_is_one():
+    """Among 150,000 tested pairs, a pair at p = 1e-5 is what chance gives (1.5 expected): dropped, its
+    members each a campaign of one. Forty accounts all linked at p = 1e-5 (780 links) are no chance: kept,
+    though no link of theirs is stronger than the lone pair's. A pair at 1e-9 is kept (0.00015 expected)."""
+    clique = [(i, j) for i in range(40) for j in range(i + 1, 40)]
+    a = np.array([i for i, _ in clique] + [40, 42], np.int64)
+    b = np.array([j for _, j in clique] + [41, 43], np.int64)
+    p = np.array([1e-5] * len(clique) + [1e-5, 1e-9])
+    label = np.array([0] * 40 + [40, 40, 42, 42], np.int64)
+    got, dropped = drop_chance_campaigns(label, a, b, p, 150_000, 0.001)
+    assert dropped == 1
+    assert got[:40].tolist() == [0] * 40 and got[40:].tolist() == [40, 41, 42, 42]
+    # Loops (never tested) are not links of the campaign.
+    same, none = drop_chance_campaigns(np.array([0, 0]), np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([np.nan, 1e-12, np.nan]), 1000, 0.001)
+    assert none == 0 and same.tolist() == [0, 0]
 
 
 def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
@@ -359,6 +335,26 @@ def test_stress_corpus_planted_groups_are_recovered_with_few_background_accounts
     # Measured: 12 background accounts at this size and seed (the 12 timer bots co-tagging on the quarter
     # hour); 73 before chance was counted over every block a pair could have met in.
     assert background <= 20
+
+
+def test_held_out_corpus_lone_chance_pairs_are_no_campaign(tmp_path):
+    """The held-out generator (written without reading the engine), 60,000 messages, seed 3: two ordinary
+    accounts pass the pair-level cut by chance (p near 1e-5, loosened by the planted groups' thousands of
+    true links) and would be a campaign of two; chance explains that campaign as a whole, so it is not
+    reported. Measured: 9 of 12 groups found either way; 2 background accounts without the campaign test."""
+    from bench.coordination import score
+    from bench.coordination_heldout import generate
+    from ballotguard.engines.coordination.readers import read_actions
+
+    traffic = generate(60_000, seed=3)
+    path = tmp_path / "heldout.csv"
+    traffic.write_csv(path)
+    found = detect(read_actions(str(path)).frame, Settings())
+    recovered, background = score([list(c.accounts) for c in found.campaigns], traffic.groups)
+    assert found.stats["campaigns_chance"] >= 1
+    assert background == 0 and recovered >= 9
+    named = {a for c in found.campaigns for a in c.accounts}
+    assert any(e.account_a not in named for e in found.edges), "the chance pair's link stays in the edge list, in no campaign"
 
 
 def test_graphml_and_gexf_are_well_formed_and_carry_the_edges(tmp_path):

@@ -166,6 +166,19 @@ def test_synthetic_replies_with_planted_groups(spark, synthetic):
     assert_same(local, coordination_spark.detect(frame, Settings(), spark=spark))
 
 
+def test_campaigns_chance_explains_are_dropped_alike(spark, tmp_path):
+    """The held-out generator at 60,000 messages, seed 3: a campaign of two chance-linked accounts is
+    dropped as a whole by the shared campaign-level test (detection.drop_chance_campaigns), in both engines."""
+    from bench.coordination_heldout import generate
+
+    path = tmp_path / "heldout.csv"
+    generate(60_000, seed=3).write_csv(path)
+    frame = read_actions(path).frame
+    local = detect(frame, Settings())
+    assert local.stats["campaigns_chance"] >= 1
+    assert_same(local, coordination_spark.detect(frame, Settings(), spark=spark))
+
+
 def test_window_buckets_never_miss_a_pair_at_bucket_edges(spark):
     """Times at and one ulp either side of bucket edges k·W (where t/W rounds either way), pairs exactly
     W apart, equal times: the bucket join finds exactly what brute force finds with the local engine's
