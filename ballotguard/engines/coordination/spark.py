@@ -732,15 +732,16 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--column", action="append", default=[], metavar="SOURCE=ENGINE", help="Map another column name, e.g. object_id=repost_of.")
     parser.add_argument("--window", type=float, default=Settings.window)
     parser.add_argument("--similarity", type=float, default=Settings.similarity)
-    parser.add_argument("--behaviours", default=None, help="Comma-separated behaviours (default all).")
+    parser.add_argument("--behaviours", default=None,
+                        help=f"Comma-separated behaviours (default {','.join(sorted(b.value for b in Settings.behaviours))}: as the local engine, no domain or reply).")
     parser.add_argument("--min-weight", type=int, default=Settings.min_edge_weight)
     parser.add_argument("--min-account-actions", type=int, default=Settings.min_account_actions)
     parser.add_argument("--max-object-accounts", type=int, default=0, help="0 (the default) keeps all.")
-    parser.add_argument("--fdr", default=str(Settings.fdr), help=f"False-discovery rate of the significance test (default {Settings.fdr:g}); 'off' skips it.")
+    parser.add_argument("--fdr", default=str(Settings.fdr), help=f"False-discovery rate of the significance test (default {Settings.fdr:g}); campaigns that chance explains as a whole at this level are not reported; 'off' skips both.")
     parser.add_argument("--min-text-words", type=int, default=Settings.min_text_words)
     parser.add_argument("--loops", action="store_true")
     args = parser.parse_args(argv)
-    behaviours = frozenset(Behaviour(b.strip()) for b in args.behaviours.split(",") if b.strip()) if args.behaviours else frozenset(Behaviour)
+    behaviours = frozenset(Behaviour(b.strip()) for b in args.behaviours.split(",") if b.strip()) if args.behaviours else Settings.behaviours
     settings = Settings(window=args.window, similarity=args.similarity, behaviours=behaviours, min_edge_weight=args.min_weight,
                         min_account_actions=args.min_account_actions, max_object_accounts=args.max_object_accounts or None,
                         fdr=_fdr_or_exit(parser, args.fdr),

@@ -76,7 +76,8 @@ class Command(BaseCommand):
                                  "noise is controlled by --fdr instead).")
         parser.add_argument("--fdr", default=str(Settings.fdr),
                             help="False-discovery rate of the significance test on each account pair's co-actions against chance "
-                                 f"(default {Settings.fdr:g}); 'off' keeps every pair over --min-weight (the QUT toolkit's behaviour).")
+                                 f"(default {Settings.fdr:g}); campaigns that chance explains as a whole at this level are not reported; "
+                                 "'off' keeps every pair over --min-weight (the QUT toolkit's behaviour).")
         parser.add_argument("--null-block", type=float, default=Settings.null_block,
                             help="Seconds per block over which the null model measures activity and popularity (default 3600).")
         parser.add_argument("--graph-format", choices=("graphml", "gexf"), default=None,
@@ -160,6 +161,7 @@ class Command(BaseCommand):
             "scheduled_campaigns": sum(c.kind == "scheduled" for c in found.campaigns),
             "accounts_in_scheduled_campaigns": sum(len(c.accounts) for c in found.campaigns if c.kind == "scheduled"),
             "edges": len(found.edges), "directed_edges": found.directed_edges, "seconds": round(seconds, 3),
+            "campaigns_chance_explains": found.stats.get("campaigns_chance", 0),
         }
         if json:
             self.stdout.write(dumps_json(summary))
@@ -177,6 +179,9 @@ class Command(BaseCommand):
             f"{found.directed_edges:,} directed, as the QUT toolkit counts them) "
             f"in {seconds:.1f} s; wrote {out / 'campaigns.json'} and {out / 'edges.csv'}."
         )
+        if summary["campaigns_chance_explains"]:
+            self.stdout.write(f"  {summary['campaigns_chance_explains']:,} more that chance explains as a whole were not reported "
+                              f"(their links are in {out / 'edges.csv'}, in no campaign).")
         for c in found.campaigns[:5]:
             self.stdout.write(f"  {c.id} ({c.kind}): {len(c.accounts)} accounts, {len(c.message_ids)} messages, score {c.score:g}, {', '.join(c.behaviours)}")
 
