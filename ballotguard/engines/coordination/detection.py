@@ -70,7 +70,7 @@ stage is computed here is an implementation detail, what it yields is not):
 
 Input is a Polars frame with the columns in :data:`COLUMNS` (missing ones are filled in), or an
 iterable of :class:`Action`. Pure Python + numpy + Polars: no Django. A million messages take
-about 23 to 30 CPU-seconds, 16 to 19 s wall and 1.5 GB with the significance test (docs/coordination.md); large inputs are compared in time slices so
+8 to 15 s wall, 11 to 21 CPU-seconds and at most 1.4 GB with the significance test on a quiet 2-core machine (three generators; docs/coordination.md, "Fifth round"); ten million took 409 s and 11.6 GB; large inputs are compared in time slices so
 memory stays bounded.
 """
 
