@@ -219,8 +219,8 @@ class Settings:
     fdr: float | None = 0.001
     """Significance (stage 4b): keep only account pairs whose co-actions chance explains poorly, at this
     false-discovery rate (Benjamini–Hochberg over every pair that co-acted); and (stage 7b) report only
-    campaigns that chance explains as a whole with probability at most this (:func:`drop_chance_campaigns`).
-    None skips both."""
+    campaigns whose chance bound (:func:`campaign_chance`, an approximate probability that chance links
+    alone make such a campaign) is at most this (:func:`drop_chance_campaigns`). None skips both."""
     null_block: float = 3600.0
     """Seconds per time block of the null model: an account's activity and a behaviour's share and
     co-action counts are measured per block (at least ``window``), so a reply storm or a debate
@@ -1326,13 +1326,20 @@ def campaign_chance(p: np.ndarray, tests: int) -> float:
     ``tests`` account pairs: ``K · min_i P(Poisson(tests · p_(i)) ≥ i)`` over its ``K`` links sorted by
     p-value (capped at 1).
 
-    Why it is a valid bound: a link of p-value at most ``t`` between two accounts that are not working
-    together turns up among ``tests`` tested pairs about ``tests · t`` times in the whole run, at most
-    (each pair's p-value is valid), and the number of such chance links is close to Poisson when they
-    are nearly independent, as links between unrelated accounts are. A campaign made of chance links
-    only, ``i`` of them at ``p ≤ p_(i)``, needs the run to hold at least ``i`` such links; the ``K``
-    levels ``i`` are Bonferroni-corrected. So a lone pair at p = 1e-5 among 150,000 tests (chance gives
-    1.5 such pairs) is explained; a clique of forty with hundreds of links at 1e-5 is not."""
+    The reasoning, and where it is approximate: links of p-value at most ``t`` between accounts that are
+    not working together turn up about ``tests · t`` times among the pairs tested; a campaign made of
+    chance links only, ``i`` of them at ``p ≤ p_(i)``, needs the run to hold at least ``i`` such links,
+    and their number is taken as Poisson; the ``K`` levels ``i`` are Bonferroni-corrected. Three
+    approximations, stated rather than hidden: ``tests`` counts the pairs that co-acted at least once
+    (as the pair-level Benjamini–Hochberg does), not every pair that could have, and a pair chosen
+    because it co-acted has a p-value below ``t`` more often than ``t``; links that share an account
+    or a burst are positively dependent, so a chance triangle is likelier than the Poisson count says;
+    and no correction is made over the campaigns of a run. The pair p-values are conservative (each is
+    three times the smallest of three Bonferroni-corrected views), which is what the figures on the
+    held-out seeds rely on. So a lone pair at p = 1e-5 among 150,000 tests (chance gives about 1.5
+    such pairs) is explained; a clique of forty with hundreds of links at 1e-5 is not; and a real
+    campaign of two is reported only when its link is below about ``alpha / tests`` (7e-9 at 150,000
+    tests and 0.001)."""
     p = np.sort(np.asarray(p, dtype=np.float64))
     if not len(p):
         return 1.0
@@ -1340,11 +1347,14 @@ def campaign_chance(p: np.ndarray, tests: int) -> float:
     return float(min(1.0, len(p) * tail.min()))
 
 
-def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tests: int, alpha: float) -> tuple[np.ndarray, int]:
+def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tests: int, alpha: float) -> tuple[np.ndarray, np.ndarray, int]:
     """Campaign labels (from :func:`campaign_labels`) without the campaigns that chance explains as a whole
-    (:func:`campaign_chance` above ``alpha``): each of their members becomes a campaign of one, so their
-    links stay in the edge list and belong to no campaign. Returns the labels and how many campaigns
-    were dropped. Shared with ``coordination_spark``.
+    (:func:`campaign_chance` above ``alpha``). Returns ``(label, dropped, count)``: the labels, in which
+    each member of a dropped campaign is a campaign of one; ``dropped``, per node, whether it was in
+    one (callers leave out every edge touching it, its loops too, so it is named in no campaign while
+    its links stay in the edge list); and how many campaigns were dropped. Shared with
+    ``coordination_spark``. The links' p-values must be finite (loops, never tested, are not links of a
+    campaign here).
 
     Why a campaign-level test beside the pair-level false-discovery rate: what an analyst is shown, and
     what can hurt an innocent person, is a campaign and the accounts named in it, and a rate over pairs
@@ -1353,19 +1363,22 @@ def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np
     innocent accounts as a campaign of their own (issue 13's held-out corpus: 7 to 9 accounts at
     300,000 messages, 26 at 1,000,000, every one in a lone pair or triangle with p near 1e-5)."""
     label = label.copy()
+    dropped = np.zeros(len(label), bool)
     inside = (a != b) & (label[a] == label[b])
     if not inside.any():
-        return label, 0
+        return label, dropped, 0
     c, q = label[a[inside]], np.asarray(p, dtype=np.float64)[inside]
+    if not np.isfinite(q).all():
+        raise ValueError("a campaign's link has no p-value: the edges and the significance stage disagree")
     order = np.argsort(c, kind="stable")
     c, q = c[order], q[order]
     starts = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
     ends = np.r_[starts[1:], len(c)]
     chance = [c[lo] for lo, hi in zip(starts, ends) if campaign_chance(q[lo:hi], tests) > alpha]
     if chance:
-        members = np.isin(label, chance)
-        label[members] = np.flatnonzero(members)
-    return label, len(chance)
+        dropped = np.isin(label, chance)
+        label[dropped] = np.flatnonzero(dropped)
+    return label, dropped, len(chance)
 
 
 def _louvain(graph: dict[int, dict[int, float]]) -> dict[int, int]:
@@ -1440,11 +1453,13 @@ def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name:
     if und.height == 0:
         return ()
     label = campaign_labels(und["a"].to_numpy(), und["b"].to_numpy(), len(name))
+    dropped = np.zeros(len(name), bool)
     if tests is not None and s.fdr is not None:
-        label, stats["campaigns_chance"] = drop_chance_campaigns(label, und["a"].to_numpy(), und["b"].to_numpy(), und["p"].to_numpy(), tests, s.fdr)
-    # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign.
-    und = und.filter(pl.Series(label[und["a"].to_numpy()] == label[und["b"].to_numpy()]))
-    kept = kept.filter(pl.Series(label[kept["a"].to_numpy()] == label[kept["b"].to_numpy()]))
+        label, dropped, stats["campaigns_chance_explains"] = drop_chance_campaigns(label, und["a"].to_numpy(), und["b"].to_numpy(), und["p"].to_numpy(), tests, s.fdr)
+    # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign,
+    # and so do those of a campaign chance explains (its loops too).
+    und = und.filter(pl.Series((label[und["a"].to_numpy()] == label[und["b"].to_numpy()]) & ~dropped[und["a"].to_numpy()]))
+    kept = kept.filter(pl.Series((label[kept["a"].to_numpy()] == label[kept["b"].to_numpy()]) & ~dropped[kept["a"].to_numpy()]))
     a = und["a"].to_numpy()
     und = und.with_columns(pl.Series("c", label[a]))
     kept = kept.with_columns(pl.Series("c", label[kept["a"].to_numpy()]))

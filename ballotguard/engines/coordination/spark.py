@@ -575,10 +575,12 @@ def _campaigns(actions, kept, und, s: Settings, keep, chance: dict, stats: dict)
     code = {x: k for k, x in enumerate(names)}
     ia, ib = np.array([code[a] for a, _ in pairs], np.int64), np.array([code[b] for _, b in pairs], np.int64)
     labels = local.campaign_labels(ia, ib, len(names))
+    dropped = np.zeros(len(names), bool)
     if s.fdr is not None and "pairs_tested" in stats:
         p = np.array([chance[pair][1] if pair in chance else np.nan for pair in pairs], np.float64)
-        labels, stats["campaigns_chance"] = local.drop_chance_campaigns(labels, ia, ib, p, stats["pairs_tested"], s.fdr)
-    label = und.sparkSession.createDataFrame([(x, names[int(labels[k])]) for k, x in enumerate(names)], "account string, c string")
+        labels, dropped, stats["campaigns_chance_explains"] = local.drop_chance_campaigns(labels, ia, ib, p, stats["pairs_tested"], s.fdr)
+    # Members of a campaign chance explains get no label, so the joins below leave out all their edges (loops too).
+    label = und.sparkSession.createDataFrame([(x, names[int(labels[k])]) for k, x in enumerate(names) if not dropped[k]], "account string, c string")
     la = label.select(F.col("account").alias("a"), "c")
     lb = label.select(F.col("account").alias("b"), F.col("c").alias("cb"))
     # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign.

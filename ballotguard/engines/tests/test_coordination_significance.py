@@ -265,12 +265,15 @@ def test_a_lone_chance_pair_is_no_campaign_and_a_clique_of_weak_links_is_one():
     b = np.array([j for _, j in clique] + [41, 43], np.int64)
     p = np.array([1e-5] * len(clique) + [1e-5, 1e-9])
     label = np.array([0] * 40 + [40, 40, 42, 42], np.int64)
-    got, dropped = drop_chance_campaigns(label, a, b, p, 150_000, 0.001)
-    assert dropped == 1
+    got, dropped, count = drop_chance_campaigns(label, a, b, p, 150_000, 0.001)
+    assert count == 1
     assert got[:40].tolist() == [0] * 40 and got[40:].tolist() == [40, 41, 42, 42]
-    # Loops (never tested) are not links of the campaign.
-    same, none = drop_chance_campaigns(np.array([0, 0]), np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([np.nan, 1e-12, np.nan]), 1000, 0.001)
-    assert none == 0 and same.tolist() == [0, 0]
+    assert dropped.tolist() == [False] * 40 + [True, True, False, False]
+    # Loops (never tested) are not links of the campaign, and a p-value missing on a link is an error.
+    same, none_dropped, none = drop_chance_campaigns(np.array([0, 0]), np.array([0, 0, 1]), np.array([0, 1, 1]), np.array([np.nan, 1e-12, np.nan]), 1000, 0.001)
+    assert none == 0 and same.tolist() == [0, 0] and not none_dropped.any()
+    with pytest.raises(ValueError, match="no p-value"):
+        drop_chance_campaigns(np.array([0, 0]), np.array([0]), np.array([1]), np.array([np.nan]), 1000, 0.001)
 
 
 def test_a_group_is_found_against_busy_traffic_and_chance_alone_finds_nothing():
@@ -351,10 +354,16 @@ def test_held_out_corpus_lone_chance_pairs_are_no_campaign(tmp_path):
     traffic.write_csv(path)
     found = detect(read_actions(str(path)).frame, Settings())
     recovered, background = score([list(c.accounts) for c in found.campaigns], traffic.groups)
-    assert found.stats["campaigns_chance"] >= 1
+    assert found.stats["campaigns_chance_explains"] >= 1
     assert background == 0 and recovered >= 9
     named = {a for c in found.campaigns for a in c.accounts}
     assert any(e.account_a not in named for e in found.edges), "the chance pair's link stays in the edge list, in no campaign"
+    # With loops kept (the QUT toolkit's option: an account repeating itself is a campaign of one), a
+    # dropped campaign's members do not come back as campaigns of one through their loops.
+    chance = {x for e in found.edges if e.account_a not in named and e.account_b not in named for x in (e.account_a, e.account_b)}
+    looped = detect(read_actions(str(path)).frame, Settings(loops=True))
+    assert chance and looped.stats["campaigns_chance_explains"] >= 1
+    assert chance.isdisjoint(a for c in looped.campaigns for a in c.accounts)
 
 
 def test_graphml_and_gexf_are_well_formed_and_carry_the_edges(tmp_path):

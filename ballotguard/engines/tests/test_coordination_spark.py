@@ -175,7 +175,7 @@ def test_campaigns_chance_explains_are_dropped_alike(spark, tmp_path):
     generate(60_000, seed=3).write_csv(path)
     frame = read_actions(path).frame
     local = detect(frame, Settings())
-    assert local.stats["campaigns_chance"] >= 1
+    assert local.stats["campaigns_chance_explains"] >= 1
     assert_same(local, coordination_spark.detect(frame, Settings(), spark=spark))
 
 

@@ -259,3 +259,17 @@ def test_timer_bots_are_reported_as_scheduled_in_the_file_and_the_output(tmp_pat
     call_command("detect_campaigns", str(path), out=tmp_path / "text", fdr="off")
     printed = capsys.readouterr().out
     assert "1 scheduled: most of their 5 accounts post on a timer" in printed and "(scheduled): 5 accounts" in printed and "(coordinated): 4 accounts" in printed
+
+
+def test_the_command_counts_the_campaigns_chance_explains(tmp_path, capsys):
+    """The held-out generator at 60,000 messages, seed 3 (docs/coordination.md, "Fifth round"): a campaign
+    of two chance-linked accounts is not reported; the summary counts it and the text output says so."""
+    from bench.coordination_heldout import generate
+
+    path = tmp_path / "heldout.csv"
+    generate(60_000, seed=3).write_csv(path)
+    summary = run(path, tmp_path / "out", capsys, fdr="0.001")  # the default; run() turns it off for small files
+    assert summary["campaigns_chance_explains"] >= 1
+    call_command("detect_campaigns", str(path), out=tmp_path / "text")
+    assert "that chance explains as a whole were not reported" in capsys.readouterr().out
+    assert run(path, tmp_path / "off", capsys, fdr="off")["campaigns_chance_explains"] == 0

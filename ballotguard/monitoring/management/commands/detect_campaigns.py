@@ -161,7 +161,7 @@ class Command(BaseCommand):
             "scheduled_campaigns": sum(c.kind == "scheduled" for c in found.campaigns),
             "accounts_in_scheduled_campaigns": sum(len(c.accounts) for c in found.campaigns if c.kind == "scheduled"),
             "edges": len(found.edges), "directed_edges": found.directed_edges, "seconds": round(seconds, 3),
-            "campaigns_chance_explains": found.stats.get("campaigns_chance", 0),
+            "campaigns_chance_explains": found.stats.get("campaigns_chance_explains", 0),
         }
         if json:
             self.stdout.write(dumps_json(summary))
