@@ -38,9 +38,10 @@ With ``--embeddings``, also the optional scorer ``abuse-emb-v1``
 (``ballotguard.engines.abuse.embeddings``: the default model stacked with MiniLM sentence
 embeddings through onnxruntime) beside the default on the same rows, with its speed; where its
 runtime or its exported encoder is absent the section says why it is skipped. The same flag also
-measures the optional fine-tuned scorer ``abuse-ft-v1`` (``ballotguard.engines.abuse.finetuned``:
-MiniLM-L6 fine-tuned on OLID, through onnxruntime), skipped, saying why, where its network in
-``var/models/abuse-ft-v1`` or the runtime is absent.
+measures the optional fine-tuned scorers ``abuse-ft-v1`` (``ballotguard.engines.abuse.finetuned``:
+MiniLM-L6 fine-tuned on OLID, through onnxruntime), its static int8 network ``abuse-ft-v1-int8`` and
+the n-gram → int8 cascade ``abuse-cascade-v1``: OLID validation, all of Davidson and the hand-written
+messages, each skipped, saying why, where its network under ``var/models/`` or the runtime is absent.
 
 Run:
     .venv/bin/python bench/abuse_quality.py [--data ../shared/data/abuse] [--skip-davidson-training] [--embeddings]
@@ -318,24 +319,39 @@ def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
 
 
 def finetuned_section(console, model: AbuseModel, valid, davidson) -> None:
-    """The optional fine-tuned scorer ``abuse-ft-v1`` beside the default (``--embeddings``)."""
+    """The optional fine-tuned scorers beside the default (``--embeddings``): ``abuse-ft-v1``, its static
+    int8 network and the n-gram → int8 cascade, each where its network is built."""
+    from ballotguard.engines.abuse import cascade as ac
+    from ballotguard.engines.abuse import finetuned as ft
+    from ballotguard.engines.abuse import finetuned_int8 as fq
+
+    scorers = (
+        ("abuse-ft-v1", ft.FinetunedAbuseModel, ft.DEFAULT_MODEL_DIR, ft.REBUILD_COMMAND),
+        ("abuse-ft-v1-int8", fq.Int8AbuseModel, fq.DEFAULT_MODEL_DIR, fq.REBUILD_COMMAND),
+        ("abuse-cascade-v1", ac.CascadeAbuseModel, fq.DEFAULT_MODEL_DIR, ac.REBUILD_COMMAND),
+    )
+    for name, cls, model_dir, rebuild in scorers:
+        _finetuned_scorer(console, model, valid, davidson, name, cls, model_dir, rebuild)
+
+
+def _finetuned_scorer(console, model: AbuseModel, valid, davidson, name, cls, model_dir, rebuild) -> None:
     from rich.table import Table
 
     from ballotguard.engines.abuse import embeddings as ae
     from ballotguard.engines.abuse import finetuned as ft
 
     reason = ae.runtime_missing()
-    if reason is None and not (ft.DEFAULT_MODEL_DIR / "model.onnx").is_file():
-        reason = f"network not built in {ft.DEFAULT_MODEL_DIR} (run `{ft.REBUILD_COMMAND}`)"
+    if reason is None and not (model_dir / "model.onnx").is_file():
+        reason = f"network not built in {model_dir} (run `{rebuild}`)"
     if reason is None:
         try:
             start = time.perf_counter()
-            fm = ft.FinetunedAbuseModel.load()
+            fm = cls.load()
             load_s = time.perf_counter() - start
         except (ImportError, ft.ArtifactError) as exc:
             reason = str(exc)
     if reason is not None:
-        console.print(f"Optional fine-tuned scorer (--embeddings): skipped: {reason}")
+        console.print(f"Optional fine-tuned scorer {name} (--embeddings): skipped: {reason}")
         return
     texts = [r.text for r in valid]
     y = [r.is_abusive for r in valid]
@@ -366,8 +382,8 @@ def finetuned_section(console, model: AbuseModel, valid, davidson) -> None:
             parts.append(f"{label} ({sel.sum()}) {(b[sel] >= fm.threshold).mean():.3f} / {(b[sel] >= fm.review_threshold).mean():.3f}")
         console.print(f"Hand-written messages, share flagged by {fm.version} at threshold / review threshold: " + "; ".join(parts))
     console.print(
-        f"Speed on the OLID validation texts (one process, onnxruntime {ft.DEFAULT_THREADS} threads): {fm.version} {len(texts) / fm_s:,.0f} msg/s; "
-        f"loading took {load_s:.1f} s. Recorded at training: {fm.metadata.get('validation', {}).get('olid_validation', {}).get('macro_f1')}"
+        f"Speed on the OLID validation texts (one process, onnxruntime {ft.DEFAULT_THREADS} threads, all in one call): {fm.version} {len(texts) / fm_s:,.0f} msg/s; "
+        f"loading took {load_s:.1f} s. Recorded at build: {fm.metadata.get('validation', {}).get('olid_validation', {}).get('macro_f1')}"
     )
 
 
@@ -377,7 +393,7 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=None, help="artifact to measure (default: the committed model)")
     parser.add_argument("--skip-davidson-training", action="store_true", help="do not train the Davidson → OLID model (saves ~40 s)")
     parser.add_argument("--skip-threat-seeds", action="store_true", help="measure the threat scorer on the committed split only (saves ~1 min)")
-    parser.add_argument("--embeddings", action="store_true", help="also measure the optional embedding scorer (needs requirements-embeddings.txt and the exported encoder; ~3 min on 2 cores)")
+    parser.add_argument("--embeddings", action="store_true", help="also measure the optional embedding and fine-tuned scorers (needs requirements-embeddings.txt and their built networks; ~5 min on 2 cores)")
     args = parser.parse_args()
     from rich.console import Console
     from rich.table import Table
