@@ -320,39 +320,24 @@ def embeddings_section(console, model: AbuseModel, valid, davidson) -> None:
 
 def finetuned_section(console, model: AbuseModel, valid, davidson) -> None:
     """The optional fine-tuned scorers beside the default (``--embeddings``): ``abuse-ft-v1``, its static
-    int8 network and the n-gram → int8 cascade, each where its network is built."""
-    from ballotguard.engines.abuse import cascade as ac
+    int8 network and the n-gram → int8 cascade, each where its network is built (loaded as
+    ``bench/abuse_fast.py`` loads them, which says why one is skipped)."""
+    from bench.abuse_fast import load_scorers
+
     from ballotguard.engines.abuse import finetuned as ft
-    from ballotguard.engines.abuse import finetuned_int8 as fq
 
-    scorers = (
-        ("abuse-ft-v1", ft.FinetunedAbuseModel, ft.DEFAULT_MODEL_DIR, ft.REBUILD_COMMAND),
-        ("abuse-ft-v1-int8", fq.Int8AbuseModel, fq.DEFAULT_MODEL_DIR, fq.REBUILD_COMMAND),
-        ("abuse-cascade-v1", ac.CascadeAbuseModel, fq.DEFAULT_MODEL_DIR, ac.REBUILD_COMMAND),
-    )
-    for name, cls, model_dir, rebuild in scorers:
-        _finetuned_scorer(console, model, valid, davidson, name, cls, model_dir, rebuild)
+    for name, fm, why, load_s in load_scorers(ft.DEFAULT_THREADS)[1:]:  # [0] is the default, abuse-v1
+        if fm is None:
+            console.print(f"Optional fine-tuned scorer {name} (--embeddings): skipped: {why}")
+        else:
+            _finetuned_scorer(console, model, valid, davidson, fm, load_s)
 
 
-def _finetuned_scorer(console, model: AbuseModel, valid, davidson, name, cls, model_dir, rebuild) -> None:
+def _finetuned_scorer(console, model: AbuseModel, valid, davidson, fm, load_s: float) -> None:
     from rich.table import Table
 
-    from ballotguard.engines.abuse import embeddings as ae
     from ballotguard.engines.abuse import finetuned as ft
 
-    reason = ae.runtime_missing()
-    if reason is None and not (model_dir / "model.onnx").is_file():
-        reason = f"network not built in {model_dir} (run `{rebuild}`)"
-    if reason is None:
-        try:
-            start = time.perf_counter()
-            fm = cls.load()
-            load_s = time.perf_counter() - start
-        except (ImportError, ft.ArtifactError) as exc:
-            reason = str(exc)
-    if reason is not None:
-        console.print(f"Optional fine-tuned scorer {name} (--embeddings): skipped: {reason}")
-        return
     texts = [r.text for r in valid]
     y = [r.is_abusive for r in valid]
     ours = model.score(texts)

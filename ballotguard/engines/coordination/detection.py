@@ -63,7 +63,7 @@ stage is computed here is an implementation detail, what it yields is not):
 7b. **Campaigns chance explains** (unless ``fdr`` is None): a campaign whose links, as many as it has at
    each p-value, are what chance gives somewhere among all the pairs tested (:func:`campaign_chance`
    above ``fdr``) is not reported; its links stay in the edge list, in no campaign
-   (:func:`drop_chance_campaigns`).
+   (:func:`campaigns_chance_explains`).
 8. **Kind.** A campaign is ``scheduled`` when more than half of its members post on a timer, judged
    from every posting time of each member in the input (:mod:`.automation`: a test per account at a
    controlled error), else ``coordinated``; a scheduled campaign's explanation starts with its timer.
@@ -220,7 +220,7 @@ class Settings:
     """Significance (stage 4b): keep only account pairs whose co-actions chance explains poorly, at this
     false-discovery rate (Benjamini–Hochberg over every pair that co-acted); and (stage 7b) report only
     campaigns whose chance bound (:func:`campaign_chance`, an approximate probability that chance links
-    alone make such a campaign) is at most this (:func:`drop_chance_campaigns`). None skips both."""
+    alone make such a campaign) is at most this (:func:`campaigns_chance_explains`). None skips both."""
     null_block: float = 3600.0
     """Seconds per time block of the null model: an account's activity and a behaviour's share and
     co-action counts are measured per block (at least ``window``), so a reply storm or a debate
@@ -1235,7 +1235,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
              int(r["co_actions"]), _float(r["expected"]), _float(r["p"]))
         for r in und.iter_rows(named=True)
     )
-    campaigns = _campaigns(frame, kept, und, name, s, stats.get("pairs_tested"), stats)
+    campaigns = _campaigns(frame, kept, und, name, s, stats)
     if kinds_tested is not None:
         kinds_tested = kinds_tested.join(und.select("a", "b"), on=["a", "b"], how="semi").with_columns(
             pl.col("a").replace_strict(range(len(name)), name, return_dtype=pl.String), pl.col("b").replace_strict(range(len(name)), name, return_dtype=pl.String)
@@ -1347,12 +1347,11 @@ def campaign_chance(p: np.ndarray, tests: int) -> float:
     return float(min(1.0, len(p) * tail.min()))
 
 
-def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tests: int, alpha: float) -> tuple[np.ndarray, np.ndarray, int]:
-    """Campaign labels (from :func:`campaign_labels`) without the campaigns that chance explains as a whole
-    (:func:`campaign_chance` above ``alpha``). Returns ``(label, dropped, count)``: the labels, in which
-    each member of a dropped campaign is a campaign of one; ``dropped``, per node, whether it was in
-    one (callers leave out every edge touching it, its loops too, so it is named in no campaign while
-    its links stay in the edge list); and how many campaigns were dropped. Shared with
+def campaigns_chance_explains(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np.ndarray, tests: int, alpha: float) -> tuple[np.ndarray, int]:
+    """Which nodes are in a campaign (labels from :func:`campaign_labels`, links ``a``–``b`` with p-values
+    ``p``) that chance explains as a whole (:func:`campaign_chance` above ``alpha``), per node, and how
+    many such campaigns there are. Callers leave out every edge touching such a node, its loops too, so
+    it is named in no campaign while its links stay in the edge list. Shared with
     ``coordination_spark``. The links' p-values must be finite (loops, never tested, are not links of a
     campaign here).
 
@@ -1362,23 +1361,16 @@ def drop_chance_campaigns(label: np.ndarray, a: np.ndarray, b: np.ndarray, p: np
     a few large groups (thousands of true links) let a few chance links through, and each names two
     innocent accounts as a campaign of their own (issue 13's held-out corpus: 7 to 9 accounts at
     300,000 messages, 26 at 1,000,000, every one in a lone pair or triangle with p near 1e-5)."""
-    label = label.copy()
-    dropped = np.zeros(len(label), bool)
     inside = (a != b) & (label[a] == label[b])
-    if not inside.any():
-        return label, dropped, 0
     c, q = label[a[inside]], np.asarray(p, dtype=np.float64)[inside]
     if not np.isfinite(q).all():
         raise ValueError("a campaign's link has no p-value: the edges and the significance stage disagree")
     order = np.argsort(c, kind="stable")
     c, q = c[order], q[order]
-    starts = np.r_[0, np.flatnonzero(c[1:] != c[:-1]) + 1]
+    starts = np.flatnonzero(np.r_[True, c[1:] != c[:-1]]) if len(c) else np.zeros(0, np.int64)
     ends = np.r_[starts[1:], len(c)]
     chance = [c[lo] for lo, hi in zip(starts, ends) if campaign_chance(q[lo:hi], tests) > alpha]
-    if chance:
-        dropped = np.isin(label, chance)
-        label[dropped] = np.flatnonzero(dropped)
-    return label, dropped, len(chance)
+    return np.isin(label, chance), len(chance)
 
 
 def _louvain(graph: dict[int, dict[int, float]]) -> dict[int, int]:
@@ -1449,13 +1441,14 @@ def _groups(label: np.ndarray, nodes: list[int]) -> list[list[int]]:
     return [out[k] for k in sorted(out)]
 
 
-def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name: list[str], s: Settings, tests: int | None, stats: dict) -> tuple[Campaign, ...]:
+def _campaigns(frame: pl.DataFrame, kept: pl.DataFrame, und: pl.DataFrame, name: list[str], s: Settings, stats: dict) -> tuple[Campaign, ...]:
     if und.height == 0:
         return ()
     label = campaign_labels(und["a"].to_numpy(), und["b"].to_numpy(), len(name))
     dropped = np.zeros(len(name), bool)
-    if tests is not None and s.fdr is not None:
-        label, dropped, stats["campaigns_chance_explains"] = drop_chance_campaigns(label, und["a"].to_numpy(), und["b"].to_numpy(), und["p"].to_numpy(), tests, s.fdr)
+    if "pairs_tested" in stats:  # the significance stage ran (fdr set)
+        dropped, stats["campaigns_chance_explains"] = campaigns_chance_explains(
+            label, und["a"].to_numpy(), und["b"].to_numpy(), und["p"].to_numpy(), stats["pairs_tested"], s.fdr)
     # Edges between two campaigns (after a split) stay in the edge list but belong to neither campaign,
     # and so do those of a campaign chance explains (its loops too).
     und = und.filter(pl.Series((label[und["a"].to_numpy()] == label[und["b"].to_numpy()]) & ~dropped[und["a"].to_numpy()]))
@@ -1626,5 +1619,5 @@ def _shared_label(kind: Behaviour, r: dict) -> str:
     return ", ".join(common) if common else kind.label
 
 
-__all__ = ["COLUMNS", "Action", "Behaviour", "Campaign", "Detection", "Edge", "Evidence", "Settings", "action_frame", "benjamini_hochberg", "campaign_chance", "detect", "domain_of", "drop_chance_campaigns",
+__all__ = ["COLUMNS", "Action", "Behaviour", "Campaign", "Detection", "Edge", "Evidence", "Settings", "action_frame", "benjamini_hochberg", "campaign_chance", "campaigns_chance_explains", "detect", "domain_of",
            "explain", "jaccard", "normalise_text", "poisson_tail", "significance", "window_pairs"]

@@ -576,9 +576,9 @@ def _campaigns(actions, kept, und, s: Settings, keep, chance: dict, stats: dict)
     ia, ib = np.array([code[a] for a, _ in pairs], np.int64), np.array([code[b] for _, b in pairs], np.int64)
     labels = local.campaign_labels(ia, ib, len(names))
     dropped = np.zeros(len(names), bool)
-    if s.fdr is not None and "pairs_tested" in stats:
+    if "pairs_tested" in stats:  # the significance stage ran (fdr set)
         p = np.array([chance[pair][1] if pair in chance else np.nan for pair in pairs], np.float64)
-        labels, dropped, stats["campaigns_chance_explains"] = local.drop_chance_campaigns(labels, ia, ib, p, stats["pairs_tested"], s.fdr)
+        dropped, stats["campaigns_chance_explains"] = local.campaigns_chance_explains(labels, ia, ib, p, stats["pairs_tested"], s.fdr)
     # Members of a campaign chance explains get no label, so the joins below leave out all their edges (loops too).
     label = und.sparkSession.createDataFrame([(x, names[int(labels[k])]) for k, x in enumerate(names) if not dropped[k]], "account string, c string")
     la = label.select(F.col("account").alias("a"), "c")

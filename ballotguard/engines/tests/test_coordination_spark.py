@@ -168,11 +168,11 @@ def test_synthetic_replies_with_planted_groups(spark, synthetic):
 
 def test_campaigns_chance_explains_are_dropped_alike(spark, tmp_path):
     """The held-out generator at 60,000 messages, seed 3: a campaign of two chance-linked accounts is
-    dropped as a whole by the shared campaign-level test (detection.drop_chance_campaigns), in both engines."""
-    from bench.coordination_heldout import generate
+    dropped as a whole by the shared campaign-level test (detection.campaigns_chance_explains), in both engines."""
+    from ballotguard.engines.tests.test_coordination_significance import chance_pair_corpus
 
     path = tmp_path / "heldout.csv"
-    generate(60_000, seed=3).write_csv(path)
+    chance_pair_corpus(path)
     frame = read_actions(path).frame
     local = detect(frame, Settings())
     assert local.stats["campaigns_chance_explains"] >= 1

@@ -264,10 +264,10 @@ def test_timer_bots_are_reported_as_scheduled_in_the_file_and_the_output(tmp_pat
 def test_the_command_counts_the_campaigns_chance_explains(tmp_path, capsys):
     """The held-out generator at 60,000 messages, seed 3 (docs/coordination.md, "Fifth round"): a campaign
     of two chance-linked accounts is not reported; the summary counts it and the text output says so."""
-    from bench.coordination_heldout import generate
+    from ballotguard.engines.tests.test_coordination_significance import chance_pair_corpus
 
     path = tmp_path / "heldout.csv"
-    generate(60_000, seed=3).write_csv(path)
+    chance_pair_corpus(path)
     summary = run(path, tmp_path / "out", capsys, fdr="0.001")  # the default; run() turns it off for small files
     assert summary["campaigns_chance_explains"] >= 1
     call_command("detect_campaigns", str(path), out=tmp_path / "text")
