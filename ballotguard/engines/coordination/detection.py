@@ -77,7 +77,9 @@ memory stays bounded.
 from __future__ import annotations
 
 import enum
+import os
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields
 from typing import Any
 
@@ -586,6 +588,12 @@ def _near_pairs(norm: pl.Series, rows: np.ndarray, text_key: np.ndarray, times: 
 NEAR_CHUNK_ROWS = 200_000
 """Near-identical text is found in time slices of about this many texts (overlapping by the window), so
 memory stays bounded on large inputs; the result does not depend on it."""
+NEAR_THREADS = min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1)
+"""Threads that look for near-identical text in different time slices at once, from :data:`NEAR_THREADED_ROWS`
+texts."""
+NEAR_THREADED_ROWS = 4_000_000
+"""Below this many texts the slices are few and a second thread buys nothing for its memory (held-out
+corpus, 1,000,000 messages: 11.5 s and 1,418 MiB with one thread, 12.0 s and 1,513 MiB with two)."""
 NORM_KEEP_ROWS = 2_000_000
 """Up to this many actions, normalised texts are kept between the identical- and near-text stages;
 above it they are normalised again per slice (less memory, a little more time). Same result."""
@@ -702,17 +710,28 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
     eligible = eligible[np.argsort(times[eligible], kind="stable")]
     t = times[eligible]
     bounds = np.unique(t[:: NEAR_CHUNK_ROWS])
-    parts_a, parts_b = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
-    for c, low in enumerate(bounds):
+
+    def slice_pairs(c: int) -> tuple[np.ndarray, np.ndarray]:
+        low = bounds[c]
         high = bounds[c + 1] if c + 1 < len(bounds) else np.inf
         lo = int(np.searchsorted(t, low, side="left"))
         hi = int(np.searchsorted(t, high + s.window + max(abs(high), 1.0) * 1e-12, side="right")) if np.isfinite(high) else len(t)
         rows = eligible[lo:hi]
         norm = kept_norm[0].gather(rows) if whole else normalise_text_series(text.gather(rows))
-        a, b = _near_pairs(norm, rows, text_key[rows], times, s, anchor_before=high if np.isfinite(high) else None)
-        parts_a.append(a)
-        parts_b.append(b)
-        del norm
+        return _near_pairs(norm, rows, text_key[rows], times, s, anchor_before=high if np.isfinite(high) else None)
+
+    # The slices are independent, and most of the work is NumPy on large arrays, which lets go of the
+    # interpreter: on large inputs two threads use both cores of a small machine (held-out corpus,
+    # 10,000,000 messages: 120 s to 72.5 s). Results are put together in slice order, so the output does
+    # not depend on the threads.
+    if NEAR_THREADS > 1 and len(eligible) >= NEAR_THREADED_ROWS:
+        with ThreadPoolExecutor(max_workers=NEAR_THREADS) as pool:
+            found = list(pool.map(slice_pairs, range(len(bounds))))
+    else:  # in this thread: a worker thread would allocate from an arena of its own and keep it
+        found = [slice_pairs(c) for c in range(len(bounds))]
+    parts_a = [np.empty(0, np.int64), *(a for a, _ in found)]
+    parts_b = [np.empty(0, np.int64), *(b for _, b in found)]
+    del found
     out.append((np.concatenate(parts_a), np.concatenate(parts_b), _CODE[Behaviour.NEAR_TEXT]))
     return out, text_rows, text_keys
 
@@ -755,10 +774,10 @@ activity among them alone would let a group's own burst be all the activity ther
 itself."""
 
 SHARE_ROWS_PER_SLICE = 100_000
-"""Pairs whose chance is summed over every cell at once are taken in slices whose first accounts have about
-this many rows of share counts in all (each row becomes one per stratum and class of the other side):
-bounded memory, and the result does not depend on it. Slices of a fixed number of pairs (20,000) let the
-stress corpus's hyperactive accounts, with a row per block and class, reach 2.5 GB at 1,000,000 messages."""
+"""Pairs whose chance is summed over every cell at once (:func:`chance_everywhere`) are taken in slices whose
+accounts have about this many rows of share counts in all: bounded memory, and the result does not
+depend on it. Each slice gathers its own rows by position, so slices cost what they hold; when each slice
+scanned every share row (the first version), 10,000,000 messages spent 150 s here."""
 
 CROWD_CLASSES = (64, 1024)
 """Crowd sizes at which an account's activity is counted apart: a share made in a crowd of fewer than 64
@@ -925,6 +944,63 @@ def null_inputs(share_rows: pl.DataFrame, co_rows: pl.DataFrame, s: Settings) ->
     return shares, co
 
 
+def _rows_of(accounts: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, row)``: for each position ``k`` of ``accounts``, the rows ``start[a] .. start[a] + count[a] - 1``
+    of ``a = accounts[k]`` in a table sorted by account, tagged with ``k``."""
+    n = count[accounts]
+    owner = np.repeat(np.arange(len(accounts), dtype=np.int64), n)
+    row = np.repeat(start[accounts] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()), dtype=np.int64)
+    return owner, row
+
+
+def chance_everywhere(pairs: pl.DataFrame, shares: pl.DataFrame, directed_w: pl.DataFrame) -> pl.DataFrame:
+    """``(a, b, kind, cell, lam)``: for each pair ``(a, b)`` of ``pairs``, what chance gives it in each cell
+    over every block and class pair where both accounts had shares: ``Σ n_a(block, ga) · w(cell, block,
+    ga, gb) · n_b(block, gb)``, ``w`` from ``directed_w`` = ``(kind, cell, block, ga, gb, w)``, the cells'
+    weights with both orders of two classes.
+
+    Each pair's share rows are gathered by position from ``shares`` sorted by account (a slice never
+    scans the whole table: with a scan per slice, 10,000,000 messages took 150 s here, ten times
+    3,000,000's), the two sides are joined on the blocks both were active in, and only then with the
+    weights, so nothing is built for a block or class the other account never used. Pairs are taken
+    in slices of about :data:`SHARE_ROWS_PER_SLICE` rows of both accounts' share counts (a hyperactive
+    account is the second of many pairs): bounded memory, and the result does not depend on the slices."""
+    schema = {"a": pl.Int64, "b": pl.Int64, "kind": shares.schema["kind"], "cell": pl.Int64, "lam": pl.Float64}
+    if not pairs.height:
+        return pl.DataFrame(schema=schema)
+    involved = np.union1d(pairs["a"].to_numpy(), pairs["b"].to_numpy())
+    table = shares.filter(pl.col("account").is_in(pl.Series(involved).implode())).sort("account")
+    codes = np.searchsorted(involved, table["account"].to_numpy())
+    count = np.bincount(codes, minlength=len(involved))
+    start = np.cumsum(count) - count
+    body = table.drop("account")
+    del table, codes
+    first, second = pairs["a"].to_numpy(), pairs["b"].to_numpy()
+    a_code, b_code = np.searchsorted(involved, first), np.searchsorted(involved, second)
+    rows = count[a_code] + count[b_code]
+    cut = np.floor_divide(np.cumsum(rows) - rows, SHARE_ROWS_PER_SLICE)
+    bounds = np.r_[np.flatnonzero(np.r_[True, cut[1:] != cut[:-1]]), pairs.height]
+    parts = []
+    for lo, hi in zip(bounds[:-1], bounds[1:]):
+        owner_a, row_a = _rows_of(a_code[lo:hi], start, count)
+        owner_b, row_b = _rows_of(b_code[lo:hi], start, count)
+        side_a = body[row_a].select("kind", "block", pl.col("cls").alias("ga"), pl.col("n").alias("na")).with_columns(pl.Series("pair", owner_a))
+        side_b = body[row_b].select("kind", "block", pl.col("cls").alias("gb"), pl.col("n").alias("nb")).with_columns(pl.Series("pair", owner_b))
+        lam = (side_a.join(side_b, on=["pair", "kind", "block"]).join(directed_w, on=["kind", "block", "ga", "gb"])
+               .group_by("pair", "kind", "cell").agg((pl.col("na").cast(pl.Float64) * pl.col("nb").cast(pl.Float64) * pl.col("w")).sum().alias("lam")))
+        pair = lam["pair"].to_numpy() + lo
+        parts.append(lam.select(pl.Series("a", first[pair]), pl.Series("b", second[pair]), "kind", pl.col("cell").cast(pl.Int64), "lam"))
+    return pl.concat(parts) if parts else pl.DataFrame(schema=schema)
+
+
+_PAIR_SHIFT = 1 << 32
+"""Two account codes (each below 2**32) packed into one 64-bit key."""
+
+
+def _unpair(key: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    return (key // _PAIR_SHIFT).cast(pl.Int64).alias("a"), (key % _PAIR_SHIFT).cast(pl.Int64).alias("b")
+
+
 def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Which account pairs co-acted more than chance explains (stage 4b). Shared with ``coordination_spark``,
     which aggregates on executors and calls this on the driver.
@@ -975,6 +1051,14 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     ``a < b`` that co-acted; ``cells`` = ``(a, b, kind, cell, observed, expected, p)`` for the pairs
     whose λ was computed."""
     alpha = s.fdr if s.fdr is not None else 1.0
+    names = None
+    # Accounts are packed in pairs as two 32-bit codes below. Spark's accounts are names, and integers
+    # outside [0, 2**32) would not pack: those are coded here in sorted order, so every order below is the same.
+    if not shares["account"].dtype.is_integer() or any(
+            len(c) and (c.min() < 0 or c.max() >= _PAIR_SHIFT) for c in (shares["account"], co["a"], co["b"])):
+        names = pl.concat([shares["account"], co["a"], co["b"]]).unique().sort()
+        shares = shares.with_columns(pl.Series("account", names.search_sorted(shares["account"]), pl.Int64))
+        co = co.with_columns(pl.Series("a", names.search_sorted(co["a"]), pl.Int64), pl.Series("b", names.search_sorted(co["b"]), pl.Int64))
     size_m = shares.group_by("kind", "cls", "block").agg(pl.col("n").sum().alias("m"))
     level = size_m.group_by("kind", "block").agg(pl.col("m").sum().cast(pl.Float64).log(2).floor().cast(pl.Int32).alias("level"))
     co = co.join(level, on=["kind", "block"], how="left").with_columns(
@@ -988,24 +1072,27 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         .select("kind", "cell", "glo", "ghi", "block",
                 (pl.col("c").cast(pl.Float64) / (pl.col("m_lo") * pl.col("m_hi")) * pl.when(pl.col("glo") == pl.col("ghi")).then(2.0).otherwise(1.0)).alias("w"))
     )
-    observed = co.filter(pl.col("a") != pl.col("b")).group_by("a", "b", "kind", "cell", "glo", "ghi").agg(pl.col("x").sum().alias("x"))
-    totals = observed.group_by("a", "b").agg(pl.col("x").sum().alias("total"))
+    # A pair is one 64-bit key (two account codes) while every pair that co-acted is counted, and only
+    # the pairs that can become edges are grouped by cell: grouping all 18 million co-action rows of
+    # 10,000,000 messages by six columns took 5.4 GB above the stage's inputs.
+    pair = (pl.col("a").cast(pl.UInt64) * _PAIR_SHIFT + pl.col("b").cast(pl.UInt64)).alias("ab")
+    nonloop = co.filter(pl.col("a") != pl.col("b")).select(pair, "kind", "cell", "glo", "ghi", "x")
+    totals = nonloop.group_by("ab").agg(pl.col("x").sum().alias("total"))
     tests = totals.height
-    wanted = totals.filter(pl.col("total") >= s.min_edge_weight).select("a", "b")
-    cand = observed.join(wanted, on=["a", "b"], how="semi")
-    # λ's terms: for each block, n_a(g1) n_b(g2) (+ n_a(g2) n_b(g1) when the classes differ) times the
-    # block's weight. Each side's shares are joined on (account, kind, class) and then on the block.
-    sides = pl.concat([
-        cand.select("a", "b", "kind", "cell", "glo", "ghi", pl.col("glo").alias("ga"), pl.col("ghi").alias("gb")),
-        cand.filter(pl.col("glo") != pl.col("ghi")).select("a", "b", "kind", "cell", "glo", "ghi", pl.col("ghi").alias("ga"), pl.col("glo").alias("gb")),
+    cand = (nonloop.join(totals.filter(pl.col("total") >= s.min_edge_weight).select("ab"), on="ab", how="semi")
+            .group_by("ab", "kind", "cell", "glo", "ghi").agg(pl.col("x").sum()))
+    del nonloop
+    totals = totals.select(*_unpair(pl.col("ab")), "total")
+    cand = cand.select(*_unpair(pl.col("ab")), "kind", "cell", "glo", "ghi", "x")
+    # What chance gives each candidate pair in every cell where both accounts had shares (λ's terms:
+    # for each block, n_a(g1) n_b(g2), and n_a(g2) n_b(g1) when the classes differ, times the block's
+    # weight): the cells where they met are view (1)'s, and all of them, summed per stratum, view (2)'s.
+    directed_w = pl.concat([
+        weight.select("kind", "cell", "block", pl.col("glo").alias("ga"), pl.col("ghi").alias("gb"), "w"),
+        weight.filter(pl.col("glo") != pl.col("ghi")).select("kind", "cell", "block", pl.col("ghi").alias("ga"), pl.col("glo").alias("gb"), "w"),
     ])
-    terms = (
-        sides.join(shares.rename({"account": "a", "cls": "ga", "n": "na"}), on=["a", "kind", "ga"])
-        .join(shares.rename({"account": "b", "cls": "gb", "n": "nb"}), on=["b", "kind", "gb", "block"])
-        .join(weight, on=["kind", "cell", "glo", "ghi", "block"])
-        .group_by("a", "b", "kind", "cell")
-        .agg((pl.col("na").cast(pl.Float64) * pl.col("nb").cast(pl.Float64) * pl.col("w")).sum().alias("lam"))
-    )
+    everywhere = chance_everywhere(cand.select("a", "b").unique().sort("a", "b"), shares, directed_w)
+    terms = everywhere.join(cand.select("a", "b", "kind", "cell").unique(), on=["a", "b", "kind", "cell"], how="semi")
     cells = (
         cand.group_by("a", "b", "kind", "cell").agg(pl.col("x").sum())
         .join(terms, on=["a", "b", "kind", "cell"], how="left").with_columns(_round(pl.col("lam").fill_null(0.0)).alias("lam"))
@@ -1027,32 +1114,7 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
         pl.col("x").sum().alias("observed"), (pl.col("p").min() * pl.len()).clip(upper_bound=1.0).alias("p_cell"),
     )
     stratum = (pl.col("cell") // (CLASS_SPAN * CLASS_SPAN * 64)).alias("stratum")
-    directed_w = weight.group_by("kind", stratum, "glo", "ghi", "block").agg(pl.col("w").sum())
-    directed_w = pl.concat([
-        directed_w.select("kind", "stratum", "block", pl.col("glo").alias("ga"), pl.col("ghi").alias("gb"), "w"),
-        directed_w.filter(pl.col("glo") != pl.col("ghi")).select("kind", "stratum", "block", pl.col("ghi").alias("ga"), pl.col("glo").alias("gb"), "w"),
-    ])
-    shares_a = shares.rename({"account": "a", "cls": "ga"})
-    shares_b = shares.rename({"account": "b", "cls": "gb", "n": "nb"})
-    wanted_pairs = per_pair.select("a", "b").sort("a", "b")
-
-    def chance_everywhere(part: pl.DataFrame) -> pl.DataFrame:
-        # What chance gives each of the part's first accounts in each stratum, block and class of the
-        # other side (``f``), computed for those accounts only: for every account at once this was the
-        # run's peak of memory (1,000,000 messages of the stress corpus: 7.9 million rows, 2.9 GB).
-        field_a = (
-            shares_a.join(part.select("a").unique(), on="a", how="semi").join(directed_w, on=["kind", "block", "ga"])
-            .group_by("a", "kind", "stratum", "block", "gb").agg((pl.col("n").cast(pl.Float64) * pl.col("w")).sum().alias("f"))
-        )
-        return (part.join(field_a, on="a").join(shares_b, on=["b", "kind", "block", "gb"])
-                .group_by("a", "b", "kind", "stratum").agg((pl.col("f") * pl.col("nb").cast(pl.Float64)).sum().alias("lam")))
-
-    # In slices of pairs: an active account has a row per behaviour, stratum, block and class, so the
-    # join for every pair at once would hold millions of rows.
-    rows_of_a = wanted_pairs.join(shares_a.group_by("a").len("k"), on="a", how="left")["k"].fill_null(0).to_numpy()
-    cut = np.floor_divide(np.cumsum(rows_of_a) - rows_of_a, SHARE_ROWS_PER_SLICE)
-    bounds = np.r_[np.flatnonzero(np.r_[True, cut[1:] != cut[:-1]]), wanted_pairs.height] if wanted_pairs.height else np.array([0, 0])
-    everywhere = pl.concat([chance_everywhere(wanted_pairs.slice(lo, hi - lo)) for lo, hi in zip(bounds[:-1], bounds[1:])])
+    everywhere = everywhere.group_by("a", "b", "kind", stratum).agg(pl.col("lam").sum())
     per_stratum = (
         cells.group_by("a", "b", "kind", stratum).agg(pl.col("x").sum(), pl.col("lam").sum().alias("seen"))
         .join(everywhere, on=["a", "b", "kind", "stratum"], how="full", coalesce=True)
@@ -1084,7 +1146,10 @@ def significance(shares: pl.DataFrame, co: pl.DataFrame, s: Settings) -> tuple[p
     ).sort("a", "b")
     keep = benjamini_hochberg(pairs["p"].to_numpy(), alpha, tests) if s.fdr is not None else np.ones(pairs.height, bool)
     pairs = pairs.with_columns(pl.Series("keep", keep))
-    return pairs, cells.select("a", "b", "kind", "cell", pl.col("x").alias("observed"), pl.col("lam").alias("expected"), "p")
+    cells = cells.select("a", "b", "kind", "cell", pl.col("x").alias("observed"), pl.col("lam").alias("expected"), "p")
+    if names is not None:
+        pairs, cells = (part.with_columns(names.gather(part["a"]).alias("a"), names.gather(part["b"]).alias("b")) for part in (pairs, cells))
+    return pairs, cells
 
 
 # --------------------------------------------------------------------------- the whole run
@@ -1137,6 +1202,10 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
     pairs = pl.DataFrame({
         "ri": np.minimum(ri, rj).astype(np.uint32), "rj": np.maximum(ri, rj).astype(np.uint32), "kind": kind,
     }).filter(pl.col("ri") != pl.col("rj")).unique()
+    # What is no longer needed goes as soon as it is not (10,000,000 messages hold gigabytes of these).
+    del parts, ri, rj, kind
+    if {Behaviour.TEXT, Behaviour.NEAR_TEXT} & s.behaviours:
+        del text_parts, text_rows, text_keys
     stats["co_actions"] = pairs.height
     for k in range(len(_BEHAVIOURS)):
         stats[f"co_actions_{_BEHAVIOURS[k].value}"] = int((pairs["kind"] == k).sum())
@@ -1150,6 +1219,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         first = np.minimum(times[pairs["ri"].to_numpy()], times[pairs["rj"].to_numpy()])
         degree = pl.concat([pairs.select(pl.col("ri").alias("r"), "kind"), pairs.select(pl.col("rj").alias("r"), "kind")]).group_by("r", "kind").len("d")
         share_rows = pl.concat(share_parts) if share_parts else pl.DataFrame(schema={"row": pl.UInt32, "kind": pl.Int8, "key": pl.UInt64})
+        share_parts.clear()
         share_rows = share_rows.join(degree.rename({"r": "row", "d": "degree"}), on=["row", "kind"], how="left").with_columns(pl.col("degree").fill_null(0))
         content = share_rows.filter(pl.col("kind").is_in([_CODE[b] for b in CONTENT])).select("row", "kind", "key")
         usual = usual_copies(content.with_columns(pl.Series("time", times[content["row"].to_numpy()])), s).rename({"row": "r"})
@@ -1168,14 +1238,16 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
             .group_by("a", "b", "kind", "dm", "glo", "ghi", "block")
             .agg(pl.len().cast(pl.Int64).alias("n"), pl.min_horizontal(pl.col("ra").n_unique(), pl.col("rb").n_unique()).cast(pl.Int64).alias("x"))
         )
+        del first, degree
         share_rows = share_rows.join(usual.rename({"r": "row"}), on=["row", "kind"], how="left")
         r = share_rows["row"].to_numpy()
         share_rows = share_rows.select(pl.Series("account", account[r]), "kind", pl.Series("time", times[r]), pl.col("degree").cast(pl.Int64),
                                        pl.col("usual").fill_null(0).cast(pl.Int64))
         del r
         share_table, co = null_inputs(share_rows, co, s)
-        del share_rows
+        del share_rows, usual
         tested, kinds_tested = significance(share_table, co, s)
+        del share_table, co
         stats["pairs_tested"] = tested.height
         stats["pairs_significant"] = int(tested["keep"].sum())
     if not s.loops:

@@ -311,8 +311,12 @@ def test_near_text_time_slices_change_nothing(monkeypatch):
     monkeypatch.setattr(coordination, "NEAR_CHUNK_ROWS", 7)
     monkeypatch.setattr(coordination, "NORM_KEEP_ROWS", 50)
     sliced = detect(actions, s)
+    monkeypatch.setattr(coordination, "NEAR_THREADS", 3)  # slices searched by threads at once: results in slice order
+    monkeypatch.setattr(coordination, "NEAR_THREADED_ROWS", 1)
+    threaded = detect(actions, s)
     assert whole.stats["co_actions_near_text"] > 50
     assert sliced == whole
+    assert threaded == whole
     assert engine_edges(whole) == reference(actions, s)
 
 

@@ -517,3 +517,32 @@ def test_chance_everywhere_does_not_depend_on_the_slices(monkeypatch):
     whole = detect(rows, Settings(fdr=0.5))
     monkeypatch.setattr(detection, "SHARE_ROWS_PER_SLICE", 7)
     assert detect(rows, Settings(fdr=0.5)) == whole
+
+
+def test_significance_codes_accounts_it_cannot_pack_and_decodes_them(monkeypatch):
+    """Pairs of accounts are packed as two 32-bit codes: names (as the Spark engine passes them) and
+    integers outside [0, 2**32) are coded in sorted order first, and the result is the same."""
+    from polars.testing import assert_frame_equal
+
+    from ballotguard.engines.coordination import detection
+
+    seen = []
+    real = detection.significance
+    monkeypatch.setattr(detection, "significance", lambda shares, co, s: seen.append((shares, co)) or real(shares, co, s))
+    rng = random.Random(3)
+    s = Settings(fdr=0.5)
+    group = [f"grp{k}" for k in range(6)]
+    planted = [Action(m, 3600 * (1 + occasion) + 4 * k, f"{m}-{occasion}", "the member lied about the budget and must go")
+               for occasion in range(4) for k, m in enumerate(group)]
+    detect(_busy_hour(rng) + _storm_chasers(rng, hours=6) + planted, s)
+    shares, co = seen[0]
+    pairs, cells = real(shares, co, s)
+    assert pairs.height > 100 and cells.height > 10 and pairs["keep"].any()
+    for shift in (2**40, -(2**40)):
+        moved = real(shares.with_columns(pl.col("account") + shift), co.with_columns(pl.col("a") + shift, pl.col("b") + shift), s)
+        for got, want in zip(moved, (pairs, cells)):
+            assert_frame_equal(got.with_columns(pl.col("a") - shift, pl.col("b") - shift), want)
+    named = real(shares.with_columns(pl.format("acct{}", pl.col("account").cast(pl.String).str.zfill(9)).alias("account")),
+                 co.with_columns(*(pl.format("acct{}", pl.col(c).cast(pl.String).str.zfill(9)).alias(c) for c in ("a", "b"))), s)
+    for got, want in zip(named, (pairs, cells)):
+        assert_frame_equal(got.with_columns(pl.col("a").str.slice(4).cast(pl.Int64), pl.col("b").str.slice(4).cast(pl.Int64)), want)
