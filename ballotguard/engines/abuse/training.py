@@ -28,6 +28,7 @@ import csv
 import datetime as dt
 import hashlib
 import platform
+import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,6 +85,42 @@ def read_olid(path: str | Path) -> list[LabelledText]:
                 raise ValueError(f"{path}: unexpected subtask_a label {row[i_a]!r} for id {row[i_id]}")
             rows.append(LabelledText(row[i_tweet], row[i_a] == "OFF", "olid", row[i_id]))
     return rows
+
+
+def read_olid_test(directory: str | Path) -> list[LabelledText]:
+    """OLID 2019's official test set (860 tweets, subtask A) from ``directory``, in either of the two forms
+    it is published in: OLID's own (``testset-levela.tsv``, ``id`` and ``tweet`` tab-separated, with
+    ``labels-levela.csv``, ``id,OFF|NOT`` lines) or TweetEval's ``offensive`` task (``test_text.txt`` and
+    ``test_labels.txt``, a tweet and a 0/1 label per line, where OLID's ``@USER`` was rewritten ``@user``:
+    it is put back, so the texts read as OLID wrote them)."""
+    directory = Path(directory)
+    olid_texts, olid_labels = directory / "testset-levela.tsv", directory / "labels-levela.csv"
+    tweeteval_texts, tweeteval_labels = directory / "test_text.txt", directory / "test_labels.txt"
+    if olid_texts.is_file() and olid_labels.is_file():
+        labels = {}
+        with olid_labels.open(encoding="utf-8", newline="") as f:
+            for n, row in enumerate(csv.reader(f), 1):
+                if len(row) != 2 or row[1] not in ("OFF", "NOT"):
+                    raise ValueError(f"{olid_labels.name}, line {n}: expected ID,OFF or ID,NOT, got {','.join(row)!r}")
+                labels[row[0]] = row[1] == "OFF"
+        rows = []
+        with olid_texts.open(encoding="utf-8", newline="") as f:
+            reader = csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE)
+            header = next(reader)
+            i_id, i_tweet = header.index("id"), header.index("tweet")
+            for row in reader:
+                if row:
+                    if row[i_id] not in labels:
+                        raise ValueError(f"{olid_texts.name}: tweet {row[i_id]} has no label in {olid_labels.name}")
+                    rows.append(LabelledText(row[i_tweet], labels[row[i_id]], "olid-test", row[i_id]))
+        return rows
+    if tweeteval_texts.is_file() and tweeteval_labels.is_file():
+        texts = tweeteval_texts.read_text(encoding="utf-8").splitlines()
+        labels = tweeteval_labels.read_text(encoding="utf-8").split()
+        if len(texts) != len(labels) or set(labels) - {"0", "1"}:
+            raise ValueError(f"{directory}: {len(texts)} texts and {len(labels)} labels (0 or 1 each) do not match")
+        return [LabelledText(re.sub(r"(?<!\w)@user\b", "@USER", t), y == "1", "olid-test", str(i)) for i, (t, y) in enumerate(zip(texts, labels))]
+    raise ValueError(f"{directory}: no OLID test set (testset-levela.tsv with labels-levela.csv, or TweetEval's test_text.txt with test_labels.txt)")
 
 
 def read_davidson(path: str | Path) -> list[LabelledText]:

@@ -192,6 +192,26 @@ def test_feedback_csv(tmp_path):
         at.read_feedback_csv(path)
 
 
+def test_olid_test_set_is_read_in_either_published_form(tmp_path):
+    olid, tweeteval, neither = tmp_path / "olid", tmp_path / "tweeteval", tmp_path / "neither"
+    for d in (olid, tweeteval, neither):
+        d.mkdir()
+    (olid / "testset-levela.tsv").write_text('id\ttweet\n15923\t@USER you are a "clown"\n27014\tlovely day URL\n', encoding="utf-8")
+    (olid / "labels-levela.csv").write_text("15923,OFF\n27014,NOT\n", encoding="utf-8")
+    (tweeteval / "test_text.txt").write_text('@user you are a "clown"\nlovely day URL\n', encoding="utf-8")
+    (tweeteval / "test_labels.txt").write_text("1\n0\n", encoding="utf-8")
+    for d in (olid, tweeteval):
+        assert [(r.text, r.is_abusive) for r in at.read_olid_test(d)] == [('@USER you are a "clown"', True), ("lovely day URL", False)]
+    (olid / "labels-levela.csv").write_text("15923,OFF\n27014,MAYBE\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="line 2"):
+        at.read_olid_test(olid)
+    (tweeteval / "test_labels.txt").write_text("1\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="do not match"):
+        at.read_olid_test(tweeteval)
+    with pytest.raises(ValueError, match="no OLID test set"):
+        at.read_olid_test(neither)
+
+
 @pytest.mark.realdata
 def test_artifact_reproduces_its_validation_figures(model):
     """The model artifact loads and reproduces the validation figures within a tolerance."""
