@@ -498,6 +498,16 @@ def _bitmaps(doc: np.ndarray, token: np.ndarray, n: int, words: int = 4) -> np.n
     return out
 
 
+def _expand_runs(keys: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(owner, row)``: for each position ``k`` of ``keys``, the rows ``start[g] .. start[g] + count[g] - 1``
+    of ``g = keys[k]`` in a table sorted by key (a text's tokens, an account's share counts), each tagged
+    with ``k``."""
+    n = count[keys]
+    owner = np.repeat(np.arange(len(keys), dtype=np.int64), n)
+    row = np.repeat(start[keys] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()), dtype=np.int64)
+    return owner, row
+
+
 def _near_pairs(norm: pl.Series, rows: np.ndarray, text_key: np.ndarray, times: np.ndarray, s: Settings,
                 anchor_before: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Rows ``(a, b)`` among ``rows`` (texts ``norm``, in the same order) whose texts differ but have
@@ -573,10 +583,8 @@ def _near_pairs(norm: pl.Series, rows: np.ndarray, text_key: np.ndarray, times: 
     step = max(1, 20_000_000 // max(int(size.mean()), 1))
     for lo in range(0, len(a), step):  # bounded memory when candidates are many
         xs, ys = x[lo: lo + step], y[lo: lo + step]
-        n_tok = size[xs]
-        owner = np.repeat(np.arange(len(xs)), n_tok)
-        offset = np.arange(int(n_tok.sum())) - np.repeat(np.cumsum(n_tok) - n_tok, n_tok)
-        q = (ys[owner].astype(np.uint64) << np.uint64(32)) | r[start[xs][owner] + offset].astype(np.uint64)
+        owner, token = _expand_runs(xs, start, size)
+        q = (ys[owner].astype(np.uint64) << np.uint64(32)) | r[token].astype(np.uint64)
         at = np.minimum(np.searchsorted(key, q), len(key) - 1)
         inter[lo: lo + step] = np.bincount(owner, weights=key[at] == q, minlength=len(xs)).astype(np.int64)
     similar = inter / (sa + sb - inter) >= s.similarity
@@ -727,7 +735,7 @@ def _text_pairs(frame: pl.DataFrame, account: np.ndarray, times: np.ndarray, s: 
     if NEAR_THREADS > 1 and len(eligible) >= NEAR_THREADED_ROWS:
         with ThreadPoolExecutor(max_workers=NEAR_THREADS) as pool:
             found = list(pool.map(slice_pairs, range(len(bounds))))
-    else:  # in this thread: a worker thread would allocate from an arena of its own and keep it
+    else:
         found = [slice_pairs(c) for c in range(len(bounds))]
     parts_a = [np.empty(0, np.int64), *(a for a, _ in found)]
     parts_b = [np.empty(0, np.int64), *(b for _, b in found)]
@@ -776,8 +784,7 @@ itself."""
 SHARE_ROWS_PER_SLICE = 100_000
 """Pairs whose chance is summed over every cell at once (:func:`chance_everywhere`) are taken in slices whose
 accounts have about this many rows of share counts in all: bounded memory, and the result does not
-depend on it. Each slice gathers its own rows by position, so slices cost what they hold; when each slice
-scanned every share row (the first version), 10,000,000 messages spent 150 s here."""
+depend on it."""
 
 CROWD_CLASSES = (64, 1024)
 """Crowd sizes at which an account's activity is counted apart: a share made in a crowd of fewer than 64
@@ -944,15 +951,6 @@ def null_inputs(share_rows: pl.DataFrame, co_rows: pl.DataFrame, s: Settings) ->
     return shares, co
 
 
-def _rows_of(accounts: np.ndarray, start: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``(owner, row)``: for each position ``k`` of ``accounts``, the rows ``start[a] .. start[a] + count[a] - 1``
-    of ``a = accounts[k]`` in a table sorted by account, tagged with ``k``."""
-    n = count[accounts]
-    owner = np.repeat(np.arange(len(accounts), dtype=np.int64), n)
-    row = np.repeat(start[accounts] - (np.cumsum(n) - n), n) + np.arange(int(n.sum()), dtype=np.int64)
-    return owner, row
-
-
 def chance_everywhere(pairs: pl.DataFrame, shares: pl.DataFrame, directed_w: pl.DataFrame) -> pl.DataFrame:
     """``(a, b, kind, cell, lam)``: for each pair ``(a, b)`` of ``pairs``, what chance gives it in each cell
     over every block and class pair where both accounts had shares: ``Σ n_a(block, ga) · w(cell, block,
@@ -982,8 +980,8 @@ def chance_everywhere(pairs: pl.DataFrame, shares: pl.DataFrame, directed_w: pl.
     bounds = np.r_[np.flatnonzero(np.r_[True, cut[1:] != cut[:-1]]), pairs.height]
     parts = []
     for lo, hi in zip(bounds[:-1], bounds[1:]):
-        owner_a, row_a = _rows_of(a_code[lo:hi], start, count)
-        owner_b, row_b = _rows_of(b_code[lo:hi], start, count)
+        owner_a, row_a = _expand_runs(a_code[lo:hi], start, count)
+        owner_b, row_b = _expand_runs(b_code[lo:hi], start, count)
         side_a = body[row_a].select("kind", "block", pl.col("cls").alias("ga"), pl.col("n").alias("na")).with_columns(pl.Series("pair", owner_a))
         side_b = body[row_b].select("kind", "block", pl.col("cls").alias("gb"), pl.col("n").alias("nb")).with_columns(pl.Series("pair", owner_b))
         lam = (side_a.join(side_b, on=["pair", "kind", "block"]).join(directed_w, on=["kind", "block", "ga", "gb"])
@@ -1191,6 +1189,7 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
         shares += stats.pop("shares_text")
         count_shares(text_rows, Behaviour.TEXT, text_keys)
         count_shares(text_rows, Behaviour.NEAR_TEXT, text_keys)  # a near copy is drawn from the same texts
+        del text_parts, text_rows, text_keys
     stats["shares"] = shares
     if parts:
         ri = np.concatenate([p[0] for p in parts])
@@ -1204,8 +1203,6 @@ def detect(actions: pl.DataFrame | Iterable[Action | dict], settings: Settings |
     }).filter(pl.col("ri") != pl.col("rj")).unique()
     # What is no longer needed goes as soon as it is not (10,000,000 messages hold gigabytes of these).
     del parts, ri, rj, kind
-    if {Behaviour.TEXT, Behaviour.NEAR_TEXT} & s.behaviours:
-        del text_parts, text_rows, text_keys
     stats["co_actions"] = pairs.height
     for k in range(len(_BEHAVIOURS)):
         stats[f"co_actions_{_BEHAVIOURS[k].value}"] = int((pairs["kind"] == k).sum())
